@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Starts a quire for the browser tests over a fresh database with demo content.
+# Usage: scripts/e2e-server.sh sqlite|postgres PORT   (run by end2end/playwright.config.ts)
+set -euo pipefail
+backend=$1
+port=$2
+cd "$(dirname "$0")/.."
+bin=${QUIRE_BIN:-target/debug/quire}
+case "$backend" in
+  sqlite)
+    dir=$(mktemp -d)
+    export DATABASE_URL="sqlite://$dir/quire.db"
+    ;;
+  postgres)
+    admin=${QUIRE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+    name="quire_e2e_$$_$(date +%s)"
+    psql "$admin" -qc "CREATE DATABASE $name" >/dev/null
+    export DATABASE_URL="${admin%/*}/$name"
+    ;;
+  *)
+    echo "e2e-server.sh: backend must be sqlite or postgres" >&2
+    exit 2
+    ;;
+esac
+export QUIRE_ADDR="127.0.0.1:$port"
+export RUST_LOG=${RUST_LOG:-warn}
+"$bin" demo >/dev/null
+exec "$bin" serve

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every check and test, on SQLite and on PostgreSQL: formatting, clippy for the server and
+# the browser build, unit and integration tests, and the browser tests in Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$SECONDS
+bash scripts/setup.sh --test
+export PATH="$HOME/.cargo/bin:$PATH"
+step() { printf '\n\033[1m==> %s (%ds)\033[0m\n' "$*" "$((SECONDS - started))"; }
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "clippy: server"
+cargo clippy --features ssr --all-targets -- -D warnings
+step "clippy: browser"
+cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "build (server and wasm bundle)"
+cargo leptos build
+
+step "unit and integration tests (SQLite and PostgreSQL)"
+cargo test --features ssr
+
+step "browser tests (Chromium; SQLite and PostgreSQL)"
+(cd end2end && npx playwright test)
+
+step "all passed"

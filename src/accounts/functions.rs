@@ -1,0 +1,340 @@
+//! The accounts' server functions: thin doors that ask [`Caller`] first, validate, and call
+//! the store. Pages use them through `ActionForm`, so they work before hydration as plain
+//! form posts.
+//!
+//! [`Caller`]: crate::server::auth::Caller
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{CurrentUser, Role};
+use crate::error::AppError;
+
+/// A user's public page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub joined_at: DateTime<Utc>,
+    pub post_count: i64,
+    pub comment_count: i64,
+}
+
+/// What the settings page edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+}
+
+/// One of the signed-in user's sessions. `handle` names it without revealing its secret id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub handle: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<String>,
+    pub is_current: bool,
+}
+
+pub const BIO_MAX: usize = 500;
+
+#[server(prefix = "/rpc", endpoint = "accounts/me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::server::auth::Caller;
+    Ok(Caller::current().await?.user().cloned())
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_up")]
+pub async fn sign_up(
+    email: String,
+    username: String,
+    password: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    use super::store::{create_user, NewUser};
+    use crate::server::password::Password;
+    use crate::server::state::AppState;
+
+    let state = AppState::current()?;
+    let id = create_user(
+        &state.db,
+        NewUser {
+            email,
+            username,
+            password: Password::new(password),
+            first_name,
+            last_name,
+            role: Role::User,
+        },
+        state.config.password_min_length,
+    )
+    .await?;
+    ssr::start_session(id).await?;
+    leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
+pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use super::store::{check_credentials, Credentials};
+    use super::throttle;
+    use crate::server::password::Password;
+    use crate::server::state::AppState;
+
+    let state = AppState::current()?;
+    let db = &state.db;
+    let account_key = throttle::account_key(&login);
+    let address_key = ssr::client_ip().await.map(|ip| throttle::address_key(&ip));
+    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+        if let Some(wait) = throttle::blocked_for(db, key).await? {
+            return Err(AppError::RateLimited(throttle::wait_message(wait)));
+        }
+    }
+    match check_credentials(db, &login, Password::new(password)).await? {
+        Credentials::Valid(user_id) => {
+            throttle::clear(db, &account_key).await?;
+            ssr::start_session(user_id).await?;
+            leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
+            Ok(())
+        }
+        Credentials::Deactivated => Err(AppError::field(
+            "login",
+            "This account has been deactivated. Contact the site's administrators.",
+        )),
+        Credentials::Invalid => {
+            throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
+            if let Some(key) = &address_key {
+                throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
+            }
+            // The same words whether or not the account exists.
+            Err(AppError::field("password", "Wrong email, username or password"))
+        }
+    }
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    ssr::auth_session().await?.sign_out().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/profile")]
+pub async fn get_profile(username: String) -> Result<Profile, AppError> {
+    use crate::server::state::AppState;
+    let state = AppState::current()?;
+    super::store::public_profile(&state.db, &username)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/settings")]
+pub async fn get_settings() -> Result<AccountSettings, AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    super::store::settings(&AppState::current()?.db, me.id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/update_profile")]
+pub async fn update_profile(
+    first_name: Option<String>,
+    last_name: Option<String>,
+    bio: Option<String>,
+) -> Result<(), AppError> {
+    use super::validation;
+    use crate::error::FieldError;
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let mut errors = Vec::new();
+    let first_name = validation::display_name("first_name", first_name.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let last_name = validation::display_name("last_name", last_name.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let bio = bio.unwrap_or_default().trim().to_owned();
+    if bio.chars().count() > BIO_MAX {
+        errors.push(FieldError::new("bio", format!("Bio must be at most {BIO_MAX} characters long")));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors));
+    }
+    super::store::update_profile(&AppState::current()?.db, me.id, first_name, last_name, &bio).await
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/change_email")]
+pub async fn change_email(email: String, current_password: String) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let db = &AppState::current()?.db;
+    ssr::confirm_password(db, me.id, current_password, "current_password").await?;
+    let email = super::validation::email(&email).map_err(|e| AppError::invalid(vec![e]))?;
+    super::store::change_email(db, me.id, &email).await
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::password::Password;
+    use crate::server::state::AppState;
+
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let state = AppState::current()?;
+    ssr::confirm_password(&state.db, me.id, current_password, "current_password").await?;
+    let field = |e: crate::error::FieldError| {
+        AppError::field("new_password", e.message)
+    };
+    super::validation::password(&new_password, state.config.password_min_length).map_err(field)?;
+    let settings = super::store::settings(&state.db, me.id).await?;
+    super::store::check_password_not_common(&new_password, &settings.username, &settings.email).map_err(field)?;
+    super::store::set_password(&state.db, me.id, Password::new(new_password)).await?;
+    // Every session of the user ended with the old password; this browser signs in afresh.
+    super::store::end_sessions(&state.db, me.id, None).await?;
+    ssr::start_session(me.id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/delete_account")]
+pub async fn delete_account(current_password: String, confirm: Option<String>) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let db = &AppState::current()?.db;
+    if confirm.as_deref() != Some(me.username.as_str()) {
+        return Err(AppError::field("confirm", "Type your username to confirm"));
+    }
+    ssr::confirm_password(db, me.id, current_password, "current_password").await?;
+    super::store::delete_user(db, me.id).await?;
+    ssr::auth_session().await?.sign_out().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "accounts/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let current = ssr::auth_session().await?.id();
+    super::store::sessions_of(&AppState::current()?.db, me.id, current.as_deref()).await
+}
+
+/// Ends one of the caller's sessions, or with no handle all of them but this one.
+#[server(prefix = "/rpc", endpoint = "accounts/end_sessions")]
+pub async fn end_sessions(handle: Option<String>) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let db = &AppState::current()?.db;
+    let current = ssr::auth_session().await?.id();
+    let handle = handle.filter(|h| !h.is_empty());
+    super::store::end_sessions_except(db, me.id, current.as_deref(), handle.as_deref()).await
+}
+
+/// Admins only: a user's role. Nobody changes their own, and the last admin stays one.
+#[server(prefix = "/rpc", endpoint = "accounts/set_role")]
+pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    if admin.id == user_id {
+        return Err(AppError::Forbidden);
+    }
+    super::store::set_role(&AppState::current()?.db, user_id, role).await
+}
+
+/// Admins only: deactivate or reactivate a user. Deactivation ends their sessions at once.
+#[server(prefix = "/rpc", endpoint = "accounts/set_active")]
+pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    use crate::server::state::AppState;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    if admin.id == user_id {
+        return Err(AppError::Forbidden);
+    }
+    super::store::set_active(&AppState::current()?.db, user_id, active).await
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::net::SocketAddr;
+
+    use axum::extract::ConnectInfo;
+    use axum::http::HeaderMap;
+
+    use crate::accounts::session::AuthSession;
+    use crate::error::AppError;
+    use crate::server::db::Db;
+    use crate::server::password::{self, Password, Verified};
+
+    pub async fn auth_session() -> Result<AuthSession, AppError> {
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map(AuthSession)
+            .map_err(|e| {
+                tracing::error!(error = %e, "session layer missing");
+                AppError::Internal
+            })
+    }
+
+    pub async fn client_ip() -> Option<String> {
+        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+    }
+
+    pub async fn start_session(user_id: i64) -> Result<(), AppError> {
+        let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
+        let agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        auth_session().await?.sign_in(user_id, agent, client_ip().await).await
+    }
+
+    /// Only local paths: `next` must never send anyone to another site.
+    pub fn safe_next(next: Option<&str>) -> String {
+        match next {
+            Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+            _ => "/".to_owned(),
+        }
+    }
+
+    /// Sensitive changes ask for the current password again.
+    pub async fn confirm_password(db: &Db, user_id: i64, given: String, field: &str) -> Result<(), AppError> {
+        let hash = crate::accounts::store::password_hash(db, user_id).await?;
+        match password::verify(Password::new(given), hash).await? {
+            Verified::No => Err(AppError::field(field, "Your current password is not right")),
+            Verified::Yes | Verified::YesButRehash => Ok(()),
+        }
+    }
+}

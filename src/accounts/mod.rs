@@ -1,0 +1,77 @@
+//! Accounts: users, their roles and the rules for their names and passwords.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+pub mod avatar;
+pub mod functions;
+pub mod validation;
+
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod session_store;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod throttle;
+
+/// The signed-in user, as the header and the pages see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn is_moderator(&self) -> bool {
+        self.role >= Role::Moderator
+    }
+}
+
+/// "First Last", or whichever of them is set, or else the username.
+pub fn display_name(username: &str, first: Option<&str>, last: Option<&str>) -> String {
+    match (first, last) {
+        (Some(first), Some(last)) => format!("{first} {last}"),
+        (Some(name), None) | (None, Some(name)) => name.to_owned(),
+        (None, None) => username.to_owned(),
+    }
+}
+
+/// What a user may do. Every registered user writes and comments; moderators also moderate
+/// comments; admins also manage users, roles and categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Role {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "USER",
+            Self::Moderator => "MODERATOR",
+            Self::Admin => "ADMIN",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.to_ascii_uppercase().as_str() {
+            "USER" => Some(Self::User),
+            "MODERATOR" => Some(Self::Moderator),
+            "ADMIN" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,572 @@
+//! Users in the database.
+
+use chrono::{DateTime, Utc};
+
+use super::functions::{AccountSettings, Profile, SessionInfo};
+use super::{validation, Role};
+use crate::error::{AppError, FieldError};
+use crate::server::db::{now, unique_violation, Db};
+use crate::server::password::{self, Password, Verified};
+use crate::with_db;
+
+/// What it takes to make an account. The password is hashed here, never stored.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: String,
+    pub username: String,
+    pub password: Password,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: Role,
+}
+
+/// Some of the most used passwords that are long enough to pass the length rule. Shorter
+/// well-known ones already fail it.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "123123123123",
+    "111111111111",
+    "000000000000",
+    "121212121212",
+    "987654321098",
+    "098765432109",
+    "123456123456",
+    "112233445566",
+    "qwertyuiopas",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwerty123456",
+    "qwertyqwerty",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "q1w2e3r4t5y6",
+    "qazwsxedcrfv",
+    "zaq12wsxcde3",
+    "asdfghjkl123",
+    "asdfasdfasdf",
+    "zxcvbnm12345",
+    "1234qwerasdf",
+    "qwer1234asdf",
+    "abcdefghijkl",
+    "abc123abc123",
+    "a1b2c3d4e5f6",
+    "passwordpassword",
+    "password1234",
+    "password12345",
+    "password123456",
+    "password!123",
+    "password1234!",
+    "passw0rd1234",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "mypassword123",
+    "iloveyou1234",
+    "iloveyouiloveyou",
+    "letmein12345",
+    "welcome12345",
+    "welcome123456",
+    "changeme1234",
+    "changeme12345",
+    "administrator",
+    "administrator1",
+    "trustno1trustno1",
+    "baseball1234",
+    "football1234",
+    "superman1234",
+    "starwars1234",
+    "monkey123456",
+    "dragon123456",
+    "sunshine1234",
+    "princess1234",
+    "shadow123456",
+    "master123456",
+    "correcthorsebatterystaple",
+    "aaaaaaaaaaaa",
+    "thequickbrownfox",
+    "letmeinletmein",
+    "qwertyuiopasdfghjkl",
+    "1234567890qwerty",
+    "qwerty1234567890",
+    "00000000000000",
+];
+
+/// Refuses well-known passwords and ones made of the account's own names (NIST SP 800-63B).
+pub fn check_password_not_common(
+    password: &str,
+    username: &str,
+    email: &str,
+) -> Result<(), FieldError> {
+    let lowered = password.to_lowercase();
+    let refused = || {
+        FieldError::new(
+            "password",
+            "This password is too common or too easy to guess; choose another",
+        )
+    };
+    if COMMON_PASSWORDS.contains(&lowered.as_str()) {
+        return Err(refused());
+    }
+    let mut chars = lowered.chars();
+    let first = chars.next();
+    if first.is_some() && chars.all(|c| Some(c) == first) {
+        return Err(refused());
+    }
+    let local = email.split('@').next().unwrap_or_default();
+    let context = [
+        username.to_lowercase(),
+        local.to_owned(),
+        email.to_owned(),
+        "quire".to_owned(),
+    ];
+    if context.iter().any(|word| {
+        word.len() >= 3 && lowered.trim_end_matches(|c: char| c.is_ascii_digit()) == *word
+    }) {
+        return Err(refused());
+    }
+    Ok(())
+}
+
+/// Validates and creates an account; returns its id.
+pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Result<i64, AppError> {
+    let mut errors = Vec::new();
+    let email = validation::email(&new.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let username = validation::username(&new.username)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let first_name = validation::display_name("firstName", new.first_name.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    let last_name = validation::display_name("lastName", new.last_name.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    match validation::password(new.password.expose(), min_password_len) {
+        Err(e) => errors.push(e),
+        Ok(()) => {
+            if let Err(e) = check_password_not_common(
+                new.password.expose(),
+                username.as_deref().unwrap_or(&new.username),
+                email.as_deref().unwrap_or(&new.email),
+            ) {
+                errors.push(e);
+            }
+        }
+    }
+    let (Some(email), Some(username), true) = (email, username, errors.is_empty()) else {
+        return Err(AppError::invalid(errors));
+    };
+
+    let password_hash = password::hash(new.password).await?;
+    let now = now();
+    let inserted: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)
+             RETURNING id",
+        )
+        .bind(&email)
+        .bind(&username)
+        .bind(&password_hash)
+        .bind(&first_name)
+        .bind(&last_name)
+        .bind(new.role.as_str())
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    });
+    inserted.map_err(|err| match unique_violation(&err).as_deref() {
+        Some("users_email_key") => {
+            AppError::field("email", "An account with this email already exists")
+        }
+        Some("users_username_key") => AppError::field("username", "This username is taken"),
+        _ => err.into(),
+    })
+}
+
+/// A user as the rest of the server sees it; never carries the password hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub username: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub role: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, AppError> {
+    let row = with_db!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at
+             FROM users WHERE lower(username) = lower($1)",
+        )
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row)
+}
+
+/// What a sign-in attempt found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Credentials {
+    Valid(i64),
+    /// The password was right, but the account is deactivated.
+    Deactivated,
+    Invalid,
+}
+
+/// A hash of a password nobody has: checked against when the account does not exist, so that
+/// an unknown login takes as long as a wrong password.
+static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn dummy_hash() -> Result<String, AppError> {
+    DUMMY_HASH
+        .get_or_try_init(|| password::hash(Password::new("quire dummy password for timing".to_owned())))
+        .await
+        .cloned()
+}
+
+/// Checks a login (email or username) and password. Old-parameter hashes are upgraded.
+pub async fn check_credentials(db: &Db, login: &str, given: Password) -> Result<Credentials, AppError> {
+    let login = login.trim();
+    let row: Option<(i64, String, bool)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, password_hash, is_active FROM users
+             WHERE email = lower($1) OR lower(username) = lower($1)",
+        )
+        .bind(login)
+        .fetch_optional(pool)
+        .await
+    })?;
+    let Some((id, hash, is_active)) = row else {
+        let _ = password::verify(given, dummy_hash().await?).await?;
+        return Ok(Credentials::Invalid);
+    };
+    let raw = given.expose().to_owned();
+    match password::verify(given, hash).await? {
+        Verified::No => Ok(Credentials::Invalid),
+        _ if !is_active => Ok(Credentials::Deactivated),
+        Verified::Yes => Ok(Credentials::Valid(id)),
+        Verified::YesButRehash => {
+            set_password_hash(db, id, &password::hash(Password::new(raw)).await?).await?;
+            Ok(Credentials::Valid(id))
+        }
+    }
+}
+
+pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, AppError> {
+    let hash = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(hash)
+}
+
+async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), AppError> {
+    let now = now();
+    with_db!(db, |pool| {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn set_password(db: &Db, user_id: i64, new: Password) -> Result<(), AppError> {
+    set_password_hash(db, user_id, &password::hash(new).await?).await
+}
+
+pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, AppError> {
+    let Some(user) = find_by_username(db, username).await? else {
+        return Ok(None);
+    };
+    if !user.is_active {
+        return Ok(None);
+    }
+    let (post_count, comment_count): (i64, i64) = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT
+                (SELECT COUNT(*) FROM posts WHERE author_id = $1 AND status = 'PUBLISHED' AND published_at <= $2),
+                (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted)",
+        )
+        .bind(user.id)
+        .bind(now())
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(Some(Profile {
+        id: user.id,
+        display_name: super::display_name(&user.username, user.first_name.as_deref(), user.last_name.as_deref()),
+        username: user.username,
+        avatar_url: user.avatar_url,
+        bio: user.bio,
+        joined_at: user.created_at,
+        post_count,
+        comment_count,
+    }))
+}
+
+pub async fn settings(db: &Db, user_id: i64) -> Result<AccountSettings, AppError> {
+    let user: UserRow = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(AccountSettings {
+        username: user.username,
+        email: user.email,
+        first_name: user.first_name.unwrap_or_default(),
+        last_name: user.last_name.unwrap_or_default(),
+        bio: user.bio,
+        avatar_url: user.avatar_url,
+    })
+}
+
+pub async fn update_profile(
+    db: &Db,
+    user_id: i64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    bio: &str,
+) -> Result<(), AppError> {
+    let now = now();
+    with_db!(db, |pool| {
+        sqlx::query("UPDATE users SET first_name = $1, last_name = $2, bio = $3, updated_at = $4 WHERE id = $5")
+            .bind(&first_name)
+            .bind(&last_name)
+            .bind(bio)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+pub async fn set_avatar(db: &Db, user_id: i64, url: &str) -> Result<Option<String>, AppError> {
+    let now = now();
+    let old: Option<String> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT avatar_url FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+    })?;
+    with_db!(db, |pool| {
+        sqlx::query("UPDATE users SET avatar_url = $1, updated_at = $2 WHERE id = $3")
+            .bind(url)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(old)
+}
+
+pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppError> {
+    let now = now();
+    let result = with_db!(db, |pool| {
+        sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
+            .bind(email)
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    });
+    result.map_err(|err| match unique_violation(&err).as_deref() {
+        Some("users_email_key") => AppError::field("email", "An account with this email already exists"),
+        _ => err.into(),
+    })
+}
+
+pub async fn delete_user(db: &Db, user_id: i64) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Ends every session of the user, but `keep` if given.
+pub async fn end_sessions(db: &Db, user_id: i64, keep: Option<&str>) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(keep.unwrap_or(""))
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// A name for a session that does not give away its id (which is the cookie's secret).
+fn session_handle(id: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(id.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn sessions_of(db: &Db, user_id: i64, current: Option<&str>) -> Result<Vec<SessionInfo>, AppError> {
+    let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>, Option<String>, Option<String>)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, created_at, updated_at, user_agent, ip_address FROM sessions
+             WHERE user_id = $1 AND expiry_date > $2 ORDER BY updated_at DESC",
+        )
+        .bind(user_id)
+        .bind(now())
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, created_at, last_seen_at, user_agent, ip_address)| SessionInfo {
+            handle: session_handle(&id),
+            is_current: current == Some(id.as_str()),
+            created_at,
+            last_seen_at,
+            user_agent,
+            ip_address,
+        })
+        .collect())
+}
+
+/// Ends the session named by `handle`, or with none all but `current`.
+pub async fn end_sessions_except(
+    db: &Db,
+    user_id: i64,
+    current: Option<&str>,
+    handle: Option<&str>,
+) -> Result<(), AppError> {
+    let Some(handle) = handle else {
+        return end_sessions(db, user_id, current).await;
+    };
+    let ids: Vec<String> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(pool)
+            .await
+    })?;
+    let Some(id) = ids.into_iter().find(|id| session_handle(id) == handle) else {
+        return Err(AppError::NotFound);
+    };
+    with_db!(db, |pool| {
+        sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(&id)
+            .bind(user_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Changes a role, refusing to demote the last active admin.
+pub async fn set_role(db: &Db, user_id: i64, role: Role) -> Result<(), AppError> {
+    let now = now();
+    let changed = with_db!(db, |pool| {
+        sqlx::query(
+            "UPDATE users SET role = $1, updated_at = $2
+             WHERE id = $3 AND (role <> 'ADMIN' OR $1 = 'ADMIN'
+                OR (SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active) > 1)",
+        )
+        .bind(role.as_str())
+        .bind(now)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    if changed == 0 {
+        return Err(exists_or_last_admin(db, user_id).await);
+    }
+    Ok(())
+}
+
+/// Deactivates (ending every session at once) or reactivates a user; never the last admin.
+pub async fn set_active(db: &Db, user_id: i64, active: bool) -> Result<(), AppError> {
+    let now = now();
+    let changed = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let changed = sqlx::query(
+                "UPDATE users SET is_active = $1, updated_at = $2
+                 WHERE id = $3 AND ($1 OR role <> 'ADMIN'
+                    OR (SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active) > 1)",
+            )
+            .bind(active)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(changed)
+        }
+        .await
+    })?;
+    if changed == 0 {
+        return Err(exists_or_last_admin(db, user_id).await);
+    }
+    Ok(())
+}
+
+async fn exists_or_last_admin(db: &Db, user_id: i64) -> AppError {
+    match with_db!(db, |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await
+    }) {
+        Ok(Some(_)) => AppError::Conflict("The last active admin must stay an active admin".to_owned()),
+        Ok(None) => AppError::NotFound,
+        Err(err) => err.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_and_personal_passwords_are_refused() {
+        assert!(check_password_not_common("Password1234", "ada", "ada@example.com").is_err());
+        assert!(check_password_not_common("zzzzzzzzzzzzzz", "ada", "ada@example.com").is_err());
+        assert!(check_password_not_common("lovelace1234", "lovelace", "ada@example.com").is_err());
+        assert!(
+            check_password_not_common("analytical engine notes", "ada", "ada@example.com").is_ok()
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The frame around every page: header, main landmark, footer.
+
+use leptos::prelude::*;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white">
+            "Skip to content"
+        </a>
+        <Header/>
+        <main id="main" class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
+            {children()}
+        </main>
+        <Footer/>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    view! {
+        <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
+            <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
+                <a href="/" class="text-xl font-bold tracking-tight text-slate-900 dark:text-white">
+                    <span class="text-indigo-600 dark:text-indigo-400">"q"</span>"uire"
+                </a>
+                <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
+                    <a href="/" class="rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">"Home"</a>
+                    <ThemeToggle/>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="border-t border-slate-200 py-8 text-center text-sm text-slate-500 dark:border-slate-800 dark:text-slate-400">
+            <p>"Powered by quire · a self-hosted blog"</p>
+        </footer>
+    }
+}
+
+/// Switches between light and dark and remembers the choice in this browser.
+#[component]
+pub fn ThemeToggle() -> impl IntoView {
+    let toggle = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(root) = document().document_element() else {
+                return;
+            };
+            let classes = root.class_list();
+            let dark = !classes.contains("dark");
+            let _ = classes.toggle_with_force("dark", dark);
+            if let Ok(Some(storage)) = window().local_storage() {
+                let _ = storage.set_item("quire-theme", if dark { "dark" } else { "light" });
+            }
+        }
+    };
+    view! {
+        <button
+            type="button"
+            on:click=toggle
+            aria-label="Toggle dark mode"
+            title="Toggle dark mode"
+            class="rounded-full p-2 text-slate-600 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"
+        >
+            <svg class="h-5 w-5 dark:hidden" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                <path stroke-linecap="round" stroke-linejoin="round" d="M21 12.8A9 9 0 1 1 11.2 3a7 7 0 0 0 9.8 9.8z"/>
+            </svg>
+            <svg class="hidden h-5 w-5 dark:block" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                <circle cx="12" cy="12" r="4"/>
+                <path stroke-linecap="round" d="M12 2v2m0 16v2M4.9 4.9l1.4 1.4m11.4 11.4 1.4 1.4M2 12h2m16 0h2M4.9 19.1l1.4-1.4m11.4-11.4 1.4-1.4"/>
+            </svg>
+        </button>
+    }
+}

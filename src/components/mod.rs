@@ -1,0 +1,5 @@
+//! Pieces of pages that more than one page uses.
+
+pub mod error_notice;
+pub mod layout;
+pub mod post_card;

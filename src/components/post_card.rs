@@ -1,0 +1,95 @@
+use leptos::prelude::*;
+
+use crate::posts::{PostCard, PostPage};
+
+pub fn format_date(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%B %-d, %Y").to_string()
+}
+
+#[component]
+pub fn Avatar(name: String, url: Option<String>) -> impl IntoView {
+    let initial = name
+        .chars()
+        .next()
+        .unwrap_or('?')
+        .to_uppercase()
+        .to_string();
+    match url {
+        Some(url) => view! {
+            <img src=url alt="" class="h-8 w-8 rounded-full object-cover" width="32" height="32"/>
+        }
+        .into_any(),
+        None => view! {
+            <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">
+                {initial}
+            </span>
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+pub fn PostCardView(post: PostCard) -> impl IntoView {
+    let href = format!("/posts/{}", post.slug);
+    let date = format_date(&post.published_at);
+    let datetime = post.published_at.to_rfc3339();
+    view! {
+        <article class="group flex flex-col gap-3 rounded-2xl border border-slate-200 p-5 transition hover:shadow-md dark:border-slate-800 dark:hover:bg-slate-900">
+            {post.cover_image.map(|src| view! {
+                <img src=src alt="" loading="lazy" class="aspect-[2/1] w-full rounded-xl object-cover"/>
+            })}
+            <h2 class="text-xl font-semibold tracking-tight">
+                <a href=href class="hover:text-indigo-600 dark:hover:text-indigo-400">{post.title}</a>
+            </h2>
+            <p class="text-slate-600 dark:text-slate-300">{post.excerpt}</p>
+            <ul class="flex flex-wrap gap-2" aria-label="Tags">
+                {post.tags.into_iter().map(|tag| view! {
+                    <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                        "#"{tag}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <div class="mt-auto flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
+                <Avatar name=post.author.display_name.clone() url=post.author.avatar_url/>
+                <span class="font-medium text-slate-700 dark:text-slate-200">{post.author.display_name}</span>
+                <span aria-hidden="true">"·"</span>
+                <time datetime=datetime>{date}</time>
+                <span aria-hidden="true">"·"</span>
+                <span>{post.read_time_minutes}" min read"</span>
+                <span class="ml-auto flex gap-3">
+                    <span title="Likes">"♥ "{post.like_count}</span>
+                    <span title="Comments">"💬 "{post.comment_count}</span>
+                </span>
+            </div>
+        </article>
+    }
+}
+
+/// A page of cards and the link to the next page.
+#[component]
+pub fn PostList(page: PostPage, base_path: &'static str) -> impl IntoView {
+    if page.posts.is_empty() {
+        return view! {
+            <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">
+                "No posts here yet."
+            </p>
+        }
+        .into_any();
+    }
+    let older = page
+        .next_cursor
+        .map(|cursor| format!("{base_path}?after={cursor}"));
+    view! {
+        <div class="grid gap-6 md:grid-cols-2">
+            {page.posts.into_iter().map(|post| view! { <PostCardView post/> }).collect_view()}
+        </div>
+        {older.map(|href| view! {
+            <nav aria-label="Pagination" class="mt-10 flex justify-center">
+                <a href=href rel="next" class="rounded-full border border-slate-300 px-5 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                    "Older posts →"
+                </a>
+            </nav>
+        })}
+    }
+    .into_any()
+}

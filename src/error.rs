@@ -1,0 +1,129 @@
+//! The application's error type, shared by the server and the browser.
+//!
+//! Server functions return `Result<T, AppError>`; the same value reaches the browser, so its
+//! text must be safe to show: internal causes are logged on the server and replaced by
+//! [`AppError::Internal`] before they leave it.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A message about one input field, shown next to that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("Not found")]
+    NotFound,
+    #[error("Please sign in to continue")]
+    Unauthorized,
+    #[error("You are not allowed to do that")]
+    Forbidden,
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    RateLimited(String),
+    #[error("The database is unavailable; please try again shortly")]
+    Unavailable,
+    #[error("Something went wrong on our side")]
+    Internal,
+    /// A failure of the call itself (network, encoding), seen mostly in the browser.
+    #[error("Request failed: {0}")]
+    Request(String),
+}
+
+impl AppError {
+    /// One invalid field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// Several invalid fields; the summary names the first.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| "Invalid input".to_owned());
+        Self::Invalid { message, fields }
+    }
+
+    /// The message for one field, if this error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { fields, .. } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error stands for.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::NotFound => 404,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::Invalid { .. } => 400,
+            Self::Conflict(_) => 409,
+            Self::RateLimited(_) => 429,
+            Self::Unavailable => 503,
+            Self::Internal | Self::Request(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Request(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            match &err {
+                sqlx::Error::RowNotFound => Self::NotFound,
+                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                    tracing::warn!(error = %err, "database unavailable");
+                    Self::Unavailable
+                }
+                _ => {
+                    tracing::error!(error = %err, "database error");
+                    Self::Internal
+                }
+            }
+        }
+    }
+
+    impl axum::response::IntoResponse for AppError {
+        fn into_response(self) -> axum::response::Response {
+            let status = axum::http::StatusCode::from_u16(self.status_code())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, self.to_string()).into_response()
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! The command line: `quire [serve]`, `migrate`, `user create`, `demo`.
+//!
+//! Mistakes of the person at the keyboard (a bad setting, a port in use, invalid input) end
+//! with one line on standard error and exit code 2; other failures with exit code 1.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::config::{Config, ConfigError};
+use super::db::Db;
+use super::password::Password;
+use super::state::AppState;
+use crate::accounts::store::NewUser;
+use crate::accounts::Role;
+use crate::error::AppError;
+
+#[derive(Debug, Parser)]
+#[command(name = "quire", version, about = "A self-hosted blogging platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default); listens on QUIRE_ADDR
+    Serve,
+    /// Bring the database schema up to date
+    Migrate,
+    /// Manage user accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fill an empty database with demo users, posts, comments and likes
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user. The password comes from QUIRE_PASSWORD, or else from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum, default_value_t = RoleArg::User)]
+        role: RoleArg,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    User,
+    Moderator,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::User => Role::User,
+            RoleArg::Moderator => Role::Moderator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Bad input from the person running the command.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Config(_) | Self::Usage(_) => ExitCode::from(2),
+            Self::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<AppError> for CliError {
+    fn from(err: AppError) -> Self {
+        match &err {
+            AppError::Invalid { fields, .. } => Self::Usage(
+                fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            AppError::Conflict(_) | AppError::NotFound | AppError::Forbidden => {
+                Self::Usage(err.to_string())
+            }
+            _ => Self::Failed(err.to_string()),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    if let Err(err) = dotenvy::dotenv() {
+        if !err.not_found() {
+            eprintln!("quire: .env: {err}");
+            return ExitCode::from(2);
+        }
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    if let Err(err) = init_tracing() {
+        eprintln!("quire: {err}");
+        return err.exit_code();
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("quire: cannot start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("quire: {err}");
+            err.exit_code()
+        }
+    }
+}
+
+fn init_tracing() -> Result<(), CliError> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(raw) if !raw.trim().is_empty() => EnvFilter::try_new(&raw).map_err(|e| {
+            ConfigError::new("RUST_LOG", format!("'{raw}' is not a log filter: {e}"))
+        })?,
+        _ => EnvFilter::new("info,sqlx=warn"),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    Ok(())
+}
+
+async fn run(command: Command) -> Result<(), CliError> {
+    let config = Config::from_env()?;
+    let db = connect(&config).await?;
+    let result = match command {
+        Command::Serve => serve(config, db.clone()).await,
+        Command::Migrate => {
+            println!("The {} database is up to date.", db.backend_name());
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    email,
+                    role,
+                    first_name,
+                    last_name,
+                },
+        } => {
+            let password = read_password()?;
+            let new = NewUser {
+                email,
+                username,
+                password,
+                first_name,
+                last_name,
+                role: role.into(),
+            };
+            let id =
+                crate::accounts::store::create_user(&db, new, config.password_min_length).await?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::Demo => {
+            let summary = super::demo::fill(&db).await?;
+            println!("{summary}");
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
+}
+
+/// Connects and migrates; every command needs both.
+async fn connect(config: &Config) -> Result<Db, CliError> {
+    let db = Db::connect(&config.database, config.db_max_connections)
+        .await
+        .map_err(|e| {
+            ConfigError::new(
+                "DATABASE_URL",
+                format!(
+                    "cannot open the database at {}: {e}",
+                    config.database_display
+                ),
+            )
+        })?;
+    db.migrate()
+        .await
+        .map_err(|e| CliError::Failed(format!("database migration failed: {e}")))?;
+    Ok(db)
+}
+
+async fn serve(config: Config, db: Db) -> Result<(), CliError> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                "is already in use".to_owned()
+            } else {
+                format!("cannot be listened on: {e}")
+            };
+            ConfigError::new("QUIRE_ADDR", format!("{} {why}", config.addr))
+        })?;
+    let mut leptos_options = leptos::prelude::get_configuration(None)
+        .map_err(|e| CliError::Failed(format!("Leptos configuration: {e}")))?
+        .leptos_options;
+    leptos_options.site_addr = config.addr;
+    // cargo-leptos writes the hashed asset names next to the binary; use them whenever they
+    // are there, so a binary started by hand serves exactly what `cargo leptos` built.
+    leptos_options.hash_files = std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .map(|dir| dir.join(leptos_options.hash_file.as_ref()))
+        })
+        .is_some_and(|path| path.exists());
+    let site_root = std::path::Path::new(leptos_options.site_root.as_ref());
+    if !site_root
+        .join(leptos_options.site_pkg_dir.as_ref())
+        .exists()
+    {
+        tracing::warn!(
+            site_root = %site_root.display(),
+            "no built assets found: run `cargo leptos build` (or set LEPTOS_SITE_ROOT)"
+        );
+    }
+    let state = AppState {
+        db,
+        config: Arc::new(config),
+        leptos_options,
+        started_at: Instant::now(),
+    };
+    let addr = state.config.addr;
+    tracing::info!(
+        backend = state.db.backend_name(),
+        "quire is listening on http://{addr}"
+    );
+    super::http::serve(listener, state)
+        .await
+        .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
+}
+
+fn read_password() -> Result<Password, CliError> {
+    if let Ok(password) = std::env::var("QUIRE_PASSWORD") {
+        return Ok(Password::new(password));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is shown): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        CliError::Usage(format!("cannot read the password from standard input: {e}"))
+    })?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err(CliError::Usage(
+            "no password: set QUIRE_PASSWORD or pass it on standard input".to_owned(),
+        ));
+    }
+    Ok(Password::new(password))
+}

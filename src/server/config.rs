@@ -1,0 +1,260 @@
+//! Every setting, read once at start-up from the environment (and an optional `.env`).
+//!
+//! A bad value is reported as one line naming the setting; the command line turns it into
+//! exit code 2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::sqlite::SqliteConnectOptions;
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub enum DatabaseConfig {
+    Sqlite(SqliteConnectOptions),
+    Postgres(PgConnectOptions),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite://path` or `postgres://…`; SQLite at `data/quire.db` when unset.
+    pub database: DatabaseConfig,
+    /// The URL as given, with any password replaced, for messages.
+    pub database_display: String,
+    /// `QUIRE_DB_MAX_CONNECTIONS`: pool size (default 10 on PostgreSQL, 8 on SQLite).
+    pub db_max_connections: u32,
+    /// `QUIRE_ADDR`: where the web server listens (default 127.0.0.1:3000).
+    pub addr: SocketAddr,
+    /// `QUIRE_BASE_URL`: the public URL of the site (default http://{QUIRE_ADDR}).
+    pub base_url: url::Url,
+    /// `QUIRE_MEDIA_DIR`: uploaded images (default data/media).
+    pub media_dir: PathBuf,
+    /// `QUIRE_PASSWORD_MIN_LENGTH`: shortest password accepted (default 12, at least 8).
+    pub password_min_length: usize,
+    /// `QUIRE_REQUEST_TIMEOUT_SECS`: longest a request may take (default 30).
+    pub request_timeout: Duration,
+    /// `QUIRE_SESSION_IDLE_DAYS`: a session ends after this many days unused (default 14).
+    pub session_idle: chrono::Duration,
+    /// `QUIRE_SESSION_MAX_DAYS`: and this many days after sign-in, however used (default 90).
+    pub session_max_age: chrono::Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {message}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(setting: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            setting,
+            message: message.into(),
+        }
+    }
+}
+
+pub const DEFAULT_SQLITE_PATH: &str = "data/quire.db";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads settings through `get`, so tests can pass their own.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let (database, database_display) = parse_database_url(get("DATABASE_URL"))?;
+        let default_pool = match database {
+            DatabaseConfig::Sqlite(_) => 8,
+            DatabaseConfig::Postgres(_) => 10,
+        };
+        let db_max_connections = parse_number(&get, "QUIRE_DB_MAX_CONNECTIONS", default_pool)?;
+        if db_max_connections == 0 {
+            return Err(ConfigError::new(
+                "QUIRE_DB_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        let addr = match get("QUIRE_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(raw) => raw.trim().parse().map_err(|_| {
+                ConfigError::new(
+                    "QUIRE_ADDR",
+                    format!("'{raw}' is not an address like 127.0.0.1:3000"),
+                )
+            })?,
+        };
+        let base_url = match get("QUIRE_BASE_URL") {
+            None => url::Url::parse(&format!("http://{addr}"))
+                .map_err(|e| ConfigError::new("QUIRE_ADDR", e.to_string()))?,
+            Some(raw) => {
+                let url = url::Url::parse(raw.trim()).map_err(|e| {
+                    ConfigError::new("QUIRE_BASE_URL", format!("'{raw}' is not a URL: {e}"))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(ConfigError::new(
+                        "QUIRE_BASE_URL",
+                        format!("'{raw}' must start with http:// or https://"),
+                    ));
+                }
+                url
+            }
+        };
+        let media_dir = get("QUIRE_MEDIA_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("data/media"));
+        let password_min_length = parse_number(&get, "QUIRE_PASSWORD_MIN_LENGTH", 12)?;
+        if !(8..=256).contains(&password_min_length) {
+            return Err(ConfigError::new(
+                "QUIRE_PASSWORD_MIN_LENGTH",
+                "must be between 8 and 256",
+            ));
+        }
+        let request_timeout =
+            Duration::from_secs(parse_number(&get, "QUIRE_REQUEST_TIMEOUT_SECS", 30)?);
+        let session_idle_days: i64 = parse_number(&get, "QUIRE_SESSION_IDLE_DAYS", 14)?;
+        let session_max_days: i64 = parse_number(&get, "QUIRE_SESSION_MAX_DAYS", 90)?;
+        if !(1..=3650).contains(&session_idle_days) {
+            return Err(ConfigError::new("QUIRE_SESSION_IDLE_DAYS", "must be between 1 and 3650"));
+        }
+        if !(session_idle_days..=3650).contains(&session_max_days) {
+            return Err(ConfigError::new(
+                "QUIRE_SESSION_MAX_DAYS",
+                "must be at least QUIRE_SESSION_IDLE_DAYS and at most 3650",
+            ));
+        }
+        Ok(Self {
+            session_idle: chrono::Duration::days(session_idle_days),
+            session_max_age: chrono::Duration::days(session_max_days),
+            database,
+            database_display,
+            db_max_connections,
+            addr,
+            base_url,
+            media_dir,
+            password_min_length,
+            request_timeout,
+        })
+    }
+
+    /// The site's origin (`https://blog.example.com`), for checking where requests come from.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// True when the public site is served over https (cookies get `Secure`, HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+}
+
+fn parse_number<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError::new(key, format!("'{raw}' is not a whole number"))),
+    }
+}
+
+/// Parses `DATABASE_URL`; SQLite at [`DEFAULT_SQLITE_PATH`] when it is unset.
+fn parse_database_url(raw: Option<String>) -> Result<(DatabaseConfig, String), ConfigError> {
+    let raw = raw.unwrap_or_else(|| format!("sqlite://{DEFAULT_SQLITE_PATH}"));
+    let raw = raw.trim();
+    let invalid = |why: String| ConfigError::new("DATABASE_URL", why);
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        let display = redact_password(raw);
+        let options = PgConnectOptions::from_str(raw)
+            .map_err(|e| invalid(format!("'{display}' is not a PostgreSQL URL: {e}")))?;
+        Ok((DatabaseConfig::Postgres(options), display))
+    } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(invalid(format!("'{raw}' names no SQLite file")));
+        }
+        let options = if path == ":memory:" {
+            SqliteConnectOptions::from_str("sqlite::memory:")
+        } else {
+            SqliteConnectOptions::from_str(raw)
+        }
+        .map_err(|e| invalid(format!("'{raw}' is not a SQLite URL: {e}")))?;
+        Ok((DatabaseConfig::Sqlite(options), raw.to_owned()))
+    } else {
+        Err(invalid(format!(
+            "'{}' is neither sqlite://PATH nor postgres://…",
+            redact_password(raw)
+        )))
+    }
+}
+
+/// The URL with its password, if any, replaced by `***`, so it can be printed and logged.
+fn redact_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_to_sqlite_in_the_data_folder() {
+        let config = config(&[]).unwrap();
+        assert!(matches!(config.database, DatabaseConfig::Sqlite(_)));
+        assert_eq!(config.database_display, "sqlite://data/quire.db");
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert!(!config.is_https());
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        let err = config(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.setting, "DATABASE_URL");
+        let err = config(&[("QUIRE_ADDR", "localhost")]).unwrap_err();
+        assert_eq!(err.setting, "QUIRE_ADDR");
+        let err = config(&[("QUIRE_BASE_URL", "ftp://example.com")]).unwrap_err();
+        assert_eq!(err.setting, "QUIRE_BASE_URL");
+        let err = config(&[("QUIRE_DB_MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert_eq!(err.setting, "QUIRE_DB_MAX_CONNECTIONS");
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        let config =
+            config(&[("DATABASE_URL", "postgres://quire:s3cret@db.example/quire")]).unwrap();
+        assert!(!config.database_display.contains("s3cret"));
+        let err = parse_database_url(Some("postgresx://quire:s3cret@db".into())).unwrap_err();
+        assert!(!err.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn https_base_url_is_noticed() {
+        let config = config(&[("QUIRE_BASE_URL", "https://blog.example.com")]).unwrap();
+        assert!(config.is_https());
+    }
+}

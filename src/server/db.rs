@@ -1,0 +1,145 @@
+//! The database: one handle, two backends, chosen at run time from `DATABASE_URL`.
+//!
+//! Queries are written once, with `$1` placeholders that both SQLite and PostgreSQL accept,
+//! and expanded once per backend by [`with_db!`]. Where the dialects differ (full-text
+//! search, upserts) the two queries stand side by side in the module that needs them.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::config::DatabaseConfig;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool (`&SqlitePool` or `&PgPool`).
+/// Both arms must produce the same type.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A waiting request gives up on the database after this long, so an outage answers 503
+/// quickly instead of hanging.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl Db {
+    /// Opens a pool. SQLite files (and their folder) are created when missing.
+    pub async fn connect(
+        config: &DatabaseConfig,
+        max_connections: u32,
+    ) -> Result<Self, sqlx::Error> {
+        match config {
+            DatabaseConfig::Sqlite(options) => {
+                let filename = options.get_filename();
+                if let Some(parent) = filename.parent() {
+                    if !parent.as_os_str().is_empty() && filename.as_os_str() != ":memory:" {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                }
+                let options = options
+                    .clone()
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // With WAL, NORMAL is durable across application crashes; only an OS
+                    // crash can lose the last transactions.
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Ok(Self::Sqlite(pool))
+            }
+            DatabaseConfig::Postgres(options) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options.clone())
+                    .await?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    /// Answers whether the database takes queries right now.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        with_db!(self, |pool| sqlx::query("SELECT 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        with_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// The unique constraint a failed write broke, by its name in the migrations
+/// (`users_email_key`, `posts_slug_key`, …), on either backend.
+///
+/// PostgreSQL names the constraint; SQLite only names the columns (`users.email`) or, for an
+/// expression index, the index, so both spellings end up as one name here.
+pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db_err) = err else {
+        return None;
+    };
+    if db_err.kind() != sqlx::error::ErrorKind::UniqueViolation {
+        return None;
+    }
+    if let Some(constraint) = db_err.constraint() {
+        return Some(constraint.to_owned());
+    }
+    let message = db_err.message();
+    let detail = message.split("UNIQUE constraint failed: ").nth(1)?;
+    if let Some(index) = detail.strip_prefix("index '") {
+        return Some(index.trim_end_matches('\'').to_owned());
+    }
+    // "table.col" or "table.col1, table.col2"
+    let mut columns = detail.split(", ").filter_map(|c| c.split_once('.'));
+    let (table, first) = columns.next()?;
+    let mut name = format!("{table}_{first}");
+    for (_, column) in columns {
+        name.push('_');
+        name.push_str(column);
+    }
+    name.push_str("_key");
+    Some(name)
+}
+
+/// The current time, cut to microseconds: PostgreSQL keeps no finer, and a value must read
+/// back exactly as it was written on both backends (keyset cursors compare them).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    let now = chrono::Utc::now();
+    chrono::DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}

@@ -1,0 +1,239 @@
+//! The HTTP server: routes, static files, middleware, health and graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tracing::Span;
+
+use super::state::AppState;
+use crate::accounts::session_store::DbSessionStore;
+use crate::app::{shell, App};
+use crate::error::AppError;
+
+/// Largest request body accepted (uploads included).
+pub const BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024;
+
+/// How long `/health` waits for the database before calling it unreachable.
+const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+
+    // With hashed file names an asset never changes under its name, so browsers may keep it
+    // for a year; without them (a debug build) they must ask every time.
+    let pkg_cache = if leptos_options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let pkg_dir =
+        Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+    let pkg = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(pkg_cache),
+        ));
+
+    // Uploaded files get unique names, so they never change either.
+    let media = Router::new()
+        .fallback_service(ServeDir::new(&state.config.media_dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
+
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/settings/avatar",
+            post(crate::accounts::avatar::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
+        )
+        .nest(&format!("/{}", leptos_options.site_pkg_dir), pkg)
+        .nest("/media", media)
+        .leptos_routes_with_context(&state, routes, provide_state.clone(), {
+            let leptos_options = leptos_options.clone();
+            move || shell(leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, shell))
+        .layer(middleware::from_fn(server_fn_error_status))
+        .layer(session_layer(&state))
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site_writes))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.config.request_timeout,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    // The path only: query strings may carry tokens.
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _span: &Span| {
+                    tracing::info!(
+                        status = res.status().as_u16(),
+                        latency_ms = latency.as_secs_f64() * 1000.0,
+                        "answered"
+                    );
+                }),
+        )
+        .with_state(state)
+}
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let secure = state.config.is_https();
+    let idle = time::Duration::seconds(state.config.session_idle.num_seconds());
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        // Over https the __Host- prefix pins the cookie to this exact origin.
+        .with_name(if secure { "__Host-quire_session" } else { "quire_session" })
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+}
+
+/// Refuses state-changing requests that another site made a browser send (CSRF): by
+/// `Sec-Fetch-Site` where the browser sends it, else by `Origin`. Calls that carry a bearer
+/// token instead of the cookie are not at risk and pass.
+async fn refuse_cross_site_writes(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    if !safe_method && !bearer {
+        let headers = req.headers();
+        let cross_site = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+            Some(site) => !matches!(site, "same-origin" | "none"),
+            None => headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|origin| origin != state.config.origin()),
+        };
+        if cross_site {
+            tracing::warn!(path = %req.uri().path(), "cross-site write refused");
+            return AppError::Forbidden.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// Server functions answer every error with 500; this gives each its real status (400 for
+/// invalid input, 401, 403, 404, 409, 429…), decided in one place from the error itself.
+async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `GET /health`: 200 when the database answers, 503 while it does not.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let database_ok = matches!(
+        tokio::time::timeout(HEALTH_DB_TIMEOUT, state.db.ping()).await,
+        Ok(Ok(()))
+    );
+    let body = serde_json::json!({
+        "status": if database_ok { "OK" } else { "ERROR" },
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "uptime": state.started_at.elapsed().as_secs_f64(),
+        "database": if database_ok { "ok" } else { "unreachable" },
+    });
+    let status = if database_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+/// Expired sessions are refused on load anyway; this only keeps the table small.
+fn spawn_session_cleanup(store: DbSessionStore) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(err) = store.delete_expired().await {
+                tracing::warn!(error = %err, "expired session cleanup failed");
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,12 @@
+//! Everything that runs only on the server: configuration, the database, HTTP plumbing and
+//! the command line. Nothing here reaches the wasm bundle.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod markdown;
+pub mod password;
+pub mod state;

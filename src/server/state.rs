@@ -1,0 +1,35 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+
+use super::config::Config;
+use super::db::Db;
+use crate::error::AppError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+    pub started_at: Instant,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// The state inside a server function or a component rendered on the server.
+    pub fn current() -> Result<Self, AppError> {
+        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            AppError::Internal
+        })
+    }
+}

@@ -1,0 +1,261 @@
+//! The `quire` command line, run as a user would run it.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{fresh_database, Backend};
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
+
+fn quire() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
+    // Settings from the developer's environment or a .env must not leak into the tests.
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .current_dir(tempfile::tempdir().unwrap().keep())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(cmd: &mut Command) -> Outcome {
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("quire finished in time")
+        .expect("quire ran");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// One line, naming the setting, exit code 2: never a panic or a backtrace.
+fn assert_clear_failure(out: &Outcome, setting: &str) {
+    assert_eq!(out.code, 2, "stderr: {}", out.stderr);
+    let lines: Vec<_> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line, got: {}", out.stderr);
+    assert!(
+        lines[0].contains(setting),
+        "{setting} named in: {}",
+        lines[0]
+    );
+    assert!(!out.stderr.contains("panicked"));
+}
+
+#[tokio::test]
+async fn bad_settings_end_with_one_line_and_exit_code_2() {
+    let out = run(quire()
+        .arg("migrate")
+        .env("DATABASE_URL", "mysql://root@localhost/x"))
+    .await;
+    assert_clear_failure(&out, "DATABASE_URL");
+
+    let out = run(quire().arg("serve").env("QUIRE_ADDR", "not-an-address")).await;
+    assert_clear_failure(&out, "QUIRE_ADDR");
+
+    let out = run(quire().arg("migrate").env(
+        "DATABASE_URL",
+        "postgres://postgres:hunter2@127.0.0.1:1/nothing",
+    ))
+    .await;
+    assert_clear_failure(&out, "DATABASE_URL");
+    assert!(
+        !out.stderr.contains("hunter2"),
+        "passwords are never printed"
+    );
+
+    let out = run(quire().arg("serve").env("RUST_LOG", "quire=notalevel")).await;
+    assert_clear_failure(&out, "RUST_LOG");
+
+    let out = run(quire().arg("frobnicate")).await;
+    assert_eq!(out.code, 2);
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let db = fresh_database(Backend::Sqlite).await;
+    let out = run(quire()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_ADDR", &addr))
+    .await;
+    assert_clear_failure(&out, "QUIRE_ADDR");
+    assert!(out.stderr.contains("already in use"));
+}
+
+async fn user_create_prints_the_new_id(backend: Backend) {
+    let db = fresh_database(backend).await;
+    let out = run(quire()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "root_admin",
+            "--email",
+            "root@example.com",
+            "--role",
+            "admin",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_PASSWORD", "a long and unusual passphrase"))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let id: i64 = out.stdout.trim().parse().expect("an id on stdout");
+    assert!(id > 0);
+
+    // The password may also come on standard input.
+    let mut child = quire()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "second",
+            "--email",
+            "second@example.com",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"another long passphrase\n").await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Taken names and bad input: one clear line, exit code 2.
+    let out = run(quire()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "ROOT_ADMIN",
+            "--email",
+            "x@example.com",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_PASSWORD", "a long and unusual passphrase"))
+    .await;
+    assert_clear_failure(&out, "username");
+
+    let out = run(quire()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "third",
+            "--email",
+            "not-an-email",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_PASSWORD", "short"))
+    .await;
+    assert_clear_failure(&out, "email");
+    assert!(
+        out.stderr.contains("password"),
+        "both problems are named: {}",
+        out.stderr
+    );
+
+    let out = run(quire()
+        .args([
+            "user",
+            "create",
+            "--username",
+            "fourth",
+            "--email",
+            "fourth@example.com",
+            "--role",
+            "emperor",
+        ])
+        .env("DATABASE_URL", &db.url))
+    .await;
+    assert_eq!(out.code, 2);
+}
+
+async fn migrate_and_demo_fill_an_empty_database(backend: Backend) {
+    let db = fresh_database(backend).await;
+    let out = run(quire().arg("migrate").env("DATABASE_URL", &db.url)).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(quire().arg("demo").env("DATABASE_URL", &db.url)).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("8 posts"), "{}", out.stdout);
+    let out = run(quire().arg("demo").env("DATABASE_URL", &db.url)).await;
+    assert_clear_failure(&out, "already has posts");
+}
+
+on_both_backends!(
+    user_create_prints_the_new_id,
+    migrate_and_demo_fill_an_empty_database
+);
+
+#[tokio::test]
+async fn sqlite_is_the_default_and_its_folder_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(quire().arg("migrate").current_dir(dir.path())).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(dir.path().join("data/quire.db").exists());
+}
+
+#[tokio::test]
+async fn serve_answers_and_stops_gracefully_on_sigterm() {
+    let db = fresh_database(Backend::Sqlite).await;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut child = quire()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info")
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(res) = client
+            .get(format!("http://127.0.0.1:{port}/health"))
+            .send()
+            .await
+        {
+            healthy = res.status().is_success();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server answered /health");
+    let pid = child.id().unwrap().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("stopped within 10 s")
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+    let out = child.wait_with_output().await.unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("answered"), "requests are logged: {log}");
+    assert!(log.contains("/health"));
+}

@@ -1,0 +1,174 @@
+//! Black-box test helpers: a real quire server on a free port over a fresh database,
+//! SQLite or PostgreSQL.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use quire::server::config::Config;
+use quire::server::db::Db;
+use quire::server::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("QUIRE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// A database nobody else uses, and what keeps it alive.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    /// For PostgreSQL, the database's name.
+    pub name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn unique_name() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "quire_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+pub async fn fresh_database(backend: Backend) -> TestDatabase {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}", dir.path().join("nested/quire.db").display());
+            TestDatabase {
+                url,
+                backend,
+                name: String::new(),
+                _dir: Some(dir),
+            }
+        }
+        Backend::Postgres => {
+            use sqlx::Connection;
+            let admin = postgres_admin_url();
+            let name = unique_name();
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("PostgreSQL for the tests (set QUIRE_TEST_POSTGRES_URL)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(base, _)| base)
+                .unwrap_or(&admin);
+            TestDatabase {
+                url: format!("{base}/{name}"),
+                backend,
+                name,
+                _dir: None,
+            }
+        }
+    }
+}
+
+pub fn config_for(url: &str) -> Config {
+    let url = url.to_owned();
+    Config::from_lookup(move |key| match key {
+        "DATABASE_URL" => Some(url.clone()),
+        "QUIRE_ADDR" => Some("127.0.0.1:0".to_owned()),
+        _ => None,
+    })
+    .expect("test config")
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        let status = res.status().as_u16();
+        (status, res.text().await.expect("body"))
+    }
+}
+
+/// Starts quire in this process on a free port, over a fresh, migrated database.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = fresh_database(backend).await;
+    let config = config_for(&database.url);
+    let db = Db::connect(&config.database, config.db_max_connections)
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let leptos_options = leptos::prelude::LeptosOptions::builder()
+        .output_name("quire")
+        .site_root("target/site")
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+        leptos_options,
+        started_at: Instant::now(),
+    };
+    tokio::spawn(quire::server::http::serve(listener, state));
+    TestApp {
+        base_url: format!("http://{addr}"),
+        db,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        database,
+    }
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::common::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::common::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
