@@ -6,7 +6,14 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
-use crate::pages::{home::HomePage, not_found::NotFound, post::PostPage};
+use crate::pages::{
+    home::HomePage,
+    not_found::NotFound,
+    post::PostPage,
+    profile::ProfilePage,
+    settings::SettingsPage,
+    sign_in::{SignInPage, SignUpPage},
+};
 
 /// Sets the colour theme before the first paint, so a dark page never flashes white.
 /// The toggle in the header stores the reader's choice under the same key.
@@ -42,6 +49,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SignInPage/>
+                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -14,7 +14,11 @@ const SIZE: u32 = 256;
 /// Larger pictures are refused before decoding, so a small file cannot claim a huge canvas.
 const MAX_DIMENSION: u32 = 8_000;
 
-pub async fn upload(State(state): State<AppState>, caller: Caller, multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    multipart: Multipart,
+) -> Response {
     let user_id = match caller.require_user() {
         Ok(user) => user.id,
         Err(_) => return Redirect::to("/signin?next=/settings").into_response(),
@@ -22,13 +26,18 @@ pub async fn upload(State(state): State<AppState>, caller: Caller, multipart: Mu
     match store_avatar(&state, user_id, multipart).await {
         Ok(()) => Redirect::to("/settings?avatar=updated").into_response(),
         Err(err) => {
-            let message: String = url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
+            let message: String =
+                url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
             Redirect::to(&format!("/settings?avatar_error={message}")).into_response()
         }
     }
 }
 
-async fn store_avatar(state: &AppState, user_id: i64, mut multipart: Multipart) -> Result<(), AppError> {
+async fn store_avatar(
+    state: &AppState,
+    user_id: i64,
+    mut multipart: Multipart,
+) -> Result<(), AppError> {
     let invalid = |why: &str| AppError::field("avatar", why);
     let mut bytes = None;
     while let Some(field) = multipart
@@ -44,7 +53,9 @@ async fn store_avatar(state: &AppState, user_id: i64, mut multipart: Multipart) 
             bytes = Some(data);
         }
     }
-    let bytes = bytes.filter(|b| !b.is_empty()).ok_or_else(|| invalid("Choose an image to upload"))?;
+    let bytes = bytes
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| invalid("Choose an image to upload"))?;
     if bytes.len() > MAX_BYTES {
         return Err(invalid("The image must be at most 5 MB"));
     }
@@ -57,13 +68,24 @@ async fn store_avatar(state: &AppState, user_id: i64, mut multipart: Multipart) 
         tracing::error!(error = %e, folder = %folder.display(), "cannot create the avatar folder");
         AppError::Internal
     })?;
-    let name = format!("{user_id}-{:016x}.{}", rand::random::<u64>(), thumbnail.extension);
-    tokio::fs::write(folder.join(&name), &thumbnail.bytes).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot write an avatar");
-        AppError::Internal
-    })?;
-    let old = crate::accounts::store::set_avatar(&state.db, user_id, &format!("/media/avatars/{name}")).await?;
-    if let Some(old_name) = old.as_deref().and_then(|url| url.strip_prefix("/media/avatars/")) {
+    let name = format!(
+        "{user_id}-{:016x}.{}",
+        rand::random::<u64>(),
+        thumbnail.extension
+    );
+    tokio::fs::write(folder.join(&name), &thumbnail.bytes)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot write an avatar");
+            AppError::Internal
+        })?;
+    let old =
+        crate::accounts::store::set_avatar(&state.db, user_id, &format!("/media/avatars/{name}"))
+            .await?;
+    if let Some(old_name) = old
+        .as_deref()
+        .and_then(|url| url.strip_prefix("/media/avatars/"))
+    {
         if !old_name.contains('/') {
             let _ = tokio::fs::remove_file(folder.join(old_name)).await;
         }
@@ -80,8 +102,12 @@ pub struct Thumbnail {
 /// thumbnail: PNG where the picture has transparency, JPEG otherwise.
 pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, AppError> {
     let invalid = |why: &str| AppError::field("avatar", why);
-    let format = image::guess_format(bytes).map_err(|_| invalid("The file is not a PNG, JPEG, WebP or GIF image"))?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif) {
+    let format = image::guess_format(bytes)
+        .map_err(|_| invalid("The file is not a PNG, JPEG, WebP or GIF image"))?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif
+    ) {
         return Err(invalid("The file is not a PNG, JPEG, WebP or GIF image"));
     }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
@@ -89,11 +115,15 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, AppError> {
     limits.max_image_width = Some(MAX_DIMENSION);
     limits.max_image_height = Some(MAX_DIMENSION);
     reader.limits(limits);
-    let picture = reader.decode().map_err(|_| invalid("The image could not be read; it may be damaged"))?;
+    let picture = reader
+        .decode()
+        .map_err(|_| invalid("The image could not be read; it may be damaged"))?;
     let square = picture.resize_to_fill(SIZE, SIZE, image::imageops::FilterType::Lanczos3);
     let mut out = std::io::Cursor::new(Vec::new());
     let extension = if square.color().has_alpha() {
-        square.write_to(&mut out, ImageFormat::Png).map_err(|_| AppError::Internal)?;
+        square
+            .write_to(&mut out, ImageFormat::Png)
+            .map_err(|_| AppError::Internal)?;
         "png"
     } else {
         DynamicImage::ImageRgb8(square.to_rgb8())

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CurrentUser, Role};
 use crate::error::AppError;
+use crate::posts::PostPage;
 
 /// A user's public page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +88,11 @@ pub async fn sign_up(
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
-pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    login: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use super::store::{check_credentials, Credentials};
     use super::throttle;
     use crate::server::password::Password;
@@ -119,7 +124,10 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
                 throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
             }
             // The same words whether or not the account exists.
-            Err(AppError::field("password", "Wrong email, username or password"))
+            Err(AppError::field(
+                "password",
+                "Wrong email, username or password",
+            ))
         }
     }
 }
@@ -131,13 +139,27 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+/// A profile and one page of its author's posts, in one round trip.
 #[server(prefix = "/rpc", endpoint = "accounts/profile")]
-pub async fn get_profile(username: String) -> Result<Profile, AppError> {
+pub async fn get_profile(
+    username: String,
+    cursor: Option<String>,
+) -> Result<(Profile, PostPage), AppError> {
+    use crate::posts::store::{list, Listing};
+    use crate::posts::PAGE_SIZE;
     use crate::server::state::AppState;
     let state = AppState::current()?;
-    super::store::public_profile(&state.db, &username)
+    let profile = super::store::public_profile(&state.db, &username)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let posts = list(
+        &state.db,
+        Listing::Author(profile.id),
+        cursor.as_deref(),
+        PAGE_SIZE,
+    )
+    .await?;
+    Ok((profile, posts))
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/settings")]
@@ -163,17 +185,20 @@ pub async fn update_profile(
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let mut errors = Vec::new();
-    let first_name = validation::display_name("first_name", first_name.as_deref())
+    let first_name = validation::display_name("firstName", first_name.as_deref())
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
-    let last_name = validation::display_name("last_name", last_name.as_deref())
+    let last_name = validation::display_name("lastName", last_name.as_deref())
         .map_err(|e| errors.push(e))
         .ok()
         .flatten();
     let bio = bio.unwrap_or_default().trim().to_owned();
     if bio.chars().count() > BIO_MAX {
-        errors.push(FieldError::new("bio", format!("Bio must be at most {BIO_MAX} characters long")));
+        errors.push(FieldError::new(
+            "bio",
+            format!("Bio must be at most {BIO_MAX} characters long"),
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::invalid(errors));
@@ -189,13 +214,16 @@ pub async fn change_email(email: String, current_password: String) -> Result<(),
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let db = &AppState::current()?.db;
-    ssr::confirm_password(db, me.id, current_password, "current_password").await?;
+    ssr::confirm_password(db, me.id, current_password, "currentPassword").await?;
     let email = super::validation::email(&email).map_err(|e| AppError::invalid(vec![e]))?;
     super::store::change_email(db, me.id, &email).await
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]
-pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
     use crate::server::auth::Caller;
     use crate::server::password::Password;
     use crate::server::state::AppState;
@@ -203,13 +231,12 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let state = AppState::current()?;
-    ssr::confirm_password(&state.db, me.id, current_password, "current_password").await?;
-    let field = |e: crate::error::FieldError| {
-        AppError::field("new_password", e.message)
-    };
+    ssr::confirm_password(&state.db, me.id, current_password, "currentPassword").await?;
+    let field = |e: crate::error::FieldError| AppError::field("newPassword", e.message);
     super::validation::password(&new_password, state.config.password_min_length).map_err(field)?;
     let settings = super::store::settings(&state.db, me.id).await?;
-    super::store::check_password_not_common(&new_password, &settings.username, &settings.email).map_err(field)?;
+    super::store::check_password_not_common(&new_password, &settings.username, &settings.email)
+        .map_err(field)?;
     super::store::set_password(&state.db, me.id, Password::new(new_password)).await?;
     // Every session of the user ended with the old password; this browser signs in afresh.
     super::store::end_sessions(&state.db, me.id, None).await?;
@@ -217,7 +244,10 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/delete_account")]
-pub async fn delete_account(current_password: String, confirm: Option<String>) -> Result<(), AppError> {
+pub async fn delete_account(
+    current_password: String,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
     use crate::server::auth::Caller;
     use crate::server::state::AppState;
 
@@ -227,7 +257,7 @@ pub async fn delete_account(current_password: String, confirm: Option<String>) -
     if confirm.as_deref() != Some(me.username.as_str()) {
         return Err(AppError::field("confirm", "Type your username to confirm"));
     }
-    ssr::confirm_password(db, me.id, current_password, "current_password").await?;
+    ssr::confirm_password(db, me.id, current_password, "currentPassword").await?;
     super::store::delete_user(db, me.id).await?;
     ssr::auth_session().await?.sign_out().await?;
     leptos_axum::redirect("/");
@@ -313,24 +343,41 @@ mod ssr {
     }
 
     pub async fn start_session(user_id: i64) -> Result<(), AppError> {
-        let headers = leptos_axum::extract::<HeaderMap>().await.unwrap_or_default();
+        let headers = leptos_axum::extract::<HeaderMap>()
+            .await
+            .unwrap_or_default();
         let agent = headers
             .get(axum::http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        auth_session().await?.sign_in(user_id, agent, client_ip().await).await
+        auth_session()
+            .await?
+            .sign_in(user_id, agent, client_ip().await)
+            .await
     }
 
     /// Only local paths: `next` must never send anyone to another site.
     pub fn safe_next(next: Option<&str>) -> String {
         match next {
-            Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+            Some(path)
+                if path.starts_with('/')
+                    && !path.starts_with("//")
+                    && !path.contains('\\')
+                    && !path.chars().any(char::is_control) =>
+            {
+                path.to_owned()
+            }
             _ => "/".to_owned(),
         }
     }
 
     /// Sensitive changes ask for the current password again.
-    pub async fn confirm_password(db: &Db, user_id: i64, given: String, field: &str) -> Result<(), AppError> {
+    pub async fn confirm_password(
+        db: &Db,
+        user_id: i64,
+        given: String,
+        field: &str,
+    ) -> Result<(), AppError> {
         let hash = crate::accounts::store::password_hash(db, user_id).await?;
         match password::verify(Password::new(given), hash).await? {
             Verified::No => Err(AppError::field(field, "Your current password is not right")),

@@ -28,19 +28,39 @@ fn store_error(err: tower_sessions::session::Error) -> AppError {
 impl AuthSession {
     /// Marks the session as the user's, under a new id (so a fixed id planted before sign-in
     /// is worthless after it).
-    pub async fn sign_in(&self, user_id: i64, user_agent: Option<String>, ip: Option<String>) -> Result<(), AppError> {
+    pub async fn sign_in(
+        &self,
+        user_id: i64,
+        user_agent: Option<String>,
+        ip: Option<String>,
+    ) -> Result<(), AppError> {
         let session = &self.0;
         session.cycle_id().await.map_err(store_error)?;
         let now = now();
-        session.insert(keys::USER_ID, user_id).await.map_err(store_error)?;
-        session.insert(keys::SIGNED_IN_AT, now).await.map_err(store_error)?;
-        session.insert(keys::LAST_SEEN, now).await.map_err(store_error)?;
+        session
+            .insert(keys::USER_ID, user_id)
+            .await
+            .map_err(store_error)?;
+        session
+            .insert(keys::SIGNED_IN_AT, now)
+            .await
+            .map_err(store_error)?;
+        session
+            .insert(keys::LAST_SEEN, now)
+            .await
+            .map_err(store_error)?;
         if let Some(agent) = user_agent {
             let agent: String = agent.chars().take(300).collect();
-            session.insert(keys::USER_AGENT, agent).await.map_err(store_error)?;
+            session
+                .insert(keys::USER_AGENT, agent)
+                .await
+                .map_err(store_error)?;
         }
         if let Some(ip) = ip {
-            session.insert(keys::IP_ADDRESS, ip).await.map_err(store_error)?;
+            session
+                .insert(keys::IP_ADDRESS, ip)
+                .await
+                .map_err(store_error)?;
         }
         Ok(())
     }
@@ -53,7 +73,11 @@ impl AuthSession {
     /// The signed-in user's id, if the session is still within `max_age` of its sign-in.
     pub async fn user_id(&self, max_age: Duration) -> Result<Option<i64>, AppError> {
         let session = &self.0;
-        let Some(user_id) = session.get::<i64>(keys::USER_ID).await.map_err(store_error)? else {
+        let Some(user_id) = session
+            .get::<i64>(keys::USER_ID)
+            .await
+            .map_err(store_error)?
+        else {
             return Ok(None);
         };
         let signed_in_at = session
@@ -70,7 +94,10 @@ impl AuthSession {
             .await
             .map_err(store_error)?;
         if last_seen.is_none_or(|at| now - at > TOUCH_INTERVAL) {
-            session.insert(keys::LAST_SEEN, now).await.map_err(store_error)?;
+            session
+                .insert(keys::LAST_SEEN, now)
+                .await
+                .map_err(store_error)?;
         }
         Ok(Some(user_id))
     }

@@ -54,7 +54,13 @@ struct Columns {
 }
 
 fn columns(record: &Record) -> Columns {
-    let text = |key: &str| record.data.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let text = |key: &str| {
+        record
+            .data
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
     Columns {
         user_id: record.data.get(keys::USER_ID).and_then(|v| v.as_i64()),
         user_agent: text(keys::USER_AGENT),
@@ -67,7 +73,8 @@ impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A new id is 128 random bits; on the astronomically unlikely collision, draw again.
         loop {
-            let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let data = serde_json::to_string(&record.data)
+                .map_err(|e| session_store::Error::Encode(e.to_string()))?;
             let cols = columns(record);
             let now = now();
             let inserted = with_db!(&self.db, |pool| {
@@ -96,7 +103,8 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let data = serde_json::to_string(&record.data)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let cols = columns(record);
         let now = now();
         with_db!(&self.db, |pool| {
@@ -124,17 +132,20 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let row: Option<(String, DateTime<Utc>)> = with_db!(&self.db, |pool| {
-            sqlx::query_as("SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2")
-                .bind(id.to_string())
-                .bind(now())
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(
+                "SELECT data, expiry_date FROM sessions WHERE id = $1 AND expiry_date > $2",
+            )
+            .bind(id.to_string())
+            .bind(now())
+            .fetch_optional(pool)
+            .await
         })
         .map_err(backend)?;
         let Some((data, expiry_date)) = row else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data =
+            serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp_nanos(
             i128::from(expiry_date.timestamp_micros()) * 1_000,
         )

@@ -158,6 +158,26 @@ pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Resu
             }
         }
     }
+    // Name every taken value at once; the unique indexes stay the final word under races.
+    let (email_taken, username_taken): (bool, bool) = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1),
+                    EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($2))",
+        )
+        .bind(email.as_deref().unwrap_or_default())
+        .bind(username.as_deref().unwrap_or_default())
+        .fetch_one(pool)
+        .await
+    })?;
+    if email_taken {
+        errors.push(FieldError::new(
+            "email",
+            "An account with this email already exists",
+        ));
+    }
+    if username_taken {
+        errors.push(FieldError::new("username", "This username is taken"));
+    }
     let (Some(email), Some(username), true) = (email, username, errors.is_empty()) else {
         return Err(AppError::invalid(errors));
     };
@@ -232,13 +252,19 @@ static DUMMY_HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_
 
 async fn dummy_hash() -> Result<String, AppError> {
     DUMMY_HASH
-        .get_or_try_init(|| password::hash(Password::new("quire dummy password for timing".to_owned())))
+        .get_or_try_init(|| {
+            password::hash(Password::new("quire dummy password for timing".to_owned()))
+        })
         .await
         .cloned()
 }
 
 /// Checks a login (email or username) and password. Old-parameter hashes are upgraded.
-pub async fn check_credentials(db: &Db, login: &str, given: Password) -> Result<Credentials, AppError> {
+pub async fn check_credentials(
+    db: &Db,
+    login: &str,
+    given: Password,
+) -> Result<Credentials, AppError> {
     let login = login.trim();
     let row: Option<(i64, String, bool)> = with_db!(db, |pool| {
         sqlx::query_as(
@@ -313,7 +339,11 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
     })?;
     Ok(Some(Profile {
         id: user.id,
-        display_name: super::display_name(&user.username, user.first_name.as_deref(), user.last_name.as_deref()),
+        display_name: super::display_name(
+            &user.username,
+            user.first_name.as_deref(),
+            user.last_name.as_deref(),
+        ),
         username: user.username,
         avatar_url: user.avatar_url,
         bio: user.bio,
@@ -397,7 +427,9 @@ pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppE
             .map(|_| ())
     });
     result.map_err(|err| match unique_violation(&err).as_deref() {
-        Some("users_email_key") => AppError::field("email", "An account with this email already exists"),
+        Some("users_email_key") => {
+            AppError::field("email", "An account with this email already exists")
+        }
         _ => err.into(),
     })
 }
@@ -433,8 +465,20 @@ fn session_handle(id: &str) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-pub async fn sessions_of(db: &Db, user_id: i64, current: Option<&str>) -> Result<Vec<SessionInfo>, AppError> {
-    let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>, Option<String>, Option<String>)> = with_db!(db, |pool| {
+pub async fn sessions_of(
+    db: &Db,
+    user_id: i64,
+    current: Option<&str>,
+) -> Result<Vec<SessionInfo>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        created_at: DateTime<Utc>,
+        updated_at: DateTime<Utc>,
+        user_agent: Option<String>,
+        ip_address: Option<String>,
+    }
+    let rows: Vec<Row> = with_db!(db, |pool| {
         sqlx::query_as(
             "SELECT id, created_at, updated_at, user_agent, ip_address FROM sessions
              WHERE user_id = $1 AND expiry_date > $2 ORDER BY updated_at DESC",
@@ -446,13 +490,13 @@ pub async fn sessions_of(db: &Db, user_id: i64, current: Option<&str>) -> Result
     })?;
     Ok(rows
         .into_iter()
-        .map(|(id, created_at, last_seen_at, user_agent, ip_address)| SessionInfo {
-            handle: session_handle(&id),
-            is_current: current == Some(id.as_str()),
-            created_at,
-            last_seen_at,
-            user_agent,
-            ip_address,
+        .map(|row| SessionInfo {
+            handle: session_handle(&row.id),
+            is_current: current == Some(row.id.as_str()),
+            created_at: row.created_at,
+            last_seen_at: row.updated_at,
+            user_agent: row.user_agent,
+            ip_address: row.ip_address,
         })
         .collect())
 }
@@ -550,7 +594,9 @@ async fn exists_or_last_admin(db: &Db, user_id: i64) -> AppError {
             .fetch_optional(pool)
             .await
     }) {
-        Ok(Some(_)) => AppError::Conflict("The last active admin must stay an active admin".to_owned()),
+        Ok(Some(_)) => {
+            AppError::Conflict("The last active admin must stay an active admin".to_owned())
+        }
         Ok(None) => AppError::NotFound,
         Err(err) => err.into(),
     }

@@ -50,21 +50,28 @@ pub async fn blocked_for(db: &Db, key: &str) -> Result<Option<Duration>, AppErro
             .fetch_optional(pool)
             .await
     })?;
-    Ok(until.flatten().filter(|until| *until > now).map(|until| until - now))
+    Ok(until
+        .flatten()
+        .filter(|until| *until > now)
+        .map(|until| until - now))
 }
 
 /// Counts a failure for `key` and blocks it once it is past the free ones.
 pub async fn record_failure(db: &Db, key: &str, policy: &Policy) -> Result<(), AppError> {
     let now = now();
     let row: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = with_db!(db, |pool| {
-        sqlx::query_as("SELECT failures, window_start, blocked_until FROM login_throttles WHERE key = $1")
-            .bind(key)
-            .fetch_optional(pool)
-            .await
+        sqlx::query_as(
+            "SELECT failures, window_start, blocked_until FROM login_throttles WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(pool)
+        .await
     })?;
     // The count starts over once a whole window has passed since the last failure or block.
     let (failures, window_start) = match row {
-        Some((failures, start, blocked_until)) if now - blocked_until.unwrap_or(start).max(start) <= policy.window => {
+        Some((failures, start, blocked_until))
+            if now - blocked_until.unwrap_or(start).max(start) <= policy.window =>
+        {
             (failures + 1, start)
         }
         _ => (1, now),

@@ -1,9 +1,19 @@
 //! The frame around every page: header, main landmark, footer.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::accounts::functions::{get_current_user, SignOut};
+use crate::accounts::CurrentUser;
+use crate::components::post_card::Avatar;
+
+/// Bumped when the signed-in user's name or picture changes, so the header reloads them.
+#[derive(Clone, Copy)]
+pub struct AccountVersion(pub RwSignal<u64>);
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    provide_context(AccountVersion(RwSignal::new(0)));
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white">
             "Skip to content"
@@ -27,9 +37,64 @@ fn Header() -> impl IntoView {
                 <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
                     <a href="/" class="rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">"Home"</a>
                     <ThemeToggle/>
+                    <AccountNav/>
                 </nav>
             </div>
         </header>
+    }
+}
+
+/// Sign-in links for visitors; the user's menu for everybody else.
+#[component]
+fn AccountNav() -> impl IntoView {
+    let location = use_location();
+    let version = expect_context::<AccountVersion>().0;
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || {
+            (
+                location.pathname.get(),
+                version.get(),
+                sign_out.version().get(),
+            )
+        },
+        |_| get_current_user(),
+    );
+    let link = "rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match user.await {
+                    Ok(Some(user)) => view! { <UserMenu user sign_out/> }.into_any(),
+                    _ => view! {
+                        <a href=move || format!("/signin?next={}", location.pathname.get()) class=link>"Sign in"</a>
+                        <a href="/signup" class="rounded-full bg-indigo-600 px-3 py-1.5 text-white hover:bg-indigo-500">"Sign up"</a>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserMenu(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
+    let item = "block rounded px-3 py-2 text-left hover:bg-slate-100 dark:hover:bg-slate-800";
+    view! {
+        <details class="relative">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-full p-1 pr-2 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:hover:bg-slate-800 [&::-webkit-details-marker]:hidden"
+                aria-label=format!("Account menu for {}", user.display_name)>
+                <Avatar name=user.display_name.clone() url=user.avatar_url.clone()/>
+                <span data-testid="account-name" class="hidden max-w-40 truncate sm:inline">{user.display_name.clone()}</span>
+            </summary>
+            <div class="absolute right-0 mt-2 w-48 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-800 dark:bg-slate-900">
+                <a href=format!("/u/{}", user.username) class=item>"Your profile"</a>
+                <a href="/settings" class=item>"Settings"</a>
+                <ActionForm action=sign_out>
+                    <button type="submit" class=format!("{item} w-full")>"Sign out"</button>
+                </ActionForm>
+            </div>
+        </details>
     }
 }
 

@@ -6,21 +6,28 @@ pub fn format_date(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%B %-d, %Y").to_string()
 }
 
+/// A round picture of a person, or their initial. Decorative: their name is always next to it.
 #[component]
-pub fn Avatar(name: String, url: Option<String>) -> impl IntoView {
+pub fn Avatar(name: String, url: Option<String>, #[prop(default = 32)] size: u32) -> impl IntoView {
     let initial = name
         .chars()
         .next()
         .unwrap_or('?')
         .to_uppercase()
         .to_string();
+    // Whole class names, so Tailwind finds them in the source.
+    let dimensions = match size {
+        0..=32 => "h-8 w-8 text-sm",
+        33..=48 => "h-12 w-12 text-lg",
+        _ => "h-24 w-24 text-4xl",
+    };
     match url {
         Some(url) => view! {
-            <img src=url alt="" class="h-8 w-8 rounded-full object-cover" width="32" height="32"/>
+            <img src=url alt="" class=format!("{dimensions} shrink-0 rounded-full object-cover") width=size height=size/>
         }
         .into_any(),
         None => view! {
-            <span aria-hidden="true" class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-100 text-sm font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200">
+            <span aria-hidden="true" class=format!("{dimensions} flex shrink-0 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-700 dark:bg-indigo-900 dark:text-indigo-200")>
                 {initial}
             </span>
         }
@@ -67,7 +74,7 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
 
 /// A page of cards and the link to the next page.
 #[component]
-pub fn PostList(page: PostPage, base_path: &'static str) -> impl IntoView {
+pub fn PostList(page: PostPage, #[prop(into)] base_path: String) -> impl IntoView {
     if page.posts.is_empty() {
         return view! {
             <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">

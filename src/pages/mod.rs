@@ -3,3 +3,6 @@
 pub mod home;
 pub mod not_found;
 pub mod post;
+pub mod profile;
+pub mod settings;
+pub mod sign_in;

@@ -71,14 +71,14 @@ pub struct PostDetail {
 }
 
 /// Published posts, newest first, from `cursor` on.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "posts/recent")]
 pub async fn list_recent_posts(cursor: Option<String>) -> Result<PostPage, AppError> {
     let state = crate::server::state::AppState::current()?;
     store::list_published(&state.db, cursor.as_deref(), PAGE_SIZE).await
 }
 
 /// A published post by its slug; 404 for anything a reader may not see.
-#[server(prefix = "/rpc")]
+#[server(prefix = "/rpc", endpoint = "posts/get")]
 pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
     let state = crate::server::state::AppState::current()?;
     store::find_published_by_slug(&state.db, &slug)

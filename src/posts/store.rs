@@ -73,9 +73,26 @@ fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
     Ok((at, id))
 }
 
+/// Which published posts a listing shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Listing {
+    All,
+    Author(i64),
+}
+
 /// Published posts whose time has come, newest first, after `cursor`.
 pub async fn list_published(
     db: &Db,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<PostPage, AppError> {
+    list(db, Listing::All, cursor, limit).await
+}
+
+/// One page of a listing, read along an index on (published_at, id): no OFFSET, no sorting.
+pub async fn list(
+    db: &Db,
+    listing: Listing,
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<PostPage, AppError> {
@@ -84,22 +101,30 @@ pub async fn list_published(
         Some(raw) => decode_cursor(raw)?,
         None => (now, i64::MAX),
     };
+    let (filter, author_id) = match listing {
+        Listing::All => ("", 0),
+        Listing::Author(id) => ("AND p.author_id = $5", id),
+    };
     let sql = format!(
         "SELECT {CARD_COLUMNS}
          FROM posts p JOIN users u ON u.id = p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
-           AND (p.published_at, p.id) < ($2, $3)
+           AND (p.published_at, p.id) < ($2, $3) {filter}
          ORDER BY p.published_at DESC, p.id DESC
          LIMIT $4"
     );
     let rows: Vec<CardRow> = with_db!(db, |pool| {
-        sqlx::query_as(&sql)
+        let query = sqlx::query_as(&sql)
             .bind(now)
             .bind(before_at)
             .bind(before_id)
-            .bind(limit + 1)
-            .fetch_all(pool)
-            .await
+            .bind(limit + 1);
+        let query = if matches!(listing, Listing::Author(_)) {
+            query.bind(author_id)
+        } else {
+            query
+        };
+        query.fetch_all(pool).await
     })?;
     Ok(page_of(rows, limit))
 }

@@ -80,11 +80,16 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await.map_err(|(_, why)| {
-            tracing::error!(why, "session layer missing");
-            AppError::Internal
-        })?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, why)| {
+                tracing::error!(why, "session layer missing");
+                AppError::Internal
+            })?;
         Self::from_session(state, &AuthSession(session)).await
     }
 }
@@ -110,7 +115,11 @@ async fn load_active_user(state: &AppState, user_id: i64) -> Result<Option<Curre
     })?;
     Ok(row.map(|row| CurrentUser {
         id: row.id,
-        display_name: crate::accounts::display_name(&row.username, row.first_name.as_deref(), row.last_name.as_deref()),
+        display_name: crate::accounts::display_name(
+            &row.username,
+            row.first_name.as_deref(),
+            row.last_name.as_deref(),
+        ),
         username: row.username,
         avatar_url: row.avatar_url,
         role: Role::parse(&row.role).unwrap_or(Role::User),

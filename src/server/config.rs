@@ -120,7 +120,10 @@ impl Config {
         let session_idle_days: i64 = parse_number(&get, "QUIRE_SESSION_IDLE_DAYS", 14)?;
         let session_max_days: i64 = parse_number(&get, "QUIRE_SESSION_MAX_DAYS", 90)?;
         if !(1..=3650).contains(&session_idle_days) {
-            return Err(ConfigError::new("QUIRE_SESSION_IDLE_DAYS", "must be between 1 and 3650"));
+            return Err(ConfigError::new(
+                "QUIRE_SESSION_IDLE_DAYS",
+                "must be between 1 and 3650",
+            ));
         }
         if !(session_idle_days..=3650).contains(&session_max_days) {
             return Err(ConfigError::new(

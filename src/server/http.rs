@@ -35,7 +35,10 @@ pub const BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024;
 const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The route table is the same for every server in the process: work it out once.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
@@ -86,7 +89,10 @@ pub fn router(state: AppState) -> Router {
         >(provide_state, shell))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(session_layer(&state))
-        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_site_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refuse_cross_site_writes,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -120,7 +126,11 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
     let idle = time::Duration::seconds(state.config.session_idle.num_seconds());
     SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         // Over https the __Host- prefix pins the cookie to this exact origin.
-        .with_name(if secure { "__Host-quire_session" } else { "quire_session" })
+        .with_name(if secure {
+            "__Host-quire_session"
+        } else {
+            "quire_session"
+        })
         .with_secure(secure)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -131,7 +141,11 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
 /// Refuses state-changing requests that another site made a browser send (CSRF): by
 /// `Sec-Fetch-Site` where the browser sends it, else by `Origin`. Calls that carry a bearer
 /// token instead of the cookie are not at risk and pass.
-async fn refuse_cross_site_writes(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+async fn refuse_cross_site_writes(
+    State(state): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer = req
         .headers()
@@ -159,7 +173,9 @@ async fn refuse_cross_site_writes(State(state): State<AppState>, req: Request<Bo
 /// invalid input, 401, 403, 404, 409, 429…), decided in one place from the error itself.
 async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
     let res = next.run(req).await;
-    if res.status() != StatusCode::INTERNAL_SERVER_ERROR || !res.headers().contains_key("serverfnerror") {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key("serverfnerror")
+    {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -167,7 +183,8 @@ async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

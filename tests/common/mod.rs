@@ -82,12 +82,19 @@ pub async fn fresh_database(backend: Backend) -> TestDatabase {
     }
 }
 
-pub fn config_for(url: &str) -> Config {
-    let url = url.to_owned();
-    Config::from_lookup(move |key| match key {
-        "DATABASE_URL" => Some(url.clone()),
-        "QUIRE_ADDR" => Some("127.0.0.1:0".to_owned()),
-        _ => None,
+pub fn config_for(url: &str, media_dir: &std::path::Path, extra: &[(&str, &str)]) -> Config {
+    let mut settings: Vec<(String, String)> = vec![
+        ("DATABASE_URL".into(), url.to_owned()),
+        ("QUIRE_ADDR".into(), "127.0.0.1:0".into()),
+        ("QUIRE_MEDIA_DIR".into(), media_dir.display().to_string()),
+    ];
+    settings.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Config::from_lookup(move |key| {
+        settings
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     })
     .expect("test config")
 }
@@ -97,6 +104,7 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub database: TestDatabase,
+    pub media_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -121,8 +129,14 @@ impl TestApp {
 
 /// Starts quire in this process on a free port, over a fresh, migrated database.
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, &[]).await
+}
+
+/// The same, with some settings of the test's own.
+pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
     let database = fresh_database(backend).await;
-    let config = config_for(&database.url);
+    let media_dir = tempfile::tempdir().expect("media dir");
+    let config = config_for(&database.url, media_dir.path(), settings);
     let db = Db::connect(&config.database, config.db_max_connections)
         .await
         .expect("connect");
@@ -151,6 +165,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             .build()
             .expect("client"),
         database,
+        media_dir,
     }
 }
 

@@ -1,0 +1,123 @@
+//! Form fields with a visible label and their error next to them.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The message an action's last error has for `field`.
+pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || match value.get() {
+        Some(Err(err)) => err.field_message(field),
+        _ => None,
+    })
+}
+
+/// The message of an error that names no field on the form (rate limits, outages…).
+pub fn form_error<T, S>(value: S, fields: &'static [&'static str]) -> Signal<Option<String>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || match value.get() {
+        Some(Err(AppError::Invalid {
+            fields: errors,
+            message,
+        })) => (!errors.iter().any(|e| fields.contains(&e.field.as_str()))).then_some(message),
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    })
+}
+
+pub const INPUT_CLASS: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/40 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+pub const BUTTON_CLASS: &str = "inline-flex items-center justify-center rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 disabled:opacity-60 dark:focus-visible:ring-offset-slate-950";
+pub const SECONDARY_BUTTON_CLASS: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-700 dark:hover:bg-slate-800";
+pub const DANGER_BUTTON_CLASS: &str = "inline-flex items-center justify-center rounded-lg bg-red-600 px-4 py-2 font-medium text-white shadow-sm hover:bg-red-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-red-500 focus-visible:ring-offset-2";
+
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] hint: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("{id}-message");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-200">{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                required=required
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=message_id.clone()
+                class=INPUT_CLASS
+            />
+            <p id=message_id class="mt-1 min-h-5 text-sm">
+                {move || match error.get() {
+                    Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
+                }}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = 4)] rows: u32,
+    #[prop(optional)] hint: &'static str,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("{id}-message");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-200">{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                aria-describedby=message_id.clone()
+                class=INPUT_CLASS
+            >{value}</textarea>
+            <p id=message_id class="mt-1 min-h-5 text-sm">
+                {move || match error.get() {
+                    Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
+                }}
+            </p>
+        </div>
+    }
+}
+
+/// A problem with the whole form, or a note that it worked.
+#[component]
+pub fn FormStatus(
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(into, optional)] success: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div role="status" aria-live="polite">
+            {move || error.get().map(|message| view! {
+                <p class="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">{message}</p>
+            })}
+            {move || success.get().map(|message| view! {
+                <p class="rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">{message}</p>
+            })}
+        </div>
+    }
+}

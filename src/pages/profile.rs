@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::accounts::functions::{get_profile, Profile};
+use crate::components::error_notice::ErrorNotice;
+use crate::components::post_card::{format_date, Avatar, PostList};
+use crate::error::AppError;
+use crate::pages::not_found::NotFound;
+
+/// `/u/{username}`: who they are and what they published.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let username = move || params.read().get("username").unwrap_or_default();
+    let profile = Resource::new(
+        move || (username(), query.read().get("after")),
+        |(username, cursor)| get_profile(username, cursor),
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok((profile, page)) => {
+                        let base = format!("/u/{}", profile.username);
+                        view! {
+                            <ProfileHeader profile/>
+                            <h2 class="mb-4 mt-10 text-xl font-semibold">"Posts"</h2>
+                            <PostList page base_path=base/>
+                        }
+                        .into_any()
+                    }
+                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProfileHeader(profile: Profile) -> impl IntoView {
+    let joined = format_date(&profile.joined_at);
+    let description = if profile.bio.is_empty() {
+        format!("{} on quire", profile.display_name)
+    } else {
+        profile.bio.clone()
+    };
+    view! {
+        <Title text=profile.display_name.clone()/>
+        <Meta name="description" content=description/>
+        <header class="flex flex-col items-start gap-4 sm:flex-row sm:items-center">
+            <Avatar name=profile.display_name.clone() url=profile.avatar_url.clone() size=96/>
+            <div>
+                <h1 class="text-3xl font-bold tracking-tight">{profile.display_name.clone()}</h1>
+                <p class="text-slate-500 dark:text-slate-400">"@"{profile.username.clone()}</p>
+                <p data-testid="bio" class="mt-2 max-w-2xl whitespace-pre-line text-slate-700 dark:text-slate-200">{profile.bio.clone()}</p>
+                <dl class="mt-3 flex flex-wrap gap-x-6 gap-y-1 text-sm text-slate-500 dark:text-slate-400">
+                    <div class="flex gap-1"><dt>"Joined"</dt><dd>{joined}</dd></div>
+                    <div class="flex gap-1"><dt>"Posts"</dt><dd>{profile.post_count}</dd></div>
+                    <div class="flex gap-1"><dt>"Comments"</dt><dd>{profile.comment_count}</dd></div>
+                </dl>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,208 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::functions::{
+    get_settings, list_sessions, AccountSettings, ChangeEmail, ChangePassword, DeleteAccount,
+    EndSessions, SessionInfo, UpdateProfile, BIO_MAX,
+};
+use crate::components::error_notice::ErrorNotice;
+use crate::components::form::{
+    field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,
+    SECONDARY_BUTTON_CLASS,
+};
+use crate::components::layout::AccountVersion;
+use crate::components::post_card::{format_date, Avatar};
+use crate::error::AppError;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_settings());
+    view! {
+        <Title text="Settings"/>
+        <h1 class="mb-8 text-3xl font-bold tracking-tight">"Settings"</h1>
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(settings) => view! { <SettingsForms settings/> }.into_any(),
+                    Err(AppError::Unauthorized) => view! { <Redirect path="/signin?next=/settings"/> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Section(title: &'static str, children: Children) -> impl IntoView {
+    let id = title.to_lowercase().replace(' ', "-");
+    let heading_id = id.clone();
+    view! {
+        <section aria-labelledby=id.clone() class="mb-10 rounded-2xl border border-slate-200 p-6 dark:border-slate-800">
+            <h2 id=heading_id class="mb-4 text-xl font-semibold">{title}</h2>
+            {children()}
+        </section>
+    }
+}
+
+/// "Saved" once the action has succeeded.
+fn saved<T, S>(value: S, message: &'static str) -> Signal<Option<String>>
+where
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| message.to_owned()))
+}
+
+#[component]
+fn SettingsForms(settings: AccountSettings) -> impl IntoView {
+    let account_version = expect_context::<AccountVersion>().0;
+    let query = use_query_map();
+    let update_profile = ServerAction::<UpdateProfile>::new();
+    let change_email = ServerAction::<ChangeEmail>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    let delete_account = ServerAction::<DeleteAccount>::new();
+    // The header shows the name: tell it when the name changed.
+    Effect::new(move |_| {
+        if matches!(update_profile.value().get(), Some(Ok(()))) {
+            account_version.update(|v| *v += 1);
+        }
+    });
+    let avatar_status = Signal::derive(move || {
+        query
+            .read()
+            .get("avatar")
+            .map(|_| "Your new picture is saved.".to_owned())
+    });
+    let avatar_error = Signal::derive(move || query.read().get("avatar_error"));
+    let profile_value = update_profile.value();
+    let email_value = change_email.value();
+    let password_value = change_password.value();
+    let delete_value = delete_account.value();
+    view! {
+        <Section title="Profile">
+            <div class="mb-6 flex flex-col gap-4 sm:flex-row sm:items-center">
+                <Avatar name=settings.username.clone() url=settings.avatar_url.clone() size=96/>
+                <form method="post" action="/settings/avatar" enctype="multipart/form-data" class="flex flex-col gap-2">
+                    <label for="field-avatar" class="text-sm font-medium text-slate-700 dark:text-slate-200">"Profile picture"</label>
+                    <input id="field-avatar" name="avatar" type="file" accept="image/png,image/jpeg,image/webp,image/gif" required=true
+                        aria-describedby="field-avatar-message" class="text-sm"/>
+                    <p id="field-avatar-message" class="text-sm text-slate-500 dark:text-slate-400">"PNG, JPEG, WebP or GIF, at most 5 MB. It is cropped to a square."</p>
+                    <FormStatus error=avatar_error success=avatar_status/>
+                    <button type="submit" class=BUTTON_CLASS>"Upload picture"</button>
+                </form>
+            </div>
+            <ActionForm action=update_profile attr:class="space-y-2">
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <TextField label="First name" name="first_name" value=settings.first_name.clone() autocomplete="given-name" error=field_error(profile_value, "firstName")/>
+                    <TextField label="Last name" name="last_name" value=settings.last_name.clone() autocomplete="family-name" error=field_error(profile_value, "lastName")/>
+                </div>
+                <TextArea label="Bio" name="bio" value=settings.bio.clone() rows=4 hint="A few words about you, shown on your profile." error=field_error(profile_value, "bio")/>
+                <p class="text-xs text-slate-500">{format!("At most {BIO_MAX} characters.")}</p>
+                <FormStatus error=form_error(profile_value, &["firstName", "lastName", "bio"]) success=saved(profile_value, "Profile saved.")/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || update_profile.pending().get()>
+                    {move || if update_profile.pending().get() { "Saving…" } else { "Save profile" }}
+                </button>
+            </ActionForm>
+            <p class="mt-4 text-sm">
+                <a href=format!("/u/{}", settings.username) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"View your public profile"</a>
+            </p>
+        </Section>
+
+        <Section title="Email">
+            <ActionForm action=change_email attr:class="space-y-2">
+                <TextField label="Email" name="email" kind="email" value=settings.email.clone() autocomplete="email" error=field_error(email_value, "email")/>
+                <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email_value, "currentPassword")/>
+                <FormStatus error=form_error(email_value, &["email", "currentPassword"]) success=saved(email_value, "Email changed.")/>
+                <button type="submit" class=BUTTON_CLASS>"Change email"</button>
+            </ActionForm>
+        </Section>
+
+        <Section title="Password">
+            <ActionForm action=change_password attr:class="space-y-2">
+                <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(password_value, "currentPassword")/>
+                <TextField label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 12 characters. Changing it signs you out everywhere else." error=field_error(password_value, "newPassword")/>
+                <FormStatus error=form_error(password_value, &["currentPassword", "newPassword"]) success=saved(password_value, "Password changed; your other sessions have ended.")/>
+                <button type="submit" class=BUTTON_CLASS>"Change password"</button>
+            </ActionForm>
+        </Section>
+
+        <Section title="Sessions">
+            <Sessions/>
+        </Section>
+
+        <Section title="Delete account">
+            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                "This deletes your account with all your posts, comments and likes. It cannot be undone."
+            </p>
+            <ActionForm action=delete_account attr:class="space-y-2">
+                <TextField label="Type your username to confirm" name="confirm" autocomplete="off" error=field_error(delete_value, "confirm")/>
+                <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(delete_value, "currentPassword")/>
+                <FormStatus error=form_error(delete_value, &["confirm", "currentPassword"])/>
+                <button type="submit" class=DANGER_BUTTON_CLASS>"Delete my account"</button>
+            </ActionForm>
+        </Section>
+    }
+}
+
+#[component]
+fn Sessions() -> impl IntoView {
+    let end = ServerAction::<EndSessions>::new();
+    let sessions = Resource::new(move || end.version().get(), |_| list_sessions());
+    view! {
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match sessions.await {
+                    Ok(list) => {
+                        let others = list.iter().filter(|s| !s.is_current).count();
+                        view! {
+                            <ul class="divide-y divide-slate-200 dark:divide-slate-800">
+                                {list.into_iter().map(|session| view! { <SessionRow session end/> }).collect_view()}
+                            </ul>
+                            {(others > 0).then(|| view! {
+                                <ActionForm action=end attr:class="mt-4">
+                                    <button type="submit" class=DANGER_BUTTON_CLASS>"Sign out all other sessions"</button>
+                                </ActionForm>
+                            })}
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SessionRow(session: SessionInfo, end: ServerAction<EndSessions>) -> impl IntoView {
+    let device = session
+        .user_agent
+        .clone()
+        .unwrap_or_else(|| "Unknown browser".to_owned());
+    let device_title = device.clone();
+    let seen = format_date(&session.last_seen_at);
+    let started = format_date(&session.created_at);
+    view! {
+        <li class="flex flex-wrap items-center justify-between gap-3 py-3">
+            <div class="min-w-0">
+                <p class="truncate text-sm font-medium" title=device_title>{device}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400">
+                    {format!("Signed in {started} · last active {seen}")}
+                    {session.ip_address.map(|ip| format!(" · {ip}"))}
+                </p>
+            </div>
+            {if session.is_current {
+                view! { <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200">"This browser"</span> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=end>
+                        <input type="hidden" name="handle" value=session.handle/>
+                        <button type="submit" class=SECONDARY_BUTTON_CLASS aria-label="Sign out this session">"Sign out"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            }}
+        </li>
+    }
+}

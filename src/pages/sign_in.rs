@@ -1,0 +1,84 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::functions::{SignIn, SignUp};
+use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
+use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
+
+#[component]
+fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title/>
+        <section class="mx-auto max-w-md">
+            <h1 class="mb-6 text-3xl font-bold tracking-tight">{title}</h1>
+            <div class="rounded-2xl border border-slate-200 p-6 shadow-sm dark:border-slate-800">{children()}</div>
+        </section>
+    }
+}
+
+/// Where to go after signing in: the page that sent the visitor here, if any.
+fn next_from_query() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("next").unwrap_or_else(|| "/".to_owned()))
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = ServerAction::<SignIn>::new();
+    let value = action.value();
+    let next = next_from_query();
+    view! {
+        <AuthCard title="Sign in">
+            <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
+                <input type="hidden" name="next" value=next/>
+                <TextField label="Email or username" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
+                <TextField label="Password" name="password" kind="password" autocomplete="current-password" required=true error=field_error(value, "password")/>
+                <FormStatus error=form_error(value, &["login", "password"])/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                "New here? "
+                <a href=move || format!("/signup?next={}", next.get()) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</a>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let value = action.value();
+    let next = next_from_query();
+    let password_hint: &'static str = if PASSWORD_MIN_DEFAULT == 12 {
+        "At least 12 characters. A few random words make a good one."
+    } else {
+        "A few random words make a good one."
+    };
+    view! {
+        <AuthCard title="Create your account">
+            <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
+                <input type="hidden" name="next" value=next/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+                <TextField label="Username" name="username" autocomplete="username" required=true
+                    hint="3–32 letters, digits, _ or -; shown in your profile's address" error=field_error(value, "username")/>
+                <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
+                    hint=password_hint error=field_error(value, "password")/>
+                <div class="grid gap-4 sm:grid-cols-2">
+                    <TextField label="First name (optional)" name="first_name" autocomplete="given-name" error=field_error(value, "firstName")/>
+                    <TextField label="Last name (optional)" name="last_name" autocomplete="family-name" error=field_error(value, "lastName")/>
+                </div>
+                <FormStatus error=form_error(value, &["email", "username", "password", "firstName", "lastName"])/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                "Already have an account? "
+                <a href=move || format!("/signin?next={}", next.get()) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</a>
+            </p>
+        </AuthCard>
+    }
+}

@@ -1,0 +1,739 @@
+//! Accounts, sessions and roles, through the same HTTP doors a browser uses.
+
+mod common;
+
+use common::{spawn_app, spawn_app_with, Backend, TestApp};
+use quire::accounts::store::{create_user, NewUser};
+use quire::accounts::Role;
+use quire::server::password::Password;
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A browser of its own: a cookie jar, no redirects followed.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+struct Answer {
+    status: u16,
+    body: Value,
+    set_cookie: Vec<String>,
+}
+
+async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    function: &str,
+    form: &[(&str, &str)],
+) -> Answer {
+    let res = client
+        .post(app.url(&format!("/rpc/{function}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let text = res.text().await.unwrap();
+    Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        set_cookie,
+    }
+}
+
+async fn sign_up(app: &TestApp, client: &reqwest::Client, username: &str) -> Answer {
+    let email = format!("{}@example.com", username.to_lowercase());
+    call(
+        app,
+        client,
+        "accounts/sign_up",
+        &[
+            ("email", &email),
+            ("username", username),
+            ("password", PASSWORD),
+            ("first_name", "Ada"),
+            ("last_name", ""),
+        ],
+    )
+    .await
+}
+
+async fn sign_in(app: &TestApp, client: &reqwest::Client, login: &str, password: &str) -> Answer {
+    call(
+        app,
+        client,
+        "accounts/sign_in",
+        &[("login", login), ("password", password)],
+    )
+    .await
+}
+
+async fn whoami(app: &TestApp, client: &reqwest::Client) -> Option<String> {
+    let answer = call(app, client, "accounts/me", &[]).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    answer.body["username"].as_str().map(str::to_owned)
+}
+
+fn field_message(answer: &Answer, field: &str) -> Option<String> {
+    answer.body["Invalid"]["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["field"] == field)
+        .and_then(|f| f["message"].as_str())
+        .map(str::to_owned)
+}
+
+fn succeeded(answer: &Answer) -> bool {
+    (200..400).contains(&answer.status)
+}
+
+async fn make_user(app: &TestApp, username: &str, role: Role) -> i64 {
+    create_user(
+        &app.db,
+        NewUser {
+            email: format!("{username}@example.com"),
+            username: username.to_owned(),
+            password: Password::new(PASSWORD.to_owned()),
+            first_name: None,
+            last_name: None,
+            role,
+        },
+        12,
+    )
+    .await
+    .unwrap()
+}
+
+async fn signed_in_as(app: &TestApp, username: &str) -> reqwest::Client {
+    let client = browser();
+    let answer = sign_in(app, &client, username, PASSWORD).await;
+    assert!(
+        succeeded(&answer),
+        "sign in as {username}: {} {:?}",
+        answer.status,
+        answer.body
+    );
+    client
+}
+
+async fn sign_up_signs_in_and_the_header_shows_the_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = browser();
+    assert_eq!(whoami(&app, &client).await, None);
+    let answer = sign_up(&app, &client, "Ada_L").await;
+    assert!(succeeded(&answer), "{} {:?}", answer.status, answer.body);
+    let cookie = answer.set_cookie.join("; ");
+    assert!(cookie.contains("quire_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"), "plain http gets no Secure flag");
+    assert_eq!(whoami(&app, &client).await.as_deref(), Some("Ada_L"));
+
+    let home = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("Account menu for Ada"),
+        "the header names the user"
+    );
+    assert!(!home.contains(">Sign in<"));
+}
+
+async fn sign_up_explains_every_mistake_next_to_its_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let client = browser();
+    let answer = call(
+        &app,
+        &client,
+        "accounts/sign_up",
+        &[
+            ("email", "nope"),
+            ("username", "a b"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert!(field_message(&answer, "email").is_some());
+    assert!(field_message(&answer, "username").is_some());
+    assert!(field_message(&answer, "password").unwrap().contains("12"));
+
+    let answer = call(
+        &app,
+        &client,
+        "accounts/sign_up",
+        &[
+            ("email", "x@example.com"),
+            ("username", "xavier"),
+            ("password", "password1234"),
+        ],
+    )
+    .await;
+    assert!(field_message(&answer, "password")
+        .unwrap()
+        .contains("too common"));
+
+    assert!(succeeded(&sign_up(&app, &browser(), "taken").await));
+    let answer = call(
+        &app,
+        &browser(),
+        "accounts/sign_up",
+        &[
+            ("email", "TAKEN@example.com"),
+            ("username", "TAKEN"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert!(field_message(&answer, "email")
+        .unwrap()
+        .contains("already exists"));
+
+    let answer = call(
+        &app,
+        &browser(),
+        "accounts/sign_up",
+        &[
+            ("email", "other@example.com"),
+            ("username", "TAKEN"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(
+        field_message(&answer, "username").as_deref(),
+        Some("This username is taken")
+    );
+    // Nothing was signed in by the failed attempts.
+    assert_eq!(whoami(&app, &client).await, None);
+}
+
+async fn sign_in_never_reveals_whether_an_account_exists(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "grace", Role::User).await;
+    let wrong_password = sign_in(&app, &browser(), "grace", "not the right password").await;
+    let unknown_user = sign_in(&app, &browser(), "nobody", "not the right password").await;
+    assert_eq!(wrong_password.status, 400);
+    assert_eq!(wrong_password.status, unknown_user.status);
+    assert_eq!(wrong_password.body, unknown_user.body);
+
+    // Email works as well as username, in any case.
+    let client = browser();
+    assert!(succeeded(
+        &sign_in(&app, &client, "GRACE@example.com", PASSWORD).await
+    ));
+    assert_eq!(whoami(&app, &client).await.as_deref(), Some("grace"));
+}
+
+async fn the_session_id_changes_at_sign_in_and_sign_out_ends_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "hopper", Role::User).await;
+    let client = browser();
+    let first = sign_in(&app, &client, "hopper", PASSWORD).await;
+    let first_cookie = session_cookie(&first);
+    let again = sign_in(&app, &client, "hopper", PASSWORD).await;
+    let second_cookie = session_cookie(&again);
+    assert_ne!(first_cookie, second_cookie, "a new id at every sign-in");
+
+    let out = call(&app, &client, "accounts/sign_out", &[]).await;
+    assert!(succeeded(&out));
+    assert_eq!(whoami(&app, &client).await, None);
+    // Replaying the old cookie finds nothing: the session is gone on the server.
+    let replay = reqwest::Client::new()
+        .post(app.url("/rpc/accounts/me"))
+        .header("cookie", second_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.text().await.unwrap(), "null");
+}
+
+fn session_cookie(answer: &Answer) -> String {
+    answer
+        .set_cookie
+        .iter()
+        .find(|c| c.contains("quire_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+async fn repeated_failures_are_slowed_down_and_say_when_to_retry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "target", Role::User).await;
+    let client = browser();
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(&app, &client, "target", "wrong guess here")
+                .await
+                .status,
+            400
+        );
+    }
+    let sixth = sign_in(&app, &client, "target", "wrong guess here").await;
+    assert_eq!(
+        sixth.status, 400,
+        "the sixth failure itself is still checked"
+    );
+    let blocked = sign_in(&app, &client, "target", PASSWORD).await;
+    assert_eq!(blocked.status, 429);
+    assert!(
+        blocked.body.to_string().contains("Try again in"),
+        "{:?}",
+        blocked.body
+    );
+    // The block is per account: others can still sign in from elsewhere.
+    make_user(&app, "bystander", Role::User).await;
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "bystander", PASSWORD).await
+    ));
+}
+
+async fn changing_the_password_ends_the_other_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "mover", Role::User).await;
+    let laptop = signed_in_as(&app, "mover").await;
+    let phone = signed_in_as(&app, "mover").await;
+
+    let wrong = call(
+        &app,
+        &laptop,
+        "accounts/change_password",
+        &[
+            ("current_password", "not my password"),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert!(field_message(&wrong, "currentPassword").is_some());
+
+    let changed = call(
+        &app,
+        &laptop,
+        "accounts/change_password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "a brand new passphrase"),
+        ],
+    )
+    .await;
+    assert!(succeeded(&changed), "{:?}", changed.body);
+    assert_eq!(whoami(&app, &laptop).await.as_deref(), Some("mover"));
+    assert_eq!(whoami(&app, &phone).await, None, "the other session ended");
+    assert_eq!(
+        sign_in(&app, &browser(), "mover", PASSWORD).await.status,
+        400
+    );
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "mover", "a brand new passphrase").await
+    ));
+}
+
+async fn only_admins_change_roles_and_active_flags(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin_id = make_user(&app, "admin", Role::Admin).await;
+    make_user(&app, "moderator", Role::Moderator).await;
+    let user_id = make_user(&app, "user", Role::User).await;
+    let user = signed_in_as(&app, "user").await;
+    let moderator = signed_in_as(&app, "moderator").await;
+    let admin = signed_in_as(&app, "admin").await;
+    let user_id_text = user_id.to_string();
+    let admin_id_text = admin_id.to_string();
+
+    let promote = [("user_id", user_id_text.as_str()), ("role", "ADMIN")];
+    assert_eq!(
+        call(&app, &browser(), "accounts/set_role", &promote)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        call(&app, &user, "accounts/set_role", &promote)
+            .await
+            .status,
+        403,
+        "not even their own"
+    );
+    assert_eq!(
+        call(&app, &moderator, "accounts/set_role", &promote)
+            .await
+            .status,
+        403
+    );
+    let deactivate_admin = [("user_id", admin_id_text.as_str()), ("active", "false")];
+    assert_eq!(
+        call(&app, &admin, "accounts/set_active", &deactivate_admin)
+            .await
+            .status,
+        403,
+        "not themselves"
+    );
+    assert_eq!(
+        call(&app, &user, "accounts/set_active", &deactivate_admin)
+            .await
+            .status,
+        403
+    );
+
+    let make_moderator = [("user_id", user_id_text.as_str()), ("role", "MODERATOR")];
+    assert!(succeeded(
+        &call(&app, &admin, "accounts/set_role", &make_moderator).await
+    ));
+    let answer = call(&app, &user, "accounts/me", &[]).await;
+    assert_eq!(answer.body["role"], "MODERATOR");
+
+    // Deactivation ends the user's sessions at once, and they cannot sign in again.
+    let deactivate = [("user_id", user_id_text.as_str()), ("active", "false")];
+    assert!(succeeded(
+        &call(&app, &admin, "accounts/set_active", &deactivate).await
+    ));
+    assert_eq!(whoami(&app, &user).await, None);
+    let again = sign_in(&app, &browser(), "user", PASSWORD).await;
+    assert!(field_message(&again, "login")
+        .unwrap()
+        .contains("deactivated"));
+    assert_eq!(
+        app.get("/u/user").await.status().as_u16(),
+        404,
+        "inactive profiles are hidden"
+    );
+
+    let reactivate = [("user_id", user_id_text.as_str()), ("active", "true")];
+    assert!(succeeded(
+        &call(&app, &admin, "accounts/set_active", &reactivate).await
+    ));
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "user", PASSWORD).await
+    ));
+}
+
+async fn profiles_show_what_their_owner_wrote(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::User).await;
+    make_user(&app, "other", Role::User).await;
+    let writer = signed_in_as(&app, "writer").await;
+    let other = signed_in_as(&app, "other").await;
+
+    assert_eq!(
+        call(
+            &app,
+            &browser(),
+            "accounts/update_profile",
+            &[("bio", "hijacked")]
+        )
+        .await
+        .status,
+        401
+    );
+    let saved = call(
+        &app,
+        &writer,
+        "accounts/update_profile",
+        &[
+            ("first_name", "Wendy"),
+            ("last_name", "Writer"),
+            ("bio", "I write <b>about</b> databases."),
+        ],
+    )
+    .await;
+    assert!(succeeded(&saved), "{:?}", saved.body);
+    // Another user's update only ever touches their own profile.
+    assert!(succeeded(
+        &call(&app, &other, "accounts/update_profile", &[("bio", "mine")]).await
+    ));
+
+    let (status, page) = app.get_text("/u/writer").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Wendy Writer"));
+    assert!(
+        page.contains("I write &lt;b&gt;about&lt;/b&gt; databases."),
+        "bios are text, not HTML"
+    );
+    assert!(!page.contains("mine"));
+    assert_eq!(app.get_text("/u/nobody-here").await.0, 404);
+
+    let too_long = "x".repeat(501);
+    let answer = call(
+        &app,
+        &writer,
+        "accounts/update_profile",
+        &[("bio", &too_long)],
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert!(field_message(&answer, "bio").is_some());
+}
+
+async fn settings_need_a_signed_in_user(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // As a browser asks for a page.
+    let res = app
+        .client
+        .get(app.url("/settings"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/signin?next=/settings");
+
+    make_user(&app, "settler", Role::User).await;
+    let client = signed_in_as(&app, "settler").await;
+    let page = client.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("settler@example.com"));
+    assert!(html.contains("This browser"));
+}
+
+async fn users_see_and_end_their_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "juggler", Role::User).await;
+    let one = signed_in_as(&app, "juggler").await;
+    let two = signed_in_as(&app, "juggler").await;
+    let three = signed_in_as(&app, "juggler").await;
+    let list = call(&app, &one, "accounts/sessions", &[]).await;
+    let sessions = list.body.as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(
+        sessions.iter().filter(|s| s["is_current"] == true).count(),
+        1
+    );
+    assert!(
+        !list.body.to_string().contains("quire_session"),
+        "ids are never shown"
+    );
+
+    let two_handle = call(&app, &two, "accounts/sessions", &[])
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["is_current"] == true)
+        .unwrap()["handle"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(succeeded(
+        &call(
+            &app,
+            &one,
+            "accounts/end_sessions",
+            &[("handle", &two_handle)]
+        )
+        .await
+    ));
+    assert_eq!(whoami(&app, &two).await, None);
+    assert!(whoami(&app, &three).await.is_some());
+    assert!(succeeded(
+        &call(&app, &one, "accounts/end_sessions", &[]).await
+    ));
+    assert_eq!(whoami(&app, &three).await, None);
+    assert!(whoami(&app, &one).await.is_some());
+}
+
+async fn deleting_the_account_takes_everything_with_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "leaver", Role::User).await;
+    let client = signed_in_as(&app, "leaver").await;
+    let not_confirmed = call(
+        &app,
+        &client,
+        "accounts/delete_account",
+        &[("current_password", PASSWORD), ("confirm", "nope")],
+    )
+    .await;
+    assert!(field_message(&not_confirmed, "confirm").is_some());
+    let deleted = call(
+        &app,
+        &client,
+        "accounts/delete_account",
+        &[("current_password", PASSWORD), ("confirm", "leaver")],
+    )
+    .await;
+    assert!(succeeded(&deleted), "{:?}", deleted.body);
+    assert_eq!(whoami(&app, &client).await, None);
+    assert_eq!(
+        sign_in(&app, &browser(), "leaver", PASSWORD).await.status,
+        400
+    );
+}
+
+async fn cross_site_writes_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "victim", Role::User).await;
+    let client = signed_in_as(&app, "victim").await;
+    let forged = client
+        .post(app.url("/rpc/accounts/update_profile"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("bio", "pwned")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let forged = client
+        .post(app.url("/rpc/accounts/update_profile"))
+        .header("origin", "https://evil.example")
+        .form(&[("bio", "pwned")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let same_origin = client
+        .post(app.url("/rpc/accounts/update_profile"))
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("bio", "fine")])
+        .send()
+        .await
+        .unwrap();
+    assert!(same_origin.status().is_success());
+}
+
+async fn avatars_are_checked_resized_and_served(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "painter", Role::User).await;
+    let client = signed_in_as(&app, "painter").await;
+
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(900, 400, image::Rgb([200, 30, 90]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "avatar",
+        reqwest::multipart::Part::bytes(png.into_inner()).file_name("me.png"),
+    );
+    let res = client
+        .post(app.url("/settings/avatar"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/settings?avatar=updated");
+    let me = call(&app, &client, "accounts/me", &[]).await;
+    let url = me.body["avatar_url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with("/media/avatars/") && url.ends_with(".jpg"),
+        "{url}"
+    );
+    let served = client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert!(served.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let picture = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((picture.width(), picture.height()), (256, 256));
+
+    let form = reqwest::multipart::Form::new().part(
+        "avatar",
+        reqwest::multipart::Part::bytes(b"<script>alert(1)</script>".to_vec())
+            .file_name("evil.png"),
+    );
+    let res = client
+        .post(app.url("/settings/avatar"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/settings?avatar_error="),
+        "{location}"
+    );
+    let after = call(&app, &client, "accounts/me", &[]).await;
+    assert_eq!(
+        after.body["avatar_url"].as_str(),
+        Some(url.as_str()),
+        "a bad upload changes nothing"
+    );
+}
+
+on_both_backends!(
+    sign_up_signs_in_and_the_header_shows_the_name,
+    sign_up_explains_every_mistake_next_to_its_field,
+    sign_in_never_reveals_whether_an_account_exists,
+    the_session_id_changes_at_sign_in_and_sign_out_ends_it,
+    repeated_failures_are_slowed_down_and_say_when_to_retry,
+    changing_the_password_ends_the_other_sessions,
+    only_admins_change_roles_and_active_flags,
+    profiles_show_what_their_owner_wrote,
+    settings_need_a_signed_in_user,
+    users_see_and_end_their_sessions,
+    deleting_the_account_takes_everything_with_it,
+    cross_site_writes_are_refused,
+    avatars_are_checked_resized_and_served,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[("QUIRE_BASE_URL", "https://blog.example.com")],
+    )
+    .await;
+    let answer = sign_up(&app, &browser(), "secure_sam").await;
+    let cookie = answer.set_cookie.join("; ");
+    assert!(cookie.contains("__Host-quire_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashes_made_with_older_parameters_are_upgraded_at_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use quire::with_db;
+    let app = spawn_app(Backend::Sqlite).await;
+    let id = make_user(&app, "oldtimer", Role::User).await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(1024, 1, 1, None).unwrap(),
+    );
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let old = weak
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE users SET password_hash = $1 WHERE id = $2"
+    )
+    .bind(&old)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "oldtimer", PASSWORD).await
+    ));
+    let now: String = with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT password_hash FROM users WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(now.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{now}");
+}
