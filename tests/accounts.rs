@@ -8,7 +8,7 @@ use quire::accounts::Role;
 use quire::server::password::Password;
 use serde_json::Value;
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = "quiet lantern over copper hills";
 
 /// A browser of its own: a cookie jar, no redirects followed.
 fn browser() -> reqwest::Client {
@@ -668,7 +668,47 @@ async fn avatars_are_checked_resized_and_served(backend: Backend) {
     );
 }
 
+async fn changing_the_email_asks_for_the_password_and_keeps_it_unique(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "emailer", Role::User).await;
+    make_user(&app, "neighbour", Role::User).await;
+    let client = signed_in_as(&app, "emailer").await;
+    let change = |email: &'static str, password: &'static str| {
+        let client = client.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                &client,
+                "accounts/change_email",
+                &[("email", email), ("current_password", password)],
+            )
+            .await
+        }
+    };
+    let wrong = change("new@example.com", "not my password").await;
+    assert!(field_message(&wrong, "currentPassword").is_some());
+    let taken = change("NEIGHBOUR@example.com", PASSWORD).await;
+    assert!(field_message(&taken, "email")
+        .unwrap()
+        .contains("already exists"));
+    let invalid = change("not an email", PASSWORD).await;
+    assert!(field_message(&invalid, "email").is_some());
+    let changed = change("New.Address@Example.com", PASSWORD).await;
+    assert!(succeeded(&changed), "{:?}", changed.body);
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "new.address@example.com", PASSWORD).await
+    ));
+    assert_eq!(
+        sign_in(&app, &browser(), "emailer@example.com", PASSWORD)
+            .await
+            .status,
+        400
+    );
+}
+
 on_both_backends!(
+    changing_the_email_asks_for_the_password_and_keeps_it_unique,
     sign_up_signs_in_and_the_header_shows_the_name,
     sign_up_explains_every_mistake_next_to_its_field,
     sign_in_never_reveals_whether_an_account_exists,

@@ -102,6 +102,9 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    // An update only: a session deleted on the server meanwhile (sign-out everywhere, a
+    // password change, deactivation) must stay deleted, not be written back by a request
+    // that loaded it a moment before.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?;
@@ -109,12 +112,9 @@ impl SessionStore for DbSessionStore {
         let now = now();
         with_db!(&self.db, |pool| {
             sqlx::query(
-                "INSERT INTO sessions (id, user_id, data, expiry_date, created_at, updated_at, user_agent, ip_address)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
-                 ON CONFLICT (id) DO UPDATE SET
-                    user_id = excluded.user_id, data = excluded.data, expiry_date = excluded.expiry_date,
-                    updated_at = excluded.updated_at, user_agent = excluded.user_agent,
-                    ip_address = excluded.ip_address",
+                "UPDATE sessions SET user_id = $2, data = $3, expiry_date = $4, updated_at = $5,
+                    user_agent = $6, ip_address = $7
+                 WHERE id = $1",
             )
             .bind(record.id.to_string())
             .bind(cols.user_id)

@@ -94,6 +94,121 @@ const COMMON_PASSWORDS: &[&str] = &[
 ];
 
 /// Refuses well-known passwords and ones made of the account's own names (NIST SP 800-63B).
+/// The words at the heart of the most-used passwords, which people pad with digits and
+/// symbols to reach a length rule ("Password123!", "iloveyou2024").
+const COMMON_WORDS: &[&str] = &[
+    "password",
+    "passw0rd",
+    "p@ssword",
+    "p@ssw0rd",
+    "qwerty",
+    "qwertyuiop",
+    "asdfgh",
+    "asdfghjkl",
+    "zxcvbnm",
+    "iloveyou",
+    "letmein",
+    "welcome",
+    "admin",
+    "administrator",
+    "monkey",
+    "dragon",
+    "football",
+    "baseball",
+    "soccer",
+    "hockey",
+    "basketball",
+    "sunshine",
+    "princess",
+    "shadow",
+    "master",
+    "superman",
+    "batman",
+    "starwars",
+    "trustno1",
+    "whatever",
+    "freedom",
+    "michael",
+    "jennifer",
+    "jordan",
+    "hunter",
+    "ranger",
+    "harley",
+    "charlie",
+    "thomas",
+    "robert",
+    "daniel",
+    "matthew",
+    "andrew",
+    "jessica",
+    "ashley",
+    "nicole",
+    "computer",
+    "internet",
+    "secret",
+    "changeme",
+    "default",
+    "login",
+    "access",
+    "mustang",
+    "killer",
+    "pepper",
+    "cheese",
+    "summer",
+    "winter",
+    "spring",
+    "autumn",
+    "flower",
+    "hello",
+    "helloworld",
+    "lovely",
+    "abc",
+    "abcdef",
+    "qazwsx",
+    "1qaz2wsx",
+    "zaq12wsx",
+    "q1w2e3r4",
+    "q1w2e3r4t5y6",
+    "a1b2c3",
+    "test",
+    "guest",
+    "blog",
+    "quire",
+    "user",
+    "root",
+    "pokemon",
+    "minecraft",
+    "naruto",
+    "liverpool",
+    "chelsea",
+    "arsenal",
+    "samsung",
+    "google",
+    "facebook",
+    "linkedin",
+    "twitter",
+    "iphone",
+    "apple",
+];
+
+/// True for runs like "123456789012", "987654321", "abcdefghijkl".
+fn is_sequence(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.len() >= 4
+        && (bytes.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+            || bytes.windows(2).all(|w| w[1].wrapping_add(1) == w[0]))
+}
+
+/// True when the whole password repeats a short piece ("abcabcabcabc", "121212121212").
+fn is_repetition(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    (1..=chars.len() / 2).any(|unit| {
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|chunk| chunk == &chars[..unit])
+    })
+}
+
+/// Refuses well-known passwords, padded versions of them, trivial patterns and ones made of
+/// the account's own names (NIST SP 800-63B's blocklist advice; no composition rules).
 pub fn check_password_not_common(
     password: &str,
     username: &str,
@@ -106,24 +221,29 @@ pub fn check_password_not_common(
             "This password is too common or too easy to guess; choose another",
         )
     };
-    if COMMON_PASSWORDS.contains(&lowered.as_str()) {
-        return Err(refused());
-    }
-    let mut chars = lowered.chars();
-    let first = chars.next();
-    if first.is_some() && chars.all(|c| Some(c) == first) {
-        return Err(refused());
-    }
+    // What is left once the padding people add around a word is taken off.
+    let core = lowered.trim_matches(|c: char| {
+        c.is_ascii_digit() || c.is_ascii_punctuation() || c.is_whitespace()
+    });
+    let compact: String = lowered.chars().filter(|c| !c.is_whitespace()).collect();
     let local = email.split('@').next().unwrap_or_default();
-    let context = [
+    let personal = [
         username.to_lowercase(),
-        local.to_owned(),
-        email.to_owned(),
-        "quire".to_owned(),
+        local.to_lowercase(),
+        email.to_lowercase(),
     ];
-    if context.iter().any(|word| {
-        word.len() >= 3 && lowered.trim_end_matches(|c: char| c.is_ascii_digit()) == *word
-    }) {
+    let weak = COMMON_PASSWORDS.contains(&lowered.as_str())
+        || COMMON_PASSWORDS.contains(&compact.as_str())
+        || COMMON_WORDS.contains(&core)
+        || core.is_empty()
+        || is_repetition(&compact)
+        || is_repetition(core)
+        || is_sequence(&compact)
+        || is_sequence(core)
+        || personal
+            .iter()
+            .any(|word| word.len() >= 3 && (core == word || compact == *word));
+    if weak {
         return Err(refused());
     }
     Ok(())
@@ -608,6 +728,32 @@ mod tests {
 
     #[test]
     fn common_and_personal_passwords_are_refused() {
+        for weak in [
+            "iloveyou12345",
+            "Password!!2024",
+            "2024qwerty2024",
+            "abcabcabcabc",
+            "121212121212",
+            "123456789012",
+            "zyxwvutsrqpo",
+            "ada@example.com",
+            "quire1234567",
+        ] {
+            assert!(
+                check_password_not_common(weak, "ada", "ada@example.com").is_err(),
+                "{weak}"
+            );
+        }
+        for fine in [
+            "river otter tuesday",
+            "my cat likes jazz",
+            "Tr0ub4dor&3-horse",
+        ] {
+            assert!(
+                check_password_not_common(fine, "ada", "ada@example.com").is_ok(),
+                "{fine}"
+            );
+        }
         assert!(check_password_not_common("Password1234", "ada", "ada@example.com").is_err());
         assert!(check_password_not_common("zzzzzzzzzzzzzz", "ada", "ada@example.com").is_err());
         assert!(check_password_not_common("lovelace1234", "lovelace", "ada@example.com").is_err());

@@ -62,12 +62,7 @@ pub fn TextField(
                 aria-describedby=message_id.clone()
                 class=INPUT_CLASS
             />
-            <p id=message_id class="mt-1 min-h-5 text-sm">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
-                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
-                }}
-            </p>
+            <FieldMessage id=message_id hint error/>
         </div>
     }
 }
@@ -94,13 +89,22 @@ pub fn TextArea(
                 aria-describedby=message_id.clone()
                 class=INPUT_CLASS
             >{value}</textarea>
-            <p id=message_id class="mt-1 min-h-5 text-sm">
-                {move || match error.get() {
-                    Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
-                    None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
-                }}
-            </p>
+            <FieldMessage id=message_id hint error/>
         </div>
+    }
+}
+
+/// Under a field: its error when there is one, else its hint. Inputs point at it with
+/// `aria-describedby`, so screen readers read it with the field.
+#[component]
+fn FieldMessage(id: String, hint: &'static str, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p id=id class="mt-1 min-h-5 text-sm">
+            {move || match error.get() {
+                Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                None => view! { <span class="text-slate-500 dark:text-slate-400">{hint}</span> }.into_any(),
+            }}
+        </p>
     }
 }
 

@@ -6,7 +6,7 @@ use crate::components::error_notice::ErrorNotice;
 use crate::components::post_card::{format_date, Avatar};
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
-use crate::posts::{get_post, PostDetail};
+use crate::posts::{get_post, PostDetail, TocEntry};
 
 #[component]
 pub fn PostPage() -> impl IntoView {
@@ -53,8 +53,39 @@ fn PostView(post: PostDetail) -> impl IntoView {
                     <img src=src alt="" class="mt-6 aspect-[2/1] w-full rounded-2xl object-cover"/>
                 })}
             </header>
+            <TableOfContents entries=post.toc/>
             // content_html was sanitized when the post was saved.
-            <div class="prose prose-slate max-w-none dark:prose-invert" inner_html=post.content_html></div>
+            <div class="prose prose-slate max-w-none dark:prose-invert prose-headings:scroll-mt-24" inner_html=post.content_html></div>
         </article>
     }
+}
+
+/// Links to the post's headings; shown when there are a few of them.
+#[component]
+fn TableOfContents(entries: Vec<TocEntry>) -> impl IntoView {
+    if entries.len() < 3 {
+        return ().into_any();
+    }
+    let top = entries.iter().map(|e| e.level).min().unwrap_or(1);
+    view! {
+        <nav aria-label="Table of contents" class="mb-8 rounded-xl border border-slate-200 p-4 text-sm dark:border-slate-800">
+            <p class="mb-2 font-semibold">"On this page"</p>
+            <ol class="space-y-1">
+                {entries.into_iter().map(|entry| {
+                    // Indentation follows depth, as whole class names Tailwind can see.
+                    let indent = match entry.level.saturating_sub(top) {
+                        0 => "",
+                        1 => "pl-4",
+                        _ => "pl-8",
+                    };
+                    view! {
+                        <li class=indent>
+                            <a href=format!("#{}", entry.id) class="text-slate-600 hover:text-indigo-600 dark:text-slate-300 dark:hover:text-indigo-400">{entry.text}</a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </nav>
+    }
+    .into_any()
 }

@@ -62,11 +62,20 @@ pub struct PostPage {
     pub next_cursor: Option<String>,
 }
 
+/// One heading of a post, for its table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
 /// A whole post, for its own page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostDetail {
     pub card: PostCard,
     pub content_html: String,
+    pub toc: Vec<TocEntry>,
     pub view_count: i64,
 }
 

@@ -150,9 +150,10 @@ pub async fn find_published_by_slug(db: &Db, slug: &str) -> Result<Option<PostDe
         #[sqlx(flatten)]
         card: CardRow,
         content_html: String,
+        toc: String,
     }
     let sql = format!(
-        "SELECT {CARD_COLUMNS}, p.content_html
+        "SELECT {CARD_COLUMNS}, p.content_html, p.toc
          FROM posts p JOIN users u ON u.id = p.author_id
          WHERE p.slug = $1 AND p.status = 'PUBLISHED' AND p.published_at <= $2"
     );
@@ -168,6 +169,7 @@ pub async fn find_published_by_slug(db: &Db, slug: &str) -> Result<Option<PostDe
         PostDetail {
             card: row.card.into_card(),
             content_html: row.content_html,
+            toc: serde_json::from_str(&row.toc).unwrap_or_default(),
             view_count,
         }
     }))
@@ -192,7 +194,9 @@ pub struct NewPost {
 ///
 /// One transaction: a post must never be visible without its tags and categories.
 pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
-    let rendered = markdown::render(&new.content);
+    let trust = author_trust(db, new.author_id).await?;
+    let rendered = markdown::render(&new.content, trust);
+    let toc_json = serde_json::to_string(&rendered.toc).map_err(|_| AppError::Internal)?;
     let excerpt = new
         .excerpt
         .filter(|e| !e.trim().is_empty())
@@ -213,8 +217,8 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             let mut tx = pool.begin().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
-                                    status, tags, read_time_minutes, published_at, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+                                    status, tags, read_time_minutes, published_at, created_at, updated_at, toc)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
                  RETURNING id",
             )
             .bind(new.author_id)
@@ -229,6 +233,7 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             .bind(rendered.read_time_minutes)
             .bind(published_at)
             .bind(now)
+            .bind(&toc_json)
             .fetch_one(&mut *tx)
             .await?;
             for tag in &new.tags {
@@ -263,5 +268,19 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
     result.map_err(|err| match unique_violation(&err).as_deref() {
         Some("posts_slug_key") => AppError::field("slug", "Another post already uses this slug"),
         _ => err.into(),
+    })
+}
+
+/// Moderators' and admins' links are followed by search engines; everybody else's are not.
+async fn author_trust(db: &Db, author_id: i64) -> Result<markdown::Trust, AppError> {
+    let role: Option<String> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
+            .bind(author_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(match role.as_deref() {
+        Some("ADMIN" | "MODERATOR") => markdown::Trust::Trusted,
+        _ => markdown::Trust::Untrusted,
     })
 }

@@ -241,6 +241,9 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("Leptos configuration: {e}")))?
         .leptos_options;
     leptos_options.site_addr = config.addr;
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = env!("CARGO_PKG_NAME").into();
+    }
     // cargo-leptos writes the hashed asset names next to the binary; use them whenever they
     // are there, so a binary started by hand serves exactly what `cargo leptos` built.
     leptos_options.hash_files = std::env::current_exe()

@@ -341,7 +341,7 @@ async fn insert_comment(
     is_approved: bool,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<i64, AppError> {
-    let html = markdown::render(content).html;
+    let html = markdown::render(content, markdown::Trust::Untrusted).html;
     let id = with_db!(db, |pool| {
         sqlx::query_scalar(
             "INSERT INTO comments (post_id, author_id, parent_id, content, content_html, is_approved, created_at, updated_at)

@@ -1,19 +1,47 @@
-//! Markdown → sanitized HTML, done once when a post is saved.
+//! Markdown → sanitized HTML, done once when a post is saved: CommonMark with GFM tables,
+//! task lists, strikethrough, footnotes and autolinks; heading ids (generated, or given as
+//! `{#id}`) and a table of contents; code highlighted on the server; then every tag and
+//! attribute checked against an allowlist.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use syntect::html::{ClassStyle, ClassedHTMLGenerator};
+use syntect::parsing::SyntaxSet;
+use syntect::util::LinesWithEndings;
+
+use crate::posts::TocEntry;
 
 /// What a post's markdown turns into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub html: String,
+    pub toc: Vec<TocEntry>,
     /// Plain text of the first paragraph, for cards and descriptions.
     pub first_paragraph: String,
     /// At about 200 words a minute, code included; at least one.
     pub read_time_minutes: i64,
 }
 
+/// How far the author is trusted: links in an untrusted author's text tell search engines
+/// not to follow them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    Trusted,
+    Untrusted,
+}
+
 const WORDS_PER_MINUTE: usize = 200;
 const EXCERPT_MAX_CHARS: usize = 280;
+/// Syntax-highlighting classes carry this prefix; the stylesheet colours them.
+const HIGHLIGHT_PREFIX: &str = "hl-";
+/// Embeds allowed in raw HTML, by the start of their address.
+pub const IFRAME_ALLOWLIST: &[&str] = &[
+    "https://www.youtube-nocookie.com/embed/",
+    "https://www.youtube.com/embed/",
+    "https://player.vimeo.com/video/",
+];
 
 fn options() -> Options {
     Options::ENABLE_TABLES
@@ -24,23 +52,358 @@ fn options() -> Options {
         | Options::ENABLE_GFM
 }
 
-pub fn render(markdown: &str) -> Rendered {
+pub fn render(markdown: &str, trust: Trust) -> Rendered {
+    let mut toc = Vec::new();
+    let events = transform(merge_text(Parser::new_ext(markdown, options())), &mut toc);
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut unsafe_html, Parser::new_ext(markdown, options()));
+    pulldown_cmark::html::push_html(&mut unsafe_html, events.into_iter());
     Rendered {
-        html: sanitize(&unsafe_html),
+        html: sanitize(&unsafe_html, trust),
+        toc,
         first_paragraph: first_paragraph(markdown),
         read_time_minutes: read_time_minutes(markdown),
     }
 }
 
-/// Removes scripts, event handlers and dangerous URLs from HTML that came from markdown.
-pub fn sanitize(html: &str) -> String {
+/// Gives every heading an id (and a TOC entry) and replaces code blocks by highlighted HTML.
+fn transform<'a>(events: Vec<Event<'a>>, toc: &mut Vec<TocEntry>) -> Vec<Event<'a>> {
+    let mut used_ids = HashSet::new();
+    let mut out = Vec::with_capacity(events.len());
+    let mut iter = events.into_iter().peekable();
+    // Inside a link or an image's text, bare addresses are left alone.
+    let mut link_depth = 0_usize;
+    while let Some(event) = iter.next() {
+        match event {
+            Event::Start(tag @ (Tag::Link { .. } | Tag::Image { .. })) => {
+                link_depth += 1;
+                out.push(Event::Start(tag));
+            }
+            Event::End(end @ (TagEnd::Link | TagEnd::Image)) => {
+                link_depth = link_depth.saturating_sub(1);
+                out.push(Event::End(end));
+            }
+            Event::Text(text) if link_depth == 0 => linkify(text, &mut out),
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let mut inner = Vec::new();
+                for next in iter.by_ref() {
+                    if matches!(next, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    inner.push(next);
+                }
+                let text = plain_text(&inner);
+                let base = id
+                    .map(|given| slugify(&given))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| slugify(&text));
+                let base = if base.is_empty() {
+                    "section".to_owned()
+                } else {
+                    base
+                };
+                let mut unique = base.clone();
+                let mut n = 1;
+                while !used_ids.insert(unique.clone()) {
+                    unique = format!("{base}-{n}");
+                    n += 1;
+                }
+                toc.push(TocEntry {
+                    level: level as u8,
+                    id: unique.clone(),
+                    text: text.trim().to_owned(),
+                });
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(unique)),
+                    classes,
+                    attrs,
+                }));
+                out.extend(inner);
+                out.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let mut code = String::new();
+                for next in iter.by_ref() {
+                    match next {
+                        Event::End(TagEnd::CodeBlock) => break,
+                        Event::Text(text) => code.push_str(&text),
+                        _ => {}
+                    }
+                }
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_owned()
+                    }
+                    CodeBlockKind::Indented => String::new(),
+                };
+                out.push(Event::Html(CowStr::from(highlight(&code, &lang))));
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The parser splits text at characters that might have been markup (`_`, `*`…); joined
+/// again, an address like `a_(b)` is seen whole.
+fn merge_text<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut merged: Vec<Event<'a>> = Vec::new();
+    for event in events {
+        match (merged.last_mut(), event) {
+            (Some(Event::Text(previous)), Event::Text(next)) => {
+                *previous = CowStr::from(format!("{previous}{next}"));
+            }
+            (_, event) => merged.push(event),
+        }
+    }
+    merged
+}
+
+/// GFM's extended autolinks: bare `https://…`, `http://…` and `www.…` addresses in text
+/// become links. Trailing punctuation stays text, as in GitHub.
+fn linkify<'a>(text: CowStr<'a>, out: &mut Vec<Event<'a>>) {
+    let starts =
+        |s: &str| s.starts_with("https://") || s.starts_with("http://") || s.starts_with("www.");
+    let mut rest: &str = &text;
+    let mut pieces: Vec<Event<'a>> = Vec::new();
+    let mut found = false;
+    while let Some(at) = rest
+        .char_indices()
+        .find(|&(i, _)| {
+            starts(&rest[i..]) && (i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric()))
+        })
+        .map(|(i, _)| i)
+    {
+        let candidate = &rest[at..];
+        let mut end = candidate
+            .find(|c: char| c.is_whitespace() || c == '<')
+            .unwrap_or(candidate.len());
+        let mut url = &candidate[..end];
+        loop {
+            let trimmed =
+                url.trim_end_matches(['.', ',', ':', ';', '!', '?', '"', '\'', '*', '_', '~']);
+            let trimmed = if trimmed.ends_with(')')
+                && trimmed.matches(')').count() > trimmed.matches('(').count()
+            {
+                &trimmed[..trimmed.len() - 1]
+            } else {
+                trimmed
+            };
+            if trimmed.len() == url.len() {
+                break;
+            }
+            url = trimmed;
+        }
+        end = url.len();
+        let host = url
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_start_matches("www.");
+        if host.is_empty() || !host.contains(|c: char| c.is_alphanumeric()) {
+            pieces.push(Event::Text(CowStr::from(
+                rest[..at + end.max(1)].to_owned(),
+            )));
+            rest = &rest[at + end.max(1)..];
+            continue;
+        }
+        found = true;
+        if at > 0 {
+            pieces.push(Event::Text(CowStr::from(rest[..at].to_owned())));
+        }
+        let href = if url.starts_with("www.") {
+            format!("http://{url}")
+        } else {
+            url.to_owned()
+        };
+        pieces.push(Event::Start(Tag::Link {
+            link_type: pulldown_cmark::LinkType::Autolink,
+            dest_url: CowStr::from(href),
+            title: CowStr::from(""),
+            id: CowStr::from(""),
+        }));
+        pieces.push(Event::Text(CowStr::from(url.to_owned())));
+        pieces.push(Event::End(TagEnd::Link));
+        rest = &candidate[end..];
+    }
+    if !found {
+        out.push(Event::Text(text));
+        return;
+    }
+    if !rest.is_empty() {
+        pieces.push(Event::Text(CowStr::from(rest.to_owned())));
+    }
+    out.extend(pieces);
+}
+
+fn plain_text(events: &[Event]) -> String {
+    let mut text = String::new();
+    for event in events {
+        if let Event::Text(t) | Event::Code(t) = event {
+            text.push_str(t);
+        }
+    }
+    text
+}
+
+/// "Getting Started!" → "getting-started". Letters of any script are kept.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+            dash = false;
+        } else if (c.is_whitespace() || c == '-' || c == '_') && !slug.is_empty() && !dash {
+            slug.push('-');
+            dash = true;
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    // bat's syntax collection: the defaults plus TypeScript, TOML, Dockerfile and more.
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `<pre><code class="language-x">` with highlighting spans, or escaped text when the
+/// language is unknown.
+fn highlight(code: &str, lang: &str) -> String {
+    let lang_class: String = lang
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '+' | '#'))
+        .take(32)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let set = syntaxes();
+    let syntax = (!lang_class.is_empty())
+        .then(|| {
+            set.find_syntax_by_token(&lang_class)
+                .or_else(|| set.find_syntax_by_extension(&lang_class))
+                .or_else(|| match lang_class.as_str() {
+                    "shell" | "sh" | "zsh" | "console" => set.find_syntax_by_token("bash"),
+                    "ts" | "typescript" => set.find_syntax_by_name("TypeScript"),
+                    "dockerfile" | "docker" => set.find_syntax_by_name("Dockerfile"),
+                    _ => None,
+                })
+        })
+        .flatten();
+    let class_attr = if lang_class.is_empty() {
+        String::new()
+    } else {
+        format!(" class=\"language-{lang_class}\"")
+    };
+    let body = match syntax {
+        Some(syntax) => {
+            let mut generator = ClassedHTMLGenerator::new_with_class_style(
+                syntax,
+                set,
+                ClassStyle::SpacedPrefixed {
+                    prefix: HIGHLIGHT_PREFIX,
+                },
+            );
+            let mut ok = true;
+            for line in LinesWithEndings::from(code) {
+                if generator
+                    .parse_html_for_line_which_includes_newline(line)
+                    .is_err()
+                {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                generator.finalize()
+            } else {
+                escape(code)
+            }
+        }
+        None => escape(code),
+    };
+    format!("<pre class=\"highlight\"><code{class_attr}>{body}</code></pre>\n")
+}
+
+fn allowed_class(tag: &str, class: &str) -> bool {
+    match tag {
+        "span" => class.starts_with(HIGHLIGHT_PREFIX),
+        "code" => class.starts_with("language-"),
+        "pre" => class == "highlight",
+        "div" => class == "footnote-definition",
+        "sup" => matches!(class, "footnote-reference" | "footnote-definition-label"),
+        "li" => class == "task-list-item",
+        "ul" | "ol" => class == "contains-task-list",
+        _ => false,
+    }
+}
+
+/// Removes scripts, event handlers, dangerous URLs and unknown embeds; keeps the classes the
+/// highlighter and footnotes need, and no others (so text cannot restyle the page).
+pub fn sanitize(html: &str, trust: Trust) -> String {
+    let mut tag_attributes: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for heading in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        tag_attributes.entry(heading).or_default().insert("id");
+    }
+    tag_attributes
+        .entry("div")
+        .or_default()
+        .extend(["id", "class"]);
+    for tag in ["span", "code", "pre", "sup", "li", "ul", "ol"] {
+        tag_attributes.entry(tag).or_default().insert("class");
+    }
+    tag_attributes
+        .entry("input")
+        .or_default()
+        .extend(["type", "checked", "disabled"]);
+    tag_attributes.entry("iframe").or_default().extend([
+        "src",
+        "width",
+        "height",
+        "title",
+        "allowfullscreen",
+    ]);
+    let rel = match trust {
+        Trust::Trusted => "noopener",
+        Trust::Untrusted => "noopener nofollow ugc",
+    };
     ammonia::Builder::default()
-        .add_generic_attributes(["id", "class"])
+        .add_tags(["input", "iframe"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
-        .add_tags(["input"])
-        .link_rel(Some("noopener nofollow ugc"))
+        .tag_attributes({
+            let mut all = ammonia::Builder::default().clone_tag_attributes();
+            for (tag, attrs) in tag_attributes {
+                all.entry(tag).or_default().extend(attrs);
+            }
+            all
+        })
+        .attribute_filter(|tag, attr, value| match (tag, attr) {
+            (_, "class") => {
+                let kept: Vec<&str> = value
+                    .split_whitespace()
+                    .filter(|c| allowed_class(tag, c))
+                    .collect();
+                (!kept.is_empty()).then(|| kept.join(" ").into())
+            }
+            ("input", "type") => (value == "checkbox").then(|| value.into()),
+            ("iframe", "src") => IFRAME_ALLOWLIST
+                .iter()
+                .any(|prefix| value.starts_with(prefix))
+                .then(|| value.into()),
+            _ => Some(value.into()),
+        })
+        .link_rel(Some(rel))
         .clean(html)
         .to_string()
 }
@@ -82,24 +445,192 @@ fn truncate_words(text: &str, max_chars: usize) -> String {
 mod tests {
     use super::*;
 
+    fn html(markdown: &str) -> String {
+        render(markdown, Trust::Untrusted).html
+    }
+
     #[test]
-    fn renders_gfm_and_strips_scripts() {
-        let r = render("# Hi\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) ~~old~~");
-        assert!(r.html.contains("<table>"));
-        assert!(r.html.contains("<del>old</del>"));
-        assert!(!r.html.contains("<script"));
-        assert!(!r.html.contains("javascript:"));
+    fn renders_gfm() {
+        let out = html("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~ www.example.com\n\n- [x] done\n- [ ] todo\n\nNote[^1].\n\n[^1]: The note.\n");
+        assert!(out.contains("<table>"), "{out}");
+        assert!(out.contains("<del>old</del>"));
+        assert!(
+            out.contains("href=\"http://www.example.com\""),
+            "autolinks: {out}"
+        );
+        assert!(out.contains("type=\"checkbox\""), "task lists: {out}");
+        assert!(out.contains("footnote-definition"), "footnotes: {out}");
+        assert!(html("Emoji stay as they are: 🚀 ✍️").contains("🚀 ✍️"));
+    }
+
+    #[test]
+    fn headings_get_ids_and_make_the_toc() {
+        let r = render(
+            "# Intro\n\n## Getting Started {#setup}\n\nSee [setup](#setup).\n\n## Intro\n\n### Ünïcode & `code`\n",
+            Trust::Untrusted,
+        );
+        assert!(r.html.contains("<h1 id=\"intro\">"), "{}", r.html);
+        assert!(
+            r.html.contains("<h2 id=\"setup\">Getting Started</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<a href=\"#setup\""));
+        assert!(
+            r.html.contains("<h2 id=\"intro-1\">"),
+            "duplicates are numbered"
+        );
+        let ids: Vec<_> = r.toc.iter().map(|e| (e.level, e.id.as_str())).collect();
+        assert_eq!(
+            ids,
+            [
+                (1, "intro"),
+                (2, "setup"),
+                (2, "intro-1"),
+                (3, "ünïcode-code")
+            ]
+        );
+        assert_eq!(r.toc[1].text, "Getting Started");
+    }
+
+    #[test]
+    fn code_is_highlighted_for_every_common_language() {
+        for (lang, code) in [
+            ("rust", "fn main() { let x = 1; }"),
+            ("typescript", "const x: number = 1;"),
+            ("ts", "interface A { b: string }"),
+            ("javascript", "const x = () => 1;"),
+            ("json", "{\"a\": [1, true]}"),
+            ("yaml", "a: [1, 2]"),
+            ("toml", "[package]\nname = \"quire\""),
+            ("sql", "SELECT id FROM posts WHERE id = 1;"),
+            ("bash", "echo \"$HOME\" | wc -l"),
+            ("shell", "ls -la"),
+            ("dockerfile", "FROM debian:bookworm\nRUN apt-get update"),
+            ("html", "<p class=\"x\">hi</p>"),
+            ("css", "body { color: red; }"),
+        ] {
+            let out = html(&format!("```{lang}\n{code}\n```\n"));
+            assert!(out.contains("class=\"hl-"), "{lang} is highlighted: {out}");
+            assert!(out.contains("<code class=\"language-"), "{lang}: {out}");
+        }
+        let plain = html("```nosuchlang\n<script>alert(1)</script>\n```\n");
+        assert!(
+            plain.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{plain}"
+        );
+        assert!(!plain.contains("hl-"));
+    }
+
+    #[test]
+    fn hostile_html_comes_out_inert() {
+        let corpus = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+            "<a href=\"vbscript:msgbox(1)\">x</a>",
+            "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+            "[x](javascript:alert(1))",
+            "![x](javascript:alert(1))",
+            "<svg onload=alert(1)><circle/></svg>",
+            "<iframe src=\"https://evil.example/\"></iframe>",
+            "<div style=\"position:fixed;inset:0\" class=\"fixed inset-0\">cover</div>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<object data=\"x.swf\"></object><embed src=\"x.swf\">",
+            "<form action=\"https://evil.example\"><input name=a></form>",
+            "<p onclick=\"alert(1)\" onmouseover=alert(1)>hi</p>",
+            "<base href=\"https://evil.example/\">",
+            "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+            "<link rel=stylesheet href=https://evil.example/x.css>",
+            "<details open ontoggle=alert(1)>",
+            "`<script>` and ```\n<script>alert(1)</script>\n```",
+        ];
+        for payload in corpus {
+            let out = html(payload).to_lowercase();
+            for forbidden in [
+                "<script",
+                "javascript:",
+                "vbscript:",
+                "onerror",
+                "onload",
+                "onclick",
+                "onmouseover",
+                "ontoggle",
+                "<iframe src=\"https://evil",
+                "<object",
+                "<embed",
+                "<form",
+                "<base",
+                "<meta",
+                "<link",
+                "style=",
+                "fixed",
+                "data:text",
+            ] {
+                assert!(
+                    !out.contains(forbidden),
+                    "{payload:?} left {forbidden:?}: {out}"
+                );
+            }
+        }
+        let embed = html(
+            "<iframe src=\"https://www.youtube-nocookie.com/embed/abc\" title=\"Talk\"></iframe>",
+        );
+        assert!(
+            embed.contains("src=\"https://www.youtube-nocookie.com/embed/abc\""),
+            "{embed}"
+        );
+    }
+
+    #[test]
+    fn links_of_untrusted_authors_are_not_followed() {
+        assert!(html("[x](https://example.com)").contains("rel=\"noopener nofollow ugc\""));
+        let trusted = render("[x](https://example.com)", Trust::Trusted).html;
+        assert!(trusted.contains("rel=\"noopener\""), "{trusted}");
     }
 
     #[test]
     fn excerpt_is_the_first_paragraph_in_plain_text() {
-        let r = render("# Title\n\nThe **first** paragraph\nwith `code`.\n\nSecond one.");
+        let r = render(
+            "# Title\n\nThe **first** paragraph\nwith `code`.\n\nSecond one.",
+            Trust::Untrusted,
+        );
         assert_eq!(r.first_paragraph, "The first paragraph with code.");
     }
 
     #[test]
-    fn read_time_counts_words() {
-        assert_eq!(render("word ").read_time_minutes, 1);
-        assert_eq!(render(&"word ".repeat(401)).read_time_minutes, 3);
+    fn read_time_counts_words_code_included() {
+        assert_eq!(render("word ", Trust::Untrusted).read_time_minutes, 1);
+        assert_eq!(
+            render(&"word ".repeat(401), Trust::Untrusted).read_time_minutes,
+            3
+        );
+        let code = format!("```rust\n{}\n```", "let x = 1; ".repeat(100));
+        assert_eq!(render(&code, Trust::Untrusted).read_time_minutes, 3);
+    }
+
+    #[test]
+    fn bare_addresses_become_links() {
+        let out = html("See https://example.com/a_(b), or www.example.org. Not [https://x.test](https://y.test) nor `https://z.test`.");
+        assert!(
+            out.contains("<a href=\"https://example.com/a_(b)\""),
+            "{out}"
+        );
+        assert!(out.contains("<a href=\"http://www.example.org\""), "{out}");
+        assert!(
+            out.contains(">www.example.org</a>."),
+            "trailing dot stays text: {out}"
+        );
+        assert!(!out.contains("href=\"https://x.test\""), "{out}");
+        assert!(!out.contains("href=\"https://z.test\""), "{out}");
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slugify("  Hello, World!  "), "hello-world");
+        assert_eq!(slugify("a -- b__c"), "a-b-c");
+        assert_eq!(slugify("日本語 タイトル"), "日本語-タイトル");
+        assert_eq!(slugify("!!!"), "");
     }
 }
