@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release
+# --precompress writes .br and .gz files next to the assets, served as they are.
+cargo leptos build --release --precompress
 if [[ ! -e data/quire.db && -z "${DATABASE_URL:-}" ]]; then
   # A first run shows a living blog instead of an empty page.
   target/release/quire demo

@@ -41,35 +41,41 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
     let date = format_date(&post.published_at);
     let datetime = post.published_at.to_rfc3339();
     view! {
-        <article class="group flex flex-col gap-3 rounded-2xl border border-slate-200 p-5 transition hover:shadow-md dark:border-slate-800 dark:hover:bg-slate-900">
-            {post.cover_image.map(|src| view! {
-                <img src=src alt="" loading="lazy" class="aspect-[2/1] w-full rounded-xl object-cover"/>
-            })}
-            <h2 class="text-xl font-semibold tracking-tight">
-                <a href=href class="hover:text-indigo-600 dark:hover:text-indigo-400">{post.title}</a>
-            </h2>
-            <p class="text-slate-600 dark:text-slate-300">{post.excerpt}</p>
-            <ul class="flex flex-wrap gap-2" aria-label="Tags">
-                {post.tags.into_iter().map(|tag| view! {
-                    <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                        "#"{tag}
-                    </li>
-                }).collect_view()}
-            </ul>
-            <div class="mt-auto flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
-                <Avatar name=post.author.display_name.clone() url=post.author.avatar_url/>
-                <span class="font-medium text-slate-700 dark:text-slate-200">{post.author.display_name}</span>
-                <span aria-hidden="true">"·"</span>
-                <time datetime=datetime>{date}</time>
-                <span aria-hidden="true">"·"</span>
-                <span>{post.read_time_minutes}" min read"</span>
-                <span class="ml-auto flex gap-3">
-                    <span title="Likes">"♥ "{post.like_count}</span>
-                    <span title="Comments">"💬 "{post.comment_count}</span>
-                </span>
-            </div>
-        </article>
-    }
+            <article class="group flex flex-col gap-3 rounded-2xl border border-slate-200 p-5 transition hover:shadow-md dark:border-slate-800 dark:hover:bg-slate-900">
+                {post.cover_image.map(|src| view! {
+                    <img src=src alt="" loading="lazy" class="aspect-[2/1] w-full rounded-xl object-cover"/>
+                })}
+                <h2 class="text-xl font-semibold tracking-tight">
+                    <a href=href class="hover:text-indigo-600 dark:hover:text-indigo-400">{post.title}</a>
+                </h2>
+                <p class="text-slate-600 dark:text-slate-300">{post.excerpt}</p>
+                <ul class="flex flex-wrap gap-2" aria-label="Tags">
+                    {post.tags.into_iter().map(|tag| view! {
+                        <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                            "#"{tag}
+                        </li>
+                    }).collect_view()}
+                </ul>
+                <div class="mt-auto flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
+                    <Avatar name=post.author.display_name.clone() url=post.author.avatar_url/>
+                    <span class="font-medium text-slate-700 dark:text-slate-200">{post.author.display_name}</span>
+                    <span aria-hidden="true">"·"</span>
+                    <time datetime=datetime>{date}</time>
+                    <span aria-hidden="true">"·"</span>
+                    <span>{post.read_time_minutes}" min read"</span>
+                    <span class="ml-auto flex items-center gap-3">
+                        <span class="flex items-center gap-1">
+                            <svg class="h-4 w-4" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z"/></svg>
+                            {post.like_count}<span class="sr-only">" likes"</span>
+                        </span>
+                        <span class="flex items-center gap-1">
+                            <svg class="h-4 w-4" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path stroke-linejoin="round" d="M4 5h16v11H9l-5 4z"/></svg>
+                            {post.comment_count}<span class="sr-only">" comments"</span>
+                        </span>
+    </span>
+                </div>
+            </article>
+        }
 }
 
 /// A page of cards and the link to the next page.

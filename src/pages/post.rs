@@ -55,7 +55,7 @@ fn PostView(post: PostDetail) -> impl IntoView {
             </header>
             <TableOfContents entries=post.toc/>
             // content_html was sanitized when the post was saved.
-            <div class="prose prose-slate max-w-none dark:prose-invert prose-headings:scroll-mt-24" inner_html=post.content_html></div>
+            <div class="prose prose-slate max-w-none dark:prose-invert prose-headings:scroll-mt-24 prose-code:before:content-none prose-code:after:content-none prose-pre:bg-slate-900" inner_html=post.content_html></div>
         </article>
     }
 }
