@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
-use crate::posts::{PostCard, PostPage};
+use chrono::{DateTime, Utc};
 
-pub fn format_date(at: &chrono::DateTime<chrono::Utc>) -> String {
+use crate::posts::{Byline, PostCard, PostPage};
+
+pub fn format_date(at: &DateTime<Utc>) -> String {
     at.format("%B %-d, %Y").to_string()
 }
 
@@ -35,11 +37,28 @@ pub fn Avatar(name: String, url: Option<String>, #[prop(default = 32)] size: u32
     }
 }
 
+/// Who wrote it, when, and how long it takes to read.
+#[component]
+pub fn BylineView(
+    author: Byline,
+    published_at: DateTime<Utc>,
+    read_time_minutes: i64,
+) -> impl IntoView {
+    view! {
+        <Avatar name=author.display_name.clone() url=author.avatar_url/>
+        <a href=format!("/u/{}", author.username) class="font-medium text-slate-700 hover:underline dark:text-slate-200">
+            {author.display_name}
+        </a>
+        <span aria-hidden="true">"·"</span>
+        <time datetime=published_at.to_rfc3339()>{format_date(&published_at)}</time>
+        <span aria-hidden="true">"·"</span>
+        <span>{read_time_minutes}" min read"</span>
+    }
+}
+
 #[component]
 pub fn PostCardView(post: PostCard) -> impl IntoView {
     let href = format!("/posts/{}", post.slug);
-    let date = format_date(&post.published_at);
-    let datetime = post.published_at.to_rfc3339();
     view! {
             <article class="group flex flex-col gap-3 rounded-2xl border border-slate-200 p-5 transition hover:shadow-md dark:border-slate-800 dark:hover:bg-slate-900">
                 {post.cover_image.map(|src| view! {
@@ -57,12 +76,7 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
                     }).collect_view()}
                 </ul>
                 <div class="mt-auto flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
-                    <Avatar name=post.author.display_name.clone() url=post.author.avatar_url/>
-                    <span class="font-medium text-slate-700 dark:text-slate-200">{post.author.display_name}</span>
-                    <span aria-hidden="true">"·"</span>
-                    <time datetime=datetime>{date}</time>
-                    <span aria-hidden="true">"·"</span>
-                    <span>{post.read_time_minutes}" min read"</span>
+                    <BylineView author=post.author published_at=post.published_at read_time_minutes=post.read_time_minutes/>
                     <span class="ml-auto flex items-center gap-3">
                         <span class="flex items-center gap-1">
                             <svg class="h-4 w-4" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z"/></svg>

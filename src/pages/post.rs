@@ -3,7 +3,7 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::components::error_notice::ErrorNotice;
-use crate::components::post_card::{format_date, Avatar};
+use crate::components::post_card::BylineView;
 use crate::error::AppError;
 use crate::pages::not_found::NotFound;
 use crate::posts::{get_post, PostDetail, TocEntry};
@@ -31,8 +31,6 @@ pub fn PostPage() -> impl IntoView {
 #[component]
 fn PostView(post: PostDetail) -> impl IntoView {
     let card = post.card;
-    let date = format_date(&card.published_at);
-    let datetime = card.published_at.to_rfc3339();
     view! {
         <Title text=card.title.clone()/>
         <Meta name="description" content=card.excerpt.clone()/>
@@ -40,12 +38,7 @@ fn PostView(post: PostDetail) -> impl IntoView {
             <header class="mb-8">
                 <h1 class="text-4xl font-extrabold tracking-tight sm:text-5xl">{card.title}</h1>
                 <div class="mt-4 flex flex-wrap items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
-                    <Avatar name=card.author.display_name.clone() url=card.author.avatar_url/>
-                    <span class="font-medium text-slate-700 dark:text-slate-200">{card.author.display_name}</span>
-                    <span aria-hidden="true">"·"</span>
-                    <time datetime=datetime>{date}</time>
-                    <span aria-hidden="true">"·"</span>
-                    <span>{card.read_time_minutes}" min read"</span>
+                    <BylineView author=card.author published_at=card.published_at read_time_minutes=card.read_time_minutes/>
                     <span aria-hidden="true">"·"</span>
                     <span>{post.view_count}" views"</span>
                 </div>
