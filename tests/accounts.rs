@@ -583,27 +583,22 @@ async fn cross_site_writes_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "victim", Role::User).await;
     let client = signed_in_as(&app, "victim").await;
-    let forged = client
-        .post(app.url("/rpc/accounts/update_profile"))
-        .header("sec-fetch-site", "cross-site")
-        .form(&[("bio", "pwned")])
-        .send()
+    let update_bio = |header: &'static str, value: &'static str, bio: &'static str| {
+        client
+            .post(app.url("/rpc/accounts/update_profile"))
+            .header(header, value)
+            .form(&[("bio", bio)])
+            .send()
+    };
+    let forged = update_bio("sec-fetch-site", "cross-site", "pwned")
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
-    let forged = client
-        .post(app.url("/rpc/accounts/update_profile"))
-        .header("origin", "https://evil.example")
-        .form(&[("bio", "pwned")])
-        .send()
+    let forged = update_bio("origin", "https://evil.example", "pwned")
         .await
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
-    let same_origin = client
-        .post(app.url("/rpc/accounts/update_profile"))
-        .header("sec-fetch-site", "same-origin")
-        .form(&[("bio", "fine")])
-        .send()
+    let same_origin = update_bio("sec-fetch-site", "same-origin", "fine")
         .await
         .unwrap();
     assert!(same_origin.status().is_success());
