@@ -7,12 +7,15 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::pages::{
+    categories::{CategoriesIndexPage, CategoryPage},
     home::HomePage,
     not_found::NotFound,
     post::PostPage,
     profile::ProfilePage,
+    search::SearchPage,
     settings::SettingsPage,
     sign_in::{SignInPage, SignUpPage},
+    tags::{TagPage, TagsIndexPage},
 };
 
 /// Sets the colour theme before the first paint, so a dark page never flashes white.
@@ -28,6 +31,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <script inner_html=THEME_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="alternate" type="application/atom+xml" title="quire (Atom)" href="/feed.xml"/>
+                <link rel="alternate" type="application/rss+xml" title="quire (RSS)" href="/rss.xml"/>
+                <link rel="alternate" type="application/feed+json" title="quire (JSON Feed)" href="/feed.json"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -39,16 +45,39 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// "Post title · quire". leptos_meta writes the server's `<title>` without escaping it (the
+/// browser sets `document.title`, which needs none), so a title like `</title><script>` is
+/// escaped here, on the server only.
+fn page_title(title: String) -> String {
+    let full = if title.is_empty() {
+        "quire".to_owned()
+    } else {
+        format!("{title} · quire")
+    };
+    if cfg!(feature = "ssr") {
+        full.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        full
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Title formatter=|title: String| if title.is_empty() { "quire".to_owned() } else { format!("{title} · quire") }/>
+        <Title formatter=page_title/>
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tags") view=TagsIndexPage/>
+                    <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async/>
+                    <Route path=path!("/categories") view=CategoriesIndexPage/>
+                    <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>

@@ -7,10 +7,15 @@
 
 pub mod accounts;
 pub mod app;
+pub mod categories;
 pub mod components;
 pub mod error;
 pub mod pages;
 pub mod posts;
+pub mod tags;
+
+#[cfg(feature = "ssr")]
+pub mod feeds;
 
 #[cfg(feature = "ssr")]
 pub mod server;

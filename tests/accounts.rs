@@ -2,55 +2,11 @@
 
 mod common;
 
-use common::{spawn_app, spawn_app_with, Backend, TestApp};
-use quire::accounts::store::{create_user, NewUser};
+use common::{
+    browser, call, make_user, sign_in, signed_in_as, spawn_app, spawn_app_with, succeeded, Answer,
+    Backend, TestApp, PASSWORD,
+};
 use quire::accounts::Role;
-use quire::server::password::Password;
-use serde_json::Value;
-
-const PASSWORD: &str = "quiet lantern over copper hills";
-
-/// A browser of its own: a cookie jar, no redirects followed.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-struct Answer {
-    status: u16,
-    body: Value,
-    set_cookie: Vec<String>,
-}
-
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    function: &str,
-    form: &[(&str, &str)],
-) -> Answer {
-    let res = client
-        .post(app.url(&format!("/rpc/{function}")))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let set_cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let text = res.text().await.unwrap();
-    Answer {
-        status,
-        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        set_cookie,
-    }
-}
 
 async fn sign_up(app: &TestApp, client: &reqwest::Client, username: &str) -> Answer {
     let email = format!("{}@example.com", username.to_lowercase());
@@ -69,16 +25,6 @@ async fn sign_up(app: &TestApp, client: &reqwest::Client, username: &str) -> Ans
     .await
 }
 
-async fn sign_in(app: &TestApp, client: &reqwest::Client, login: &str, password: &str) -> Answer {
-    call(
-        app,
-        client,
-        "accounts/sign_in",
-        &[("login", login), ("password", password)],
-    )
-    .await
-}
-
 async fn whoami(app: &TestApp, client: &reqwest::Client) -> Option<String> {
     let answer = call(app, client, "accounts/me", &[]).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
@@ -92,39 +38,6 @@ fn field_message(answer: &Answer, field: &str) -> Option<String> {
         .find(|f| f["field"] == field)
         .and_then(|f| f["message"].as_str())
         .map(str::to_owned)
-}
-
-fn succeeded(answer: &Answer) -> bool {
-    (200..400).contains(&answer.status)
-}
-
-async fn make_user(app: &TestApp, username: &str, role: Role) -> i64 {
-    create_user(
-        &app.db,
-        NewUser {
-            email: format!("{username}@example.com"),
-            username: username.to_owned(),
-            password: Password::new(PASSWORD.to_owned()),
-            first_name: None,
-            last_name: None,
-            role,
-        },
-        12,
-    )
-    .await
-    .unwrap()
-}
-
-async fn signed_in_as(app: &TestApp, username: &str) -> reqwest::Client {
-    let client = browser();
-    let answer = sign_in(app, &client, username, PASSWORD).await;
-    assert!(
-        succeeded(&answer),
-        "sign in as {username}: {} {:?}",
-        answer.status,
-        answer.body
-    );
-    client
 }
 
 async fn sign_up_signs_in_and_the_header_shows_the_name(backend: Backend) {

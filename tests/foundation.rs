@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{spawn_app, Backend, TestApp};
-use quire::posts::store::{create, list_published, NewPost};
+use common::{new_post, spawn_app, Backend, TestApp};
+use quire::posts::store::{create, list_published};
 use quire::posts::PostStatus;
 use quire::with_db;
 
@@ -69,7 +69,7 @@ async fn drafts_and_scheduled_posts_stay_hidden(backend: Backend) {
     ] {
         create(
             &app.db,
-            post(
+            new_post(
                 author,
                 slug,
                 status,
@@ -98,7 +98,7 @@ async fn pagination_neither_skips_nor_repeats(backend: Backend) {
         let at = base + chrono::Duration::hours(i / 3);
         create(
             &app.db,
-            post(
+            new_post(
                 author,
                 &format!("post-{i}"),
                 PostStatus::Published,
@@ -122,7 +122,7 @@ async fn pagination_neither_skips_nor_repeats(backend: Backend) {
         // Publishing while someone pages must not shift what they see next.
         create(
             &app.db,
-            post(
+            new_post(
                 author,
                 &format!("new-{}", seen.len()),
                 PostStatus::Published,
@@ -154,7 +154,7 @@ async fn deleting_a_user_removes_what_hangs_off_it(backend: Backend) {
     let reader = make_user(&app, "staying").await;
     let post_id = create(
         &app.db,
-        post(author, "goodbye", PostStatus::Published, None),
+        new_post(author, "goodbye", PostStatus::Published, None),
     )
     .await
     .unwrap();
@@ -211,10 +211,10 @@ async fn usernames_and_emails_are_unique_regardless_of_case(backend: Backend) {
 async fn slugs_are_unique(backend: Backend) {
     let app = spawn_app(backend).await;
     let author = make_user(&app, "twice").await;
-    create(&app.db, post(author, "same", PostStatus::Draft, None))
+    create(&app.db, new_post(author, "same", PostStatus::Draft, None))
         .await
         .unwrap();
-    let err = create(&app.db, post(author, "same", PostStatus::Draft, None))
+    let err = create(&app.db, new_post(author, "same", PostStatus::Draft, None))
         .await
         .unwrap_err();
     assert!(err.field_message("slug").is_some(), "{err:?}");
@@ -301,26 +301,6 @@ async fn make_user(app: &TestApp, username: &str) -> i64 {
     )
     .await
     .unwrap()
-}
-
-fn post(
-    author_id: i64,
-    slug: &str,
-    status: PostStatus,
-    published_at: Option<chrono::DateTime<chrono::Utc>>,
-) -> NewPost {
-    NewPost {
-        author_id,
-        title: format!("Title of {slug}"),
-        slug: slug.to_owned(),
-        content: format!("Body of {slug}.\n\n```rust\nfn main() {{}}\n```\n"),
-        excerpt: None,
-        cover_image: None,
-        tags: vec!["testing".to_owned()],
-        category_ids: vec![],
-        status,
-        published_at,
-    }
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {

@@ -314,7 +314,7 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use std::net::SocketAddr;
 
     use axum::extract::ConnectInfo;

@@ -11,3 +11,17 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         </div>
     }
 }
+
+/// What a page shows for a loaded resource: its view, the 404 page, or the error.
+pub fn loaded<T>(result: Result<T, AppError>, view: impl FnOnce(T) -> AnyView) -> AnyView {
+    match result {
+        Ok(value) => view(value),
+        Err(AppError::NotFound) => crate::pages::not_found::NotFound().into_any(),
+        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+    }
+}
+
+/// The placeholder while a page's data loads.
+pub fn loading() -> impl IntoView {
+    view! { <p class="text-slate-500" aria-live="polite">"Loading…"</p> }
+}

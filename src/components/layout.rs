@@ -35,12 +35,27 @@ fn Header() -> impl IntoView {
                     <span class="text-indigo-600 dark:text-indigo-400">"q"</span>"uire"
                 </a>
                 <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
-                    <a href="/" class="rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">"Home"</a>
+                    <a href="/" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 sm:inline dark:text-slate-300 dark:hover:text-white">"Home"</a>
+                    <a href="/tags" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 md:inline dark:text-slate-300 dark:hover:text-white">"Tags"</a>
+                    <a href="/categories" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 md:inline dark:text-slate-300 dark:hover:text-white">"Categories"</a>
+                    <SearchBox/>
                     <ThemeToggle/>
                     <AccountNav/>
                 </nav>
             </div>
         </header>
+    }
+}
+
+/// A plain GET form: search works before the page hydrates, and the results have an address.
+#[component]
+fn SearchBox() -> impl IntoView {
+    view! {
+        <form action="/search" method="get" role="search" class="flex items-center">
+            <label for="header-search" class="sr-only">"Search posts"</label>
+            <input id="header-search" type="search" name="q" placeholder="Search…" maxlength="200"
+                class="w-28 rounded-full border border-slate-300 bg-transparent px-3 py-1 text-sm focus:w-44 focus:outline-none focus:ring-2 focus:ring-indigo-500 sm:w-36 dark:border-slate-700"/>
+        </form>
     }
 }
 

@@ -68,13 +68,7 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
                     <a href=href class="hover:text-indigo-600 dark:hover:text-indigo-400">{post.title}</a>
                 </h2>
                 <p class="text-slate-600 dark:text-slate-300">{post.excerpt}</p>
-                <ul class="flex flex-wrap gap-2" aria-label="Tags">
-                    {post.tags.into_iter().map(|tag| view! {
-                        <li class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                            "#"{tag}
-                        </li>
-                    }).collect_view()}
-                </ul>
+                <TagList tags=post.tags/>
                 <div class="mt-auto flex items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
                     <BylineView author=post.author published_at=post.published_at read_time_minutes=post.read_time_minutes/>
                     <span class="ml-auto flex items-center gap-3">
@@ -90,6 +84,38 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
                 </div>
             </article>
         }
+}
+
+/// Tags as links to their pages.
+#[component]
+pub fn TagList(tags: Vec<String>) -> impl IntoView {
+    view! {
+        <ul class="flex flex-wrap gap-2" aria-label="Tags">
+            {tags.into_iter().map(|tag| {
+                let href = format!("/tags/{}", encode_component(&tag));
+                view! {
+                <li>
+                    <a href=href class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700 hover:bg-indigo-100 hover:text-indigo-800 dark:bg-slate-800 dark:text-slate-300 dark:hover:bg-indigo-900 dark:hover:text-indigo-100">
+                        "#"{tag}
+                    </a>
+                </li>
+            }}).collect_view()}
+        </ul>
+    }
+}
+
+/// Text as a path segment or query value: anything but plain characters is percent-encoded
+/// (tags and search words are free text).
+pub fn encode_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// A page of cards and the link to the next page.

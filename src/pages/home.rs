@@ -2,25 +2,54 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::PostList;
-use crate::posts::list_recent_posts;
+use crate::posts::{list_recent_posts, popular_posts, PostCard};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let page = Resource::new(move || query.read().get("after"), list_recent_posts);
+    let popular = Resource::new(|| (), |_| popular_posts());
     view! {
         <Title text=""/>
         <Meta name="description" content="The latest posts"/>
-        <h1 class="mb-6 text-3xl font-bold tracking-tight">"Latest posts"</h1>
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading posts…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <PostList page base_path="/"/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <div class="grid gap-10 lg:grid-cols-[1fr_16rem]">
+            <section aria-labelledby="latest">
+                <h1 id="latest" class="mb-6 text-3xl font-bold tracking-tight">"Latest posts"</h1>
+                <Suspense fallback=loading>
+                    {move || Suspend::new(async move {
+                        loaded(page.await, |page| view! { <PostList page base_path="/"/> }.into_any())
+                    })}
+                </Suspense>
+            </section>
+            <aside aria-labelledby="popular" class="lg:pt-14">
+                <h2 id="popular" class="mb-4 text-lg font-semibold">"Popular"</h2>
+                <Suspense fallback=loading>
+                    {move || Suspend::new(async move {
+                        loaded(popular.await, |posts| view! { <PopularList posts/> }.into_any())
+                    })}
+                </Suspense>
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn PopularList(posts: Vec<PostCard>) -> impl IntoView {
+    view! {
+        <ol class="space-y-4">
+            {posts.into_iter().enumerate().map(|(rank, post)| view! {
+                <li class="flex gap-3">
+                    <span aria-hidden="true" class="text-2xl font-bold text-slate-300 dark:text-slate-700">{rank + 1}</span>
+                    <div>
+                        <a href=format!("/posts/{}", post.slug) class="font-medium hover:text-indigo-600 dark:hover:text-indigo-400">{post.title}</a>
+                        <p class="text-sm text-slate-500 dark:text-slate-400">
+                            {post.author.display_name}" · "{post.view_count}" views"
+                        </p>
+                    </div>
+                </li>
+            }).collect_view()}
+        </ol>
     }
 }

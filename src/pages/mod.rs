@@ -1,8 +1,11 @@
 //! One module per route.
 
+pub mod categories;
 pub mod home;
 pub mod not_found;
 pub mod post;
 pub mod profile;
+pub mod search;
 pub mod settings;
 pub mod sign_in;
+pub mod tags;

@@ -1,12 +1,11 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::use_params_map;
 
-use crate::components::error_notice::ErrorNotice;
-use crate::components::post_card::BylineView;
-use crate::error::AppError;
-use crate::pages::not_found::NotFound;
-use crate::posts::{get_post, PostDetail, TocEntry};
+use crate::components::error_notice::{loaded, loading};
+use crate::components::post_card::{BylineView, TagList};
+use crate::pages::categories::ColorDot;
+use crate::posts::{get_post, LikePost, LikeState, PostDetail, PostStatus, TocEntry};
 
 #[component]
 pub fn PostPage() -> impl IntoView {
@@ -16,13 +15,9 @@ pub fn PostPage() -> impl IntoView {
         get_post,
     );
     view! {
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match post.await {
-                    Ok(post) => view! { <PostView post/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
+                loaded(post.await, |post| view! { <PostView post/> }.into_any())
             })}
         </Suspense>
     }
@@ -30,18 +25,58 @@ pub fn PostPage() -> impl IntoView {
 
 #[component]
 fn PostView(post: PostDetail) -> impl IntoView {
+    let structured_data = structured_data(&post);
     let card = post.card;
+    let description = card.excerpt.clone();
+    let notice = (!post.public).then(|| {
+        let why = match post.status {
+            PostStatus::Draft => "This is a draft: only you and the admins can see it.",
+            PostStatus::Archived => "This post is archived: only you and the admins can see it.",
+            PostStatus::Published => "This post is scheduled: readers will see it once its time comes.",
+        };
+        view! {
+            <p role="status" class="mb-6 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">{why}</p>
+        }
+    });
     view! {
         <Title text=card.title.clone()/>
-        <Meta name="description" content=card.excerpt.clone()/>
+        <Meta name="description" content=description.clone()/>
+        <Link rel="canonical" href=post.url.clone()/>
+        <Meta property="og:type" content="article"/>
+        <Meta property="og:title" content=card.title.clone()/>
+        <Meta property="og:description" content=description.clone()/>
+        <Meta property="og:url" content=post.url.clone()/>
+        <Meta property="og:site_name" content="quire"/>
+        <Meta property="article:published_time" content=card.published_at.to_rfc3339()/>
+        <Meta name="twitter:card" content=if post.share_image.is_some() { "summary_large_image" } else { "summary" }/>
+        <Meta name="twitter:title" content=card.title.clone()/>
+        <Meta name="twitter:description" content=description/>
+        {post.share_image.clone().map(|image| view! {
+            <Meta property="og:image" content=image.clone()/>
+            <Meta name="twitter:image" content=image/>
+        })}
+        {(!post.public).then(|| view! { <Meta name="robots" content="noindex"/> })}
         <article class="mx-auto max-w-3xl">
+            {notice}
             <header class="mb-8">
+                {(!post.categories.is_empty()).then(|| view! {
+                    <ul aria-label="Categories" class="mb-3 flex flex-wrap gap-3 text-sm font-medium">
+                        {post.categories.into_iter().map(|c| view! {
+                            <li>
+                                <a href=format!("/categories/{}", c.slug) class="flex items-center gap-1.5 text-slate-600 hover:text-indigo-600 dark:text-slate-300 dark:hover:text-indigo-400">
+                                    <ColorDot color=c.color/>{c.name}
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                })}
                 <h1 class="text-4xl font-extrabold tracking-tight sm:text-5xl">{card.title}</h1>
                 <div class="mt-4 flex flex-wrap items-center gap-3 text-sm text-slate-500 dark:text-slate-400">
                     <BylineView author=card.author published_at=card.published_at read_time_minutes=card.read_time_minutes/>
                     <span aria-hidden="true">"·"</span>
-                    <span>{post.view_count}" views"</span>
+                    <span data-testid="views">{card.view_count}" views"</span>
                 </div>
+                <div class="mt-4"><TagList tags=card.tags/></div>
                 {card.cover_image.map(|src| view! {
                     <img src=src alt="" class="mt-6 aspect-[2/1] w-full rounded-2xl object-cover"/>
                 })}
@@ -49,8 +84,102 @@ fn PostView(post: PostDetail) -> impl IntoView {
             <TableOfContents entries=post.toc/>
             // content_html was sanitized when the post was saved.
             <div class="prose prose-slate max-w-none dark:prose-invert prose-headings:scroll-mt-24 prose-code:before:content-none prose-code:after:content-none prose-pre:bg-slate-900" inner_html=post.content_html></div>
+            <footer class="mt-10 flex items-center gap-4 border-t border-slate-200 pt-6 dark:border-slate-800">
+                {if post.public {
+                    view! {
+                        <LikeButton post_id=card.id slug=card.slug.clone() signed_in=post.signed_in
+                            initial=LikeState { liked: post.liked, count: card.like_count }/>
+                    }.into_any()
+                } else {
+                    ().into_any()
+                }}
+                <span class="text-sm text-slate-500 dark:text-slate-400">{card.comment_count}" comments"</span>
+            </footer>
+            <script type="application/ld+json" inner_html=structured_data></script>
         </article>
     }
+}
+
+/// schema.org BlogPosting, for search engines. `</` is escaped so the text cannot end the
+/// script element early.
+fn structured_data(post: &PostDetail) -> String {
+    let card = &post.card;
+    serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": card.title,
+        "description": card.excerpt,
+        "datePublished": card.published_at.to_rfc3339(),
+        "dateModified": post.updated_at.to_rfc3339(),
+        "author": { "@type": "Person", "name": card.author.display_name },
+        "image": post.share_image,
+        "mainEntityOfPage": post.url,
+        "keywords": card.tags.join(", "),
+    })
+    .to_string()
+    .replace("</", "<\\/")
+}
+
+/// Like and unlike. A form that posts without JavaScript; after hydration the count changes
+/// as soon as it is clicked, and settles on what the server says.
+#[component]
+fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -> impl IntoView {
+    let heart = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z";
+    if !signed_in {
+        return view! {
+            <a href=format!("/signin?next=/posts/{slug}") class="flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=heart/></svg>
+                <span data-testid="like-count">{initial.count}</span>
+                <span class="sr-only">" likes."</span>
+                " Sign in to like"
+            </a>
+        }
+        .into_any();
+    }
+    let like = ServerAction::<LikePost>::new();
+    let settled = RwSignal::new(initial);
+    Effect::new(move |_| {
+        if let Some(Ok(state)) = like.value().get() {
+            settled.set(state);
+        }
+    });
+    // While a click is on its way, show what it will do.
+    let shown = move || match like.input().get() {
+        Some(LikePost { liked, .. }) => {
+            let before = settled.get();
+            let delta = match (before.liked, liked) {
+                (false, true) => 1,
+                (true, false) => -1,
+                _ => 0,
+            };
+            LikeState {
+                liked,
+                count: before.count + delta,
+            }
+        }
+        None => settled.get(),
+    };
+    let failed = move || matches!(like.value().get(), Some(Err(_)));
+    view! {
+        <ActionForm action=like>
+            <input type="hidden" name="post_id" value=post_id/>
+            <input type="hidden" name="liked" value=move || (!shown().liked).to_string()/>
+            <button type="submit"
+                aria-pressed=move || shown().liked.to_string()
+                class=move || if shown().liked {
+                    "flex items-center gap-2 rounded-full border border-rose-300 bg-rose-50 px-4 py-2 text-sm font-medium text-rose-700 hover:bg-rose-100 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200"
+                } else {
+                    "flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                }>
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill=move || if shown().liked { "currentColor" } else { "none" } stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=heart/></svg>
+                <span>{move || if shown().liked { "Liked" } else { "Like" }}</span>
+                <span data-testid="like-count">{move || shown().count}</span>
+                <span class="sr-only">" likes"</span>
+            </button>
+        </ActionForm>
+        {move || failed().then(|| view! { <p role="alert" class="text-sm text-red-600">"Your like was not saved. Try again."</p> })}
+    }
+    .into_any()
 }
 
 /// Links to the post's headings; shown when there are a few of them.

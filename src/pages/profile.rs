@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{Meta, Title};
+use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::accounts::functions::{get_profile, Profile};
@@ -50,6 +50,9 @@ fn ProfileHeader(profile: Profile) -> impl IntoView {
     view! {
         <Title text=profile.display_name.clone()/>
         <Meta name="description" content=description/>
+        <Link rel="alternate" type_="application/atom+xml" title=format!("{} (Atom)", profile.display_name) href=format!("/u/{}/feed.xml", profile.username)/>
+        <Link rel="alternate" type_="application/rss+xml" title=format!("{} (RSS)", profile.display_name) href=format!("/u/{}/rss.xml", profile.username)/>
+        <Link rel="alternate" type_="application/feed+json" title=format!("{} (JSON Feed)", profile.display_name) href=format!("/u/{}/feed.json", profile.username)/>
         <header class="flex flex-col items-start gap-4 sm:flex-row sm:items-center">
             <Avatar name=profile.display_name.clone() url=profile.avatar_url.clone() size=96/>
             <div>

@@ -4,13 +4,21 @@ use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::categories::CategoryBadge;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod likes;
+pub mod search;
+#[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod views;
 
 /// Posts per page in listings.
 pub const PAGE_SIZE: i64 = 10;
+/// Posts in the home page's "Popular" block.
+pub const POPULAR_SIZE: i64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -52,6 +60,7 @@ pub struct PostCard {
     pub tags: Vec<String>,
     pub like_count: i64,
     pub comment_count: i64,
+    pub view_count: i64,
 }
 
 /// One page of a listing, and where the next one starts.
@@ -76,7 +85,25 @@ pub struct PostDetail {
     pub card: PostCard,
     pub content_html: String,
     pub toc: Vec<TocEntry>,
-    pub view_count: i64,
+    pub categories: Vec<CategoryBadge>,
+    pub status: PostStatus,
+    /// Published and due: what everybody may see. Otherwise only its author and admins see it.
+    pub public: bool,
+    pub updated_at: DateTime<Utc>,
+    /// The canonical address: the author's own, or this site's.
+    pub url: String,
+    /// Whether the reader is signed in (and so may like it), and whether they like it.
+    pub signed_in: bool,
+    pub liked: bool,
+    /// The cover as an absolute address, for link previews.
+    pub share_image: Option<String>,
+}
+
+/// A like's state after a toggle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LikeState {
+    pub liked: bool,
+    pub count: i64,
 }
 
 /// Published posts, newest first, from `cursor` on.
@@ -86,11 +113,60 @@ pub async fn list_recent_posts(cursor: Option<String>) -> Result<PostPage, AppEr
     store::list_published(&state.db, cursor.as_deref(), PAGE_SIZE).await
 }
 
-/// A published post by its slug; 404 for anything a reader may not see.
+/// The most viewed published posts.
+#[server(prefix = "/rpc", endpoint = "posts/popular")]
+pub async fn popular_posts() -> Result<Vec<PostCard>, AppError> {
+    let state = crate::server::state::AppState::current()?;
+    store::popular(&state.db, POPULAR_SIZE).await
+}
+
+/// A post by its slug. Drafts, archived and scheduled posts exist only for their author and
+/// admins: everybody else gets 404, exactly as for a slug that was never used. A reader's
+/// first look at a public post counts as a view.
 #[server(prefix = "/rpc", endpoint = "posts/get")]
 pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
+    use crate::accounts::Role;
+    use crate::server::auth::Caller;
     let state = crate::server::state::AppState::current()?;
-    store::find_published_by_slug(&state.db, &slug)
+    let caller = Caller::current().await?;
+    let found = store::find_by_slug(&state.db, &slug)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let user = caller.user();
+    let is_author = user.is_some_and(|u| u.id == found.author_id);
+    let may_read = found.detail.public || is_author || user.is_some_and(|u| u.role == Role::Admin);
+    if !may_read {
+        return Err(AppError::NotFound);
+    }
+    let mut detail = found.detail;
+    if detail.public && !is_author {
+        if let Some(viewer) = views::viewer_id(&state).await {
+            state.views.record(detail.card.id, viewer);
+        }
+    }
+    if let Some(user) = user {
+        detail.signed_in = true;
+        detail.liked = likes::is_liked(&state.db, user.id, detail.card.id).await?;
+    }
+    let origin = state.config.origin();
+    if detail.url.is_empty() {
+        detail.url = format!("{origin}/posts/{}", detail.card.slug);
+    }
+    detail.share_image = detail
+        .card
+        .cover_image
+        .as_deref()
+        .map(|src| crate::feeds::absolute(&origin, src));
+    Ok(detail)
+}
+
+/// Likes (`liked: true`) or unlikes a post as the signed-in user. Either is idempotent: a
+/// user likes a post at most once, however many clicks arrive at the same time.
+#[server(prefix = "/rpc", endpoint = "posts/like")]
+pub async fn like_post(post_id: i64, liked: bool) -> Result<LikeState, AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    likes::set(&state.db, user.id, post_id, liked).await
 }

@@ -3,19 +3,21 @@
 use chrono::{DateTime, Utc};
 
 use super::{Byline, PostCard, PostDetail, PostPage, PostStatus};
+use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::server::db::{now, unique_violation, Db};
 use crate::server::markdown;
 use crate::with_db;
 
 /// The columns every listing reads: one query, no per-post look-ups.
-const CARD_COLUMNS: &str = "p.id, p.title, p.slug, p.excerpt, p.cover_image, p.published_at,
+pub(crate) const CARD_COLUMNS: &str =
+    "p.id, p.title, p.slug, p.excerpt, p.cover_image, p.published_at,
     p.read_time_minutes, p.tags, p.like_count, p.comment_count, p.view_count,
     u.username, u.first_name, u.last_name, u.avatar_url";
 
 #[derive(sqlx::FromRow)]
-struct CardRow {
-    id: i64,
+pub(crate) struct CardRow {
+    pub(crate) id: i64,
     title: String,
     slug: String,
     excerpt: String,
@@ -33,7 +35,7 @@ struct CardRow {
 }
 
 impl CardRow {
-    fn into_card(self) -> PostCard {
+    pub(crate) fn into_card(self) -> PostCard {
         let display_name = crate::accounts::display_name(
             &self.username,
             self.first_name.as_deref(),
@@ -55,6 +57,7 @@ impl CardRow {
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),
             like_count: self.like_count,
             comment_count: self.comment_count,
+            view_count: self.view_count,
         }
     }
 }
@@ -74,10 +77,46 @@ fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
 }
 
 /// Which published posts a listing shows.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Listing {
     All,
     Author(i64),
+    /// By tag name.
+    Tag(String),
+    Category(i64),
+}
+
+impl Listing {
+    /// Where the listing reads from, its keyset columns and its filter (`$5` is its value).
+    /// Tag and category listings walk their link tables, which carry published_at.
+    fn source(&self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Self::All => (
+                "posts p",
+                "p.published_at",
+                "p.id",
+                "p.status = 'PUBLISHED'",
+            ),
+            Self::Author(_) => (
+                "posts p",
+                "p.published_at",
+                "p.id",
+                "p.status = 'PUBLISHED' AND p.author_id = $5",
+            ),
+            Self::Tag(_) => (
+                "post_tags x JOIN posts p ON p.id = x.post_id",
+                "x.published_at",
+                "x.post_id",
+                "x.tag_id = (SELECT id FROM tags WHERE name = $5)",
+            ),
+            Self::Category(_) => (
+                "post_categories x JOIN posts p ON p.id = x.post_id",
+                "x.published_at",
+                "x.post_id",
+                "x.category_id = $5",
+            ),
+        }
+    }
 }
 
 /// Published posts whose time has come, newest first, after `cursor`.
@@ -96,37 +135,96 @@ pub async fn list(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<PostPage, AppError> {
+    let cursor = cursor.map(decode_cursor).transpose()?;
+    let rows: Vec<CardRow> = fetch_listing(db, &listing, "", cursor, limit + 1).await?;
+    Ok(page_of(rows, limit))
+}
+
+/// A listing's newest posts with their whole content, for feeds.
+pub async fn feed_items(db: &Db, listing: &Listing, limit: i64) -> Result<Vec<FeedItem>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        card: CardRow,
+        content_html: String,
+        updated_at: DateTime<Utc>,
+    }
+    let rows: Vec<Row> =
+        fetch_listing(db, listing, ", p.content_html, p.updated_at", None, limit).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| FeedItem {
+            card: row.card.into_card(),
+            content_html: row.content_html,
+            updated_at: row.updated_at,
+        })
+        .collect())
+}
+
+/// A post as a feed carries it.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    pub card: PostCard,
+    pub content_html: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+async fn fetch_listing<R>(
+    db: &Db,
+    listing: &Listing,
+    extra_columns: &str,
+    cursor: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> Result<Vec<R>, AppError>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
     let now = now();
-    let (before_at, before_id) = match cursor {
-        Some(raw) => decode_cursor(raw)?,
-        None => (now, i64::MAX),
-    };
-    let (filter, author_id) = match listing {
-        Listing::All => ("", 0),
-        Listing::Author(id) => ("AND p.author_id = $5", id),
-    };
+    let (before_at, before_id) = cursor.unwrap_or((now, i64::MAX));
+    let (from, key_at, key_id, filter) = listing.source();
     let sql = format!(
-        "SELECT {CARD_COLUMNS}
-         FROM posts p JOIN users u ON u.id = p.author_id
-         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
-           AND (p.published_at, p.id) < ($2, $3) {filter}
-         ORDER BY p.published_at DESC, p.id DESC
+        "SELECT {CARD_COLUMNS}{extra_columns}
+         FROM {from} JOIN users u ON u.id = p.author_id
+         WHERE {filter} AND {key_at} <= $1 AND ({key_at}, {key_id}) < ($2, $3)
+         ORDER BY {key_at} DESC, {key_id} DESC
          LIMIT $4"
     );
-    let rows: Vec<CardRow> = with_db!(db, |pool| {
+    let rows = with_db!(db, |pool| {
         let query = sqlx::query_as(&sql)
             .bind(now)
             .bind(before_at)
             .bind(before_id)
-            .bind(limit + 1);
-        let query = if matches!(listing, Listing::Author(_)) {
-            query.bind(author_id)
-        } else {
-            query
+            .bind(limit);
+        let query = match listing {
+            Listing::All => query,
+            Listing::Author(id) | Listing::Category(id) => query.bind(*id),
+            Listing::Tag(name) => query.bind(name.clone()),
         };
         query.fetch_all(pool).await
     })?;
-    Ok(page_of(rows, limit))
+    Ok(rows)
+}
+
+/// The most viewed published posts.
+pub async fn popular(db: &Db, limit: i64) -> Result<Vec<PostCard>, AppError> {
+    let sql = format!(
+        "SELECT {CARD_COLUMNS}
+         FROM posts p JOIN users u ON u.id = p.author_id
+         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
+         ORDER BY p.view_count DESC, p.id DESC
+         LIMIT $2"
+    );
+    let rows: Vec<CardRow> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows.into_iter().map(CardRow::into_card).collect())
 }
 
 fn page_of(rows: Vec<CardRow>, limit: i64) -> PostPage {
@@ -144,35 +242,75 @@ fn page_of(rows: Vec<CardRow>, limit: i64) -> PostPage {
     PostPage { posts, next_cursor }
 }
 
-pub async fn find_published_by_slug(db: &Db, slug: &str) -> Result<Option<PostDetail>, AppError> {
+/// A post found by its slug, whatever its status: the caller decides who may see it.
+pub struct FoundPost {
+    pub detail: PostDetail,
+    pub author_id: i64,
+}
+
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<FoundPost>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         card: CardRow,
         content_html: String,
         toc: String,
+        status: String,
+        author_id: i64,
+        updated_at: DateTime<Utc>,
+        canonical_url: Option<String>,
     }
     let sql = format!(
-        "SELECT {CARD_COLUMNS}, p.content_html, p.toc
+        "SELECT {CARD_COLUMNS}, p.content_html, p.toc, p.status, p.author_id, p.updated_at,
+                p.canonical_url
          FROM posts p JOIN users u ON u.id = p.author_id
-         WHERE p.slug = $1 AND p.status = 'PUBLISHED' AND p.published_at <= $2"
+         WHERE p.slug = $1"
     );
-    let row: Option<Row> = with_db!(db, |pool| {
-        sqlx::query_as(&sql)
-            .bind(slug)
-            .bind(now())
-            .fetch_optional(pool)
-            .await
-    })?;
-    Ok(row.map(|row| {
-        let view_count = row.card.view_count;
-        PostDetail {
+    let Some(row): Option<Row> = with_db!(db, |pool| {
+        sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await
+    })?
+    else {
+        return Ok(None);
+    };
+    let categories = categories_of(db, row.card.id).await?;
+    let status = match row.status.as_str() {
+        "PUBLISHED" => PostStatus::Published,
+        "ARCHIVED" => PostStatus::Archived,
+        _ => PostStatus::Draft,
+    };
+    let public =
+        status == PostStatus::Published && row.card.published_at.is_some_and(|at| at <= now());
+    Ok(Some(FoundPost {
+        author_id: row.author_id,
+        detail: PostDetail {
             card: row.card.into_card(),
             content_html: row.content_html,
             toc: serde_json::from_str(&row.toc).unwrap_or_default(),
-            view_count,
-        }
+            categories,
+            status,
+            public,
+            updated_at: row.updated_at,
+            // Filled in with this site's address when the author gave none.
+            url: row.canonical_url.unwrap_or_default(),
+            signed_in: false,
+            liked: false,
+            share_image: None,
+        },
     }))
+}
+
+async fn categories_of(db: &Db, post_id: i64) -> Result<Vec<CategoryBadge>, AppError> {
+    Ok(with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT c.name, c.slug, c.color
+             FROM post_categories x JOIN categories c ON c.id = x.category_id
+             WHERE x.post_id = $1
+             ORDER BY c.name",
+        )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await
+    })?)
 }
 
 /// What it takes to write a post.
@@ -217,8 +355,8 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             let mut tx = pool.begin().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
-                                    status, tags, read_time_minutes, published_at, created_at, updated_at, toc)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)
+                                    status, tags, read_time_minutes, published_at, created_at, updated_at, toc, body_text)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
                  RETURNING id",
             )
             .bind(new.author_id)
@@ -234,6 +372,7 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             .bind(published_at)
             .bind(now)
             .bind(&toc_json)
+            .bind(&rendered.body_text)
             .fetch_one(&mut *tx)
             .await?;
             for tag in &new.tags {

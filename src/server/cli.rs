@@ -5,8 +5,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -263,12 +261,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
             "no built assets found: run `cargo leptos build` (or set LEPTOS_SITE_ROOT)"
         );
     }
-    let state = AppState {
-        db,
-        config: Arc::new(config),
-        leptos_options,
-        started_at: Instant::now(),
-    };
+    let state = AppState::new(db, config, leptos_options);
     let addr = state.config.addr;
     tracing::info!(
         backend = state.db.backend_name(),

@@ -40,6 +40,8 @@ pub struct Config {
     pub session_idle: chrono::Duration,
     /// `QUIRE_SESSION_MAX_DAYS`: and this many days after sign-in, however used (default 90).
     pub session_max_age: chrono::Duration,
+    /// How often counted views are written to the database.
+    pub view_flush_interval: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +133,15 @@ impl Config {
                 "must be at least QUIRE_SESSION_IDLE_DAYS and at most 3650",
             ));
         }
+        let view_flush_secs: u64 = parse_number(&get, "QUIRE_VIEW_FLUSH_SECS", 5)?;
+        if !(1..=300).contains(&view_flush_secs) {
+            return Err(ConfigError::new(
+                "QUIRE_VIEW_FLUSH_SECS",
+                "must be between 1 and 300",
+            ));
+        }
         Ok(Self {
+            view_flush_interval: Duration::from_secs(view_flush_secs),
             session_idle: chrono::Duration::days(session_idle_days),
             session_max_age: chrono::Duration::days(session_max_days),
             database,

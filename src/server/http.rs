@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         )
         .nest(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .nest("/media", media)
+        .merge(crate::feeds::routes())
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())
@@ -212,13 +213,20 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
+    state.views.clone().spawn(state.config.view_flush_interval);
+    let views = state.views.clone();
     let app = router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await
+    .await;
+    // Views counted since the last batch are not lost to a clean shutdown.
+    if let Err(err) = views.flush().await {
+        tracing::warn!(error = %err, "writing the last views failed");
+    }
+    served
 }
 
 /// Expired sessions are refused on load anyway; this only keeps the table small.

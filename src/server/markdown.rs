@@ -22,6 +22,8 @@ pub struct Rendered {
     pub first_paragraph: String,
     /// At about 200 words a minute, code included; at least one.
     pub read_time_minutes: i64,
+    /// Everything a reader reads, without markup: what search matches and quotes.
+    pub body_text: String,
 }
 
 /// How far the author is trusted: links in an untrusted author's text tell search engines
@@ -62,6 +64,7 @@ pub fn render(markdown: &str, trust: Trust) -> Rendered {
         toc,
         first_paragraph: first_paragraph(markdown),
         read_time_minutes: read_time_minutes(markdown),
+        body_text: body_text(markdown),
     }
 }
 
@@ -429,6 +432,30 @@ fn first_paragraph(markdown: &str) -> String {
     truncate_words(text.trim(), EXCERPT_MAX_CHARS)
 }
 
+fn body_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            // Block ends separate words that would otherwise run together.
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::FootnoteDefinition,
+            ) if !text.ends_with([' ', '\n']) => text.push('\n'),
+            _ => {}
+        }
+    }
+    // Search marks its matches with these; the text must not bring its own.
+    text.retain(|c| !matches!(c, '\u{E000}' | '\u{E001}'));
+    text.trim().to_owned()
+}
+
 fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();
@@ -624,6 +651,15 @@ mod tests {
         );
         assert!(!out.contains("href=\"https://x.test\""), "{out}");
         assert!(!out.contains("href=\"https://z.test\""), "{out}");
+    }
+
+    #[test]
+    fn body_text_is_plain() {
+        let r = render(
+            "# Title\n\nSome *bold* text and `code`.\n\n<script>alert(1)</script>\n\n- one\n- two",
+            Trust::Untrusted,
+        );
+        assert_eq!(r.body_text, "Title\nSome bold text and code.\none\ntwo");
     }
 
     #[test]

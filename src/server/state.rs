@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use super::config::Config;
 use super::db::Db;
 use crate::error::AppError;
+use crate::posts::views::ViewCounter;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -16,6 +17,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub started_at: Instant,
+    pub views: Arc<ViewCounter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -25,6 +27,16 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> Self {
+        Self {
+            views: Arc::new(ViewCounter::new(db.clone())),
+            db,
+            config: Arc::new(config),
+            leptos_options,
+            started_at: Instant::now(),
+        }
+    }
+
     /// The state inside a server function or a component rendered on the server.
     pub fn current() -> Result<Self, AppError> {
         leptos::prelude::use_context::<Self>().ok_or_else(|| {

@@ -2,12 +2,13 @@
 //! SQLite or PostgreSQL.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-use std::time::Instant;
-
+use quire::accounts::store::{create_user, NewUser};
+use quire::accounts::Role;
 use quire::server::config::Config;
 use quire::server::db::Db;
+use quire::server::password::Password;
 use quire::server::state::AppState;
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -105,6 +106,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub database: TestDatabase,
     pub media_dir: tempfile::TempDir,
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -150,13 +152,8 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
         .site_root("target/site")
         .site_addr(addr)
         .build();
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(config),
-        leptos_options,
-        started_at: Instant::now(),
-    };
-    tokio::spawn(quire::server::http::serve(listener, state));
+    let state = AppState::new(db.clone(), config, leptos_options);
+    tokio::spawn(quire::server::http::serve(listener, state.clone()));
     TestApp {
         base_url: format!("http://{addr}"),
         db,
@@ -166,6 +163,7 @@ pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> Test
             .expect("client"),
         database,
         media_dir,
+        state,
     }
 }
 
@@ -186,4 +184,119 @@ macro_rules! on_both_backends {
             }
         )*
     };
+}
+
+/// The password of every user the tests make.
+pub const PASSWORD: &str = "quiet lantern over copper hills";
+
+/// A browser of its own: a cookie jar, no redirects followed.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64) quire-tests")
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub set_cookie: Vec<String>,
+}
+
+pub async fn call(
+    app: &TestApp,
+    client: &reqwest::Client,
+    function: &str,
+    form: &[(&str, &str)],
+) -> Answer {
+    let res = client
+        .post(app.url(&format!("/rpc/{function}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let set_cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let text = res.text().await.unwrap();
+    Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        set_cookie,
+    }
+}
+
+pub async fn make_user(app: &TestApp, username: &str, role: Role) -> i64 {
+    create_user(
+        &app.db,
+        NewUser {
+            email: format!("{username}@example.com"),
+            username: username.to_owned(),
+            password: Password::new(PASSWORD.to_owned()),
+            first_name: None,
+            last_name: None,
+            role,
+        },
+        12,
+    )
+    .await
+    .unwrap()
+}
+
+pub async fn signed_in_as(app: &TestApp, username: &str) -> reqwest::Client {
+    let client = browser();
+    let answer = sign_in(app, &client, username, PASSWORD).await;
+    assert!(
+        succeeded(&answer),
+        "sign in as {username}: {} {:?}",
+        answer.status,
+        answer.body
+    );
+    client
+}
+
+pub async fn sign_in(
+    app: &TestApp,
+    client: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> Answer {
+    call(
+        app,
+        client,
+        "accounts/sign_in",
+        &[("login", login), ("password", password)],
+    )
+    .await
+}
+
+pub fn succeeded(answer: &Answer) -> bool {
+    (200..400).contains(&answer.status)
+}
+
+/// A post with a heading-free body and one tag, for tests that only need posts to exist.
+pub fn new_post(
+    author_id: i64,
+    slug: &str,
+    status: quire::posts::PostStatus,
+    published_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> quire::posts::store::NewPost {
+    quire::posts::store::NewPost {
+        author_id,
+        title: format!("Title of {slug}"),
+        slug: slug.to_owned(),
+        content: format!("Body of {slug}.\n\n```rust\nfn main() {{}}\n```\n"),
+        excerpt: None,
+        cover_image: None,
+        tags: vec!["testing".to_owned()],
+        category_ids: vec![],
+        status,
+        published_at,
+    }
 }

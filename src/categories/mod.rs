@@ -1,0 +1,61 @@
+//! Categories: a small, admin-kept set of sections (with a description and a colour) that
+//! posts are filed under.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::posts::PostPage;
+
+#[cfg(feature = "ssr")]
+pub mod store;
+
+/// A category as a badge on a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct CategoryBadge {
+    pub name: String,
+    pub slug: String,
+    pub color: String,
+}
+
+/// A category with what its page and the index show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Category {
+    pub id: i64,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub color: String,
+    /// Published posts filed under it.
+    pub post_count: i64,
+}
+
+/// Every category, by name, with its number of published posts.
+#[server(prefix = "/rpc", endpoint = "categories/list")]
+pub async fn list_categories() -> Result<Vec<Category>, AppError> {
+    let state = crate::server::state::AppState::current()?;
+    store::list(&state.db).await
+}
+
+/// A category and one page of its published posts.
+#[server(prefix = "/rpc", endpoint = "categories/posts")]
+pub async fn category_posts(
+    slug: String,
+    cursor: Option<String>,
+) -> Result<(Category, PostPage), AppError> {
+    use crate::posts::store::{list, Listing};
+    let state = crate::server::state::AppState::current()?;
+    let category = store::find_by_slug(&state.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = list(
+        &state.db,
+        Listing::Category(category.id),
+        cursor.as_deref(),
+        crate::posts::PAGE_SIZE,
+    )
+    .await?;
+    Ok((category, page))
+}

@@ -1,0 +1,479 @@
+//! Feeds and what search engines read: Atom, RSS 2.0 and JSON Feed 1.1 for the whole blog and
+//! per tag, category and author; the sitemap; robots.txt.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+
+use crate::components::post_card::encode_component;
+use crate::error::AppError;
+use crate::posts::store::{feed_items, FeedItem, Listing};
+use crate::server::db::Db;
+use crate::server::state::AppState;
+use crate::with_db;
+
+/// Posts per feed.
+const FEED_SIZE: i64 = 20;
+/// The sitemap protocol's limit per file.
+const SITEMAP_MAX_POSTS: i64 = 50_000;
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl Format {
+    const ALL: [Self; 3] = [Self::Atom, Self::Rss, Self::Json];
+
+    fn file(self) -> &'static str {
+        match self {
+            Self::Atom => "feed.xml",
+            Self::Rss => "rss.xml",
+            Self::Json => "feed.json",
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::Atom => "application/atom+xml; charset=utf-8",
+            Self::Rss => "application/rss+xml; charset=utf-8",
+            Self::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// Whose posts a feed carries.
+enum Scope {
+    Site,
+    Tag(String),
+    Category(String),
+    Author(String),
+}
+
+/// What a feed says about itself, and the posts in it.
+struct Feed {
+    title: String,
+    /// The page the feed follows, as a path (`/tags/rust`).
+    page_path: String,
+    /// The feed's own path.
+    self_path: String,
+    items: Vec<FeedItem>,
+}
+
+pub fn routes() -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/sitemap.xml", get(sitemap))
+        .route("/robots.txt", get(robots));
+    for format in Format::ALL {
+        let file = format.file();
+        router = router
+            .route(
+                &format!("/{file}"),
+                get(move |State(state): State<AppState>| feed(state, Scope::Site, format)),
+            )
+            .route(
+                &format!("/tags/{{tag}}/{file}"),
+                get(
+                    move |State(state): State<AppState>, Path(tag): Path<String>| {
+                        feed(state, Scope::Tag(tag), format)
+                    },
+                ),
+            )
+            .route(
+                &format!("/categories/{{slug}}/{file}"),
+                get(
+                    move |State(state): State<AppState>, Path(slug): Path<String>| {
+                        feed(state, Scope::Category(slug), format)
+                    },
+                ),
+            )
+            .route(
+                &format!("/u/{{username}}/{file}"),
+                get(
+                    move |State(state): State<AppState>, Path(username): Path<String>| {
+                        feed(state, Scope::Author(username), format)
+                    },
+                ),
+            );
+    }
+    router
+}
+
+async fn feed(state: AppState, scope: Scope, format: Format) -> Response {
+    match load(&state.db, scope, format).await {
+        Ok(feed) => {
+            let origin = state.config.origin();
+            let body = match format {
+                Format::Atom => atom(&feed, &origin),
+                Format::Rss => rss(&feed, &origin),
+                Format::Json => json_feed(&feed, &origin),
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, format.content_type()),
+                    (header::CACHE_CONTROL, "public, max-age=300"),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
+    let file = format.file();
+    let (title, page_path, listing) = match scope {
+        Scope::Site => ("quire".to_owned(), String::new(), Listing::All),
+        Scope::Tag(tag) => {
+            if !crate::tags::store::exists(db, &tag).await? {
+                return Err(AppError::NotFound);
+            }
+            (
+                format!("#{tag} · quire"),
+                format!("/tags/{tag}"),
+                Listing::Tag(tag),
+            )
+        }
+        Scope::Category(slug) => {
+            let category = crate::categories::store::find_by_slug(db, &slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (
+                format!("{} · quire", category.name),
+                format!("/categories/{slug}"),
+                Listing::Category(category.id),
+            )
+        }
+        Scope::Author(username) => {
+            let (id, name) = author_by_username(db, &username)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (
+                format!("{name} · quire"),
+                format!("/u/{username}"),
+                Listing::Author(id),
+            )
+        }
+    };
+    let items = feed_items(db, &listing, FEED_SIZE).await?;
+    Ok(Feed {
+        title,
+        self_path: format!("{page_path}/{file}"),
+        page_path: if page_path.is_empty() {
+            "/".to_owned()
+        } else {
+            page_path
+        },
+        items,
+    })
+}
+
+async fn author_by_username(db: &Db, username: &str) -> Result<Option<(i64, String)>, AppError> {
+    let row: Option<(i64, String, Option<String>, Option<String>)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, username, first_name, last_name FROM users
+             WHERE lower(username) = lower($1) AND is_active",
+        )
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.map(|(id, username, first, last)| {
+        let name = crate::accounts::display_name(&username, first.as_deref(), last.as_deref());
+        (id, name)
+    }))
+}
+
+/// Escapes text for XML content and attribute values.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids outright.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn post_url(origin: &str, item: &FeedItem) -> String {
+    format!("{origin}/posts/{}", item.card.slug)
+}
+
+/// Relative addresses in post HTML (images under /media, in-page links) made absolute:
+/// feed readers show the content away from the site.
+fn absolute_html(html: &str, origin: &str) -> String {
+    html.replace("src=\"/", &format!("src=\"{origin}/"))
+        .replace("href=\"/", &format!("href=\"{origin}/"))
+}
+
+fn updated(feed: &Feed) -> DateTime<Utc> {
+    feed.items
+        .iter()
+        .map(|item| item.updated_at.max(item.card.published_at))
+        .max()
+        .unwrap_or_default()
+}
+
+fn atom(feed: &Feed, origin: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(&format!("  <title>{}</title>\n", xml(&feed.title)));
+    out.push_str(&format!(
+        "  <id>{}{}</id>\n",
+        xml(origin),
+        xml(&feed.page_path)
+    ));
+    out.push_str(&format!(
+        "  <link rel=\"alternate\" type=\"text/html\" href=\"{}{}\"/>\n",
+        xml(origin),
+        xml(&feed.page_path)
+    ));
+    out.push_str(&format!(
+        "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}{}\"/>\n",
+        xml(origin),
+        xml(&feed.self_path)
+    ));
+    out.push_str(&format!(
+        "  <updated>{}</updated>\n",
+        updated(feed).to_rfc3339()
+    ));
+    out.push_str("  <generator>quire</generator>\n");
+    for item in &feed.items {
+        let url = post_url(origin, item);
+        out.push_str("  <entry>\n");
+        out.push_str(&format!("    <title>{}</title>\n", xml(&item.card.title)));
+        out.push_str(&format!("    <id>{}</id>\n", xml(&url)));
+        out.push_str(&format!(
+            "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
+            xml(&url)
+        ));
+        out.push_str(&format!(
+            "    <published>{}</published>\n",
+            item.card.published_at.to_rfc3339()
+        ));
+        out.push_str(&format!(
+            "    <updated>{}</updated>\n",
+            item.updated_at.max(item.card.published_at).to_rfc3339()
+        ));
+        out.push_str(&format!(
+            "    <author><name>{}</name><uri>{}/u/{}</uri></author>\n",
+            xml(&item.card.author.display_name),
+            xml(origin),
+            xml(&item.card.author.username)
+        ));
+        for tag in &item.card.tags {
+            out.push_str(&format!("    <category term=\"{}\"/>\n", xml(tag)));
+        }
+        out.push_str(&format!(
+            "    <summary>{}</summary>\n",
+            xml(&item.card.excerpt)
+        ));
+        out.push_str(&format!(
+            "    <content type=\"html\">{}</content>\n",
+            xml(&absolute_html(&item.content_html, origin))
+        ));
+        out.push_str("  </entry>\n");
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+fn rss(feed: &Feed, origin: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">\n<channel>\n");
+    out.push_str(&format!("  <title>{}</title>\n", xml(&feed.title)));
+    out.push_str(&format!(
+        "  <link>{}{}</link>\n",
+        xml(origin),
+        xml(&feed.page_path)
+    ));
+    out.push_str(&format!(
+        "  <description>{}</description>\n",
+        xml(&feed.title)
+    ));
+    out.push_str(&format!(
+        "  <atom:link href=\"{}{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+        xml(origin),
+        xml(&feed.self_path)
+    ));
+    out.push_str(&format!(
+        "  <lastBuildDate>{}</lastBuildDate>\n",
+        updated(feed).to_rfc2822()
+    ));
+    out.push_str("  <generator>quire</generator>\n");
+    for item in &feed.items {
+        let url = post_url(origin, item);
+        out.push_str("  <item>\n");
+        out.push_str(&format!("    <title>{}</title>\n", xml(&item.card.title)));
+        out.push_str(&format!("    <link>{}</link>\n", xml(&url)));
+        out.push_str(&format!(
+            "    <guid isPermaLink=\"true\">{}</guid>\n",
+            xml(&url)
+        ));
+        out.push_str(&format!(
+            "    <pubDate>{}</pubDate>\n",
+            item.card.published_at.to_rfc2822()
+        ));
+        for tag in &item.card.tags {
+            out.push_str(&format!("    <category>{}</category>\n", xml(tag)));
+        }
+        out.push_str(&format!(
+            "    <description>{}</description>\n",
+            xml(&item.card.excerpt)
+        ));
+        out.push_str(&format!(
+            "    <content:encoded>{}</content:encoded>\n",
+            xml(&absolute_html(&item.content_html, origin))
+        ));
+        out.push_str("  </item>\n");
+    }
+    out.push_str("</channel>\n</rss>\n");
+    out
+}
+
+fn json_feed(feed: &Feed, origin: &str) -> String {
+    let items: Vec<serde_json::Value> = feed
+        .items
+        .iter()
+        .map(|item| {
+            let url = post_url(origin, item);
+            serde_json::json!({
+                "id": url,
+                "url": url,
+                "title": item.card.title,
+                "summary": item.card.excerpt,
+                "content_html": absolute_html(&item.content_html, origin),
+                "image": item.card.cover_image.as_ref().map(|src| absolute(origin, src)),
+                "date_published": item.card.published_at.to_rfc3339(),
+                "date_modified": item.updated_at.max(item.card.published_at).to_rfc3339(),
+                "authors": [{
+                    "name": item.card.author.display_name,
+                    "url": format!("{origin}/u/{}", item.card.author.username),
+                }],
+                "tags": item.card.tags,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": format!("{origin}{}", feed.page_path),
+        "feed_url": format!("{origin}{}", feed.self_path),
+        "items": items,
+    })
+    .to_string()
+}
+
+/// An address as seen from outside: site-relative ones get the origin.
+pub fn absolute(origin: &str, src: &str) -> String {
+    if src.starts_with('/') && !src.starts_with("//") {
+        format!("{origin}{src}")
+    } else {
+        src.to_owned()
+    }
+}
+
+async fn sitemap(State(state): State<AppState>) -> Response {
+    match sitemap_xml(&state.db, &state.config.origin()).await {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn sitemap_xml(db: &Db, origin: &str) -> Result<String, AppError> {
+    let now = crate::server::db::now();
+    type Posts = Vec<(String, DateTime<Utc>)>;
+    let (posts, tags, categories, authors): (Posts, Vec<String>, Vec<String>, Vec<String>) =
+        with_db!(db, |pool| {
+            async {
+                let posts = sqlx::query_as(
+                    "SELECT slug, updated_at FROM posts
+                 WHERE status = 'PUBLISHED' AND published_at <= $1
+                 ORDER BY published_at DESC, id DESC LIMIT $2",
+                )
+                .bind(now)
+                .bind(SITEMAP_MAX_POSTS)
+                .fetch_all(pool)
+                .await?;
+                let tags = sqlx::query_scalar(
+                    "SELECT DISTINCT t.name FROM post_tags x JOIN tags t ON t.id = x.tag_id
+                 WHERE x.published_at <= $1 ORDER BY t.name",
+                )
+                .bind(now)
+                .fetch_all(pool)
+                .await?;
+                let categories = sqlx::query_scalar("SELECT slug FROM categories ORDER BY slug")
+                    .fetch_all(pool)
+                    .await?;
+                let authors = sqlx::query_scalar(
+                    "SELECT u.username FROM users u
+                 WHERE u.is_active AND EXISTS (SELECT 1 FROM posts p WHERE p.author_id = u.id
+                       AND p.status = 'PUBLISHED' AND p.published_at <= $1)
+                 ORDER BY u.username",
+                )
+                .bind(now)
+                .fetch_all(pool)
+                .await?;
+                Ok::<_, sqlx::Error>((posts, tags, categories, authors))
+            }
+            .await
+        })?;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let mut url = |path: String, lastmod: Option<DateTime<Utc>>| {
+        out.push_str(&format!("  <url><loc>{}{}</loc>", xml(origin), xml(&path)));
+        if let Some(at) = lastmod {
+            out.push_str(&format!("<lastmod>{}</lastmod>", at.format("%Y-%m-%d")));
+        }
+        out.push_str("</url>\n");
+    };
+    url("/".to_owned(), None);
+    for (slug, updated_at) in posts {
+        url(format!("/posts/{slug}"), Some(updated_at));
+    }
+    for tag in tags {
+        url(format!("/tags/{}", encode_component(&tag)), None);
+    }
+    for slug in categories {
+        url(format!("/categories/{slug}"), None);
+    }
+    for username in authors {
+        url(format!("/u/{username}"), None);
+    }
+    out.push_str("</urlset>\n");
+    Ok(out)
+}
+
+async fn robots(State(state): State<AppState>) -> Response {
+    let body = format!(
+        "User-agent: *\nAllow: /\nDisallow: /settings\nDisallow: /admin\nDisallow: /rpc/\nDisallow: /api/\n\nSitemap: {}/sitemap.xml\n",
+        state.config.origin()
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}

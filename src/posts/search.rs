@@ -1,0 +1,254 @@
+//! Full-text search over published posts: title, tags, excerpt and body, ranked, with the
+//! matched words marked in a snippet. SQLite uses FTS5 (bm25), PostgreSQL a weighted tsvector
+//! (ts_rank); both read the same words out of the query, so both match the same posts.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::PostCard;
+use crate::error::AppError;
+
+/// Longest query accepted.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Words of a query that are used; the rest are ignored.
+const MAX_TERMS: usize = 12;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub card: PostCard,
+    /// Escaped text with `<mark>` around the matched words: safe to insert as HTML.
+    pub snippet_html: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub next_cursor: Option<String>,
+}
+
+/// The words of a query: runs of letters and digits, lower-cased.
+pub fn terms(query: &str) -> Vec<String> {
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .take(MAX_TERMS)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Published posts matching every word of `q` (stemmed: "running" finds "run"), best first.
+#[server(prefix = "/rpc", endpoint = "posts/search")]
+pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchResults, AppError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::field(
+            "q",
+            format!("Search for at most {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let state = crate::server::state::AppState::current()?;
+    ssr::search(&state.db, &terms(&q), cursor.as_deref(), super::PAGE_SIZE).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::collections::HashMap;
+
+    use super::{SearchHit, SearchResults};
+    use crate::error::AppError;
+    use crate::posts::store::{CardRow, CARD_COLUMNS};
+    use crate::server::db::{now, Db};
+
+    /// Marks the server's text search puts around matches: private-use characters, which
+    /// markdown text never produces (they are stripped when a post is saved).
+    const MARK_START: char = '\u{E000}';
+    const MARK_END: char = '\u{E001}';
+
+    #[derive(sqlx::FromRow)]
+    struct HitRow {
+        #[sqlx(flatten)]
+        card: CardRow,
+        score: f64,
+    }
+
+    /// Results are ordered by (score, id), lower scores first; the cursor is the last pair.
+    fn decode_cursor(raw: &str) -> Result<(f64, i64), AppError> {
+        let invalid = || AppError::field("cursor", "This page link is not valid");
+        let (score, id) = raw.rsplit_once('_').ok_or_else(invalid)?;
+        let score: f64 = score.parse().map_err(|_| invalid())?;
+        let id: i64 = id.parse().map_err(|_| invalid())?;
+        if !score.is_finite() {
+            return Err(invalid());
+        }
+        Ok((score, id))
+    }
+
+    pub async fn search(
+        db: &Db,
+        terms: &[String],
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<SearchResults, AppError> {
+        if terms.is_empty() {
+            return Ok(SearchResults {
+                hits: Vec::new(),
+                next_cursor: None,
+            });
+        }
+        let (after_score, after_id) = match cursor {
+            Some(raw) => decode_cursor(raw)?,
+            None => (f64::MIN, i64::MIN),
+        };
+        let (rows, snippets) = match db {
+            Db::Sqlite(pool) => {
+                // Every word quoted: nothing the user types is an operator.
+                let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                let query = query.join(" ");
+                let sql = format!(
+                    "SELECT {CARD_COLUMNS}, s.score
+                     FROM (SELECT rowid AS id, bm25(posts_fts, 10.0, 4.0, 1.0, 8.0) AS score
+                           FROM posts_fts WHERE posts_fts MATCH $1) s
+                     JOIN posts p ON p.id = s.id
+                     JOIN users u ON u.id = p.author_id
+                     WHERE p.status = 'PUBLISHED' AND p.published_at <= $2
+                       AND (s.score > $3 OR (s.score = $3 AND p.id > $4))
+                     ORDER BY s.score, p.id
+                     LIMIT $5"
+                );
+                let rows: Vec<HitRow> = sqlx::query_as(&sql)
+                    .bind(&query)
+                    .bind(now())
+                    .bind(after_score)
+                    .bind(after_id)
+                    .bind(limit + 1)
+                    .fetch_all(pool)
+                    .await?;
+                // Snippets only for the page shown, not for every match.
+                let ids: Vec<i64> = rows
+                    .iter()
+                    .take(limit as usize)
+                    .map(|r| r.card.id)
+                    .collect();
+                let placeholders: Vec<String> =
+                    (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT rowid, snippet(posts_fts, -1, char(57344), char(57345), '…', 24)
+                     FROM posts_fts WHERE posts_fts MATCH $1 AND rowid IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut snippets = sqlx::query_as::<_, (i64, String)>(&sql).bind(&query);
+                for id in &ids {
+                    snippets = snippets.bind(id);
+                }
+                let snippets = if ids.is_empty() {
+                    Vec::new()
+                } else {
+                    snippets.fetch_all(pool).await?
+                };
+                (rows, snippets)
+            }
+            Db::Postgres(pool) => {
+                let query = terms.join(" & ");
+                // Negated so that, as with bm25, lower is better.
+                let sql = format!(
+                    "SELECT {CARD_COLUMNS}, s.score
+                     FROM (SELECT p.id, (-ts_rank(p.search_vector, q.query, 1))::float8 AS score
+                           FROM posts p, to_tsquery('english', $1) AS q (query)
+                           WHERE p.search_vector @@ q.query
+                             AND p.status = 'PUBLISHED' AND p.published_at <= $2) s
+                     JOIN posts p ON p.id = s.id
+                     JOIN users u ON u.id = p.author_id
+                     WHERE (s.score, p.id) > ($3, $4)
+                     ORDER BY s.score, p.id
+                     LIMIT $5"
+                );
+                let rows: Vec<HitRow> = sqlx::query_as(&sql)
+                    .bind(&query)
+                    .bind(now())
+                    .bind(after_score)
+                    .bind(after_id)
+                    .bind(limit + 1)
+                    .fetch_all(pool)
+                    .await?;
+                let ids: Vec<i64> = rows
+                    .iter()
+                    .take(limit as usize)
+                    .map(|r| r.card.id)
+                    .collect();
+                let snippets: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT id, ts_headline('english', title || E'\\n' || body_text,
+                                            to_tsquery('english', $1), $3)
+                     FROM posts WHERE id = ANY($2)",
+                )
+                .bind(&query)
+                .bind(&ids)
+                .bind(format!(
+                    "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
+                ))
+                .fetch_all(pool)
+                .await?;
+                (rows, snippets)
+            }
+        };
+        let mut snippets: HashMap<i64, String> = snippets.into_iter().collect();
+        let has_more = rows.len() as i64 > limit;
+        let rows: Vec<HitRow> = rows.into_iter().take(limit as usize).collect();
+        let next_cursor = has_more
+            .then(|| rows.last().map(|r| format!("{:?}_{}", r.score, r.card.id)))
+            .flatten();
+        let hits = rows
+            .into_iter()
+            .map(|row| {
+                let snippet = snippets.remove(&row.card.id).unwrap_or_default();
+                let card = row.card.into_card();
+                SearchHit {
+                    snippet_html: marked_html(&snippet),
+                    card,
+                }
+            })
+            .collect();
+        Ok(SearchResults { hits, next_cursor })
+    }
+
+    /// Escapes the snippet, then turns the search marks into balanced `<mark>` tags.
+    pub fn marked_html(snippet: &str) -> String {
+        let mut html = String::with_capacity(snippet.len() + 32);
+        let mut open = false;
+        for c in snippet.chars() {
+            match c {
+                MARK_START if !open => {
+                    html.push_str("<mark>");
+                    open = true;
+                }
+                MARK_END if open => {
+                    html.push_str("</mark>");
+                    open = false;
+                }
+                MARK_START | MARK_END => {}
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '&' => html.push_str("&amp;"),
+                '"' => html.push_str("&quot;"),
+                '\'' => html.push_str("&#39;"),
+                c => html.push(c),
+            }
+        }
+        if open {
+            html.push_str("</mark>");
+        }
+        html
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::marked_html;
+
+        #[test]
+        fn snippets_are_escaped_and_marks_balanced() {
+            assert_eq!(
+                marked_html("a \u{E000}<b>\u{E001} & \u{E000}x"),
+                "a <mark>&lt;b&gt;</mark> &amp; <mark>x</mark>"
+            );
+            assert_eq!(marked_html("\u{E001}stray"), "stray");
+        }
+    }
+}

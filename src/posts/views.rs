@@ -1,0 +1,229 @@
+//! View counting: a reader's first look at a post counts once. Views are kept in memory and
+//! written in batches every few seconds (and at shutdown), so a busy post costs one UPDATE
+//! per batch instead of one per request; a crash loses at most one batch.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{header, HeaderMap, HeaderValue};
+
+use crate::server::db::{now, Db};
+use crate::server::state::AppState;
+use crate::with_db;
+
+/// The cookie that tells one browser session from another. No expiry: it ends with the
+/// browser session, and so does "once".
+pub const VIEWER_COOKIE: &str = "quire_vid";
+/// Views waiting to be written are capped, so a flood cannot eat the memory.
+const MAX_PENDING: usize = 100_000;
+/// Who-saw-what is remembered this long; after it, a new look counts again.
+const REMEMBER_DAYS: i64 = 30;
+/// Rows per INSERT when writing a batch.
+const CHUNK: usize = 300;
+
+pub struct ViewCounter {
+    db: Db,
+    pending: Mutex<HashSet<(i64, String)>>,
+}
+
+impl ViewCounter {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            pending: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn record(&self, post_id: i64, viewer: String) {
+        let Ok(mut pending) = self.pending.lock() else {
+            return;
+        };
+        if pending.len() < MAX_PENDING {
+            pending.insert((post_id, viewer));
+        }
+    }
+
+    /// Writes the waiting views; returns how many counted (first looks only).
+    pub async fn flush(&self) -> Result<u64, sqlx::Error> {
+        let batch: Vec<(i64, String)> = match self.pending.lock() {
+            Ok(mut pending) => pending.drain().collect(),
+            Err(_) => return Ok(0),
+        };
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        match self.write(&batch).await {
+            Ok(counted) => Ok(counted),
+            Err(err) => {
+                // Kept for the next try: an outage delays views, it does not drop them.
+                if let Ok(mut pending) = self.pending.lock() {
+                    let room = MAX_PENDING.saturating_sub(pending.len());
+                    pending.extend(batch.into_iter().take(room));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn write(&self, batch: &[(i64, String)]) -> Result<u64, sqlx::Error> {
+        let now = now();
+        with_db!(&self.db, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let mut counted: HashMap<i64, i64> = HashMap::new();
+                for chunk in batch.chunks(CHUNK) {
+                    let rows: Vec<String> = (0..chunk.len())
+                        .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
+                        .collect();
+                    // Only the first look of a viewer inserts a row; RETURNING tells which.
+                    let sql = format!(
+                        "INSERT INTO post_views (post_id, viewer, viewed_at)
+                         SELECT v.column2, v.column3, v.column1 FROM (VALUES {}) AS v
+                         WHERE EXISTS (SELECT 1 FROM posts WHERE id = v.column2)
+                         ON CONFLICT DO NOTHING
+                         RETURNING post_id",
+                        rows.join(", ")
+                    );
+                    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(now);
+                    for (post_id, viewer) in chunk {
+                        query = query.bind(*post_id).bind(viewer.as_str());
+                    }
+                    for post_id in query.fetch_all(&mut *tx).await? {
+                        *counted.entry(post_id).or_default() += 1;
+                    }
+                }
+                for (post_id, views) in &counted {
+                    sqlx::query("UPDATE posts SET view_count = view_count + $1 WHERE id = $2")
+                        .bind(views)
+                        .bind(post_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(counted.values().sum::<i64>() as u64)
+            }
+            .await
+        })
+    }
+
+    /// Forgets who saw what after a month, so the table stays small.
+    pub async fn prune(&self) -> Result<(), sqlx::Error> {
+        let before = now() - chrono::Duration::days(REMEMBER_DAYS);
+        with_db!(&self.db, |pool| sqlx::query(
+            "DELETE FROM post_views WHERE viewed_at < $1"
+        )
+        .bind(before)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// Writes the batch every `every`, and prunes once an hour.
+    pub fn spawn(self: Arc<Self>, every: Duration) {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            let prune_every = (3600 / every.as_secs().max(1)).max(1);
+            let mut ticks: u64 = 0;
+            loop {
+                tick.tick().await;
+                if let Err(err) = self.flush().await {
+                    tracing::warn!(error = %err, "writing views failed; will retry");
+                }
+                ticks += 1;
+                if ticks.is_multiple_of(prune_every) {
+                    if let Err(err) = self.prune().await {
+                        tracing::warn!(error = %err, "pruning old views failed");
+                    }
+                }
+            }
+        });
+    }
+}
+
+fn is_viewer_id(value: &str) -> bool {
+    value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Crawlers, feed fetchers and scripts: their requests are not readers' views.
+fn is_automated(user_agent: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "bot",
+        "crawl",
+        "spider",
+        "slurp",
+        "curl",
+        "wget",
+        "python",
+        "http-client",
+        "headless",
+        "preview",
+        "fetch",
+        "monitor",
+        "scan",
+    ];
+    let agent = user_agent.to_ascii_lowercase();
+    agent.is_empty() || MARKERS.iter().any(|m| agent.contains(m))
+}
+
+/// Who is reading, inside a server function: the browser's viewer cookie, or a new random
+/// one that the response sets. None for crawlers and scripts, whose looks do not count.
+pub async fn viewer_id(state: &AppState) -> Option<String> {
+    let headers = leptos_axum::extract::<HeaderMap>()
+        .await
+        .unwrap_or_default();
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if is_automated(agent) {
+        return None;
+    }
+    if let Some(id) = cookie_value(&headers, VIEWER_COOKIE).filter(|v| is_viewer_id(v)) {
+        return Some(id.to_owned());
+    }
+    let id: String = rand::random::<[u8; 16]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!("{VIEWER_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}");
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+    Some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_automated;
+
+    #[test]
+    fn crawlers_and_scripts_are_not_readers() {
+        assert!(is_automated(""));
+        assert!(is_automated("Mozilla/5.0 (compatible; Googlebot/2.1)"));
+        assert!(is_automated("curl/8.5.0"));
+        assert!(is_automated("python-requests/2.31"));
+        assert!(!is_automated(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
+        ));
+    }
+}

@@ -1,0 +1,36 @@
+//! Tags in the database.
+
+use super::TagCount;
+use crate::error::AppError;
+use crate::server::db::{now, Db};
+use crate::with_db;
+
+/// The tags index shows at most this many.
+pub const INDEX_LIMIT: i64 = 500;
+
+pub async fn list(db: &Db, limit: i64) -> Result<Vec<TagCount>, AppError> {
+    Ok(with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT t.name, COUNT(*) AS post_count
+             FROM post_tags x JOIN tags t ON t.id = x.tag_id
+             WHERE x.published_at <= $1
+             GROUP BY t.name
+             ORDER BY post_count DESC, t.name
+             LIMIT $2",
+        )
+        .bind(now())
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+pub async fn exists(db: &Db, name: &str) -> Result<bool, AppError> {
+    let found: Option<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM tags WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(found.is_some())
+}
