@@ -7,6 +7,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::pages::{
+    admin::AdminPage,
     categories::{CategoriesIndexPage, CategoryPage},
     home::HomePage,
     not_found::NotFound,
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/categories") view=CategoriesIndexPage/>
                     <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage/>
+                    <Route path=path!("/admin") view=AdminPage/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>

@@ -8,8 +8,10 @@
 pub mod accounts;
 pub mod app;
 pub mod categories;
+pub mod comments;
 pub mod components;
 pub mod error;
+pub mod moderation;
 pub mod pages;
 pub mod posts;
 pub mod tags;

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{
-    browser, call, make_user, sign_in, signed_in_as, spawn_app, spawn_app_with, succeeded, Answer,
-    Backend, TestApp, PASSWORD,
+    browser, call, field_message, make_user, sign_in, signed_in_as, spawn_app, spawn_app_with,
+    succeeded, Answer, Backend, TestApp, PASSWORD,
 };
 use quire::accounts::Role;
 
@@ -29,15 +29,6 @@ async fn whoami(app: &TestApp, client: &reqwest::Client) -> Option<String> {
     let answer = call(app, client, "accounts/me", &[]).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     answer.body["username"].as_str().map(str::to_owned)
-}
-
-fn field_message(answer: &Answer, field: &str) -> Option<String> {
-    answer.body["Invalid"]["fields"]
-        .as_array()?
-        .iter()
-        .find(|f| f["field"] == field)
-        .and_then(|f| f["message"].as_str())
-        .map(str::to_owned)
 }
 
 async fn sign_up_signs_in_and_the_header_shows_the_name(backend: Backend) {

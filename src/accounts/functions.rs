@@ -297,7 +297,12 @@ pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
     if admin.id == user_id {
         return Err(AppError::Forbidden);
     }
-    super::store::set_role(&AppState::current()?.db, user_id, role).await
+    let db = &AppState::current()?.db;
+    super::store::set_role(db, user_id, role).await?;
+    let entry =
+        crate::moderation::store::AuditEntry::new(admin, "user.role", "user", Some(user_id))
+            .detail(role.as_str());
+    crate::moderation::store::record(db, entry).await
 }
 
 /// Admins only: deactivate or reactivate a user. Deactivation ends their sessions at once.
@@ -310,7 +315,15 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
     if admin.id == user_id {
         return Err(AppError::Forbidden);
     }
-    super::store::set_active(&AppState::current()?.db, user_id, active).await
+    let db = &AppState::current()?.db;
+    super::store::set_active(db, user_id, active).await?;
+    let action = if active {
+        "user.reactivate"
+    } else {
+        "user.deactivate"
+    };
+    let entry = crate::moderation::store::AuditEntry::new(admin, action, "user", Some(user_id));
+    crate::moderation::store::record(db, entry).await
 }
 
 #[cfg(feature = "ssr")]

@@ -59,3 +59,33 @@ pub async fn category_posts(
     .await?;
     Ok((category, page))
 }
+
+/// Admins only: creates a category (no `id`) or changes one. An empty slug is made from the
+/// name; whatever is typed becomes a safe slug.
+#[server(prefix = "/rpc", endpoint = "categories/save")]
+pub async fn save_category(
+    id: Option<i64>,
+    name: String,
+    slug: String,
+    description: String,
+    color: String,
+) -> Result<Category, AppError> {
+    use crate::accounts::Role;
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let input = store::CategoryInput::validate(&name, &slug, &description, &color)?;
+    store::save(&state.db, admin, id, input).await
+}
+
+/// Admins only: deletes a category; its posts stay, without it.
+#[server(prefix = "/rpc", endpoint = "categories/delete")]
+pub async fn delete_category(id: i64) -> Result<(), AppError> {
+    use crate::accounts::Role;
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    store::delete(&state.db, admin, id).await
+}

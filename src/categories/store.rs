@@ -1,8 +1,11 @@
 //! Categories in the database.
 
 use super::Category;
-use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::accounts::CurrentUser;
+use crate::error::{AppError, FieldError};
+use crate::moderation::store::AuditEntry;
+use crate::server::db::{now, unique_violation, Db};
+use crate::server::markdown;
 use crate::with_db;
 
 /// Counts come from the (category_id, published_at) index: one range per category.
@@ -26,4 +29,161 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Category>, AppEr
             .fetch_optional(pool)
             .await
     })?)
+}
+
+/// A category's fields, checked.
+pub struct CategoryInput {
+    name: String,
+    slug: String,
+    description: String,
+    color: String,
+}
+
+impl CategoryInput {
+    pub fn validate(
+        name: &str,
+        slug: &str,
+        description: &str,
+        color: &str,
+    ) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push(FieldError::new(
+                "name",
+                "Give it a name of 1 to 60 characters",
+            ));
+        }
+        let slug = markdown::slugify(if slug.trim().is_empty() { name } else { slug });
+        if slug.is_empty() || slug.chars().count() > 80 {
+            errors.push(FieldError::new(
+                "slug",
+                "The address needs letters or digits (at most 80)",
+            ));
+        }
+        let description = description.trim();
+        if description.chars().count() > 500 {
+            errors.push(FieldError::new(
+                "description",
+                "Keep the description under 500 characters",
+            ));
+        }
+        let color = color.trim().to_lowercase();
+        let hex = color.strip_prefix('#').unwrap_or("");
+        if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())) {
+            errors.push(FieldError::new("color", "Use a colour like #3b82f6"));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid(errors));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            slug,
+            description: description.to_owned(),
+            color,
+        })
+    }
+}
+
+pub async fn save(
+    db: &Db,
+    admin: &CurrentUser,
+    id: Option<i64>,
+    input: CategoryInput,
+) -> Result<Category, AppError> {
+    let now = now();
+    let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let saved: Option<i64> = match id {
+                None => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
+                         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+                    )
+                    .bind(&input.name)
+                    .bind(&input.slug)
+                    .bind(&input.description)
+                    .bind(&input.color)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?,
+                ),
+                Some(id) => sqlx::query_scalar(
+                    "UPDATE categories SET name = $1, slug = $2, description = $3, color = $4,
+                            updated_at = $5
+                     WHERE id = $6 RETURNING id",
+                )
+                .bind(&input.name)
+                .bind(&input.slug)
+                .bind(&input.description)
+                .bind(&input.color)
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?,
+            };
+            if let Some(saved) = saved {
+                let action = if id.is_some() {
+                    "category.update"
+                } else {
+                    "category.create"
+                };
+                crate::audit!(
+                    tx,
+                    AuditEntry::new(admin, action, "category", Some(saved))
+                        .detail(format!("{} (/{})", input.name, input.slug))
+                )?;
+            }
+            tx.commit().await?;
+            Ok(saved)
+        }
+        .await
+    });
+    let saved = result.map_err(|err| match unique_violation(&err).as_deref() {
+        Some("categories_name_key") => {
+            AppError::field("name", "Another category already has this name")
+        }
+        Some("categories_slug_key") => {
+            AppError::field("slug", "Another category already uses this address")
+        }
+        _ => err.into(),
+    })?;
+    let saved = saved.ok_or(AppError::NotFound)?;
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $2");
+    Ok(with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(now)
+            .bind(saved)
+            .fetch_one(pool)
+            .await
+    })?)
+}
+
+pub async fn delete(db: &Db, admin: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let deleted = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let name: Option<String> =
+                sqlx::query_scalar("DELETE FROM categories WHERE id = $1 RETURNING name")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(name) = &name {
+                crate::audit!(
+                    tx,
+                    AuditEntry::new(admin, "category.delete", "category", Some(id))
+                        .detail(name.clone())
+                )?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(name.is_some())
+        }
+        .await
+    })?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }

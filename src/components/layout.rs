@@ -6,14 +6,20 @@ use leptos_router::hooks::use_location;
 use crate::accounts::functions::{get_current_user, SignOut};
 use crate::accounts::CurrentUser;
 use crate::components::post_card::Avatar;
+use crate::moderation::pending_count;
 
 /// Bumped when the signed-in user's name or picture changes, so the header reloads them.
 #[derive(Clone, Copy)]
 pub struct AccountVersion(pub RwSignal<u64>);
 
+/// Bumped by every moderation decision, so the header's pending badge follows.
+#[derive(Clone, Copy)]
+pub struct ModerationVersion(pub RwSignal<u64>);
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     provide_context(AccountVersion(RwSignal::new(0)));
+    provide_context(ModerationVersion(RwSignal::new(0)));
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white">
             "Skip to content"
@@ -80,7 +86,11 @@ fn AccountNav() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! { <UserMenu user sign_out/> }.into_any(),
+                    Ok(Some(user)) => view! {
+                        {user.is_moderator().then(|| view! { <AdminLink/> })}
+                        <UserMenu user sign_out/>
+                    }
+                    .into_any(),
                     _ => view! {
                         <a href=move || format!("/signin?next={}", location.pathname.get()) class=link>"Sign in"</a>
                         <a href="/signup" class="rounded-full bg-indigo-600 px-3 py-1.5 text-white hover:bg-indigo-500">"Sign up"</a>
@@ -89,6 +99,35 @@ fn AccountNav() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The way to the admin page, with the number of comments waiting.
+#[component]
+fn AdminLink() -> impl IntoView {
+    let location = use_location();
+    let version = expect_context::<ModerationVersion>().0;
+    let pending = Resource::new(
+        move || (location.pathname.get(), version.get()),
+        |_| pending_count(),
+    );
+    view! {
+        <a href="/admin" class="relative rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">
+            "Admin"
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match pending.await {
+                        Ok(Some(count)) if count > 0 => view! {
+                            <span data-testid="pending-badge" class="ml-1 rounded-full bg-rose-600 px-1.5 py-0.5 text-xs font-semibold text-white">
+                                {count}<span class="sr-only">" comments waiting"</span>
+                            </span>
+                        }
+                        .into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </a>
     }
 }
 

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::use_params_map;
 
+use crate::components::comments::CommentSection;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::{BylineView, TagList};
 use crate::pages::categories::ColorDot;
@@ -93,10 +94,15 @@ fn PostView(post: PostDetail) -> impl IntoView {
                 } else {
                     ().into_any()
                 }}
-                <span class="text-sm text-slate-500 dark:text-slate-400">{card.comment_count}" comments"</span>
+                <a href="#comments" class="text-sm text-slate-500 hover:underline dark:text-slate-400">{card.comment_count}" comments"</a>
             </footer>
             <script type="application/ld+json" inner_html=structured_data></script>
         </article>
+        {post.public.then(|| view! {
+            <div class="mx-auto max-w-3xl">
+                <CommentSection post_id=card.id slug=card.slug.clone() count=card.comment_count/>
+            </div>
+        })}
     }
 }
 

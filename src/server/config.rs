@@ -42,6 +42,10 @@ pub struct Config {
     pub session_max_age: chrono::Duration,
     /// How often counted views are written to the database.
     pub view_flush_interval: Duration,
+    /// Comments one user may post per minute.
+    pub comments_per_minute: i64,
+    /// Approved comments after which a user's comments skip the queue.
+    pub trusted_commenter_approvals: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +144,24 @@ impl Config {
                 "must be between 1 and 300",
             ));
         }
+        let comments_per_minute: i64 = parse_number(&get, "QUIRE_COMMENTS_PER_MINUTE", 5)?;
+        if !(1..=1000).contains(&comments_per_minute) {
+            return Err(ConfigError::new(
+                "QUIRE_COMMENTS_PER_MINUTE",
+                "must be between 1 and 1000",
+            ));
+        }
+        let trusted_commenter_approvals: i64 =
+            parse_number(&get, "QUIRE_TRUSTED_COMMENTER_APPROVALS", 3)?;
+        if trusted_commenter_approvals < 0 {
+            return Err(ConfigError::new(
+                "QUIRE_TRUSTED_COMMENTER_APPROVALS",
+                "must be 0 or more",
+            ));
+        }
         Ok(Self {
+            comments_per_minute,
+            trusted_commenter_approvals,
             view_flush_interval: Duration::from_secs(view_flush_secs),
             session_idle: chrono::Duration::days(session_idle_days),
             session_max_age: chrono::Duration::days(session_max_days),

@@ -411,6 +411,48 @@ pub fn sanitize(html: &str, trust: Trust) -> String {
         .to_string()
 }
 
+/// A comment's markdown: emphasis, links, inline code and code blocks, quotes and lists.
+/// Raw HTML is shown as the text it is; anything else (headings, images, tables) is reduced
+/// to its text by the sanitizer.
+pub fn render_comment(markdown: &str) -> String {
+    let events =
+        Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
+            Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+            other => other,
+        });
+    let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut unsafe_html, events);
+    ammonia::Builder::empty()
+        .add_tags([
+            "p",
+            "br",
+            "em",
+            "strong",
+            "del",
+            "a",
+            "code",
+            "pre",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
+        ])
+        .add_tag_attributes("a", ["href"])
+        .add_url_schemes(["http", "https", "mailto"])
+        .link_rel(Some("noopener nofollow ugc"))
+        .clean(&unsafe_html)
+        .to_string()
+}
+
+/// Links in a comment's markdown (autolinks and written-out ones).
+pub fn count_links(markdown: &str) -> usize {
+    Parser::new_ext(markdown, Options::empty())
+        .filter(|e| matches!(e, Event::Start(Tag::Link { .. })))
+        .count()
+        + markdown.matches("http://").count()
+        + markdown.matches("https://").count()
+}
+
 fn read_time_minutes(markdown: &str) -> i64 {
     let words = markdown.split_whitespace().count();
     words.div_ceil(WORDS_PER_MINUTE).max(1) as i64
@@ -660,6 +702,24 @@ mod tests {
             Trust::Untrusted,
         );
         assert_eq!(r.body_text, "Title\nSome bold text and code.\none\ntwo");
+    }
+
+    #[test]
+    fn comments_keep_a_small_safe_subset() {
+        let html = render_comment(
+            "# Big\n\n*hi* **there** `x` [ok](https://a.example) [bad](javascript:alert(1))\n\n> quote\n\n- one\n\n<script>alert(1)</script> <b onclick=x>b</b> ![i](https://x/i.png)",
+        );
+        assert!(html.contains("<em>hi</em>") && html.contains("<strong>there</strong>"));
+        assert!(html.contains("<code>x</code>") && html.contains("<blockquote>"));
+        assert!(html.contains("href=\"https://a.example\"") && html.contains("nofollow ugc"));
+        assert!(
+            !html.contains("javascript:") && !html.contains("<script") && !html.contains("<h1")
+        );
+        assert!(!html.contains("<img") && !html.contains("<b "), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;"),
+            "raw HTML shows as text: {html}"
+        );
     }
 
     #[test]

@@ -300,3 +300,13 @@ pub fn new_post(
         published_at,
     }
 }
+
+/// The message a server function's 400 answer gives for `field`.
+pub fn field_message(answer: &Answer, field: &str) -> Option<String> {
+    answer.body["Invalid"]["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["field"] == field)
+        .and_then(|f| f["message"].as_str())
+        .map(str::to_owned)
+}

@@ -1,0 +1,173 @@
+//! Comments: threaded conversations under posts, held for approval until a moderator lets
+//! them through (trusted commenters skip the wait).
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::posts::Byline;
+
+#[cfg(feature = "ssr")]
+pub mod store;
+
+/// Longest comment accepted, in characters.
+pub const MAX_COMMENT_CHARS: usize = 10_000;
+/// Longest report reason.
+pub const MAX_REASON_CHARS: usize = 500;
+/// A comment with more links than this always waits for a moderator.
+pub const MAX_LINKS_UNREVIEWED: usize = 3;
+/// Replies deeper than this are drawn at this depth, so long threads stay readable.
+pub const MAX_INDENT: usize = 4;
+
+/// One comment as the thread shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    /// How deep in the thread it is (0 for a top-level comment).
+    pub depth: usize,
+    /// None for a deleted comment kept as a placeholder for its replies.
+    pub author: Option<Byline>,
+    pub content_html: String,
+    /// The markdown, for its author's edit box; empty for everybody else.
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+    /// "3 hours ago", as of when the thread was read.
+    pub age: String,
+    pub edited: bool,
+    /// Waiting for approval: only its author sees it.
+    pub pending: bool,
+    pub deleted: bool,
+    pub mine: bool,
+}
+
+/// A post's thread, in reading order (each reply right after its parent's subtree so far).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    pub comments: Vec<CommentView>,
+    pub signed_in: bool,
+}
+
+/// The thread under a post: approved comments, plus the reader's own pending ones.
+#[server(prefix = "/rpc", endpoint = "comments/thread")]
+pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let viewer = caller.user().map(|u| u.id);
+    store::require_visible_post(&state.db, post_id).await?;
+    let comments = store::thread(&state.db, post_id, viewer).await?;
+    Ok(Thread {
+        comments,
+        signed_in: viewer.is_some(),
+    })
+}
+
+/// Comments on a post, or replies to a comment (`parent_id`), as the signed-in user.
+#[server(prefix = "/rpc", endpoint = "comments/add")]
+pub async fn add_comment(
+    post_id: i64,
+    parent_id: Option<i64>,
+    content: String,
+) -> Result<CommentView, AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    let content = validate_content(&content)?;
+    store::add(&state, user, post_id, parent_id, content).await
+}
+
+/// Its author changes a comment. An untrusted author's edit of an approved comment goes
+/// back to the queue.
+#[server(prefix = "/rpc", endpoint = "comments/edit")]
+pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    let content = validate_content(&content)?;
+    store::edit(&state, user, id, content).await
+}
+
+/// Deletes a comment: its author, moderators and admins may. One with replies stays as a
+/// "deleted" placeholder so the replies keep their place.
+#[server(prefix = "/rpc", endpoint = "comments/delete")]
+pub async fn delete_comment(id: i64) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    store::delete(&state.db, user, id).await
+}
+
+/// Flags a comment for the moderators, with a reason.
+#[server(prefix = "/rpc", endpoint = "comments/report")]
+pub async fn report_comment(id: i64, reason: String) -> Result<(), AppError> {
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "Say what is wrong with it"));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::field(
+            "reason",
+            format!("Keep the reason under {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    store::report(&state.db, user.id, id, reason).await
+}
+
+/// "just now", "5 minutes ago", "3 days ago", or the date for anything older than a month.
+pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds().max(0);
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match seconds {
+        0..60 => "just now".to_owned(),
+        60..3600 => plural(seconds / 60, "minute"),
+        3600..86_400 => plural(seconds / 3600, "hour"),
+        86_400..2_592_000 => plural(seconds / 86_400, "day"),
+        _ => at.format("%B %-d, %Y").to_string(),
+    }
+}
+
+pub fn validate_content(content: &str) -> Result<&str, AppError> {
+    let content = content.trim();
+    if content.is_empty() {
+        return Err(AppError::field("content", "Write something first"));
+    }
+    let length = content.chars().count();
+    if length > MAX_COMMENT_CHARS {
+        return Err(AppError::field(
+            "content",
+            format!("Comments are at most {MAX_COMMENT_CHARS} characters; this one has {length}"),
+        ));
+    }
+    Ok(content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_time;
+
+    #[test]
+    fn ages_read_naturally() {
+        let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let ago = |s: i64| relative_time(now - chrono::Duration::seconds(s), now);
+        assert_eq!(ago(5), "just now");
+        assert_eq!(ago(60), "1 minute ago");
+        assert_eq!(ago(7200), "2 hours ago");
+        assert_eq!(ago(86_400 * 3), "3 days ago");
+        assert_eq!(ago(86_400 * 40), "December 6, 2026");
+    }
+}

@@ -1,0 +1,468 @@
+//! Comments in the database. Every change that can alter what readers see recounts the
+//! post's approved comments in the same transaction, so the counter on cards never drifts.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{CommentView, MAX_LINKS_UNREVIEWED};
+use crate::accounts::{CurrentUser, Role};
+use crate::audit;
+use crate::error::AppError;
+use crate::moderation::store::AuditEntry;
+use crate::posts::Byline;
+use crate::server::db::{now, Db};
+use crate::server::markdown;
+use crate::server::state::AppState;
+use crate::with_db;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    post_id: i64,
+    parent_id: Option<i64>,
+    author_id: i64,
+    content: String,
+    content_html: String,
+    is_approved: bool,
+    is_deleted: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    username: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    avatar_url: Option<String>,
+}
+
+const ROW_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.author_id, c.content, c.content_html,
+    c.is_approved, c.is_deleted, c.created_at, c.updated_at,
+    u.username, u.first_name, u.last_name, u.avatar_url";
+
+impl Row {
+    fn into_view(self, depth: usize, viewer: Option<i64>) -> CommentView {
+        let mine = viewer == Some(self.author_id);
+        let author = (!self.is_deleted).then(|| Byline {
+            display_name: crate::accounts::display_name(
+                &self.username,
+                self.first_name.as_deref(),
+                self.last_name.as_deref(),
+            ),
+            username: self.username,
+            avatar_url: self.avatar_url,
+        });
+        CommentView {
+            id: self.id,
+            parent_id: self.parent_id,
+            depth,
+            author,
+            content_html: if self.is_deleted {
+                String::new()
+            } else {
+                self.content_html
+            },
+            source: if mine && !self.is_deleted {
+                self.content
+            } else {
+                String::new()
+            },
+            age: super::relative_time(self.created_at, now()),
+            created_at: self.created_at,
+            edited: self.updated_at > self.created_at,
+            pending: !self.is_approved,
+            deleted: self.is_deleted,
+            mine,
+        }
+    }
+}
+
+/// 404 unless readers can see the post.
+pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<(), AppError> {
+    let found: Option<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' AND published_at <= $2",
+        )
+        .bind(post_id)
+        .bind(now())
+        .fetch_optional(pool)
+        .await
+    })?;
+    found.map(|_| ()).ok_or(AppError::NotFound)
+}
+
+/// The thread in reading order: oldest first, each reply under its parent. Deleted comments
+/// stay only as long as something visible hangs under them.
+pub async fn thread(
+    db: &Db,
+    post_id: i64,
+    viewer: Option<i64>,
+) -> Result<Vec<CommentView>, AppError> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}
+         FROM comments c JOIN users u ON u.id = c.author_id
+         WHERE c.post_id = $1 AND (c.is_approved OR c.is_deleted OR c.author_id = $2)
+         ORDER BY c.created_at, c.id"
+    );
+    let rows: Vec<Row> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(post_id)
+            .bind(viewer.unwrap_or(-1))
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(arrange(rows, viewer))
+}
+
+fn arrange(rows: Vec<Row>, viewer: Option<i64>) -> Vec<CommentView> {
+    let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let mut children: HashMap<Option<i64>, Vec<usize>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        // A reply whose parent is hidden (pending, someone else's) is hidden with it.
+        match row.parent_id {
+            Some(parent) if !index.contains_key(&parent) => continue,
+            parent => children.entry(parent).or_default().push(i),
+        }
+    }
+    // Deleted comments are kept only above something still shown.
+    fn shown(i: usize, rows: &[Row], children: &HashMap<Option<i64>, Vec<usize>>) -> bool {
+        !rows[i].is_deleted
+            || children
+                .get(&Some(rows[i].id))
+                .is_some_and(|kids| kids.iter().any(|&k| shown(k, rows, children)))
+    }
+    let mut order: Vec<(usize, usize)> = Vec::with_capacity(rows.len());
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&None)
+        .map(|roots| roots.iter().rev().map(|&i| (i, 0)).collect())
+        .unwrap_or_default();
+    while let Some((i, depth)) = stack.pop() {
+        if !shown(i, &rows, &children) {
+            continue;
+        }
+        order.push((i, depth));
+        if let Some(kids) = children.get(&Some(rows[i].id)) {
+            stack.extend(kids.iter().rev().map(|&k| (k, depth + 1)));
+        }
+    }
+    let mut slots: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|(i, depth)| slots[i].take().map(|row| row.into_view(depth, viewer)))
+        .collect()
+}
+
+async fn find(db: &Db, id: i64) -> Result<Row, AppError> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"
+    );
+    let row: Option<Row> = with_db!(db, |pool| {
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
+    })?;
+    row.ok_or(AppError::NotFound)
+}
+
+/// Moderators, admins, and users with enough approved comments skip the queue.
+async fn is_trusted(state: &AppState, user: &CurrentUser) -> Result<bool, AppError> {
+    if user.role >= Role::Moderator {
+        return Ok(true);
+    }
+    let needed = state.config.trusted_commenter_approvals;
+    let approved: i64 = with_db!(&state.db, |pool| {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM comments
+             WHERE author_id = $1 AND is_approved AND NOT is_deleted LIMIT $2) AS enough",
+        )
+        .bind(user.id)
+        .bind(needed)
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(approved >= needed)
+}
+
+pub async fn add(
+    state: &AppState,
+    user: &CurrentUser,
+    post_id: i64,
+    parent_id: Option<i64>,
+    content: &str,
+) -> Result<CommentView, AppError> {
+    let db = &state.db;
+    require_visible_post(db, post_id).await?;
+    if let Some(parent_id) = parent_id {
+        let parent = find(db, parent_id).await.ok();
+        let answerable = parent.is_some_and(|p| {
+            p.post_id == post_id && !p.is_deleted && (p.is_approved || p.author_id == user.id)
+        });
+        if !answerable {
+            return Err(AppError::field(
+                "parent_id",
+                "The comment you are answering is no longer there",
+            ));
+        }
+    }
+    let now = now();
+    let recent: i64 = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at > $2")
+            .bind(user.id)
+            .bind(now - chrono::Duration::minutes(1))
+            .fetch_one(pool)
+            .await
+    })?;
+    if recent >= state.config.comments_per_minute {
+        return Err(AppError::RateLimited(
+            "You are commenting very fast; wait a minute and try again".to_owned(),
+        ));
+    }
+    let approved =
+        is_trusted(state, user).await? && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
+    let html = markdown::render_comment(content);
+    let id: i64 = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO comments (post_id, author_id, parent_id, content, content_html,
+                                       is_approved, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            )
+            .bind(post_id)
+            .bind(user.id)
+            .bind(parent_id)
+            .bind(content)
+            .bind(&html)
+            .bind(approved)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            recount!(tx, post_id)?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
+        }
+        .await
+    })?;
+    Ok(find(db, id).await?.into_view(0, Some(user.id)))
+}
+
+pub async fn edit(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    content: &str,
+) -> Result<CommentView, AppError> {
+    let db = &state.db;
+    let comment = find(db, id).await?;
+    if comment.is_deleted {
+        return Err(AppError::NotFound);
+    }
+    if comment.author_id != user.id {
+        return Err(AppError::Forbidden);
+    }
+    let approved = comment.is_approved
+        && is_trusted(state, user).await?
+        && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
+    let html = markdown::render_comment(content);
+    with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "UPDATE comments SET content = $1, content_html = $2, is_approved = $3, updated_at = $4
+                 WHERE id = $5",
+            )
+            .bind(content)
+            .bind(&html)
+            .bind(approved)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            recount!(tx, comment.post_id)?;
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(find(db, id).await?.into_view(0, Some(user.id)))
+}
+
+pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let comment = find(db, id).await?;
+    if comment.is_deleted {
+        return Err(AppError::NotFound);
+    }
+    let own = comment.author_id == user.id;
+    if !own && user.role < Role::Moderator {
+        return Err(AppError::Forbidden);
+    }
+    with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let replies: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE parent_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if replies > 0 {
+                sqlx::query(
+                    "UPDATE comments SET is_deleted = TRUE, content = '', content_html = '',
+                            updated_at = $1 WHERE id = $2",
+                )
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                sqlx::query("DELETE FROM comments WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            recount!(tx, comment.post_id)?;
+            if !own {
+                audit!(
+                    tx,
+                    AuditEntry::new(user, "comment.delete", "comment", Some(id))
+                        .detail(format!("by @{}", comment.username))
+                )?;
+            }
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(())
+}
+
+pub async fn report(db: &Db, reporter_id: i64, id: i64, reason: &str) -> Result<(), AppError> {
+    let comment = find(db, id).await?;
+    if comment.is_deleted || !comment.is_approved {
+        return Err(AppError::NotFound);
+    }
+    if comment.author_id == reporter_id {
+        return Err(AppError::field(
+            "reason",
+            "You cannot report your own comment",
+        ));
+    }
+    with_db!(db, |pool| {
+        sqlx::query(
+            "INSERT INTO comment_reports (comment_id, reporter_id, reason, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(reporter_id)
+        .bind(reason)
+        .bind(now())
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// What a moderator decides about a comment in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Shown to everybody; its reports are dismissed.
+    Approve,
+    /// Deleted, with its replies.
+    Reject,
+}
+
+/// Applies a decision to comments that are pending or reported. Nobody decides about their
+/// own comment. Returns how many were changed.
+pub async fn decide(
+    db: &Db,
+    moderator: &CurrentUser,
+    ids: &[i64],
+    decision: Decision,
+) -> Result<usize, AppError> {
+    let mut changed = 0;
+    for &id in ids {
+        let Ok(comment) = find(db, id).await else {
+            continue;
+        };
+        if comment.author_id == moderator.id || comment.is_deleted {
+            continue;
+        }
+        let done: bool = with_db!(db, |pool| {
+            async {
+                let mut tx = pool.begin().await?;
+                let reported: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM comment_reports WHERE comment_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if comment.is_approved && reported == 0 {
+                    return Ok(false);
+                }
+                match decision {
+                    Decision::Approve => {
+                        sqlx::query("UPDATE comments SET is_approved = TRUE WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM comment_reports WHERE comment_id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Decision::Reject => {
+                        sqlx::query("DELETE FROM comments WHERE id = $1")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(
+                            "UPDATE users SET comments_rejected = comments_rejected + 1 WHERE id = $1",
+                        )
+                        .bind(comment.author_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                recount!(tx, comment.post_id)?;
+                let action = match decision {
+                    Decision::Approve => "comment.approve",
+                    Decision::Reject => "comment.reject",
+                };
+                audit!(
+                    tx,
+                    AuditEntry::new(moderator, action, "comment", Some(id))
+                        .detail(format!("by @{}", comment.username))
+                )?;
+                tx.commit().await?;
+                Ok::<_, sqlx::Error>(true)
+            }
+            .await
+        })?;
+        changed += usize::from(done);
+    }
+    Ok(changed)
+}
+
+/// Ids of a user's comments waiting for approval.
+pub async fn pending_ids_of(db: &Db, author_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT id FROM comments WHERE author_id = $1 AND NOT is_approved AND NOT is_deleted
+             ORDER BY created_at, id",
+        )
+        .bind(author_id)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// Sets the post's comment counter from its rows: approved and not deleted. One indexed
+/// count per change, so the counter can never drift from the thread. A macro because it runs
+/// inside transactions of either backend.
+macro_rules! recount {
+    ($tx:expr, $post_id:expr) => {
+        sqlx::query(
+            "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
+                 WHERE post_id = $1 AND is_approved AND NOT is_deleted)
+             WHERE id = $1",
+        )
+        .bind($post_id)
+        .execute(&mut *$tx)
+        .await
+    };
+}
+use recount;

@@ -1,0 +1,504 @@
+//! `/admin`: the moderation queue for moderators; users, categories, the overview and the
+//! audit log for admins. Every piece of data comes from a server function that checks the
+//! caller's role itself: the page only decides what to show.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+use crate::accounts::functions::{SetUserActive, SetUserRole};
+use crate::accounts::Role;
+use crate::categories::{list_categories, Category, DeleteCategory, SaveCategory};
+use crate::components::error_notice::{loaded, loading};
+use crate::components::form::{
+    field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
+};
+use crate::components::layout::ModerationVersion;
+use crate::components::post_card::{format_date, Avatar};
+use crate::moderation::{
+    admin_users, audit_log, get_overview, moderation_queue, AdminUser, ApproveAllFrom,
+    HideUserComments, Moderate, Overview, QueueItem,
+};
+use crate::pages::categories::ColorDot;
+
+const TABS: &[(&str, &str)] = &[
+    ("queue", "Moderation queue"),
+    ("overview", "Overview"),
+    ("users", "Users"),
+    ("categories", "Categories"),
+    ("audit", "Audit log"),
+];
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let query = use_query_map();
+    let tab = move || {
+        query
+            .read()
+            .get("tab")
+            .unwrap_or_else(|| "queue".to_owned())
+    };
+    view! {
+        <Title text="Admin"/>
+        <Meta name="robots" content="noindex"/>
+        <h1 class="mb-4 text-3xl font-bold tracking-tight">"Admin"</h1>
+        <nav aria-label="Admin sections" class="mb-8 flex flex-wrap gap-2 border-b border-slate-200 pb-3 dark:border-slate-800">
+            {TABS.iter().map(|(key, label)| view! {
+                <a href=format!("/admin?tab={key}")
+                    aria-current=move || (tab() == *key).then_some("page")
+                    class="rounded-full px-3 py-1 text-sm font-medium text-slate-600 hover:bg-slate-100 aria-[current=page]:bg-indigo-600 aria-[current=page]:text-white dark:text-slate-300 dark:hover:bg-slate-800">
+                    {*label}
+                </a>
+            }).collect_view()}
+        </nav>
+        {move || match tab().as_str() {
+            "overview" => view! { <OverviewTab/> }.into_any(),
+            "users" => view! { <UsersTab/> }.into_any(),
+            "categories" => view! { <CategoriesTab/> }.into_any(),
+            "audit" => view! { <AuditTab/> }.into_any(),
+            _ => view! { <QueueTab/> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn QueueTab() -> impl IntoView {
+    let decide = ServerAction::<Moderate>::new();
+    let approve_user = ServerAction::<ApproveAllFrom>::new();
+    let badge = expect_context::<ModerationVersion>().0;
+    let queue = Resource::new(
+        move || (decide.version().get(), approve_user.version().get()),
+        |_| moderation_queue(),
+    );
+    Effect::new(move |_| {
+        decide.version().track();
+        approve_user.version().track();
+        badge.update(|v| *v += 1);
+    });
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    let decide_selected = move |approve: bool| {
+        let ids: Vec<String> = selected.get().iter().map(i64::to_string).collect();
+        if !ids.is_empty() {
+            decide.dispatch(Moderate {
+                ids: ids.join(","),
+                approve,
+            });
+            selected.set(BTreeSet::new());
+        }
+    };
+    let failed = form_error(decide.value(), &[]);
+    view! {
+        <section aria-labelledby="queue-heading">
+            <h2 id="queue-heading" class="sr-only">"Moderation queue"</h2>
+            <FormStatus error=failed/>
+            <div class="mb-4 flex flex-wrap items-center gap-2">
+                <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| decide_selected(true)
+                    disabled=move || selected.get().is_empty()>"Approve selected"</button>
+                <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| decide_selected(false)
+                    disabled=move || selected.get().is_empty()>"Reject selected"</button>
+                <span class="text-sm text-slate-500" aria-live="polite">{move || format!("{} selected", selected.get().len())}</span>
+            </div>
+            <Transition fallback=loading>
+                {move || Suspend::new(async move {
+                    loaded(queue.await, move |items| {
+                        if items.is_empty() {
+                            return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">"Nothing waits for a decision."</p> }.into_any();
+                        }
+                        view! {
+                            <ol class="space-y-4" aria-label="Comments waiting">
+                                {items.into_iter().map(|item| view! { <QueueEntry item decide approve_user selected/> }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn QueueEntry(
+    item: QueueItem,
+    decide: ServerAction<Moderate>,
+    approve_user: ServerAction<ApproveAllFrom>,
+    selected: RwSignal<BTreeSet<i64>>,
+) -> impl IntoView {
+    let id = item.id;
+    let check_id = format!("select-{id}");
+    let author = item.author.display_name.clone();
+    let approve_label = format!("Approve the comment by {author}");
+    let reject_label = format!("Reject the comment by {author}");
+    let approve_all_label = format!("Approve all from {author}");
+    view! {
+        <li class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+            <article aria-label=format!("Comment by {author}")>
+                <div class="flex flex-wrap items-center gap-2 text-sm">
+                    <input type="checkbox" id=check_id.clone() class="h-4 w-4"
+                        prop:checked=move || selected.get().contains(&id)
+                        on:change=move |_| selected.update(|s| if !s.remove(&id) { s.insert(id); })/>
+                    <label for=check_id class="sr-only">{format!("Select the comment by {author}")}</label>
+                    <Avatar name=author.clone() url=item.author.avatar_url.clone()/>
+                    <a href=format!("/u/{}", item.author.username) class="font-medium hover:underline">{author.clone()}</a>
+                    <span class="text-slate-500">{format!("{} approved · {} rejected", item.author_approved, item.author_rejected)}</span>
+                    <span class="text-slate-500">"· on "</span>
+                    <a href=format!("/posts/{}#comment-{id}", item.post_slug) class="text-indigo-600 hover:underline dark:text-indigo-400">{item.post_title.clone()}</a>
+                    <span class="text-slate-500">"· "{format_date(&item.created_at)}</span>
+                    {if item.pending {
+                        view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">"Pending"</span> }.into_any()
+                    } else {
+                        view! { <span class="rounded-full bg-rose-100 px-2 py-0.5 text-xs font-medium text-rose-900 dark:bg-rose-900 dark:text-rose-100">"Reported"</span> }.into_any()
+                    }}
+                </div>
+                {item.parent_excerpt.clone().map(|parent| view! {
+                    <blockquote class="mt-2 border-l-4 border-slate-300 pl-3 text-sm text-slate-500 dark:border-slate-700">"In reply to: "{parent}</blockquote>
+                })}
+                <div class="prose prose-sm prose-slate mt-2 max-w-none dark:prose-invert" inner_html=item.content_html.clone()></div>
+                {(!item.reports.is_empty()).then(|| view! {
+                    <ul class="mt-2 space-y-1 text-sm text-rose-800 dark:text-rose-200" aria-label="Reports">
+                        {item.reports.iter().map(|r| view! { <li>{format!("@{}: {}", r.reporter, r.reason)}</li> }).collect_view()}
+                    </ul>
+                })}
+                <div class="mt-3 flex flex-wrap gap-2">
+                    <ActionForm action=decide>
+                        <input type="hidden" name="ids" value=id/>
+                        <input type="hidden" name="approve" value="true"/>
+                        <button type="submit" class=BUTTON_CLASS aria-label=approve_label>"Approve"</button>
+                    </ActionForm>
+                    <ActionForm action=decide>
+                        <input type="hidden" name="ids" value=id/>
+                        <input type="hidden" name="approve" value="false"/>
+                        <button type="submit" class="rounded-lg bg-red-600 px-4 py-2 font-medium text-white hover:bg-red-500" aria-label=reject_label>"Reject"</button>
+                    </ActionForm>
+                    {item.pending.then(|| view! {
+                        <ActionForm action=approve_user>
+                            <input type="hidden" name="user_id" value=item.author_id/>
+                            <button type="submit" class=SECONDARY_BUTTON_CLASS>{approve_all_label}</button>
+                        </ActionForm>
+                    })}
+                </div>
+            </article>
+        </li>
+    }
+}
+
+#[component]
+fn OverviewTab() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_overview());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(overview.await, |o| view! { <OverviewView o/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OverviewView(o: Overview) -> impl IntoView {
+    let stats = [
+        ("Users", o.users),
+        ("Published posts", o.published),
+        ("Drafts", o.drafts),
+        ("Archived", o.archived),
+        ("Comments pending", o.pending_comments),
+        ("Approved in 7 days", o.approved_comments_7d),
+    ];
+    let peak = o
+        .views_by_day
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let total: i64 = o.views_by_day.iter().map(|(_, n)| n).sum();
+    view! {
+        <dl class="grid grid-cols-2 gap-4 sm:grid-cols-3">
+            {stats.into_iter().map(|(label, value)| view! {
+                <div class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+                    <dt class="text-sm text-slate-500 dark:text-slate-400">{label}</dt>
+                    <dd class="text-2xl font-bold">{value}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+        <figure class="mt-8">
+            <figcaption class="mb-2 font-semibold">{format!("Views in the last 30 days: {total}")}</figcaption>
+            <div class="flex h-32 items-end gap-1" role="img" aria-label=format!("Views per day over 30 days, {total} in all")>
+                {o.views_by_day.into_iter().map(|(day, n)| {
+                    let height = (n * 100 / peak).max(1);
+                    view! { <div class="flex-1 rounded-t bg-indigo-500" style=format!("height: {height}%") title=format!("{day}: {n}")></div> }
+                }).collect_view()}
+            </div>
+        </figure>
+    }
+}
+
+#[component]
+fn UsersTab() -> impl IntoView {
+    let query = use_query_map();
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let hide = ServerAction::<HideUserComments>::new();
+    let users = Resource::new(
+        move || {
+            let q = query.read();
+            (
+                q.get("search").unwrap_or_default(),
+                q.get("role").and_then(|r| Role::parse(&r)),
+                q.get("active").and_then(|a| match a.as_str() {
+                    "yes" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                }),
+                set_role.version().get() + set_active.version().get() + hide.version().get(),
+            )
+        },
+        |(search, role, active, _)| admin_users(search, role, active),
+    );
+    let failed = Signal::derive(move || {
+        form_error(set_role.value(), &[])
+            .get()
+            .or(form_error(set_active.value(), &[]).get())
+            .or(form_error(hide.value(), &[]).get())
+    });
+    let hidden = move || match hide.value().get() {
+        Some(Ok(n)) => Some(format!("{n} comments hidden.")),
+        _ => None,
+    };
+    view! {
+        <form action="/admin" method="get" role="search" class="mb-6 flex flex-wrap items-end gap-3">
+            <input type="hidden" name="tab" value="users"/>
+            <div>
+                <label for="user-search" class="block text-sm font-medium">"Name or email"</label>
+                <input id="user-search" name="search" type="search" class=INPUT_CLASS prop:value=move || query.read().get("search").unwrap_or_default()/>
+            </div>
+            <div>
+                <label for="user-role" class="block text-sm font-medium">"Role"</label>
+                <select id="user-role" name="role" class=INPUT_CLASS>
+                    <option value="">"Any"</option>
+                    <option value="USER">"User"</option>
+                    <option value="MODERATOR">"Moderator"</option>
+                    <option value="ADMIN">"Admin"</option>
+                </select>
+            </div>
+            <div>
+                <label for="user-active" class="block text-sm font-medium">"Active"</label>
+                <select id="user-active" name="active" class=INPUT_CLASS>
+                    <option value="">"Any"</option>
+                    <option value="yes">"Active"</option>
+                    <option value="no">"Deactivated"</option>
+                </select>
+            </div>
+            <button type="submit" class=BUTTON_CLASS>"Find users"</button>
+        </form>
+        <FormStatus error=failed success=Signal::derive(hidden)/>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(users.await, move |users| view! {
+                    <table class="w-full text-left text-sm">
+                        <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                            <th scope="col" class="py-2">"User"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {users.into_iter().map(|user| view! { <UserRow user set_role set_active hide/> }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any())
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: AdminUser,
+    set_role: ServerAction<SetUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    hide: ServerAction<HideUserComments>,
+) -> impl IntoView {
+    let role_id = format!("role-{}", user.id);
+    let role_label = format!("Role of {}", user.username);
+    let save_label = format!("Save the role of {}", user.username);
+    let active_label = if user.is_active {
+        format!("Deactivate {}", user.username)
+    } else {
+        format!("Reactivate {}", user.username)
+    };
+    let hide_label = format!("Hide comments of {}", user.username);
+    view! {
+        <tr class="border-b border-slate-100 align-top dark:border-slate-900">
+            <td class="py-2">
+                <a href=format!("/u/{}", user.username) class="font-medium hover:underline">{user.display_name.clone()}</a>
+                <div class="text-slate-500">"@"{user.username.clone()}" · joined "{format_date(&user.created_at)}</div>
+            </td>
+            <td class="py-2">{user.email.clone()}</td>
+            <td class="py-2">
+                <ActionForm action=set_role attr:class="flex items-center gap-2">
+                    <input type="hidden" name="user_id" value=user.id/>
+                    <label for=role_id.clone() class="sr-only">{role_label}</label>
+                    <select id=role_id name="role" class="rounded border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700">
+                        {[Role::User, Role::Moderator, Role::Admin].into_iter().map(|role| view! {
+                            <option value=role.as_str() selected=role == user.role>{role.as_str()}</option>
+                        }).collect_view()}
+                    </select>
+                    <button type="submit" class=SECONDARY_BUTTON_CLASS aria-label=save_label>"Save"</button>
+                </ActionForm>
+            </td>
+            <td class="py-2">{if user.is_active { "Active" } else { "Deactivated" }}</td>
+            <td class="flex flex-wrap gap-2 py-2">
+                <ActionForm action=set_active>
+                    <input type="hidden" name="user_id" value=user.id/>
+                    <input type="hidden" name="active" value=(!user.is_active).to_string()/>
+                    <button type="submit" class=SECONDARY_BUTTON_CLASS>
+                        {active_label}
+                    </button>
+                </ActionForm>
+                <ActionForm action=hide>
+                    <input type="hidden" name="user_id" value=user.id/>
+                    <button type="submit" class=SECONDARY_BUTTON_CLASS>{hide_label}</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn CategoriesTab() -> impl IntoView {
+    let save = ServerAction::<SaveCategory>::new();
+    let delete = ServerAction::<DeleteCategory>::new();
+    let categories = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_categories(),
+    );
+    view! {
+        <section aria-labelledby="new-category" class="mb-10 max-w-xl">
+            <h2 id="new-category" class="mb-3 text-xl font-semibold">"New category"</h2>
+            <CategoryForm save category=None/>
+        </section>
+        <h2 class="mb-3 text-xl font-semibold">"Categories"</h2>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(categories.await, move |categories| view! {
+                    <ul class="space-y-3">
+                        {categories.into_iter().map(|category| {
+                            let id = category.id;
+                            view! {
+                                <li class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+                                    <details>
+                                        <summary class="flex cursor-pointer items-center gap-2 font-medium">
+                                            <ColorDot color=category.color.clone()/>{category.name.clone()}
+                                            <span class="text-sm text-slate-500">"/categories/"{category.slug.clone()}" · "{category.post_count}" posts"</span>
+                                        </summary>
+                                        <div class="mt-4 max-w-xl">
+                                            <CategoryForm save category=Some(category)/>
+                                            <ActionForm action=delete attr:class="mt-3">
+                                                <input type="hidden" name="id" value=id/>
+                                                <button type="submit" class="text-sm text-red-600 hover:underline">"Delete this category"</button>
+                                            </ActionForm>
+                                        </div>
+                                    </details>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any())
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CategoryForm(save: ServerAction<SaveCategory>, category: Option<Category>) -> impl IntoView {
+    let prefix = category
+        .as_ref()
+        .map(|c| format!("category-{}", c.id))
+        .unwrap_or_else(|| "category-new".to_owned());
+    let id = category.as_ref().map(|c| c.id);
+    let (name, slug, description, color) = category
+        .map(|c| (c.name, c.slug, c.description, c.color))
+        .unwrap_or_default();
+    let color = if color.is_empty() {
+        "#6366f1".to_owned()
+    } else {
+        color
+    };
+    let field = move |suffix: &str| format!("{prefix}-{suffix}");
+    let error = move |name: &'static str| field_error(save.value(), name);
+    view! {
+        <ActionForm action=save attr:class="space-y-3">
+            {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+            <div>
+                <label for=field("name") class="block text-sm font-medium">"Name"</label>
+                <input id=field("name") name="name" value=name required class=INPUT_CLASS/>
+                <p class="min-h-5 text-sm text-red-600">{move || error("name").get()}</p>
+            </div>
+            <div>
+                <label for=field("slug") class="block text-sm font-medium">"Address (slug; empty: from the name)"</label>
+                <input id=field("slug") name="slug" value=slug class=INPUT_CLASS/>
+                <p class="min-h-5 text-sm text-red-600">{move || error("slug").get()}</p>
+            </div>
+            <div>
+                <label for=field("description") class="block text-sm font-medium">"Description"</label>
+                <textarea id=field("description") name="description" rows="2" class=INPUT_CLASS>{description}</textarea>
+                <p class="min-h-5 text-sm text-red-600">{move || error("description").get()}</p>
+            </div>
+            <div>
+                <label for=field("color") class="block text-sm font-medium">"Colour"</label>
+                <input id=field("color") name="color" type="color" value=color class="h-10 w-20"/>
+                <p class="min-h-5 text-sm text-red-600">{move || error("color").get()}</p>
+            </div>
+            <button type="submit" class=BUTTON_CLASS>{if id.is_some() { "Save category" } else { "Create category" }}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn AuditTab() -> impl IntoView {
+    let query = use_query_map();
+    let log = Resource::new(
+        move || {
+            query
+                .read()
+                .get("before")
+                .and_then(|b| b.parse::<i64>().ok())
+        },
+        audit_log,
+    );
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(log.await, |lines| {
+                    let older = lines.last().map(|l| format!("/admin?tab=audit&before={}", l.id));
+                    view! {
+                        <table class="w-full text-left text-sm">
+                            <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                                <th scope="col" class="py-2">"When"</th>
+                                <th scope="col">"Who"</th>
+                                <th scope="col">"What"</th>
+                                <th scope="col">"On"</th>
+                                <th scope="col">"Detail"</th>
+                            </tr></thead>
+                            <tbody>
+                                {lines.into_iter().map(|line| view! {
+                                    <tr class="border-b border-slate-100 dark:border-slate-900">
+                                        <td class="py-2"><time datetime=line.created_at.to_rfc3339()>{line.created_at.format("%Y-%m-%d %H:%M").to_string()}</time></td>
+                                        <td>"@"{line.actor_name}</td>
+                                        <td>{line.action}</td>
+                                        <td>{format!("{} {}", line.target_type, line.target_id.map(|id| id.to_string()).unwrap_or_default())}</td>
+                                        <td>{line.detail}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        {older.map(|href| view! { <a href=href rel="next" class="mt-4 inline-block text-sm text-indigo-600 hover:underline">"Older entries →"</a> })}
+                    }.into_any()
+                })
+            })}
+        </Suspense>
+    }
+}
