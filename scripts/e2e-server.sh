@@ -25,4 +25,7 @@ esac
 export QUIRE_ADDR="127.0.0.1:$port"
 export RUST_LOG=${RUST_LOG:-warn}
 "$bin" demo >/dev/null
+# A moderator the browser tests can sign in as (demo accounts have unknown passwords).
+QUIRE_PASSWORD="moderating is careful work" "$bin" user create \
+  --username mona --email mona@example.com --role moderator --first-name Mona >/dev/null
 exec "$bin" serve

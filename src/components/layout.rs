@@ -70,24 +70,35 @@ fn SearchBox() -> impl IntoView {
 fn AccountNav() -> impl IntoView {
     let location = use_location();
     let version = expect_context::<AccountVersion>().0;
+    let moderation = expect_context::<ModerationVersion>().0;
     let sign_out = ServerAction::<SignOut>::new();
+    // One resource for the user and, for moderators, the queue's length: resources created
+    // inside another's suspended view do not hydrate reliably.
     let user = Resource::new(
         move || {
             (
                 location.pathname.get(),
                 version.get(),
+                moderation.get(),
                 sign_out.version().get(),
             )
         },
-        |_| get_current_user(),
+        |_| async {
+            let user = get_current_user().await?;
+            let pending = match &user {
+                Some(user) if user.is_moderator() => pending_count().await?,
+                _ => None,
+            };
+            Ok::<_, crate::error::AppError>((user, pending))
+        },
     );
     let link = "rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(Some(user)) => view! {
-                        {user.is_moderator().then(|| view! { <AdminLink/> })}
+                    Ok((Some(user), pending)) => view! {
+                        {user.is_moderator().then(|| view! { <AdminLink pending/> })}
                         <UserMenu user sign_out/>
                     }
                     .into_any(),
@@ -104,29 +115,15 @@ fn AccountNav() -> impl IntoView {
 
 /// The way to the admin page, with the number of comments waiting.
 #[component]
-fn AdminLink() -> impl IntoView {
-    let location = use_location();
-    let version = expect_context::<ModerationVersion>().0;
-    let pending = Resource::new(
-        move || (location.pathname.get(), version.get()),
-        |_| pending_count(),
-    );
+fn AdminLink(pending: Option<i64>) -> impl IntoView {
     view! {
         <a href="/admin" class="relative rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white">
             "Admin"
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match pending.await {
-                        Ok(Some(count)) if count > 0 => view! {
-                            <span data-testid="pending-badge" class="ml-1 rounded-full bg-rose-600 px-1.5 py-0.5 text-xs font-semibold text-white">
-                                {count}<span class="sr-only">" comments waiting"</span>
-                            </span>
-                        }
-                        .into_any(),
-                        _ => ().into_any(),
-                    }
-                })}
-            </Transition>
+            {pending.filter(|count| *count > 0).map(|count| view! {
+                <span data-testid="pending-badge" class="ml-1 rounded-full bg-rose-600 px-1.5 py-0.5 text-xs font-semibold text-white">
+                    {count}<span class="sr-only">" comments waiting"</span>
+                </span>
+            })}
         </a>
     }
 }
