@@ -6,7 +6,12 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 bash scripts/setup.sh --test
 export PATH="$HOME/.cargo/bin:$PATH"
+# A one-off build gains nothing from incremental state, which would double target/'s size.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 step() { printf '\n\033[1m==> %s (%ds)\033[0m\n' "$*" "$((SECONDS - started))"; }
+
+step "disk space before building"
+df -h . | tail -n 1
 
 step "formatting"
 cargo fmt --all -- --check

@@ -9,6 +9,8 @@ use crate::components::layout::Layout;
 use crate::pages::{
     admin::AdminPage,
     categories::{CategoriesIndexPage, CategoryPage},
+    dashboard::DashboardPage,
+    editor::EditorPage,
     home::HomePage,
     not_found::NotFound,
     post::PostPage,
@@ -80,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage/>
                     <Route path=path!("/admin") view=AdminPage/>
+                    <Route path=path!("/dashboard") view=DashboardPage/>
+                    <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>

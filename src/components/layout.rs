@@ -139,6 +139,8 @@ fn UserMenu(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView
                 <span data-testid="account-name" class="hidden max-w-40 truncate sm:inline">{user.display_name.clone()}</span>
             </summary>
             <div class="absolute right-0 mt-2 w-48 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-800 dark:bg-slate-900">
+                <a href="/dashboard" class=item>"Your posts"</a>
+                <a href="/editor/new" class=item>"Write a post"</a>
                 <a href=format!("/u/{}", user.username) class=item>"Your profile"</a>
                 <a href="/settings" class=item>"Settings"</a>
                 <ActionForm action=sign_out>

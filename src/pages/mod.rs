@@ -2,6 +2,8 @@
 
 pub mod admin;
 pub mod categories;
+pub mod dashboard;
+pub mod editor;
 pub mod home;
 pub mod not_found;
 pub mod post;

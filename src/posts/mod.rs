@@ -8,6 +8,9 @@ use crate::categories::CategoryBadge;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+pub mod editing;
+pub mod editor;
+#[cfg(feature = "ssr")]
 pub mod likes;
 pub mod search;
 #[cfg(feature = "ssr")]
@@ -20,9 +23,10 @@ pub const PAGE_SIZE: i64 = 10;
 /// Posts in the home page's "Popular" block.
 pub const POPULAR_SIZE: i64 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum PostStatus {
+    #[default]
     Draft,
     Published,
     Archived,

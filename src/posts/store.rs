@@ -328,90 +328,168 @@ pub struct NewPost {
     pub published_at: Option<DateTime<Utc>>,
 }
 
-/// Creates a post with its tags and categories; returns its id.
-///
-/// One transaction: a post must never be visible without its tags and categories.
-pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
-    let trust = author_trust(db, new.author_id).await?;
-    let rendered = markdown::render(&new.content, trust);
-    let toc_json = serde_json::to_string(&rendered.toc).map_err(|_| AppError::Internal)?;
-    let excerpt = new
-        .excerpt
-        .filter(|e| !e.trim().is_empty())
-        .unwrap_or(rendered.first_paragraph);
-    let now = now();
-    let published_at = match new.status {
-        PostStatus::Published => Some(new.published_at.unwrap_or(now)),
-        _ => new.published_at,
-    };
-    // post_tags and post_categories carry published_at only while the post is published.
-    let listed_at = (new.status == PostStatus::Published)
-        .then_some(published_at)
-        .flatten();
-    let tags_json = serde_json::to_string(&new.tags).map_err(|_| AppError::Internal)?;
+/// A post's markdown turned into everything stored with it.
+pub(crate) struct Derived {
+    pub html: String,
+    pub toc_json: String,
+    pub excerpt: String,
+    pub custom_excerpt: String,
+    pub tags_json: String,
+    pub read_time_minutes: i64,
+    pub body_text: String,
+}
 
-    let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+impl Derived {
+    pub(crate) async fn of(
+        db: &Db,
+        author_id: i64,
+        content: &str,
+        excerpt: Option<&str>,
+        tags: &[String],
+    ) -> Result<Self, AppError> {
+        let trust = author_trust(db, author_id).await?;
+        let rendered = markdown::render(content, trust);
+        let custom_excerpt = excerpt.map(str::trim).unwrap_or_default().to_owned();
+        Ok(Self {
+            html: rendered.html,
+            toc_json: serde_json::to_string(&rendered.toc).map_err(|_| AppError::Internal)?,
+            excerpt: if custom_excerpt.is_empty() {
+                rendered.first_paragraph
+            } else {
+                custom_excerpt.clone()
+            },
+            custom_excerpt,
+            tags_json: serde_json::to_string(tags).map_err(|_| AppError::Internal)?,
+            read_time_minutes: rendered.read_time_minutes,
+            body_text: rendered.body_text,
+        })
+    }
+}
+
+/// Sets a post's tags and categories (inside the transaction `$tx`). The link rows carry
+/// published_at only while the post is published, so listings read them alone.
+macro_rules! replace_links {
+    ($tx:expr, $post_id:expr, $tags:expr, $category_ids:expr, $listed_at:expr) => {
         async {
-            let mut tx = pool.begin().await?;
-            let post_id: i64 = sqlx::query_scalar(
-                "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
-                                    status, tags, read_time_minutes, published_at, created_at, updated_at, toc, body_text)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)
-                 RETURNING id",
-            )
-            .bind(new.author_id)
-            .bind(&new.title)
-            .bind(&new.slug)
-            .bind(&new.content)
-            .bind(&rendered.html)
-            .bind(&excerpt)
-            .bind(&new.cover_image)
-            .bind(new.status.as_str())
-            .bind(&tags_json)
-            .bind(rendered.read_time_minutes)
-            .bind(published_at)
-            .bind(now)
-            .bind(&toc_json)
-            .bind(&rendered.body_text)
-            .fetch_one(&mut *tx)
-            .await?;
-            for tag in &new.tags {
+            sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
+                .bind($post_id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("DELETE FROM post_categories WHERE post_id = $1")
+                .bind($post_id)
+                .execute(&mut *$tx)
+                .await?;
+            for tag in $tags {
                 let tag_id: i64 = sqlx::query_scalar(
                     "INSERT INTO tags (name) VALUES ($1)
                      ON CONFLICT (name) DO UPDATE SET name = excluded.name
                      RETURNING id",
                 )
                 .bind(tag)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
-                sqlx::query("INSERT INTO post_tags (post_id, tag_id, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(post_id)
-                    .bind(tag_id)
-                    .bind(listed_at)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO post_tags (post_id, tag_id, published_at) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind($post_id)
+                .bind(tag_id)
+                .bind($listed_at)
+                .execute(&mut *$tx)
+                .await?;
             }
-            for category_id in &new.category_ids {
-                sqlx::query("INSERT INTO post_categories (post_id, category_id, published_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                    .bind(post_id)
-                    .bind(category_id)
-                    .bind(listed_at)
-                    .execute(&mut *tx)
-                    .await?;
+            for category_id in $category_ids {
+                sqlx::query(
+                    "INSERT INTO post_categories (post_id, category_id, published_at) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind($post_id)
+                .bind(category_id)
+                .bind($listed_at)
+                .execute(&mut *$tx)
+                .await?;
             }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+pub(crate) use replace_links;
+
+/// A failed post write in the author's terms: taken slugs and unknown categories are the
+/// author's to fix.
+pub(crate) fn post_write_error(err: sqlx::Error) -> AppError {
+    if let sqlx::Error::Database(db_err) = &err {
+        if db_err.kind() == sqlx::error::ErrorKind::ForeignKeyViolation {
+            return AppError::field(
+                "categories",
+                "One of the chosen categories no longer exists",
+            );
+        }
+    }
+    match unique_violation(&err).as_deref() {
+        Some("posts_slug_key") => AppError::field("slug", "Another post already uses this slug"),
+        _ => err.into(),
+    }
+}
+
+/// Creates a post with its tags and categories; returns its id.
+///
+/// One transaction: a post must never be visible without its tags and categories.
+pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
+    let derived = Derived::of(
+        db,
+        new.author_id,
+        &new.content,
+        new.excerpt.as_deref(),
+        &new.tags,
+    )
+    .await?;
+    let now = now();
+    let published_at = match new.status {
+        PostStatus::Published => Some(new.published_at.unwrap_or(now)),
+        _ => new.published_at,
+    };
+    let listed_at = (new.status == PostStatus::Published)
+        .then_some(published_at)
+        .flatten();
+    let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let post_id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
+                                    status, tags, read_time_minutes, published_at, created_at, updated_at,
+                                    toc, body_text, custom_excerpt)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
+                 RETURNING id",
+            )
+            .bind(new.author_id)
+            .bind(&new.title)
+            .bind(&new.slug)
+            .bind(&new.content)
+            .bind(&derived.html)
+            .bind(&derived.excerpt)
+            .bind(&new.cover_image)
+            .bind(new.status.as_str())
+            .bind(&derived.tags_json)
+            .bind(derived.read_time_minutes)
+            .bind(published_at)
+            .bind(now)
+            .bind(&derived.toc_json)
+            .bind(&derived.body_text)
+            .bind(&derived.custom_excerpt)
+            .fetch_one(&mut *tx)
+            .await?;
+            replace_links!(tx, post_id, &new.tags, &new.category_ids, listed_at).await?;
             tx.commit().await?;
             Ok(post_id)
         }
         .await
     });
-    result.map_err(|err| match unique_violation(&err).as_deref() {
-        Some("posts_slug_key") => AppError::field("slug", "Another post already uses this slug"),
-        _ => err.into(),
-    })
+    result.map_err(post_write_error)
 }
 
 /// Moderators' and admins' links are followed by search engines; everybody else's are not.
-async fn author_trust(db: &Db, author_id: i64) -> Result<markdown::Trust, AppError> {
+pub(crate) async fn author_trust(db: &Db, author_id: i64) -> Result<markdown::Trust, AppError> {
     let role: Option<String> = with_db!(db, |pool| {
         sqlx::query_scalar("SELECT role FROM users WHERE id = $1")
             .bind(author_id)

@@ -310,3 +310,10 @@ pub fn field_message(answer: &Answer, field: &str) -> Option<String> {
         .and_then(|f| f["message"].as_str())
         .map(str::to_owned)
 }
+
+/// A page as `client` (with its cookies) sees it.
+pub async fn get_with(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = client.get(app.url(path)).send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.text().await.expect("body"))
+}

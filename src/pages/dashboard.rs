@@ -1,0 +1,113 @@
+//! `/dashboard`: the signed-in author's posts by status, with their numbers and actions.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+
+use crate::components::error_notice::{loaded, loading};
+use crate::components::form::{FormStatus, BUTTON_CLASS};
+use crate::components::post_card::format_date;
+use crate::posts::editor::{dashboard_posts, DashboardPost, DeletePost};
+use crate::posts::PostStatus;
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let delete = ServerAction::<DeletePost>::new();
+    let posts = Resource::new(move || delete.version().get(), |_| dashboard_posts());
+    let failed = Signal::derive(move || match delete.value().get() {
+        Some(Err(err)) => Some(err.to_string()),
+        _ => None,
+    });
+    view! {
+        <Title text="Dashboard"/>
+        <Meta name="robots" content="noindex"/>
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">"Your posts"</h1>
+            <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
+        </div>
+        <FormStatus error=failed/>
+        <Transition fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(posts.await, move |posts| view! { <Sections posts delete/> }.into_any())
+            })}
+        </Transition>
+    }
+}
+
+const GROUPS: [&str; 4] = ["Drafts", "Scheduled", "Published", "Archived"];
+
+fn group_of(post: &DashboardPost) -> &'static str {
+    match post.status {
+        PostStatus::Draft => "Drafts",
+        PostStatus::Published if post.scheduled => "Scheduled",
+        PostStatus::Published => "Published",
+        PostStatus::Archived => "Archived",
+    }
+}
+
+#[component]
+fn Sections(posts: Vec<DashboardPost>, delete: ServerAction<DeletePost>) -> impl IntoView {
+    let counts: Vec<(&str, usize)> = GROUPS
+        .iter()
+        .map(|name| (*name, posts.iter().filter(|p| group_of(p) == *name).count()))
+        .collect();
+    view! {
+        <dl class="mb-8 grid grid-cols-2 gap-3 sm:grid-cols-4">
+            {counts.into_iter().map(|(name, count)| view! {
+                <div class="rounded-xl border border-slate-200 p-3 dark:border-slate-800">
+                    <dt class="text-sm text-slate-500">{name}</dt>
+                    <dd class="text-2xl font-bold">{count}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+        {GROUPS.into_iter().map(|name| {
+            let mine: Vec<DashboardPost> = posts.iter().filter(|p| group_of(p) == name).cloned().collect();
+            (!mine.is_empty()).then(|| view! {
+                <section class="mb-8" aria-label=name>
+                    <h2 class="mb-3 text-xl font-semibold">{name}</h2>
+                    <ul class="divide-y divide-slate-200 rounded-xl border border-slate-200 dark:divide-slate-800 dark:border-slate-800">
+                        {mine.into_iter().map(|post| view! { <Row post delete/> }).collect_view()}
+                    </ul>
+                </section>
+            })
+        }).collect_view()}
+        {posts.is_empty().then(|| view! {
+            <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">
+                "Nothing here yet. "<a href="/editor/new" class="text-indigo-600 hover:underline">"Write your first post"</a>"."
+            </p>
+        })}
+    }
+}
+
+#[component]
+fn Row(post: DashboardPost, delete: ServerAction<DeletePost>) -> impl IntoView {
+    let title = if post.title.is_empty() {
+        "(untitled)".to_owned()
+    } else {
+        post.title.clone()
+    };
+    let delete_label = format!("Delete “{title}” for good");
+    view! {
+        <li class="flex flex-wrap items-center gap-3 p-4">
+            <div class="min-w-0 flex-1">
+                <a href=format!("/editor/{}", post.id) class="font-medium hover:underline">{title.clone()}</a>
+                <p class="text-sm text-slate-500 dark:text-slate-400">
+                    "Edited "{format_date(&post.updated_at)}
+                    {post.published_at.filter(|_| post.status == PostStatus::Published).map(|at| format!(" · publishes {}", format_date(&at)))}
+                    " · "{post.view_count}" views · "{post.like_count}" likes · "{post.comment_count}" comments"
+                    {(post.pending_comments > 0).then(|| format!(" ({} waiting)", post.pending_comments))}
+                </p>
+            </div>
+            <a href=format!("/editor/{}", post.id) class="text-sm text-indigo-600 hover:underline">"Edit"</a>
+            <a href=format!("/posts/{}", post.slug) class="text-sm text-indigo-600 hover:underline">
+                {if post.status == PostStatus::Published && !post.scheduled { "View" } else { "Preview" }}
+            </a>
+            <details>
+                <summary class="cursor-pointer text-sm text-red-600 hover:underline">"Delete"</summary>
+                <ActionForm action=delete attr:class="mt-2">
+                    <input type="hidden" name="id" value=post.id/>
+                    <button type="submit" class="rounded-lg bg-red-600 px-3 py-1 text-sm text-white hover:bg-red-500">{delete_label}</button>
+                </ActionForm>
+            </details>
+        </li>
+    }
+}

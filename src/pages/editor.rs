@@ -1,0 +1,627 @@
+//! `/editor/new` and `/editor/{id}`: write, preview, save, publish. A plain form that saves
+//! without JavaScript; with it, autosave, live preview, shortcuts and conflict handling.
+
+use std::time::Duration;
+
+use leptos::html::Textarea;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_params_map;
+
+use crate::categories::list_categories;
+use crate::components::error_notice::{loaded, loading};
+use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
+use crate::error::AppError;
+use crate::posts::editor::{
+    check_slug, list_revisions, load_post, preview, revision_diff, DiffLine, EditorPost,
+    RestoreRevision, SavePost, Saved, SetPostStatus,
+};
+use crate::posts::PostStatus;
+
+/// Typing pauses this long before a draft saves itself.
+const AUTOSAVE_AFTER: Duration = Duration::from_secs(3);
+/// …and before the preview follows.
+const PREVIEW_AFTER: Duration = Duration::from_millis(400);
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let post = Resource::new(
+        move || params.read().get("id"),
+        |id| async move {
+            match id.as_deref() {
+                None | Some("new") => Ok(EditorPost::default()),
+                Some(raw) => match raw.parse() {
+                    Ok(id) => load_post(id).await,
+                    Err(_) => Err(AppError::NotFound),
+                },
+            }
+        },
+    );
+    view! {
+        <Title text="Editor"/>
+        <Meta name="robots" content="noindex"/>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(post.await, |post| view! { <Editor post/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// Where the draft stands, as the status line says it.
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Unchanged,
+    Unsaved,
+    Saving,
+    Saved,
+    Failed(String),
+    /// Changed elsewhere: both versions are shown.
+    Conflict(Box<EditorPost>),
+}
+
+#[component]
+fn Editor(post: EditorPost) -> impl IntoView {
+    let id = RwSignal::new((post.id != 0).then_some(post.id));
+    let version = RwSignal::new(post.version);
+    let status = RwSignal::new(post.status);
+    let published_at = RwSignal::new(post.published_at);
+    let title = RwSignal::new(post.title.clone());
+    let slug = RwSignal::new(post.slug.clone());
+    let content = RwSignal::new(post.content.clone());
+    let excerpt = RwSignal::new(post.excerpt.clone());
+    let cover = RwSignal::new(post.cover_image.clone());
+    let tags = RwSignal::new(post.tags.clone());
+    let categories = RwSignal::new(post.category_ids.clone());
+    let canonical = RwSignal::new(post.canonical_url.clone());
+    let state = RwSignal::new(SaveState::Unchanged);
+    // Edits since the page opened; a save is "clean" only if nothing was typed while it ran.
+    let edits = RwSignal::new(0_u64);
+    let saved_edits = StoredValue::new(0_u64);
+    let autosave_timer = StoredValue::new(None::<TimeoutHandle>);
+    let preview_source = RwSignal::new(post.content.clone());
+    let preview_timer = StoredValue::new(None::<TimeoutHandle>);
+
+    let save = ServerAction::<SavePost>::new();
+    let set_status = ServerAction::<SetPostStatus>::new();
+    let restore = ServerAction::<RestoreRevision>::new();
+
+    let dispatch_save = move |autosave: bool| {
+        if let Some(handle) = autosave_timer.get_value() {
+            handle.clear();
+        }
+        saved_edits.set_value(edits.get_untracked());
+        state.set(SaveState::Saving);
+        save.dispatch(SavePost {
+            id: id.get_untracked(),
+            version: id.get_untracked().map(|_| version.get_untracked()),
+            title: title.get_untracked(),
+            slug: slug.get_untracked(),
+            content: content.get_untracked(),
+            excerpt: excerpt.get_untracked(),
+            cover_image: cover.get_untracked(),
+            tags: tags.get_untracked(),
+            categories: categories
+                .get_untracked()
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            canonical_url: canonical.get_untracked(),
+            autosave: Some(autosave),
+        });
+    };
+    let changed = move || {
+        edits.update(|e| *e += 1);
+        state.set(SaveState::Unsaved);
+        if let Some(handle) = autosave_timer.get_value() {
+            handle.clear();
+        }
+        autosave_timer
+            .set_value(set_timeout_with_handle(move || dispatch_save(true), AUTOSAVE_AFTER).ok());
+    };
+    let apply_saved = move |saved: &Saved| {
+        let first_save = id.get_untracked().is_none();
+        id.set(Some(saved.id));
+        version.set(saved.version);
+        slug.set(saved.slug.clone());
+        status.set(saved.status);
+        published_at.set(saved.published_at);
+        if first_save {
+            // The address becomes the post's own, without reloading what is being typed.
+            #[cfg(feature = "hydrate")]
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&format!("/editor/{}", saved.id)),
+                );
+            }
+        }
+    };
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(saved)) => {
+            apply_saved(&saved);
+            let clean = edits.get_untracked() == saved_edits.get_value();
+            state.set(if clean {
+                SaveState::Saved
+            } else {
+                SaveState::Unsaved
+            });
+        }
+        Some(Err(AppError::Conflict(_))) => {
+            if let Some(post_id) = id.get_untracked() {
+                leptos::task::spawn_local(async move {
+                    match load_post(post_id).await {
+                        Ok(theirs) => state.set(SaveState::Conflict(Box::new(theirs))),
+                        Err(err) => state.set(SaveState::Failed(err.to_string())),
+                    }
+                });
+            }
+        }
+        Some(Err(err)) => state.set(SaveState::Failed(err.to_string())),
+        None => {}
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = set_status.value().get() {
+            apply_saved(&saved);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = restore.value().get() {
+            #[cfg(feature = "hydrate")]
+            {
+                // The restored text replaces the editor's: simplest and certain is a reload.
+                let _ = window()
+                    .location()
+                    .set_href(&format!("/editor/{}", saved.id));
+            }
+            let _ = saved;
+        }
+    });
+
+    // Leaving with unsaved changes asks first.
+    #[cfg(feature = "hydrate")]
+    {
+        let listener = window_event_listener(leptos::ev::beforeunload, move |ev| {
+            if matches!(
+                state.get_untracked(),
+                SaveState::Unsaved
+                    | SaveState::Saving
+                    | SaveState::Failed(_)
+                    | SaveState::Conflict(_)
+            ) {
+                ev.prevent_default();
+                ev.set_return_value("You have unsaved changes.");
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
+
+    let textarea: NodeRef<Textarea> = NodeRef::new();
+    let on_content = move |value: String| {
+        content.set(value);
+        changed();
+        if let Some(handle) = preview_timer.get_value() {
+            handle.clear();
+        }
+        preview_timer.set_value(
+            set_timeout_with_handle(
+                move || preview_source.set(content.get_untracked()),
+                PREVIEW_AFTER,
+            )
+            .ok(),
+        );
+    };
+    let shortcut = move |ev: leptos::ev::KeyboardEvent| {
+        if (ev.ctrl_key() || ev.meta_key()) && ev.key().eq_ignore_ascii_case("s") {
+            ev.prevent_default();
+            dispatch_save(false);
+        }
+    };
+    let error = move |field: &'static str| field_error(save.value(), field);
+    let status_error = field_error(set_status.value(), "publish_at");
+    let status_failed = move || match set_status.value().get() {
+        Some(Err(err)) if err.field_message("publish_at").is_none() => Some(err.to_string()),
+        _ => None,
+    };
+
+    view! {
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">{move || if id.get().is_some() { "Edit post" } else { "New post" }}</h1>
+            <SaveStatus state/>
+        </div>
+        <ConflictPanel state version title content excerpt on_keep=move || dispatch_save(false)/>
+        <ActionForm action=save attr:class="grid gap-8 lg:grid-cols-2" on:keydown=shortcut>
+            <div class="space-y-4">
+                {move || id.get().map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                {move || id.get().map(|_| view! { <input type="hidden" name="version" prop:value=move || version.get().to_string()/> })}
+                <div>
+                    <label for="post-title" class="block text-sm font-medium">"Title"</label>
+                    <input id="post-title" name="title" required maxlength="200" class=INPUT_CLASS
+                        prop:value=title on:input=move |ev| { title.set(event_target_value(&ev)); changed(); }
+                        aria-describedby="post-title-message"/>
+                    <p id="post-title-message" class="min-h-5 text-sm text-red-600">{move || error("title").get()}</p>
+                </div>
+                <SlugField slug id title error=error("slug") on_change=changed/>
+                <div>
+                    <label for="post-content" class="block text-sm font-medium">"Text (markdown)"</label>
+                    <Toolbar textarea on_change=on_content/>
+                    <textarea id="post-content" name="content" rows="20" node_ref=textarea
+                        class=format!("{INPUT_CLASS} font-mono text-sm")
+                        prop:value=content on:input=move |ev| on_content(event_target_value(&ev))
+                        aria-describedby="post-content-message">{post.content.clone()}</textarea>
+                    <p id="post-content-message" class="min-h-5 text-sm">
+                        {move || match error("content").get() {
+                            Some(message) => view! { <span class="text-red-600">{message}</span> }.into_any(),
+                            None => view! { <span class="text-slate-500">"Ctrl+S saves. Drafts also save themselves a few seconds after you stop typing."</span> }.into_any(),
+                        }}
+                    </p>
+                </div>
+                <TextInput id="post-excerpt" name="excerpt" label="Excerpt (optional; else the first paragraph)" value=excerpt error=error("excerpt") on_change=changed/>
+                <TextInput id="post-cover" name="cover_image" label="Cover image address (optional)" value=cover error=error("cover_image") on_change=changed/>
+                <TextInput id="post-tags" name="tags" label="Tags, separated by commas" value=tags error=error("tags") on_change=changed/>
+                <CategoryChoice chosen=categories error=error("categories") on_change=changed/>
+                <TextInput id="post-canonical" name="canonical_url" label="First published at (canonical address, optional)" value=canonical error=error("canonical_url") on_change=changed/>
+                <button type="submit" class=BUTTON_CLASS on:click=move |ev| { ev.prevent_default(); dispatch_save(false); }>
+                    {move || if save.pending().get() { "Saving…" } else { "Save draft" }}
+                </button>
+            </div>
+            <div>
+                <h2 class="mb-2 text-sm font-medium">"Preview"</h2>
+                <Preview source=preview_source/>
+            </div>
+        </ActionForm>
+        {move || id.get().map(|post_id| view! {
+            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed)/>
+            <Revisions post_id version restore saves=Signal::derive(move || save.version().get())/>
+        })}
+    }
+}
+
+#[component]
+fn SaveStatus(state: RwSignal<SaveState>) -> impl IntoView {
+    view! {
+        <p role="status" aria-live="polite" data-testid="save-state" class="text-sm font-medium">
+            {move || match state.get() {
+                SaveState::Unchanged => view! { <span class="text-slate-500">"No changes"</span> }.into_any(),
+                SaveState::Unsaved => view! { <span class="text-amber-600">"Unsaved changes"</span> }.into_any(),
+                SaveState::Saving => view! { <span class="text-slate-500">"Saving…"</span> }.into_any(),
+                SaveState::Saved => view! { <span class="text-emerald-600">"Saved"</span> }.into_any(),
+                SaveState::Failed(why) => view! { <span class="text-red-600">"Not saved: "{why}</span> }.into_any(),
+                SaveState::Conflict(_) => view! { <span class="text-red-600">"Not saved: changed elsewhere"</span> }.into_any(),
+            }}
+        </p>
+    }
+}
+
+/// Both versions side by side when the post changed elsewhere; the author picks.
+#[component]
+fn ConflictPanel(
+    state: RwSignal<SaveState>,
+    version: RwSignal<i64>,
+    title: RwSignal<String>,
+    content: RwSignal<String>,
+    excerpt: RwSignal<String>,
+    on_keep: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    move || {
+        let SaveState::Conflict(theirs) = state.get() else {
+            return ().into_any();
+        };
+        let theirs_text = theirs.content.clone();
+        let theirs_for_use = theirs.clone();
+        view! {
+            <section role="alert" class="mb-6 rounded-xl border border-red-300 bg-red-50 p-4 dark:border-red-800 dark:bg-red-950">
+                <h2 class="font-semibold">"This post was changed elsewhere since you opened it"</h2>
+                <p class="text-sm">"Nothing was overwritten. Keep your version (it replaces theirs) or take theirs (yours is discarded)."</p>
+                <div class="mt-3 grid gap-4 md:grid-cols-2">
+                    <div>
+                        <h3 class="text-sm font-medium">"Your version"</h3>
+                        <pre class="max-h-64 overflow-auto whitespace-pre-wrap rounded bg-white p-2 text-xs dark:bg-slate-900">{move || content.get()}</pre>
+                    </div>
+                    <div>
+                        <h3 class="text-sm font-medium">"Their version"</h3>
+                        <pre class="max-h-64 overflow-auto whitespace-pre-wrap rounded bg-white p-2 text-xs dark:bg-slate-900">{theirs_text}</pre>
+                    </div>
+                </div>
+                <div class="mt-3 flex gap-2">
+                    <button type="button" class=BUTTON_CLASS on:click=move |_| {
+                        version.set(theirs.version);
+                        on_keep();
+                    }>"Keep mine"</button>
+                    <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| {
+                        version.set(theirs_for_use.version);
+                        title.set(theirs_for_use.title.clone());
+                        content.set(theirs_for_use.content.clone());
+                        excerpt.set(theirs_for_use.excerpt.clone());
+                        state.set(SaveState::Saved);
+                    }>"Take theirs"</button>
+                </div>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn TextInput(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<String>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let message = format!("{id}-message");
+    view! {
+        <div>
+            <label for=id class="block text-sm font-medium">{label}</label>
+            <input id=id name=name class=INPUT_CLASS aria-describedby=message.clone()
+                prop:value=value on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); }/>
+            <p id=message class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// The slug, filled from the title until the author types one, checked as they type.
+#[component]
+fn SlugField(
+    slug: RwSignal<String>,
+    id: RwSignal<Option<i64>>,
+    title: RwSignal<String>,
+    error: Signal<Option<String>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let typed = RwSignal::new(!slug.get_untracked().is_empty());
+    let wanted = Memo::new(move |_| if typed.get() { slug.get() } else { title.get() });
+    let check = Resource::new(
+        move || (wanted.get(), id.get()),
+        |(wanted, id)| async move {
+            if wanted.trim().is_empty() {
+                return Ok(None);
+            }
+            check_slug(wanted, id).await.map(Some)
+        },
+    );
+    view! {
+        <div>
+            <label for="post-slug" class="block text-sm font-medium">"Address (slug)"</label>
+            <input id="post-slug" name="slug" maxlength="100" class=INPUT_CLASS aria-describedby="post-slug-message"
+                prop:value=slug placeholder="made from the title"
+                on:input=move |ev| { slug.set(event_target_value(&ev)); typed.set(true); on_change(); }/>
+            <p id="post-slug-message" class="min-h-5 text-sm" aria-live="polite">
+                {move || error.get().map(|m| view! { <span class="text-red-600">{m}</span> })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match check.await {
+                            Ok(Some(c)) if c.available => view! { <span class="text-slate-500">"Will be at /posts/"{c.slug}</span> }.into_any(),
+                            Ok(Some(c)) => view! { <span class="text-red-600">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
+                            _ => ().into_any(),
+                        }
+                    })}
+                </Transition>
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn CategoryChoice(
+    chosen: RwSignal<Vec<i64>>,
+    error: Signal<Option<String>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let all = Resource::new(|| (), |_| list_categories());
+    let joined = move || {
+        let ids: Vec<String> = chosen.get().iter().map(i64::to_string).collect();
+        ids.join(",")
+    };
+    view! {
+        <fieldset>
+            <legend class="text-sm font-medium">"Categories"</legend>
+            <input type="hidden" name="categories" prop:value=joined/>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let categories = all.await.unwrap_or_default();
+                    view! {
+                        <div class="mt-1 flex flex-wrap gap-3">
+                            {categories.into_iter().map(|c| {
+                                let box_id = format!("category-choice-{}", c.id);
+                                let label_for = box_id.clone();
+                                let cid = c.id;
+                                view! {
+                                    <label for=label_for class="flex items-center gap-1.5 text-sm">
+                                        <input type="checkbox" id=box_id prop:checked=move || chosen.get().contains(&cid)
+                                            on:change=move |_| {
+                                                chosen.update(|ids| if let Some(at) = ids.iter().position(|i| *i == cid) { ids.remove(at); } else { ids.push(cid); });
+                                                on_change();
+                                            }/>
+                                        {c.name}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }
+                })}
+            </Suspense>
+            <p class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
+        </fieldset>
+    }
+}
+
+/// Buttons that wrap the selection in markdown.
+#[component]
+fn Toolbar(
+    textarea: NodeRef<Textarea>,
+    on_change: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let tools: [(&str, &str, &str, &str); 8] = [
+        ("Bold", "B", "**", "**"),
+        ("Italic", "I", "_", "_"),
+        ("Link", "Link", "[", "](https://)"),
+        ("Heading", "H", "## ", ""),
+        ("Code", "</>", "```\n", "\n```"),
+        ("Quote", "❝", "> ", ""),
+        ("List", "•", "- ", ""),
+        ("Image", "Img", "![", "](/media/)"),
+    ];
+    view! {
+        <div role="toolbar" aria-label="Formatting" class="mt-1 flex flex-wrap gap-1">
+            {tools.into_iter().map(|(name, face, before, after)| view! {
+                <button type="button" aria-label=name title=name
+                    class="rounded border border-slate-300 px-2 py-0.5 text-xs font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                    on:click=move |_| {
+                        if let Some(area) = textarea.get() {
+                            let value = area.value();
+                            let start = area.selection_start().ok().flatten().unwrap_or(0) as usize;
+                            let end = area.selection_end().ok().flatten().unwrap_or(0) as usize;
+                            // Selection offsets count UTF-16 units.
+                            let units: Vec<u16> = value.encode_utf16().collect();
+                            let (start, end) = (start.min(units.len()), end.min(units.len()));
+                            let selected = String::from_utf16_lossy(&units[start..end]);
+                            let new_value = format!(
+                                "{}{before}{selected}{after}{}",
+                                String::from_utf16_lossy(&units[..start]),
+                                String::from_utf16_lossy(&units[end..]),
+                            );
+                            area.set_value(&new_value);
+                            let caret = (start + before.encode_utf16().count() + selected.encode_utf16().count()) as u32;
+                            let _ = area.set_selection_range(caret, caret);
+                            let _ = area.focus();
+                            on_change(new_value);
+                        }
+                    }>{face}</button>
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn Preview(source: RwSignal<String>) -> impl IntoView {
+    let html = Resource::new(move || source.get(), preview);
+    view! {
+        <div data-testid="preview" class="prose prose-slate min-h-64 max-w-none rounded-xl border border-slate-200 p-4 dark:prose-invert dark:border-slate-800">
+            <Transition fallback=|| view! { <p class="text-slate-500">"Rendering…"</p> }>
+                {move || Suspend::new(async move {
+                    match html.await {
+                        // Rendered and sanitized on the server, as the post page will be.
+                        Ok(html) => view! { <div inner_html=html></div> }.into_any(),
+                        Err(err) => view! { <p class="text-red-600">{err.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn PublishPanel(
+    post_id: i64,
+    version: RwSignal<i64>,
+    status: RwSignal<PostStatus>,
+    published_at: RwSignal<Option<chrono::DateTime<chrono::Utc>>>,
+    set_status: ServerAction<SetPostStatus>,
+    error: Signal<Option<String>>,
+    failed: Signal<Option<String>>,
+) -> impl IntoView {
+    let describe = move || match (status.get(), published_at.get()) {
+        (PostStatus::Published, Some(at)) => {
+            format!("Published · {}", at.format("%Y-%m-%d %H:%M UTC"))
+        }
+        (PostStatus::Published, None) => "Published".to_owned(),
+        (PostStatus::Draft, _) => "Draft".to_owned(),
+        (PostStatus::Archived, _) => "Archived".to_owned(),
+    };
+    let change = move |to: PostStatus, publish_at: Option<String>| {
+        set_status.dispatch(SetPostStatus {
+            id: post_id,
+            version: version.get_untracked(),
+            status: to,
+            publish_at,
+        });
+    };
+    let when = RwSignal::new(String::new());
+    view! {
+        <section aria-labelledby="publish-heading" class="mt-10 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+            <h2 id="publish-heading" class="font-semibold">"Publishing"</h2>
+            <p data-testid="post-status" class="text-sm text-slate-600 dark:text-slate-300">{describe}</p>
+            <div class="mt-3 flex flex-wrap items-end gap-3">
+                <button type="button" class=BUTTON_CLASS on:click=move |_| change(PostStatus::Published, None)>"Publish now"</button>
+                <div>
+                    <label for="publish-at" class="block text-sm font-medium">"Or at (UTC)"</label>
+                    <input id="publish-at" type="datetime-local" class=INPUT_CLASS prop:value=when
+                        on:input=move |ev| when.set(event_target_value(&ev)) aria-describedby="publish-at-message"/>
+                </div>
+                <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Published, Some(when.get_untracked()))>"Schedule"</button>
+                <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Draft, None)>"Back to draft"</button>
+                <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Archived, None)>"Archive"</button>
+            </div>
+            <p id="publish-at-message" class="min-h-5 text-sm text-red-600">{move || error.get().or(failed.get())}</p>
+        </section>
+    }
+}
+
+#[component]
+fn Revisions(
+    post_id: i64,
+    version: RwSignal<i64>,
+    restore: ServerAction<RestoreRevision>,
+    saves: Signal<usize>,
+) -> impl IntoView {
+    let list = Resource::new(move || saves.get(), move |_| list_revisions(post_id));
+    let shown = RwSignal::new(None::<i64>);
+    let diff = Resource::new(
+        move || shown.get(),
+        |id| async move {
+            match id {
+                Some(id) => revision_diff(id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <section aria-labelledby="revisions-heading" class="mt-6 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+            <h2 id="revisions-heading" class="font-semibold">"Revisions"</h2>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let revisions = list.await.unwrap_or_default();
+                    view! {
+                        <ol class="mt-2 space-y-1 text-sm">
+                            {revisions.into_iter().map(|r| {
+                                let rid = r.id;
+                                let kind = match r.kind.as_str() { "PUBLISH" => "Published", "AUTOSAVE" => "Autosaved", _ => "Saved" };
+                                view! {
+                                    <li class="flex flex-wrap items-center gap-2">
+                                        <span>{kind}" · "{r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
+                                        <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| shown.set(Some(rid))>"Compare"</button>
+                                        <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| {
+                                            restore.dispatch(RestoreRevision { revision_id: rid, version: version.get_untracked() });
+                                        }>"Restore"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match diff.await {
+                        Ok(Some(lines)) => view! {
+                            <pre aria-label="Differences from the current text" class="mt-3 max-h-96 overflow-auto rounded bg-slate-50 p-2 text-xs dark:bg-slate-900">
+                                {lines.into_iter().map(|line| match line {
+                                    DiffLine::Same(t) => view! { <div>"  "{t}</div> }.into_any(),
+                                    DiffLine::Added(t) => view! { <div class="bg-emerald-100 dark:bg-emerald-950">"+ "{t}</div> }.into_any(),
+                                    DiffLine::Removed(t) => view! { <div class="bg-red-100 dark:bg-red-950">"- "{t}</div> }.into_any(),
+                                }).collect_view()}
+                            </pre>
+                        }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

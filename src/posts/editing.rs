@@ -1,0 +1,692 @@
+//! Writing posts: checked input, saves that never overwrite a newer version, status changes,
+//! revisions, and the author's dashboard.
+
+use chrono::{DateTime, Utc};
+
+use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo};
+use super::store::{post_write_error, replace_links, Derived};
+use super::PostStatus;
+use crate::error::{AppError, FieldError};
+use crate::server::db::{now, Db};
+use crate::server::markdown::slugify;
+use crate::with_db;
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_SLUG_CHARS: usize = 100;
+pub const MAX_BODY_CHARS: usize = 200_000;
+pub const MAX_EXCERPT_CHARS: usize = 500;
+pub const MAX_TAGS: usize = 10;
+pub const MAX_TAG_CHARS: usize = 40;
+
+/// A post's fields, checked and normalized.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub title: String,
+    pub slug: String,
+    pub content: String,
+    pub excerpt: String,
+    pub cover_image: Option<String>,
+    pub tags: Vec<String>,
+    pub category_ids: Vec<i64>,
+    pub canonical_url: Option<String>,
+}
+
+/// Tags as authors type them ("Rust, web dev") become plain lower-case names ("rust", "web-dev").
+pub fn normalize_tags(raw: &str) -> Vec<String> {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in raw.split(',').map(slugify).filter(|t| !t.is_empty()) {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
+}
+
+impl PostInput {
+    /// Checks everything at once, so every field with a problem says so.
+    #[allow(clippy::too_many_arguments)]
+    pub fn validate(
+        title: &str,
+        slug: &str,
+        content: &str,
+        excerpt: &str,
+        cover_image: &str,
+        tags: &str,
+        categories: &str,
+        canonical_url: &str,
+    ) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        let title = title.trim();
+        if title.is_empty() {
+            errors.push(FieldError::new("title", "Give the post a title"));
+        } else if title.chars().count() > MAX_TITLE_CHARS {
+            errors.push(FieldError::new(
+                "title",
+                format!("Keep the title under {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        let slug = slugify(if slug.trim().is_empty() { title } else { slug });
+        if slug.is_empty() && !title.is_empty() {
+            errors.push(FieldError::new(
+                "slug",
+                "The address needs letters or digits",
+            ));
+        } else if slug.chars().count() > MAX_SLUG_CHARS {
+            errors.push(FieldError::new(
+                "slug",
+                format!("Keep the address under {MAX_SLUG_CHARS} characters"),
+            ));
+        }
+        let length = content.chars().count();
+        if length > MAX_BODY_CHARS {
+            errors.push(FieldError::new(
+                "content",
+                format!("The text is {length} characters; the most is {MAX_BODY_CHARS}"),
+            ));
+        }
+        let excerpt = excerpt.trim();
+        if excerpt.chars().count() > MAX_EXCERPT_CHARS {
+            errors.push(FieldError::new(
+                "excerpt",
+                format!("Keep the excerpt under {MAX_EXCERPT_CHARS} characters"),
+            ));
+        }
+        let cover_image = cover_image.trim();
+        let cover_image = if cover_image.is_empty() {
+            None
+        } else if (cover_image.starts_with("/media/") && !cover_image.contains(".."))
+            || url::Url::parse(cover_image).is_ok_and(|u| u.scheme() == "https")
+        {
+            Some(cover_image.to_owned())
+        } else {
+            errors.push(FieldError::new(
+                "cover_image",
+                "Upload the cover, or give an https:// address",
+            ));
+            None
+        };
+        let tags = normalize_tags(tags);
+        if tags.len() > MAX_TAGS {
+            errors.push(FieldError::new(
+                "tags",
+                format!("Use at most {MAX_TAGS} tags"),
+            ));
+        } else if tags.iter().any(|t| t.chars().count() > MAX_TAG_CHARS) {
+            errors.push(FieldError::new(
+                "tags",
+                format!("Keep each tag under {MAX_TAG_CHARS} characters"),
+            ));
+        }
+        let category_ids: Result<Vec<i64>, _> = categories
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::parse)
+            .collect();
+        let category_ids = category_ids.unwrap_or_else(|_| {
+            errors.push(FieldError::new(
+                "categories",
+                "Choose categories from the list",
+            ));
+            Vec::new()
+        });
+        let canonical_url = canonical_url.trim();
+        let canonical_url = if canonical_url.is_empty() {
+            None
+        } else if url::Url::parse(canonical_url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            Some(canonical_url.to_owned())
+        } else {
+            errors.push(FieldError::new(
+                "canonical_url",
+                "Give the full address, starting with https://",
+            ));
+            None
+        };
+        if !errors.is_empty() {
+            return Err(AppError::invalid(errors));
+        }
+        Ok(Self {
+            title: title.to_owned(),
+            slug,
+            content: content.to_owned(),
+            excerpt: excerpt.to_owned(),
+            cover_image,
+            tags,
+            category_ids,
+            canonical_url,
+        })
+    }
+}
+
+/// Why a revision was kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveKind {
+    Autosave,
+    Save,
+    Publish,
+}
+
+impl SaveKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Autosave => "AUTOSAVE",
+            Self::Save => "SAVE",
+            Self::Publish => "PUBLISH",
+        }
+    }
+}
+
+/// Keeps a revision; autosaves replace the newest revision when that is an autosave too.
+macro_rules! keep_revision {
+    ($tx:expr, $post_id:expr, $kind:expr, $title:expr, $content:expr, $excerpt:expr) => {
+        async {
+            let kind: SaveKind = $kind;
+            let latest: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, kind FROM post_revisions WHERE post_id = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind($post_id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            match latest {
+                Some((id, latest_kind)) if kind == SaveKind::Autosave && latest_kind == "AUTOSAVE" => {
+                    sqlx::query(
+                        "UPDATE post_revisions SET title = $1, content = $2, excerpt = $3, created_at = $4
+                         WHERE id = $5",
+                    )
+                    .bind($title)
+                    .bind($content)
+                    .bind($excerpt)
+                    .bind(now())
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                _ => {
+                    sqlx::query(
+                        "INSERT INTO post_revisions (post_id, kind, title, content, excerpt, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind($post_id)
+                    .bind(kind.as_str())
+                    .bind($title)
+                    .bind($content)
+                    .bind($excerpt)
+                    .bind(now())
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+    };
+}
+
+/// A new draft; returns its id.
+pub async fn create_draft(
+    db: &Db,
+    author_id: i64,
+    input: &PostInput,
+    kind: SaveKind,
+) -> Result<i64, AppError> {
+    let derived = Derived::of(
+        db,
+        author_id,
+        &input.content,
+        Some(&input.excerpt),
+        &input.tags,
+    )
+    .await?;
+    let now = now();
+    let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let post_id: i64 = sqlx::query_scalar(
+                "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
+                                    cover_image, status, tags, read_time_minutes, created_at, updated_at,
+                                    toc, body_text, canonical_url)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'DRAFT', $9, $10, $11, $11, $12, $13, $14)
+                 RETURNING id",
+            )
+            .bind(author_id)
+            .bind(&input.title)
+            .bind(&input.slug)
+            .bind(&input.content)
+            .bind(&derived.html)
+            .bind(&derived.excerpt)
+            .bind(&derived.custom_excerpt)
+            .bind(&input.cover_image)
+            .bind(&derived.tags_json)
+            .bind(derived.read_time_minutes)
+            .bind(now)
+            .bind(&derived.toc_json)
+            .bind(&derived.body_text)
+            .bind(&input.canonical_url)
+            .fetch_one(&mut *tx)
+            .await?;
+            replace_links!(tx, post_id, &input.tags, &input.category_ids, None::<DateTime<Utc>>).await?;
+            keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            tx.commit().await?;
+            Ok(post_id)
+        }
+        .await
+    });
+    result.map_err(post_write_error)
+}
+
+/// The stored version differs from the one the editor started from.
+fn conflict() -> AppError {
+    AppError::Conflict(
+        "This post was changed elsewhere (another tab or device) since you opened it".to_owned(),
+    )
+}
+
+/// Saves the editor's fields over version `expected_version`; returns the new version. A
+/// save based on an older version is refused with 409 and changes nothing.
+pub async fn update(
+    db: &Db,
+    post_id: i64,
+    expected_version: i64,
+    input: &PostInput,
+    kind: SaveKind,
+) -> Result<i64, AppError> {
+    let (author_id, status, published_at) = owner_and_status(db, post_id).await?;
+    let derived = Derived::of(
+        db,
+        author_id,
+        &input.content,
+        Some(&input.excerpt),
+        &input.tags,
+    )
+    .await?;
+    let listed_at = (status == PostStatus::Published)
+        .then_some(published_at)
+        .flatten();
+    let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let version: Option<i64> = sqlx::query_scalar(
+                "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
+                        custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
+                        toc = $10, body_text = $11, canonical_url = $12, updated_at = $13,
+                        version = version + 1
+                 WHERE id = $14 AND version = $15
+                 RETURNING version",
+            )
+            .bind(&input.title)
+            .bind(&input.slug)
+            .bind(&input.content)
+            .bind(&derived.html)
+            .bind(&derived.excerpt)
+            .bind(&derived.custom_excerpt)
+            .bind(&input.cover_image)
+            .bind(&derived.tags_json)
+            .bind(derived.read_time_minutes)
+            .bind(&derived.toc_json)
+            .bind(&derived.body_text)
+            .bind(&input.canonical_url)
+            .bind(now())
+            .bind(post_id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(version) = version else {
+                return Ok(None);
+            };
+            replace_links!(tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
+            keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            tx.commit().await?;
+            Ok(Some(version))
+        }
+        .await
+    });
+    result.map_err(post_write_error)?.ok_or_else(conflict)
+}
+
+/// Who wrote a post, and where it stands.
+pub async fn owner_and_status(
+    db: &Db,
+    post_id: i64,
+) -> Result<(i64, PostStatus, Option<DateTime<Utc>>), AppError> {
+    let row: Option<(i64, String, Option<DateTime<Utc>>)> = with_db!(db, |pool| {
+        sqlx::query_as("SELECT author_id, status, published_at FROM posts WHERE id = $1")
+            .bind(post_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    let (author_id, status, published_at) = row.ok_or(AppError::NotFound)?;
+    Ok((author_id, parse_status(&status), published_at))
+}
+
+pub fn parse_status(raw: &str) -> PostStatus {
+    match raw {
+        "PUBLISHED" => PostStatus::Published,
+        "ARCHIVED" => PostStatus::Archived,
+        _ => PostStatus::Draft,
+    }
+}
+
+/// Moves a post between draft, published (now, or at `publish_at`: scheduled) and archived.
+/// Publishing an already published post without a new time keeps its date.
+pub async fn set_status(
+    db: &Db,
+    post_id: i64,
+    expected_version: i64,
+    status: PostStatus,
+    publish_at: Option<DateTime<Utc>>,
+) -> Result<i64, AppError> {
+    let (_, current, published_at) = owner_and_status(db, post_id).await?;
+    let published_at = match status {
+        PostStatus::Published => {
+            Some(publish_at.unwrap_or_else(|| match (current, published_at) {
+                (PostStatus::Published, Some(at)) => at,
+                _ => now(),
+            }))
+        }
+        _ => published_at,
+    };
+    let listed_at = (status == PostStatus::Published)
+        .then_some(published_at)
+        .flatten();
+    let version: Option<i64> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin().await?;
+            let version: Option<i64> = sqlx::query_scalar(
+                "UPDATE posts SET status = $1, published_at = $2, updated_at = $3, version = version + 1
+                 WHERE id = $4 AND version = $5
+                 RETURNING version",
+            )
+            .bind(status.as_str())
+            .bind(published_at)
+            .bind(now())
+            .bind(post_id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if version.is_none() {
+                return Ok(None);
+            }
+            sqlx::query("UPDATE post_tags SET published_at = $1 WHERE post_id = $2")
+                .bind(listed_at)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE post_categories SET published_at = $1 WHERE post_id = $2")
+                .bind(listed_at)
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?;
+            if status == PostStatus::Published {
+                let (title, content, excerpt): (String, String, String) = sqlx::query_as(
+                    "SELECT title, content, custom_excerpt FROM posts WHERE id = $1",
+                )
+                .bind(post_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                keep_revision!(tx, post_id, SaveKind::Publish, &title, &content, &excerpt).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(version)
+        }
+        .await
+    })?;
+    version.ok_or_else(conflict)
+}
+
+pub async fn delete(db: &Db, post_id: i64) -> Result<(), AppError> {
+    with_db!(db, |pool| sqlx::query("DELETE FROM posts WHERE id = $1")
+        .bind(post_id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        title: String,
+        slug: String,
+        content: String,
+        custom_excerpt: String,
+        cover_image: Option<String>,
+        tags: String,
+        status: String,
+        published_at: Option<DateTime<Utc>>,
+        canonical_url: Option<String>,
+        version: i64,
+        updated_at: DateTime<Utc>,
+    }
+    let row: Option<Row> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, title, slug, content, custom_excerpt, cover_image, tags, status, published_at,
+                    canonical_url, version, updated_at
+             FROM posts WHERE id = $1",
+        )
+        .bind(post_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    let row = row.ok_or(AppError::NotFound)?;
+    let category_ids: Vec<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT category_id FROM post_categories WHERE post_id = $1 ORDER BY category_id",
+        )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
+    Ok(EditorPost {
+        id: row.id,
+        title: row.title,
+        slug: row.slug,
+        content: row.content,
+        excerpt: row.custom_excerpt,
+        cover_image: row.cover_image.unwrap_or_default(),
+        tags: tags.join(", "),
+        category_ids,
+        status: parse_status(&row.status),
+        published_at: row.published_at,
+        canonical_url: row.canonical_url.unwrap_or_default(),
+        version: row.version,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Whether `slug` is free (for the post `own_id`, its own slug is).
+pub async fn slug_is_free(db: &Db, slug: &str, own_id: Option<i64>) -> Result<bool, AppError> {
+    let taken: Option<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM posts WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(taken.is_none() || taken == own_id)
+}
+
+/// Existing tags that start with `prefix`, most used first.
+pub async fn suggest_tags(db: &Db, prefix: &str) -> Result<Vec<String>, AppError> {
+    let pattern = format!("{}%", slugify(prefix).replace('%', "").replace('_', "\\_"));
+    Ok(with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT t.name FROM tags t LEFT JOIN post_tags x ON x.tag_id = t.id
+             WHERE t.name LIKE $1 ESCAPE '\\'
+             GROUP BY t.name ORDER BY COUNT(x.post_id) DESC, t.name LIMIT 10",
+        )
+        .bind(pattern)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+pub async fn revisions(db: &Db, post_id: i64) -> Result<Vec<RevisionInfo>, AppError> {
+    let rows: Vec<(i64, String, DateTime<Utc>)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, kind, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC LIMIT 100",
+        )
+        .bind(post_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, created_at)| RevisionInfo {
+            id,
+            kind,
+            created_at,
+        })
+        .collect())
+}
+
+/// A revision's post, title and text.
+pub async fn revision(
+    db: &Db,
+    revision_id: i64,
+) -> Result<(i64, String, String, String), AppError> {
+    let row: Option<(i64, String, String, String)> = with_db!(db, |pool| {
+        sqlx::query_as("SELECT post_id, title, content, excerpt FROM post_revisions WHERE id = $1")
+            .bind(revision_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    row.ok_or(AppError::NotFound)
+}
+
+/// A line diff (longest common subsequence) from `old` to `new`.
+pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
+    const MAX_LINES: usize = 3_000;
+    let a: Vec<&str> = old.lines().take(MAX_LINES).collect();
+    let b: Vec<&str> = new.lines().take(MAX_LINES).collect();
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out.push(DiffLine::Same(a[i].to_owned()));
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
+            out.push(DiffLine::Added(b[j].to_owned()));
+            j += 1;
+        } else {
+            out.push(DiffLine::Removed(a[i].to_owned()));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The author's posts, newest edit first.
+pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        title: String,
+        slug: String,
+        status: String,
+        published_at: Option<DateTime<Utc>>,
+        updated_at: DateTime<Utc>,
+        view_count: i64,
+        like_count: i64,
+        comment_count: i64,
+        pending_comments: i64,
+    }
+    let rows: Vec<Row> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT p.id, p.title, p.slug, p.status, p.published_at, p.updated_at, p.view_count,
+                    p.like_count, p.comment_count,
+                    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND NOT c.is_approved
+                        AND NOT c.is_deleted) AS pending_comments
+             FROM posts p WHERE p.author_id = $1
+             ORDER BY p.updated_at DESC, p.id DESC
+             LIMIT 500",
+        )
+        .bind(author_id)
+        .fetch_all(pool)
+        .await
+    })?;
+    let now = now();
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let status = parse_status(&row.status);
+            DashboardPost {
+                scheduled: status == PostStatus::Published
+                    && row.published_at.is_some_and(|at| at > now),
+                id: row.id,
+                title: row.title,
+                slug: row.slug,
+                status,
+                published_at: row.published_at,
+                updated_at: row.updated_at,
+                view_count: row.view_count,
+                like_count: row.like_count,
+                comment_count: row.comment_count,
+                pending_comments: row.pending_comments,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_normalized() {
+        assert_eq!(
+            normalize_tags(" Rust, web dev,rust,, C++ "),
+            ["rust", "web-dev", "c"]
+        );
+    }
+
+    #[test]
+    fn diffs_show_what_changed() {
+        let lines = diff("a\nb\nc", "a\nc\nd");
+        assert_eq!(
+            lines,
+            [
+                DiffLine::Same("a".into()),
+                DiffLine::Removed("b".into()),
+                DiffLine::Same("c".into()),
+                DiffLine::Added("d".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_fields_are_all_reported() {
+        let err = PostInput::validate(
+            "",
+            "",
+            &"x".repeat(MAX_BODY_CHARS + 1),
+            "",
+            "javascript:x",
+            "",
+            "a",
+            "ftp://x",
+        )
+        .unwrap_err();
+        for field in [
+            "title",
+            "content",
+            "cover_image",
+            "categories",
+            "canonical_url",
+        ] {
+            assert!(err.field_message(field).is_some(), "{field}");
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Authoring through the editor's server functions: drafts, saves that never overwrite a
+//! newer version, slugs, statuses and scheduling, revisions, the dashboard.
+
+mod common;
+
+use common::{
+    browser, call, field_message, make_user, signed_in_as, spawn_app, Answer, Backend, TestApp,
+};
+use quire::accounts::Role;
+use quire::with_db;
+
+fn form<'a>(fields: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// A save with every field; `id`/`version` only when given.
+async fn save(
+    app: &TestApp,
+    client: &reqwest::Client,
+    id: Option<i64>,
+    version: Option<i64>,
+    title: &str,
+    content: &str,
+    extra: &[(&str, &str)],
+) -> Answer {
+    let mut fields: Vec<(&str, String)> = vec![
+        ("title", title.to_owned()),
+        ("slug", String::new()),
+        ("content", content.to_owned()),
+        ("excerpt", String::new()),
+        ("cover_image", String::new()),
+        ("tags", String::new()),
+        ("categories", String::new()),
+        ("canonical_url", String::new()),
+    ];
+    for (key, value) in extra {
+        match fields.iter_mut().find(|(k, _)| k == key) {
+            Some(field) => field.1 = value.to_string(),
+            None => fields.push((key, value.to_string())),
+        }
+    }
+    if let Some(id) = id {
+        fields.push(("id", id.to_string()));
+    }
+    if let Some(version) = version {
+        fields.push(("version", version.to_string()));
+    }
+    call(app, client, "editor/save", &form(&fields)).await
+}
+
+async fn set_status(
+    app: &TestApp,
+    client: &reqwest::Client,
+    id: i64,
+    version: i64,
+    status: &str,
+    at: &str,
+) -> Answer {
+    let fields = [
+        ("id", id.to_string()),
+        ("version", version.to_string()),
+        ("status", status.to_owned()),
+        ("publish_at", at.to_owned()),
+    ];
+    call(app, client, "editor/status", &form(&fields)).await
+}
+
+fn id_version(answer: &Answer) -> (i64, i64) {
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    (
+        answer.body["id"].as_i64().unwrap(),
+        answer.body["version"].as_i64().unwrap(),
+    )
+}
+
+async fn drafts_are_private_until_published(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "ada", Role::User).await;
+    let ada = signed_in_as(&app, "ada").await;
+    let answer = save(
+        &app,
+        &ada,
+        None,
+        None,
+        "Hello, World!",
+        "# Hi\n\n```rust\nfn main() {}\n```",
+        &[("tags", "Rust, Web Dev")],
+    )
+    .await;
+    let (id, version) = id_version(&answer);
+    assert_eq!(
+        answer.body["slug"], "hello-world",
+        "slug made from the title"
+    );
+    assert_eq!(answer.body["status"], "DRAFT");
+    assert_eq!(
+        app.get_text("/posts/hello-world").await.0,
+        404,
+        "drafts are not public"
+    );
+    let (status, page) = common::get_with(&app, &ada, "/posts/hello-world").await;
+    assert_eq!(status, 200, "the author sees the draft");
+    assert!(page.contains("This is a draft"));
+
+    let answer = set_status(&app, &ada, id, version, "PUBLISHED", "").await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let (status, page) = app.get_text("/posts/hello-world").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("hl-"), "highlighted code");
+    assert!(page.contains("href=\"/tags/web-dev\""), "tags normalized");
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("Hello, World!"));
+
+    // Back to draft: gone from listings again.
+    let version = answer.body["version"].as_i64().unwrap();
+    set_status(&app, &ada, id, version, "DRAFT", "").await;
+    assert_eq!(app.get_text("/posts/hello-world").await.0, 404);
+    assert!(!app
+        .get_text("/tags/web-dev")
+        .await
+        .1
+        .contains("Hello, World!"));
+}
+
+async fn scheduled_posts_appear_on_their_own(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "planner", Role::User).await;
+    let me = signed_in_as(&app, "planner").await;
+    let (id, version) = id_version(
+        &save(
+            &app,
+            &me,
+            None,
+            None,
+            "Later",
+            "Soon.",
+            &[("tags", "plans")],
+        )
+        .await,
+    );
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let answer = set_status(&app, &me, id, version, "PUBLISHED", &at).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(app.get_text("/posts/later").await.0, 404, "not yet");
+    assert!(!app.get_text("/tags/plans").await.1.contains("Later"));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        app.get_text("/posts/later").await.0,
+        200,
+        "its time came, with no job to run"
+    );
+    assert!(app.get_text("/tags/plans").await.1.contains("Later"));
+    let bad = set_status(
+        &app,
+        &me,
+        id,
+        answer.body["version"].as_i64().unwrap(),
+        "PUBLISHED",
+        "next tuesday",
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(field_message(&bad, "publish_at").is_some());
+}
+
+async fn a_save_never_overwrites_a_newer_version(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "twotabs", Role::User).await;
+    let me = signed_in_as(&app, "twotabs").await;
+    let (id, v1) = id_version(&save(&app, &me, None, None, "Tabs", "first", &[]).await);
+    let (_, v2) = id_version(&save(&app, &me, Some(id), Some(v1), "Tabs", "from tab A", &[]).await);
+    assert!(v2 > v1);
+    // Tab B still holds v1.
+    let stale = save(&app, &me, Some(id), Some(v1), "Tabs", "from tab B", &[]).await;
+    assert_eq!(stale.status, 409, "{:?}", stale.body);
+    let loaded = call(&app, &me, "editor/load", &[("id", &id.to_string())]).await;
+    assert_eq!(
+        loaded.body["content"], "from tab A",
+        "nothing was overwritten"
+    );
+    // Keeping tab B's text means saving it over the version it now knows.
+    let kept = save(&app, &me, Some(id), Some(v2), "Tabs", "from tab B", &[]).await;
+    assert_eq!(kept.status, 200);
+}
+
+async fn bad_input_is_explained_field_by_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "careful", Role::User).await;
+    let me = signed_in_as(&app, "careful").await;
+    let answer = save(
+        &app,
+        &me,
+        None,
+        None,
+        "  ",
+        &"x".repeat(200_001),
+        &[("canonical_url", "not a url"), ("categories", "999")],
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert!(field_message(&answer, "title").is_some());
+    assert!(field_message(&answer, "content")
+        .unwrap()
+        .contains("200000"));
+    assert!(field_message(&answer, "canonical_url").is_some());
+    // A category that does not exist.
+    let answer = save(&app, &me, None, None, "Cats", "x", &[("categories", "999")]).await;
+    assert_eq!(answer.status, 400);
+    assert!(field_message(&answer, "categories").is_some());
+    // Taken slugs, whatever the typing.
+    save(&app, &me, None, None, "Unique", "x", &[]).await;
+    let answer = save(
+        &app,
+        &me,
+        None,
+        None,
+        "Other",
+        "x",
+        &[("slug", "  UNIQUE!! ")],
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        field_message(&answer, "slug").as_deref(),
+        Some("Another post already uses this slug")
+    );
+    let check = call(&app, &me, "editor/slug", &[("slug", "Ünïque Ideas!")]).await;
+    assert_eq!(check.body["slug"], "ünïque-ideas");
+    assert_eq!(check.body["available"], true);
+    let check = call(&app, &me, "editor/slug", &[("slug", "unique")]).await;
+    assert_eq!(check.body["available"], false);
+}
+
+async fn only_the_author_and_admins_reach_a_post(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::User).await;
+    make_user(&app, "stranger", Role::User).await;
+    make_user(&app, "chief", Role::Admin).await;
+    let owner = signed_in_as(&app, "owner").await;
+    let (id, version) =
+        id_version(&save(&app, &owner, None, None, "Mine", "secret draft", &[]).await);
+    let stranger = signed_in_as(&app, "stranger").await;
+    let id_s = id.to_string();
+    for (function, fields) in [
+        ("editor/load", vec![("id", id_s.as_str())]),
+        ("editor/revisions", vec![("id", id_s.as_str())]),
+        ("editor/delete", vec![("id", id_s.as_str())]),
+    ] {
+        assert_eq!(
+            call(&app, &stranger, function, &fields).await.status,
+            404,
+            "{function}"
+        );
+        assert_eq!(
+            call(&app, &browser(), function, &fields).await.status,
+            401,
+            "{function}"
+        );
+    }
+    assert_eq!(
+        save(&app, &stranger, Some(id), Some(version), "Theirs", "x", &[])
+            .await
+            .status,
+        404
+    );
+    let chief = signed_in_as(&app, "chief").await;
+    let loaded = call(&app, &chief, "editor/load", &[("id", &id_s)]).await;
+    assert_eq!(loaded.body["content"], "secret draft");
+    assert_eq!(
+        call(&app, &owner, "editor/delete", &[("id", &id_s)])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        call(&app, &owner, "editor/load", &[("id", &id_s)])
+            .await
+            .status,
+        404
+    );
+}
+
+async fn revisions_fold_autosaves_and_can_be_restored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "reviser", Role::User).await;
+    let me = signed_in_as(&app, "reviser").await;
+    let (id, mut version) = id_version(&save(&app, &me, None, None, "Draft", "one", &[]).await);
+    for text in ["one two", "one two three", "one two three four"] {
+        let answer = save(
+            &app,
+            &me,
+            Some(id),
+            Some(version),
+            "Draft",
+            text,
+            &[("autosave", "true")],
+        )
+        .await;
+        version = id_version(&answer).1;
+    }
+    let revisions = call(&app, &me, "editor/revisions", &[("id", &id.to_string())]).await;
+    let kinds: Vec<&str> = revisions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["AUTOSAVE", "SAVE"], "three autosaves fold into one");
+    let first = revisions.body[1]["id"].as_i64().unwrap().to_string();
+    let diff = call(&app, &me, "editor/diff", &[("revision_id", &first)]).await;
+    assert_eq!(
+        diff.body,
+        serde_json::json!([{"Removed": "one"}, {"Added": "one two three four"}])
+    );
+    let restored = call(
+        &app,
+        &me,
+        "editor/restore",
+        &[("revision_id", &first), ("version", &version.to_string())],
+    )
+    .await;
+    assert_eq!(restored.status, 200, "{:?}", restored.body);
+    let loaded = call(&app, &me, "editor/load", &[("id", &id.to_string())]).await;
+    assert_eq!(loaded.body["content"], "one");
+
+    let dashboard = call(&app, &me, "dashboard/posts", &[]).await;
+    assert_eq!(dashboard.body[0]["title"], "Draft");
+    assert_eq!(dashboard.body[0]["status"], "DRAFT");
+    let revisions: i64 = with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM post_revisions"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(revisions, 3);
+}
+
+async fn the_editor_works_as_a_plain_form(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "nojs", Role::User).await;
+    let me = signed_in_as(&app, "nojs").await;
+    let res = me
+        .post(app.url("/rpc/editor/save"))
+        .header("accept", "text/html")
+        .form(&[
+            ("title", "Plain"),
+            ("slug", ""),
+            ("content", "Typed without JavaScript."),
+            ("excerpt", ""),
+            ("cover_image", ""),
+            ("tags", ""),
+            ("categories", ""),
+            ("canonical_url", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/editor/"), "{location}");
+    let (status, page) = common::get_with(&app, &me, &location).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Typed without JavaScript."));
+}
+
+on_both_backends!(
+    drafts_are_private_until_published,
+    scheduled_posts_appear_on_their_own,
+    a_save_never_overwrites_a_newer_version,
+    bad_input_is_explained_field_by_field,
+    only_the_author_and_admins_reach_a_post,
+    revisions_fold_autosaves_and_can_be_restored,
+    the_editor_works_as_a_plain_form,
+);
