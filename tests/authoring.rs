@@ -364,7 +364,61 @@ async fn the_editor_works_as_a_plain_form(backend: Backend) {
     assert!(page.contains("Typed without JavaScript."));
 }
 
+async fn images_are_checked_reencoded_and_served(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "painter", Role::User).await;
+    let me = signed_in_as(&app, "painter").await;
+    let picture = image::RgbImage::from_pixel(2400, 1200, image::Rgb([200, 80, 20]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let upload = |client: &reqwest::Client, bytes: Vec<u8>, name: &str| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        client
+            .post(app.url("/editor/images"))
+            .multipart(reqwest::multipart::Form::new().part("image", part))
+            .send()
+    };
+    let res = upload(&me, jpeg.into_inner(), "sunset [large].jpg")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let url = body["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.starts_with("/media/images/") && url.ends_with(".jpg"),
+        "{url}"
+    );
+    assert_eq!(body["markdown"], format!("![sunset large]({url})"));
+    let served = app.get(&url).await;
+    assert_eq!(served.status(), 200);
+    assert!(served.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let stored = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!(stored.width(), 2000, "resized to at most 2000 pixels wide");
+    let card = app
+        .get(body["cardUrl"].as_str().unwrap())
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(image::load_from_memory(&card).unwrap().width(), 800);
+
+    let res = upload(&me, b"<svg onload=alert(1)></svg>".to_vec(), "evil.png")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("not a PNG"));
+    let res = upload(&browser(), vec![1, 2, 3], "x.png").await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
 on_both_backends!(
+    images_are_checked_reencoded_and_served,
     drafts_are_private_until_published,
     scheduled_posts_appear_on_their_own,
     a_save_never_overwrites_a_newer_version,

@@ -3,16 +3,14 @@
 
 use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use image::{DynamicImage, ImageFormat};
 
 use crate::error::AppError;
 use crate::server::auth::Caller;
+use crate::server::images;
 use crate::server::state::AppState;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 const SIZE: u32 = 256;
-/// Larger pictures are refused before decoding, so a small file cannot claim a huge canvas.
-const MAX_DIMENSION: u32 = 8_000;
 
 pub async fn upload(
     State(state): State<AppState>,
@@ -99,47 +97,21 @@ pub struct Thumbnail {
 }
 
 /// Checks the content (not the name) is PNG, JPEG, WebP or GIF, and makes a square
-/// thumbnail: PNG where the picture has transparency, JPEG otherwise.
+/// thumbnail.
 pub fn thumbnail(bytes: &[u8]) -> Result<Thumbnail, AppError> {
-    let invalid = |why: &str| AppError::field("avatar", why);
-    let format = image::guess_format(bytes)
-        .map_err(|_| invalid("The file is not a PNG, JPEG, WebP or GIF image"))?;
-    if !matches!(
-        format,
-        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP | ImageFormat::Gif
-    ) {
-        return Err(invalid("The file is not a PNG, JPEG, WebP or GIF image"));
-    }
-    let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_DIMENSION);
-    limits.max_image_height = Some(MAX_DIMENSION);
-    reader.limits(limits);
-    let picture = reader
-        .decode()
-        .map_err(|_| invalid("The image could not be read; it may be damaged"))?;
+    let picture = images::decode(bytes, "avatar")?;
     let square = picture.resize_to_fill(SIZE, SIZE, image::imageops::FilterType::Lanczos3);
-    let mut out = std::io::Cursor::new(Vec::new());
-    let extension = if square.color().has_alpha() {
-        square
-            .write_to(&mut out, ImageFormat::Png)
-            .map_err(|_| AppError::Internal)?;
-        "png"
-    } else {
-        DynamicImage::ImageRgb8(square.to_rgb8())
-            .write_to(&mut out, ImageFormat::Jpeg)
-            .map_err(|_| AppError::Internal)?;
-        "jpg"
-    };
+    let encoded = images::encode(&square)?;
     Ok(Thumbnail {
-        bytes: out.into_inner(),
-        extension,
+        bytes: encoded.bytes,
+        extension: encoded.extension,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::ImageFormat;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
         let picture = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 200, 30, 128]));

@@ -200,6 +200,8 @@ fn Editor(post: EditorPost) -> impl IntoView {
     }
 
     let textarea: NodeRef<Textarea> = NodeRef::new();
+    let upload_progress = RwSignal::new(None::<u32>);
+    let upload_problem = RwSignal::new(None::<String>);
     let on_content = move |value: String| {
         content.set(value);
         changed();
@@ -248,10 +250,35 @@ fn Editor(post: EditorPost) -> impl IntoView {
                 <div>
                     <label for="post-content" class="block text-sm font-medium">"Text (markdown)"</label>
                     <Toolbar textarea on_change=on_content/>
+                    <ImageButton textarea progress=upload_progress problem=upload_problem on_change=on_content/>
                     <textarea id="post-content" name="content" rows="20" node_ref=textarea
                         class=format!("{INPUT_CLASS} font-mono text-sm")
                         prop:value=content on:input=move |ev| on_content(event_target_value(&ev))
+                        on:dragover=move |ev| ev.prevent_default()
+                        on:drop=move |ev| {
+                            #[cfg(feature = "hydrate")]
+                            {
+                                let files = file_list(ev.data_transfer().and_then(|d| d.files()));
+                                if !files.is_empty() {
+                                    ev.prevent_default();
+                                    upload_into_text(files, textarea, upload_progress, upload_problem, on_content);
+                                }
+                            }
+                            let _ = ev;
+                        }
+                        on:paste=move |ev| {
+                            #[cfg(feature = "hydrate")]
+                            {
+                                let files = file_list(ev.clipboard_data().and_then(|d| d.files()));
+                                if !files.is_empty() {
+                                    ev.prevent_default();
+                                    upload_into_text(files, textarea, upload_progress, upload_problem, on_content);
+                                }
+                            }
+                            let _ = ev;
+                        }
                         aria-describedby="post-content-message">{post.content.clone()}</textarea>
+                    <UploadStatus progress=upload_progress problem=upload_problem/>
                     <p id="post-content-message" class="min-h-5 text-sm">
                         {move || match error("content").get() {
                             Some(message) => view! { <span class="text-red-600">{message}</span> }.into_any(),
@@ -498,6 +525,65 @@ fn Toolbar(
     }
 }
 
+/// Choose pictures from the device; they are uploaded and written into the text.
+#[component]
+fn ImageButton(
+    textarea: NodeRef<Textarea>,
+    progress: RwSignal<Option<u32>>,
+    problem: RwSignal<Option<String>>,
+    on_change: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let chosen = move |ev: leptos::ev::Event| {
+        problem.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let input = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+            if let Some(input) = input {
+                upload_into_text(
+                    file_list(input.files()),
+                    textarea,
+                    progress,
+                    problem,
+                    on_change,
+                );
+                input.set_value("");
+            }
+        }
+        let _ = (ev, textarea, progress, on_change);
+    };
+    view! {
+        <p class="mt-1 text-xs text-slate-500">
+            <label for="image-upload" class="cursor-pointer rounded border border-slate-300 px-2 py-0.5 font-semibold text-slate-700 hover:bg-slate-100 focus-within:ring-2 focus-within:ring-indigo-500 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800">
+                "Add image"
+                <input id="image-upload" type="file" accept="image/png,image/jpeg,image/webp,image/gif" multiple class="sr-only" on:change=chosen/>
+            </label>
+            " or drop or paste pictures into the text"
+        </p>
+    }
+}
+
+#[component]
+fn UploadStatus(
+    progress: RwSignal<Option<u32>>,
+    problem: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div role="status" aria-live="polite" class="text-sm">
+            {move || progress.get().map(|percent| view! {
+                <label class="flex items-center gap-2 text-slate-600 dark:text-slate-300">
+                    "Uploading image…"
+                    <progress max="100" value=percent class="h-2 w-40"></progress>
+                    {format!("{percent}%")}
+                </label>
+            })}
+            {move || problem.get().map(|why| view! { <p class="text-red-600">"Image not added: "{why}</p> })}
+        </div>
+    }
+}
+
 #[component]
 fn Preview(source: RwSignal<String>) -> impl IntoView {
     let html = Resource::new(move || source.get(), preview);
@@ -624,4 +710,121 @@ fn Revisions(
             </Transition>
         </section>
     }
+}
+
+/// Sends one picture to the server with progress; `done` gets the answer's JSON or a message.
+#[cfg(feature = "hydrate")]
+fn send_image(
+    file: web_sys::File,
+    progress: RwSignal<Option<u32>>,
+    done: impl FnOnce(Result<serde_json::Value, String>) + 'static,
+) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Ok(xhr) = web_sys::XmlHttpRequest::new() else {
+        return done(Err("This browser cannot upload".to_owned()));
+    };
+    let Ok(form) = web_sys::FormData::new() else {
+        return done(Err("This browser cannot upload".to_owned()));
+    };
+    if form
+        .append_with_blob_and_filename("image", &file, &file.name())
+        .is_err()
+        || xhr.open("POST", "/editor/images").is_err()
+    {
+        return done(Err("This browser cannot upload".to_owned()));
+    }
+    let _ = xhr.set_request_header("Accept", "application/json");
+    progress.set(Some(0));
+    if let Ok(upload) = xhr.upload() {
+        let on_progress =
+            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |ev: web_sys::ProgressEvent| {
+                if ev.length_computable() && ev.total() > 0.0 {
+                    progress.set(Some((ev.loaded() / ev.total() * 100.0) as u32));
+                }
+            });
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        on_progress.forget();
+    }
+    let request = xhr.clone();
+    let on_end = Closure::once_into_js(move || {
+        progress.set(None);
+        let body = request.response_text().ok().flatten().unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        match request.status() {
+            Ok(201) => done(Ok(json)),
+            Ok(413) => done(Err("The image is over 10 MB".to_owned())),
+            _ => done(Err(json["error"]
+                .as_str()
+                .unwrap_or("The upload failed")
+                .to_owned())),
+        }
+    });
+    xhr.set_onloadend(Some(on_end.unchecked_ref()));
+    if xhr.send_with_opt_form_data(Some(&form)).is_err() {
+        progress.set(None);
+    }
+}
+
+/// Puts `text` at the cursor (or over the selection) of the text area.
+#[cfg(feature = "hydrate")]
+fn insert_at_cursor(area: &web_sys::HtmlTextAreaElement, text: &str) -> String {
+    let value = area.value();
+    let units: Vec<u16> = value.encode_utf16().collect();
+    let start = (area
+        .selection_start()
+        .ok()
+        .flatten()
+        .unwrap_or(units.len() as u32) as usize)
+        .min(units.len());
+    let end = (area.selection_end().ok().flatten().unwrap_or(start as u32) as usize)
+        .clamp(start, units.len());
+    let new_value = format!(
+        "{}{text}{}",
+        String::from_utf16_lossy(&units[..start]),
+        String::from_utf16_lossy(&units[end..])
+    );
+    area.set_value(&new_value);
+    let caret = (start + text.encode_utf16().count()) as u32;
+    let _ = area.set_selection_range(caret, caret);
+    new_value
+}
+
+/// Uploads pictures chosen, dropped or pasted, and writes their markdown where the cursor is.
+#[cfg(feature = "hydrate")]
+fn upload_into_text(
+    files: Vec<web_sys::File>,
+    textarea: NodeRef<Textarea>,
+    progress: RwSignal<Option<u32>>,
+    problem: RwSignal<Option<String>>,
+    on_change: impl Fn(String) + Copy + 'static,
+) {
+    for file in files {
+        let placeholder = format!("![Uploading {}…]()", file.name().replace(['[', ']'], ""));
+        if let Some(area) = textarea.get_untracked() {
+            on_change(insert_at_cursor(&area, &placeholder));
+        }
+        send_image(file, progress, move |result| {
+            let Some(area) = textarea.get_untracked() else {
+                return;
+            };
+            let value = area.value();
+            let replacement = match &result {
+                Ok(json) => json["markdown"].as_str().unwrap_or_default().to_owned(),
+                Err(_) => String::new(),
+            };
+            if let Err(why) = result {
+                problem.set(Some(why));
+            }
+            let new_value = value.replacen(&placeholder, &replacement, 1);
+            area.set_value(&new_value);
+            on_change(new_value);
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn file_list(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }

@@ -11,6 +11,8 @@ use crate::error::AppError;
 pub mod editing;
 pub mod editor;
 #[cfg(feature = "ssr")]
+pub mod images;
+#[cfg(feature = "ssr")]
 pub mod likes;
 pub mod search;
 #[cfg(feature = "ssr")]

@@ -77,6 +77,10 @@ pub fn router(state: AppState) -> Router {
             "/settings/avatar",
             post(crate::accounts::avatar::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
         )
+        .route(
+            "/editor/images",
+            post(crate::posts::images::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
+        )
         .nest(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .nest("/media", media)
         .merge(crate::feeds::routes())

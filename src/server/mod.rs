@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod http;
+pub mod images;
 pub mod markdown;
 pub mod password;
 pub mod state;
