@@ -417,7 +417,52 @@ async fn images_are_checked_reencoded_and_served(backend: Backend) {
     assert_eq!(res.status(), 401);
 }
 
+async fn the_dashboard_imports_and_exports_markdown(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "mover", Role::User).await;
+    let me = signed_in_as(&app, "mover").await;
+    let file = |name: &str, text: &str| {
+        reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name(name.to_owned())
+    };
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "files",
+            file(
+                "good.md",
+                "---\ntitle: Moved In\ntags: [moving]\n---\nHello from elsewhere.",
+            ),
+        )
+        .part("files", file("bad.md", "no front matter here"));
+    let res = me
+        .post(app.url("/dashboard/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let (_, page) = common::get_with(&app, &me, &location).await;
+    assert!(page.contains("Imported 1 posts; 1 failed."), "{location}");
+    assert!(page.contains("bad.md: no front matter"));
+    assert_eq!(
+        app.get_text("/posts/moved-in").await.0,
+        200,
+        "published unless it says draft"
+    );
+
+    let res = me.get(app.url("/dashboard/export")).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/x-tar");
+    let archive = res.bytes().await.unwrap();
+    assert_eq!(&archive[..11], b"moved-in.md");
+    let text = String::from_utf8_lossy(&archive[512..1024]);
+    assert!(text.contains("title: \"Moved In\"") && text.contains("Hello from elsewhere."));
+    // Visitors are sent to sign in.
+    let res = app.get("/dashboard/export").await;
+    assert!(res.status().is_redirection());
+}
+
 on_both_backends!(
+    the_dashboard_imports_and_exports_markdown,
     images_are_checked_reencoded_and_served,
     drafts_are_private_until_published,
     scheduled_posts_appear_on_their_own,

@@ -259,3 +259,148 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     assert!(log.contains("answered"), "requests are logged: {log}");
     assert!(log.contains("/health"));
 }
+
+/// `quire import` and `quire export` round-trip a folder of posts; broken files are named,
+/// the others still import, and importing again updates instead of duplicating.
+async fn import_and_export_round_trip(backend: Backend) {
+    let source = fresh_database(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("third.md"),
+        "---\ntitle: \"My Third Post\"\ndate: \"2025-06-20\"\nslug: \"third-post\"\ntags: [\"typescript\", \"node\", \"backend\"]\ndescription: \"Deep dive into backend development.\"\ncategories: [\"Engineering\"]\n---\n# Hello\n\n```ts\nconst x = 1;\n```\n\nTrailing spaces stay.   \n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("draft.md"),
+        "---\ntitle: Unfinished\ndraft: true\ntags:\n  - notes\n---\nNot yet.",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("broken.md"),
+        "---\ntitle: [oops\n---\nbody",
+    )
+    .unwrap();
+    std::fs::write(folder.path().join("notes.txt"), "ignored: not markdown").unwrap();
+
+    let db_env = |cmd: &mut Command, url: &str| {
+        cmd.env("DATABASE_URL", url)
+            .env("QUIRE_PASSWORD", "a perfectly fine passphrase");
+    };
+    let mut create = quire();
+    db_env(&mut create, &source.url);
+    let out = run(create.args([
+        "user",
+        "create",
+        "--username",
+        "writer",
+        "--email",
+        "w@example.com",
+    ]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let mut import = quire();
+    db_env(&mut import, &source.url);
+    let out = run(import
+        .arg("import")
+        .arg(folder.path())
+        .args(["--author", "writer"]))
+    .await;
+    assert_eq!(
+        out.code, 2,
+        "a failed file makes the run fail: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("broken.md") && out.stderr.contains("YAML"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("Imported 2 new and 0 updated"),
+        "{}",
+        out.stdout
+    );
+
+    // Again: the same slugs are updated, not duplicated.
+    std::fs::remove_file(folder.path().join("broken.md")).unwrap();
+    let mut again = quire();
+    db_env(&mut again, &source.url);
+    let out = run(again
+        .arg("import")
+        .arg(folder.path())
+        .args(["--author", "writer"]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Imported 0 new and 2 updated"),
+        "{}",
+        out.stdout
+    );
+
+    let exported = tempfile::tempdir().unwrap();
+    let mut export = quire();
+    db_env(&mut export, &source.url);
+    let out = run(export.arg("export").arg(exported.path())).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let third = std::fs::read_to_string(exported.path().join("third-post.md")).unwrap();
+    assert!(
+        third.ends_with("---\n# Hello\n\n```ts\nconst x = 1;\n```\n\nTrailing spaces stay.   \n"),
+        "body kept exactly: {third}"
+    );
+    assert!(
+        third.contains("date: \"2025-06-20T00:00:00+00:00\""),
+        "{third}"
+    );
+    assert!(third.contains("categories: [\"Engineering\"]"), "{third}");
+    let draft = std::fs::read_to_string(exported.path().join("unfinished.md")).unwrap();
+    assert!(draft.contains("status: \"DRAFT\""), "{draft}");
+
+    // Into an empty database, and out again: the same files (but for the update times).
+    let target = fresh_database(backend).await;
+    let mut create = quire();
+    db_env(&mut create, &target.url);
+    run(create.args([
+        "user",
+        "create",
+        "--username",
+        "writer",
+        "--email",
+        "w@example.com",
+    ]))
+    .await;
+    let mut import = quire();
+    db_env(&mut import, &target.url);
+    let out = run(import
+        .arg("import")
+        .arg(exported.path())
+        .args(["--author", "writer"]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second = tempfile::tempdir().unwrap();
+    let mut export = quire();
+    db_env(&mut export, &target.url);
+    run(export.arg("export").arg(second.path())).await;
+    for name in ["third-post.md", "unfinished.md"] {
+        let strip = |text: String| -> String {
+            text.lines()
+                .filter(|l| !l.starts_with("updated:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let first = strip(std::fs::read_to_string(exported.path().join(name)).unwrap());
+        let again = strip(std::fs::read_to_string(second.path().join(name)).unwrap());
+        assert_eq!(first, again, "{name} survives export and import");
+    }
+
+    let mut unknown = quire();
+    db_env(&mut unknown, &target.url);
+    let out = run(unknown
+        .arg("import")
+        .arg(exported.path())
+        .args(["--author", "nobody"]))
+    .await;
+    assert_clear_failure(&out, "nobody");
+}
+
+on_both_backends!(import_and_export_round_trip);

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{FormStatus, BUTTON_CLASS};
@@ -25,6 +26,7 @@ pub fn DashboardPage() -> impl IntoView {
             <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
         </div>
         <FormStatus error=failed/>
+        <ImportExport/>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 loaded(posts.await, move |posts| view! { <Sections posts delete/> }.into_any())
@@ -41,6 +43,32 @@ fn group_of(post: &DashboardPost) -> &'static str {
         PostStatus::Published if post.scheduled => "Scheduled",
         PostStatus::Published => "Published",
         PostStatus::Archived => "Archived",
+    }
+}
+
+/// Markdown files in and out. Plain forms and links: no script needed.
+#[component]
+fn ImportExport() -> impl IntoView {
+    let query = use_query_map();
+    let report = move || query.read().get("import_report");
+    view! {
+        <section aria-labelledby="transfer-heading" class="mb-8 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+            <h2 id="transfer-heading" class="font-semibold">"Import and export"</h2>
+            <p class="text-sm text-slate-500 dark:text-slate-400">"Markdown files with YAML front matter (title, slug, date, tags, description…), as Hugo and Jekyll write them. A post with the same slug is updated."</p>
+            <div class="mt-3 flex flex-wrap items-end gap-4">
+                <form action="/dashboard/import" method="post" enctype="multipart/form-data" class="flex flex-wrap items-end gap-2">
+                    <div>
+                        <label for="import-files" class="block text-sm font-medium">"Markdown files"</label>
+                        <input id="import-files" name="files" type="file" accept=".md,.markdown,text/markdown" multiple required class="text-sm"/>
+                    </div>
+                    <button type="submit" class=BUTTON_CLASS>"Import"</button>
+                </form>
+                <a href="/dashboard/export" download class="text-sm font-medium text-indigo-600 hover:underline" rel="external">"Download all my posts (.tar)"</a>
+            </div>
+            {move || report().map(|text| view! {
+                <pre role="status" data-testid="import-report" class="mt-3 whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm dark:bg-slate-900">{text}</pre>
+            })}
+        </section>
     }
 }
 

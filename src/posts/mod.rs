@@ -18,6 +18,8 @@ pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]
+pub mod transfer;
+#[cfg(feature = "ssr")]
 pub mod views;
 
 /// Posts per page in listings.

@@ -1,4 +1,4 @@
-//! The command line: `quire [serve]`, `migrate`, `user create`, `demo`.
+//! The command line: `quire [serve]`, `migrate`, `user create`, `demo`, `import`, `export`.
 //!
 //! Mistakes of the person at the keyboard (a bad setting, a port in use, invalid input) end
 //! with one line on standard error and exit code 2; other failures with exit code 1.
@@ -36,6 +36,21 @@ enum Command {
     },
     /// Fill an empty database with demo users, posts, comments and likes
     Demo,
+    /// Import markdown files with YAML front matter (a file or a folder of them); a post with
+    /// the same slug is updated, not duplicated
+    Import {
+        path: std::path::PathBuf,
+        /// Whose posts they become
+        #[arg(long)]
+        author: String,
+    },
+    /// Write posts as markdown files with YAML front matter into a folder
+    Export {
+        dir: std::path::PathBuf,
+        /// Only this user's posts
+        #[arg(long)]
+        author: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,9 +215,89 @@ async fn run(command: Command) -> Result<(), CliError> {
             println!("{summary}");
             Ok(())
         }
+        Command::Import { path, author } => import(&db, &path, &author).await,
+        Command::Export { dir, author } => export(&db, &dir, author.as_deref()).await,
     };
     db.close().await;
     result
+}
+
+async fn user_id(db: &Db, username: &str) -> Result<i64, CliError> {
+    crate::accounts::store::find_by_username(db, username)
+        .await?
+        .map(|user| user.id)
+        .ok_or_else(|| CliError::Usage(format!("there is no user named {username}")))
+}
+
+/// Imports every `.md` file at `path`; a bad file is reported and the others still import.
+async fn import(db: &Db, path: &std::path::Path, author: &str) -> Result<(), CliError> {
+    use crate::posts::transfer::{self, Outcome};
+    let author_id = user_id(db, author).await?;
+    let mut files = Vec::new();
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+        for entry in entries.flatten() {
+            let file = entry.path();
+            if file
+                .extension()
+                .is_some_and(|e| e == "md" || e == "markdown")
+            {
+                files.push(file);
+            }
+        }
+        files.sort();
+    } else if path.is_file() {
+        files.push(path.to_owned());
+    } else {
+        return Err(CliError::Usage(format!(
+            "{}: no such file or folder",
+            path.display()
+        )));
+    }
+    let (mut created, mut updated, mut failed) = (0, 0, 0);
+    for file in &files {
+        let result = match std::fs::read_to_string(file) {
+            Err(e) => Err(e.to_string()),
+            Ok(text) => match transfer::parse(&text) {
+                Err(why) => Err(why),
+                Ok(post) => transfer::import(db, author_id, post)
+                    .await
+                    .map_err(|e| CliError::from(e).to_string()),
+            },
+        };
+        match result {
+            Ok(Outcome::Created) => created += 1,
+            Ok(Outcome::Updated) => updated += 1,
+            Err(why) => {
+                failed += 1;
+                eprintln!("quire: {}: {why}", file.display());
+            }
+        }
+    }
+    println!("Imported {created} new and {updated} updated posts; {failed} files failed.");
+    if failed > 0 {
+        return Err(CliError::Usage(format!(
+            "{failed} of {} files were not imported",
+            files.len()
+        )));
+    }
+    Ok(())
+}
+
+async fn export(db: &Db, dir: &std::path::Path, author: Option<&str>) -> Result<(), CliError> {
+    let author_id = match author {
+        Some(name) => Some(user_id(db, name).await?),
+        None => None,
+    };
+    let files = crate::posts::transfer::export(db, author_id).await?;
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text)
+            .map_err(|e| CliError::Failed(format!("{}: {e}", dir.join(name).display())))?;
+    }
+    println!("Exported {} posts to {}.", files.len(), dir.display());
+    Ok(())
 }
 
 /// Connects and migrates; every command needs both.

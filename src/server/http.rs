@@ -78,6 +78,11 @@ pub fn router(state: AppState) -> Router {
             post(crate::accounts::avatar::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
         )
         .route(
+            "/dashboard/import",
+            post(crate::posts::transfer::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
+        )
+        .route("/dashboard/export", get(crate::posts::transfer::download))
+        .route(
             "/editor/images",
             post(crate::posts::images::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
         )

@@ -1,0 +1,484 @@
+//! Posts as markdown files with YAML front matter, in and out: the format Hugo and Jekyll
+//! use, so a blog moves to quire and away from it without loss. The body is kept byte for
+//! byte; export followed by import gives back the same posts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use yaml_rust2::{Yaml, YamlLoader};
+
+use super::editing::{self, PostInput, SaveKind};
+use super::PostStatus;
+use crate::error::AppError;
+use crate::server::db::{now, Db};
+use crate::server::markdown::slugify;
+use crate::with_db;
+
+/// A post read from a file, before it meets the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedPost {
+    pub title: String,
+    pub slug: String,
+    pub content: String,
+    pub excerpt: String,
+    pub tags: Vec<String>,
+    /// Names (or slugs) of categories; missing ones are created.
+    pub categories: Vec<String>,
+    pub cover: String,
+    pub canonical_url: String,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Splits `---\nYAML\n---\nbody` and reads the YAML. Errors say what is wrong, for a line
+/// next to the file's name.
+pub fn parse(text: &str) -> Result<ImportedPost, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or("no front matter: the file must start with a line of three dashes")?;
+    let (yaml, body) = split_front_matter(rest)
+        .ok_or("the front matter is not closed by a line of three dashes")?;
+    let docs = YamlLoader::load_from_str(yaml)
+        .map_err(|e| format!("the front matter is not valid YAML: {e}"))?;
+    let meta = docs.into_iter().next().unwrap_or(Yaml::Null);
+    if !matches!(meta, Yaml::Hash(_) | Yaml::Null) {
+        return Err("the front matter must be a list of `key: value` lines".to_owned());
+    }
+    let text_of = |key: &str| -> Result<String, String> {
+        match &meta[key] {
+            Yaml::String(s) => Ok(s.clone()),
+            Yaml::Integer(i) => Ok(i.to_string()),
+            Yaml::Real(r) => Ok(r.clone()),
+            Yaml::Boolean(b) => Ok(b.to_string()),
+            Yaml::Null | Yaml::BadValue => Ok(String::new()),
+            _ => Err(format!("`{key}` must be text")),
+        }
+    };
+    let list_of = |key: &str| -> Result<Vec<String>, String> {
+        match &meta[key] {
+            Yaml::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    Yaml::String(s) => Ok(s.clone()),
+                    Yaml::Integer(i) => Ok(i.to_string()),
+                    _ => Err(format!("`{key}` must be a list of words")),
+                })
+                .collect(),
+            Yaml::String(s) => Ok(s
+                .split(',')
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect()),
+            Yaml::Null | Yaml::BadValue => Ok(Vec::new()),
+            _ => Err(format!("`{key}` must be a list like [a, b]")),
+        }
+    };
+    let title = text_of("title")?;
+    if title.trim().is_empty() {
+        return Err("`title` is missing".to_owned());
+    }
+    let slug = match text_of("slug")? {
+        s if s.trim().is_empty() => slugify(&title),
+        s => slugify(&s),
+    };
+    let draft = matches!(meta["draft"], Yaml::Boolean(true));
+    let status = match text_of("status")?.to_ascii_uppercase().as_str() {
+        "" if draft => PostStatus::Draft,
+        "" => PostStatus::Published,
+        "DRAFT" => PostStatus::Draft,
+        "PUBLISHED" => PostStatus::Published,
+        "ARCHIVED" => PostStatus::Archived,
+        other => {
+            return Err(format!(
+                "`status` must be DRAFT, PUBLISHED or ARCHIVED, not {other}"
+            ))
+        }
+    };
+    let date = text_of("date")?;
+    let published_at = if date.trim().is_empty() {
+        None
+    } else {
+        Some(parse_date(date.trim()).ok_or_else(|| format!("`date` is not a date: {date}"))?)
+    };
+    Ok(ImportedPost {
+        title: title.trim().to_owned(),
+        slug,
+        content: body.to_owned(),
+        excerpt: text_of("description")?,
+        tags: list_of("tags")?,
+        categories: list_of("categories")?,
+        cover: text_of("cover")?,
+        canonical_url: text_of("canonical_url")?,
+        status,
+        published_at,
+    })
+}
+
+fn split_front_matter(rest: &str) -> Option<(&str, &str)> {
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end_matches(['\n', '\r']) == "---" {
+            return Some((&rest[..offset], &rest[offset + line.len()..]));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// "2025-06-20", "2025-06-20 10:30", or RFC 3339.
+fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        return Some(at.with_timezone(&Utc));
+    }
+    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M") {
+        return Some(at.and_utc());
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|at| at.and_utc())
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+}
+
+/// Creates the post, or updates the author's post with the same slug.
+pub async fn import(db: &Db, author_id: i64, post: ImportedPost) -> Result<Outcome, AppError> {
+    let mut category_ids = Vec::new();
+    for name in &post.categories {
+        category_ids.push(category_id(db, name).await?);
+    }
+    let categories: Vec<String> = category_ids.iter().map(i64::to_string).collect();
+    let input = PostInput::validate(
+        &post.title,
+        &post.slug,
+        &post.content,
+        &post.excerpt,
+        &post.cover,
+        &post.tags.join(","),
+        &categories.join(","),
+        &post.canonical_url,
+    )?;
+    let existing: Option<(i64, i64, i64)> = with_db!(db, |pool| {
+        sqlx::query_as("SELECT id, author_id, version FROM posts WHERE slug = $1")
+            .bind(&input.slug)
+            .fetch_optional(pool)
+            .await
+    })?;
+    let (post_id, version, outcome) = match existing {
+        Some((_, owner, _)) if owner != author_id => {
+            return Err(AppError::field(
+                "slug",
+                "Another author's post already uses this slug",
+            ))
+        }
+        Some((id, _, version)) => {
+            let version = editing::update(db, id, version, &input, SaveKind::Save).await?;
+            (id, version, Outcome::Updated)
+        }
+        None => {
+            let id = editing::create_draft(db, author_id, &input, SaveKind::Save).await?;
+            (id, 1, Outcome::Created)
+        }
+    };
+    let published_at = match post.status {
+        PostStatus::Published => Some(post.published_at.unwrap_or_else(now)),
+        _ => post.published_at,
+    };
+    editing::set_status(db, post_id, version, post.status, published_at).await?;
+    if post.status != PostStatus::Published && published_at.is_some() {
+        // Drafts keep the date they carried, for when they are published.
+        with_db!(db, |pool| sqlx::query(
+            "UPDATE posts SET published_at = $1 WHERE id = $2"
+        )
+        .bind(published_at)
+        .bind(post_id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    }
+    Ok(outcome)
+}
+
+/// A category by name or slug, created when there is none.
+async fn category_id(db: &Db, name: &str) -> Result<i64, AppError> {
+    let slug = slugify(name);
+    let found: Option<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM categories WHERE lower(name) = lower($1) OR slug = $2")
+            .bind(name.trim())
+            .bind(&slug)
+            .fetch_optional(pool)
+            .await
+    })?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    if slug.is_empty() {
+        return Err(AppError::field(
+            "categories",
+            format!("`{name}` is not a category name"),
+        ));
+    }
+    let now = now();
+    Ok(with_db!(db, |pool| {
+        sqlx::query_scalar(
+            "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
+             VALUES ($1, $2, '', '#64748b', $3, $3) RETURNING id",
+        )
+        .bind(name.trim())
+        .bind(&slug)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    })?)
+}
+
+/// Every post of `author_id` (or everybody's) as `(file name, file text)`.
+pub async fn export(db: &Db, author_id: Option<i64>) -> Result<Vec<(String, String)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        title: String,
+        slug: String,
+        content: String,
+        custom_excerpt: String,
+        cover_image: Option<String>,
+        tags: String,
+        status: String,
+        published_at: Option<DateTime<Utc>>,
+        updated_at: DateTime<Utc>,
+        canonical_url: Option<String>,
+        username: String,
+    }
+    let rows: Vec<Row> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT p.id, p.title, p.slug, p.content, p.custom_excerpt, p.cover_image, p.tags, p.status,
+                    p.published_at, p.updated_at, p.canonical_url, u.username
+             FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE $1 = -1 OR p.author_id = $1
+             ORDER BY p.id",
+        )
+        .bind(author_id.unwrap_or(-1))
+        .fetch_all(pool)
+        .await
+    })?;
+    let links: Vec<(i64, String)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT x.post_id, c.name FROM post_categories x JOIN categories c ON c.id = x.category_id
+             ORDER BY c.name",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
+            let categories: Vec<&str> = links
+                .iter()
+                .filter(|(post, _)| *post == row.id)
+                .map(|(_, name)| name.as_str())
+                .collect();
+            // JSON strings and lists are valid YAML, with every character escaped safely.
+            let quote = |s: &str| serde_json::Value::from(s).to_string();
+            let mut front = String::from("---\n");
+            front.push_str(&format!("title: {}\n", quote(&row.title)));
+            front.push_str(&format!("slug: {}\n", quote(&row.slug)));
+            if let Some(at) = row.published_at {
+                front.push_str(&format!("date: {}\n", quote(&at.to_rfc3339())));
+            }
+            front.push_str(&format!(
+                "updated: {}\n",
+                quote(&row.updated_at.to_rfc3339())
+            ));
+            front.push_str(&format!("status: {}\n", quote(&row.status)));
+            front.push_str(&format!("tags: {}\n", serde_json::Value::from(tags)));
+            front.push_str(&format!(
+                "categories: {}\n",
+                serde_json::Value::from(categories)
+            ));
+            if !row.custom_excerpt.is_empty() {
+                front.push_str(&format!("description: {}\n", quote(&row.custom_excerpt)));
+            }
+            if let Some(cover) = &row.cover_image {
+                front.push_str(&format!("cover: {}\n", quote(cover)));
+            }
+            if let Some(url) = &row.canonical_url {
+                front.push_str(&format!("canonical_url: {}\n", quote(url)));
+            }
+            front.push_str(&format!("author: {}\n", quote(&row.username)));
+            front.push_str("---\n");
+            front.push_str(&row.content);
+            (format!("{}.md", row.slug), front)
+        })
+        .collect())
+}
+
+/// Files in a tar archive (ustar), for the dashboard's "download all".
+pub fn tar(files: &[(String, String)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mtime = format!("{:011o}\0", now().timestamp().max(0));
+    for (name, text) in files {
+        let mut header = [0u8; 512];
+        let name_bytes = name.as_bytes();
+        let name_len = name_bytes.len().min(99);
+        header[..name_len].copy_from_slice(&name_bytes[..name_len]);
+        header[100..108].copy_from_slice(b"0000644\0");
+        header[108..116].copy_from_slice(b"0000000\0");
+        header[116..124].copy_from_slice(b"0000000\0");
+        header[124..136].copy_from_slice(format!("{:011o}\0", text.len()).as_bytes());
+        header[136..148].copy_from_slice(mtime.as_bytes());
+        header[148..156].copy_from_slice(b"        ");
+        header[156] = b'0';
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(text.as_bytes());
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+/// `GET /dashboard/export`: the signed-in author's posts as a tar of markdown files.
+pub async fn download(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    caller: crate::server::auth::Caller,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::{IntoResponse, Redirect};
+    let Ok(user) = caller.require_user() else {
+        return Redirect::to("/signin?next=/dashboard").into_response();
+    };
+    match export(&state.db, Some(user.id)).await {
+        Ok(files) => (
+            [
+                (header::CONTENT_TYPE, "application/x-tar"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"quire-posts.tar\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            tar(&files),
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `POST /dashboard/import`: markdown files from a form; back to the dashboard with a report
+/// that names every file that failed and why.
+pub async fn upload(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    caller: crate::server::auth::Caller,
+    mut multipart: axum::extract::Multipart,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    let Ok(user) = caller.require_user() else {
+        return Redirect::to("/signin?next=/dashboard").into_response();
+    };
+    let mut lines = Vec::new();
+    let (mut done, mut failed) = (0, 0);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                lines.push("The upload was cut off; please try again.".to_owned());
+                failed += 1;
+                break;
+            }
+        };
+        if field.name() != Some("files") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("file").to_owned();
+        let result = match field.text().await {
+            Err(_) => Err("not a text file".to_owned()),
+            Ok(text) if text.is_empty() && name.is_empty() => continue,
+            Ok(text) => match parse(&text) {
+                Err(why) => Err(why),
+                Ok(post) => import(&state.db, user.id, post)
+                    .await
+                    .map_err(|e| match &e {
+                        AppError::Invalid { fields, .. } => fields
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, f.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        _ => e.to_string(),
+                    }),
+            },
+        };
+        match result {
+            Ok(_) => done += 1,
+            Err(why) => {
+                failed += 1;
+                lines.push(format!("{name}: {why}"));
+            }
+        }
+    }
+    lines.insert(0, format!("Imported {done} posts; {failed} failed."));
+    let report: String =
+        url::form_urlencoded::byte_serialize(lines.join("\n").as_bytes()).collect();
+    Redirect::to(&format!("/dashboard?import_report={report}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "---\ntitle: \"My Third Post\"\ndate: \"2025-06-20\"\nslug: \"third-post\"\ntags: [\"typescript\", \"node\", \"backend\"]\ndescription: \"Deep dive into backend development.\"\n---\n# Body\n\nKept *exactly*.\n";
+
+    #[test]
+    fn front_matter_like_hugo_and_jekyll() {
+        let post = parse(FILE).unwrap();
+        assert_eq!(post.title, "My Third Post");
+        assert_eq!(post.slug, "third-post");
+        assert_eq!(post.tags, ["typescript", "node", "backend"]);
+        assert_eq!(post.excerpt, "Deep dive into backend development.");
+        assert_eq!(post.status, PostStatus::Published);
+        assert_eq!(
+            post.published_at.unwrap().to_rfc3339(),
+            "2025-06-20T00:00:00+00:00"
+        );
+        assert_eq!(post.content, "# Body\n\nKept *exactly*.\n");
+        let draft = parse("---\ntitle: Draft\ndraft: true\ntags:\n  - a\n  - b\n---\nx").unwrap();
+        assert_eq!(draft.status, PostStatus::Draft);
+        assert_eq!(draft.tags, ["a", "b"]);
+        assert_eq!(draft.slug, "draft");
+    }
+
+    #[test]
+    fn broken_files_say_why() {
+        assert!(parse("no front matter")
+            .unwrap_err()
+            .contains("no front matter"));
+        assert!(parse("---\ntitle: x\n").unwrap_err().contains("not closed"));
+        assert!(parse("---\ntitle: [unclosed\n---\n")
+            .unwrap_err()
+            .contains("not valid YAML"));
+        assert!(parse("---\nslug: x\n---\n").unwrap_err().contains("title"));
+        assert!(parse("---\ntitle: x\ndate: someday\n---\n")
+            .unwrap_err()
+            .contains("date"));
+        assert!(parse("---\ntitle: x\nstatus: LIVE\n---\n")
+            .unwrap_err()
+            .contains("status"));
+    }
+
+    #[test]
+    fn tar_entries_are_aligned() {
+        let archive = tar(&[("a.md".to_owned(), "hello".to_owned())]);
+        assert_eq!(archive.len(), 512 + 512 + 1024);
+        assert_eq!(&archive[..4], b"a.md");
+        assert_eq!(&archive[512..517], b"hello");
+    }
+}
