@@ -7,15 +7,19 @@ use leptos_router::hooks::use_query_map;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{FormStatus, BUTTON_CLASS};
 use crate::components::post_card::format_date;
-use crate::posts::editor::{dashboard_posts, DashboardPost, DeletePost};
+use crate::posts::editor::{dashboard_posts, DashboardPost, DeletePost, SetPostStatus};
 use crate::posts::PostStatus;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let delete = ServerAction::<DeletePost>::new();
-    let posts = Resource::new(move || delete.version().get(), |_| dashboard_posts());
-    let failed = Signal::derive(move || match delete.value().get() {
-        Some(Err(err)) => Some(err.to_string()),
+    let status = ServerAction::<SetPostStatus>::new();
+    let posts = Resource::new(
+        move || (delete.version().get(), status.version().get()),
+        |_| dashboard_posts(),
+    );
+    let failed = Signal::derive(move || match (delete.value().get(), status.value().get()) {
+        (Some(Err(err)), _) | (_, Some(Err(err))) => Some(err.to_string()),
         _ => None,
     });
     view! {
@@ -29,7 +33,7 @@ pub fn DashboardPage() -> impl IntoView {
         <ImportExport/>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
-                loaded(posts.await, move |posts| view! { <Sections posts delete/> }.into_any())
+                loaded(posts.await, move |posts| view! { <Sections posts delete status/> }.into_any())
             })}
         </Transition>
     }
@@ -73,7 +77,11 @@ fn ImportExport() -> impl IntoView {
 }
 
 #[component]
-fn Sections(posts: Vec<DashboardPost>, delete: ServerAction<DeletePost>) -> impl IntoView {
+fn Sections(
+    posts: Vec<DashboardPost>,
+    delete: ServerAction<DeletePost>,
+    status: ServerAction<SetPostStatus>,
+) -> impl IntoView {
     let counts: Vec<(&str, usize)> = GROUPS
         .iter()
         .map(|name| (*name, posts.iter().filter(|p| group_of(p) == *name).count()))
@@ -93,7 +101,7 @@ fn Sections(posts: Vec<DashboardPost>, delete: ServerAction<DeletePost>) -> impl
                 <section class="mb-8" aria-label=name>
                     <h2 class="mb-3 text-xl font-semibold">{name}</h2>
                     <ul class="divide-y divide-slate-200 rounded-xl border border-slate-200 dark:divide-slate-800 dark:border-slate-800">
-                        {mine.into_iter().map(|post| view! { <Row post delete/> }).collect_view()}
+                        {mine.into_iter().map(|post| view! { <Row post delete status/> }).collect_view()}
                     </ul>
                 </section>
             })
@@ -107,13 +115,29 @@ fn Sections(posts: Vec<DashboardPost>, delete: ServerAction<DeletePost>) -> impl
 }
 
 #[component]
-fn Row(post: DashboardPost, delete: ServerAction<DeletePost>) -> impl IntoView {
+fn Row(
+    post: DashboardPost,
+    delete: ServerAction<DeletePost>,
+    status: ServerAction<SetPostStatus>,
+) -> impl IntoView {
     let title = if post.title.is_empty() {
         "(untitled)".to_owned()
     } else {
         post.title.clone()
     };
     let delete_label = format!("Delete “{title}” for good");
+    // The one next step for each state: publish a draft, archive a published post, bring an
+    // archived one back.
+    let (next, next_label) = match post.status {
+        PostStatus::Draft => (PostStatus::Published, format!("Publish “{title}”")),
+        PostStatus::Published => (PostStatus::Archived, format!("Archive “{title}”")),
+        PostStatus::Archived => (PostStatus::Published, format!("Restore “{title}”")),
+    };
+    let next_text = match post.status {
+        PostStatus::Draft => "Publish",
+        PostStatus::Published => "Archive",
+        PostStatus::Archived => "Restore",
+    };
     view! {
         <li class="flex flex-wrap items-center gap-3 p-4">
             <div class="min-w-0 flex-1">
@@ -129,6 +153,12 @@ fn Row(post: DashboardPost, delete: ServerAction<DeletePost>) -> impl IntoView {
             <a href=format!("/posts/{}", post.slug) class="text-sm text-indigo-600 hover:underline">
                 {if post.status == PostStatus::Published && !post.scheduled { "View" } else { "Preview" }}
             </a>
+            <ActionForm action=status>
+                <input type="hidden" name="id" value=post.id/>
+                <input type="hidden" name="version" value=post.version/>
+                <input type="hidden" name="status" value=next.as_str()/>
+                <button type="submit" aria-label=next_label class="text-sm text-indigo-600 hover:underline">{next_text}</button>
+            </ActionForm>
             <details>
                 <summary class="cursor-pointer text-sm text-red-600 hover:underline">"Delete"</summary>
                 <ActionForm action=delete attr:class="mt-2">

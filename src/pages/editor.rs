@@ -13,8 +13,8 @@ use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::error::AppError;
 use crate::posts::editor::{
-    check_slug, list_revisions, load_post, preview, revision_diff, DiffLine, EditorPost,
-    RestoreRevision, SavePost, Saved, SetPostStatus,
+    check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags, DiffLine,
+    EditorPost, RestoreRevision, SavePost, Saved, SetPostStatus,
 };
 use crate::posts::PostStatus;
 
@@ -288,7 +288,7 @@ fn Editor(post: EditorPost) -> impl IntoView {
                 </div>
                 <TextInput id="post-excerpt" name="excerpt" label="Excerpt (optional; else the first paragraph)" value=excerpt error=error("excerpt") on_change=changed/>
                 <TextInput id="post-cover" name="cover_image" label="Cover image address (optional)" value=cover error=error("cover_image") on_change=changed/>
-                <TextInput id="post-tags" name="tags" label="Tags, separated by commas" value=tags error=error("tags") on_change=changed/>
+                <TagsInput tags error=error("tags") on_change=changed/>
                 <CategoryChoice chosen=categories error=error("categories") on_change=changed/>
                 <TextInput id="post-canonical" name="canonical_url" label="First published at (canonical address, optional)" value=canonical error=error("canonical_url") on_change=changed/>
                 <button type="submit" class=BUTTON_CLASS on:click=move |ev| { ev.prevent_default(); dispatch_save(false); }>
@@ -389,6 +389,62 @@ fn TextInput(
                 prop:value=value on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); }/>
             <p id=message class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
         </div>
+    }
+}
+
+/// Tags as text, with existing tags that start like the one being typed offered below.
+#[component]
+fn TagsInput(
+    tags: RwSignal<String>,
+    error: Signal<Option<String>>,
+    on_change: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let typing = Memo::new(move |_| {
+        tags.get()
+            .rsplit(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    });
+    let suggestions = Resource::new(
+        move || typing.get(),
+        |prefix| async move {
+            if prefix.is_empty() {
+                return Ok(Vec::new());
+            }
+            suggest_tags(prefix).await
+        },
+    );
+    let pick = move |tag: String| {
+        tags.update(|text| {
+            let kept = text
+                .rsplit_once(',')
+                .map(|(head, _)| format!("{head}, "))
+                .unwrap_or_default();
+            *text = format!("{kept}{tag}, ");
+        });
+        on_change();
+    };
+    view! {
+        <TextInput id="post-tags" name="tags" label="Tags, separated by commas" value=tags error on_change/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let found = suggestions.await.unwrap_or_default();
+                (!found.is_empty()).then(|| view! {
+                    <div class="-mt-3 mb-2 flex flex-wrap items-center gap-1 text-xs" aria-label="Existing tags">
+                        <span class="text-slate-500">"Existing:"</span>
+                        {found.into_iter().map(|tag| {
+                            let chosen = tag.clone();
+                            view! {
+                                <button type="button" class="rounded-full bg-slate-100 px-2 py-0.5 hover:bg-indigo-100 dark:bg-slate-800"
+                                    on:click=move |_| pick(chosen.clone())>{tag}</button>
+                            }
+                        }).collect_view()}
+                    </div>
+                })
+            })}
+        </Transition>
     }
 }
 

@@ -593,6 +593,7 @@ pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, Ap
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
+        version: i64,
         title: String,
         slug: String,
         status: String,
@@ -605,7 +606,7 @@ pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, Ap
     }
     let rows: Vec<Row> = with_db!(db, |pool| {
         sqlx::query_as(
-            "SELECT p.id, p.title, p.slug, p.status, p.published_at, p.updated_at, p.view_count,
+            "SELECT p.id, p.version, p.title, p.slug, p.status, p.published_at, p.updated_at, p.view_count,
                     p.like_count, p.comment_count,
                     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND NOT c.is_approved
                         AND NOT c.is_deleted) AS pending_comments
@@ -626,6 +627,7 @@ pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, Ap
                 scheduled: status == PostStatus::Published
                     && row.published_at.is_some_and(|at| at > now),
                 id: row.id,
+                version: row.version,
                 title: row.title,
                 slug: row.slug,
                 status,

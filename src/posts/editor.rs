@@ -68,6 +68,7 @@ pub enum DiffLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DashboardPost {
     pub id: i64,
+    pub version: i64,
     pub title: String,
     pub slug: String,
     pub status: PostStatus,
