@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The value is fine but already used by someone else (a 409 in the API).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub taken: bool,
 }
 
 impl FieldError {
@@ -20,6 +23,15 @@ impl FieldError {
         Self {
             field: field.to_owned(),
             message: message.into(),
+            taken: false,
+        }
+    }
+
+    /// A unique value that another record already has.
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            taken: true,
+            ..Self::new(field, message)
         }
     }
 }
@@ -54,6 +66,11 @@ impl AppError {
     /// One invalid field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// One field whose value another record already has.
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError::taken(field, message)])
     }
 
     /// Several invalid fields; the summary names the first.

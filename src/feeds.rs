@@ -208,8 +208,16 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// The post's address here, which identifies it in the feed.
 fn post_url(origin: &str, item: &FeedItem) -> String {
     format!("{origin}/posts/{}", item.card.slug)
+}
+
+/// Where readers are sent: the canonical address when the post first appeared elsewhere.
+fn link_url(origin: &str, item: &FeedItem) -> String {
+    item.canonical_url
+        .clone()
+        .unwrap_or_else(|| post_url(origin, item))
 }
 
 /// Relative addresses in post HTML (images under /media, in-page links) made absolute:
@@ -258,7 +266,7 @@ fn atom(feed: &Feed, origin: &str) -> String {
         out.push_str(&format!("    <id>{}</id>\n", xml(&url)));
         out.push_str(&format!(
             "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n",
-            xml(&url)
+            xml(&link_url(origin, item))
         ));
         out.push_str(&format!(
             "    <published>{}</published>\n",
@@ -318,7 +326,10 @@ fn rss(feed: &Feed, origin: &str) -> String {
         let url = post_url(origin, item);
         out.push_str("  <item>\n");
         out.push_str(&format!("    <title>{}</title>\n", xml(&item.card.title)));
-        out.push_str(&format!("    <link>{}</link>\n", xml(&url)));
+        out.push_str(&format!(
+            "    <link>{}</link>\n",
+            xml(&link_url(origin, item))
+        ));
         out.push_str(&format!(
             "    <guid isPermaLink=\"true\">{}</guid>\n",
             xml(&url)
@@ -352,7 +363,7 @@ fn json_feed(feed: &Feed, origin: &str) -> String {
             let url = post_url(origin, item);
             serde_json::json!({
                 "id": url,
-                "url": url,
+                "url": link_url(origin, item),
                 "title": item.card.title,
                 "summary": item.card.excerpt,
                 "content_html": absolute_html(&item.content_html, origin),

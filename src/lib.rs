@@ -6,6 +6,8 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod categories;
 pub mod comments;

@@ -461,7 +461,37 @@ async fn the_dashboard_imports_and_exports_markdown(backend: Backend) {
     assert!(res.status().is_redirection());
 }
 
+async fn canonical_addresses_reach_the_head_and_the_feeds(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "syndic", Role::User).await;
+    let me = signed_in_as(&app, "syndic").await;
+    let first = "https://elsewhere.example/first-home";
+    let (id, version) = id_version(
+        &save(
+            &app,
+            &me,
+            None,
+            None,
+            "Cross posted",
+            "Hello.",
+            &[("canonical_url", first)],
+        )
+        .await,
+    );
+    set_status(&app, &me, id, version, "PUBLISHED", "").await;
+    let (_, page) = app.get_text("/posts/cross-posted").await;
+    assert!(
+        page.contains(&format!("href=\"{first}\" rel=\"canonical\"")),
+        "page head"
+    );
+    let atom = app.get("/feed.xml").await.text().await.unwrap();
+    assert!(atom.contains(&format!("href=\"{first}\"")), "Atom link");
+    let json: serde_json::Value = app.get("/feed.json").await.json().await.unwrap();
+    assert_eq!(json["items"][0]["url"], first);
+}
+
 on_both_backends!(
+    canonical_addresses_reach_the_head_and_the_feeds,
     the_dashboard_imports_and_exports_markdown,
     images_are_checked_reencoded_and_served,
     drafts_are_private_until_published,

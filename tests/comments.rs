@@ -405,6 +405,7 @@ async fn who_may_do_what(backend: Backend) {
             ("thread", _) => 200,
             ("add" | "report_other", _) => 200,
             ("edit_own" | "delete_own", "author") => 200,
+            ("edit_own", "moderator" | "admin") => 200,
             ("edit_own", _) => 403,
             ("delete_own", "moderator" | "admin") => 200,
             ("delete_own", _) => 403,

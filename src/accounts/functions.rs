@@ -93,43 +93,20 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use super::store::{check_credentials, Credentials};
-    use super::throttle;
     use crate::server::password::Password;
     use crate::server::state::AppState;
 
     let state = AppState::current()?;
-    let db = &state.db;
-    let account_key = throttle::account_key(&login);
-    let address_key = ssr::client_ip().await.map(|ip| throttle::address_key(&ip));
-    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
-        if let Some(wait) = throttle::blocked_for(db, key).await? {
-            return Err(AppError::RateLimited(throttle::wait_message(wait)));
-        }
-    }
-    match check_credentials(db, &login, Password::new(password)).await? {
-        Credentials::Valid(user_id) => {
-            throttle::clear(db, &account_key).await?;
-            ssr::start_session(user_id).await?;
-            leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
-            Ok(())
-        }
-        Credentials::Deactivated => Err(AppError::field(
-            "login",
-            "This account has been deactivated. Contact the site's administrators.",
-        )),
-        Credentials::Invalid => {
-            throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
-            if let Some(key) = &address_key {
-                throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
-            }
-            // The same words whether or not the account exists.
-            Err(AppError::field(
-                "password",
-                "Wrong email, username or password",
-            ))
-        }
-    }
+    let user_id = ssr::authenticate(
+        &state.db,
+        &login,
+        Password::new(password),
+        ssr::client_ip().await,
+    )
+    .await?;
+    ssr::start_session(user_id).await?;
+    leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
@@ -367,6 +344,46 @@ pub(crate) mod ssr {
             .await?
             .sign_in(user_id, agent, client_ip().await)
             .await
+    }
+
+    /// Checks a sign-in, slowed down per account and per client address after repeated
+    /// failures; the same for the pages and the API. Returns the user's id.
+    pub async fn authenticate(
+        db: &Db,
+        login: &str,
+        password: Password,
+        client_ip: Option<String>,
+    ) -> Result<i64, AppError> {
+        use crate::accounts::store::{check_credentials, Credentials};
+        use crate::accounts::throttle;
+        let account_key = throttle::account_key(login);
+        let address_key = client_ip.map(|ip| throttle::address_key(&ip));
+        for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+            if let Some(wait) = throttle::blocked_for(db, key).await? {
+                return Err(AppError::RateLimited(throttle::wait_message(wait)));
+            }
+        }
+        match check_credentials(db, login, password).await? {
+            Credentials::Valid(user_id) => {
+                throttle::clear(db, &account_key).await?;
+                Ok(user_id)
+            }
+            Credentials::Deactivated => Err(AppError::field(
+                "login",
+                "This account has been deactivated. Contact the site's administrators.",
+            )),
+            Credentials::Invalid => {
+                throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
+                if let Some(key) = &address_key {
+                    throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
+                }
+                // The same words whether or not the account exists.
+                Err(AppError::field(
+                    "password",
+                    "Wrong email, username or password",
+                ))
+            }
+        }
     }
 
     /// Only local paths: `next` must never send anyone to another site.

@@ -290,13 +290,13 @@ pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Resu
         .await
     })?;
     if email_taken {
-        errors.push(FieldError::new(
+        errors.push(FieldError::taken(
             "email",
             "An account with this email already exists",
         ));
     }
     if username_taken {
-        errors.push(FieldError::new("username", "This username is taken"));
+        errors.push(FieldError::taken("username", "This username is taken"));
     }
     let (Some(email), Some(username), true) = (email, username, errors.is_empty()) else {
         return Err(AppError::invalid(errors));
@@ -322,9 +322,9 @@ pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Resu
     });
     inserted.map_err(|err| match unique_violation(&err).as_deref() {
         Some("users_email_key") => {
-            AppError::field("email", "An account with this email already exists")
+            AppError::taken("email", "An account with this email already exists")
         }
-        Some("users_username_key") => AppError::field("username", "This username is taken"),
+        Some("users_username_key") => AppError::taken("username", "This username is taken"),
         _ => err.into(),
     })
 }
@@ -342,6 +342,19 @@ pub struct UserRow {
     pub role: String,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
+    let row = with_db!(db, |pool| {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at
+             FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row)
 }
 
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, AppError> {
@@ -548,7 +561,7 @@ pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppE
     });
     result.map_err(|err| match unique_violation(&err).as_deref() {
         Some("users_email_key") => {
-            AppError::field("email", "An account with this email already exists")
+            AppError::taken("email", "An account with this email already exists")
         }
         _ => err.into(),
     })

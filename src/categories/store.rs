@@ -142,10 +142,10 @@ pub async fn save(
     });
     let saved = result.map_err(|err| match unique_violation(&err).as_deref() {
         Some("categories_name_key") => {
-            AppError::field("name", "Another category already has this name")
+            AppError::taken("name", "Another category already has this name")
         }
         Some("categories_slug_key") => {
-            AppError::field("slug", "Another category already uses this address")
+            AppError::taken("slug", "Another category already uses this address")
         }
         _ => err.into(),
     })?;

@@ -79,8 +79,8 @@ pub async fn add_comment(
     store::add(&state, user, post_id, parent_id, content).await
 }
 
-/// Its author changes a comment. An untrusted author's edit of an approved comment goes
-/// back to the queue.
+/// Its author (or a moderator or admin) changes a comment. An untrusted author's edit of an
+/// approved comment goes back to the queue.
 #[server(prefix = "/rpc", endpoint = "comments/edit")]
 pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppError> {
     use crate::server::auth::Caller;

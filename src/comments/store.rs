@@ -253,12 +253,16 @@ pub async fn edit(
     if comment.is_deleted {
         return Err(AppError::NotFound);
     }
-    if comment.author_id != user.id {
+    let own = comment.author_id == user.id;
+    if !own && user.role < Role::Moderator {
         return Err(AppError::Forbidden);
     }
+    // A moderator's correction keeps the comment where it was; an author's own edit must
+    // earn its approval again unless they are trusted.
     let approved = comment.is_approved
-        && is_trusted(state, user).await?
-        && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
+        && (!own
+            || (is_trusted(state, user).await?
+                && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED));
     let html = markdown::render_comment(content);
     with_db!(db, |pool| {
         async {
@@ -275,6 +279,13 @@ pub async fn edit(
             .execute(&mut *tx)
             .await?;
             recount!(tx, comment.post_id)?;
+            if !own {
+                audit!(
+                    tx,
+                    AuditEntry::new(user, "comment.edit", "comment", Some(id))
+                        .detail(format!("by @{}", comment.username))
+                )?;
+            }
             tx.commit().await
         }
         .await

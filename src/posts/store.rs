@@ -67,7 +67,7 @@ fn encode_cursor(card: &PostCard) -> String {
     format!("{}_{}", card.published_at.timestamp_micros(), card.id)
 }
 
-fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
+pub(crate) fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
     let invalid = || AppError::field("cursor", "This page link is not valid");
     let (micros, id) = raw.split_once('_').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
@@ -148,15 +148,23 @@ pub async fn feed_items(db: &Db, listing: &Listing, limit: i64) -> Result<Vec<Fe
         card: CardRow,
         content_html: String,
         updated_at: DateTime<Utc>,
+        canonical_url: Option<String>,
     }
-    let rows: Vec<Row> =
-        fetch_listing(db, listing, ", p.content_html, p.updated_at", None, limit).await?;
+    let rows: Vec<Row> = fetch_listing(
+        db,
+        listing,
+        ", p.content_html, p.updated_at, p.canonical_url",
+        None,
+        limit,
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|row| FeedItem {
             card: row.card.into_card(),
             content_html: row.content_html,
             updated_at: row.updated_at,
+            canonical_url: row.canonical_url,
         })
         .collect())
 }
@@ -167,6 +175,8 @@ pub struct FeedItem {
     pub card: PostCard,
     pub content_html: String,
     pub updated_at: DateTime<Utc>,
+    /// Where the post was first published, when the author says it was elsewhere.
+    pub canonical_url: Option<String>,
 }
 
 async fn fetch_listing<R>(
@@ -427,7 +437,7 @@ pub(crate) fn post_write_error(err: sqlx::Error) -> AppError {
         }
     }
     match unique_violation(&err).as_deref() {
-        Some("posts_slug_key") => AppError::field("slug", "Another post already uses this slug"),
+        Some("posts_slug_key") => AppError::taken("slug", "Another post already uses this slug"),
         _ => err.into(),
     }
 }

@@ -171,7 +171,7 @@ pub async fn import(db: &Db, author_id: i64, post: ImportedPost) -> Result<Outco
     })?;
     let (post_id, version, outcome) = match existing {
         Some((_, owner, _)) if owner != author_id => {
-            return Err(AppError::field(
+            return Err(AppError::taken(
                 "slug",
                 "Another author's post already uses this slug",
             ))

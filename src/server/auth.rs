@@ -1,6 +1,6 @@
 //! Who is calling, and may they do this? The one place that answers, for pages, server
-//! functions and the API alike. Decided on the server from the session, never from what the
-//! client says about itself.
+//! functions and the API alike. Decided on the server from the session or an API access
+//! token, never from what the client says about itself.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -84,6 +84,20 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // API clients present a bearer token; a bad or expired one makes them a visitor.
+        if let Some(token) = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            return match state.tokens.verify(&state.db, token.trim()).await? {
+                Some(user_id) => Ok(load_active_user(state, user_id)
+                    .await?
+                    .map_or(Self::Visitor, Self::User)),
+                None => Ok(Self::Visitor),
+            };
+        }
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, why)| {

@@ -46,6 +46,8 @@ pub struct Config {
     pub comments_per_minute: i64,
     /// Approved comments after which a user's comments skip the queue.
     pub trusted_commenter_approvals: i64,
+    /// Signs API access tokens; when unset, one is generated and kept in the database.
+    pub jwt_secret: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +161,15 @@ impl Config {
                 "must be 0 or more",
             ));
         }
+        let jwt_secret = get("QUIRE_JWT_SECRET");
+        if jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(ConfigError::new(
+                "QUIRE_JWT_SECRET",
+                "must be at least 32 characters",
+            ));
+        }
         Ok(Self {
+            jwt_secret,
             comments_per_minute,
             trusted_commenter_approvals,
             view_flush_interval: Duration::from_secs(view_flush_secs),

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .nest(&format!("/{}", leptos_options.site_pkg_dir), pkg)
         .nest("/media", media)
         .merge(crate::feeds::routes())
+        .nest("/api", crate::api::routes())
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
             let leptos_options = leptos_options.clone();
             move || shell(leptos_options.clone())

@@ -18,6 +18,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub started_at: Instant,
     pub views: Arc<ViewCounter>,
+    pub tokens: Arc<crate::api::tokens::Keys>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -30,6 +31,7 @@ impl AppState {
     pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> Self {
         Self {
             views: Arc::new(ViewCounter::new(db.clone())),
+            tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
             db,
             config: Arc::new(config),
             leptos_options,

@@ -1,0 +1,158 @@
+//! `/api/auth`: register, log in, refresh and log out with tokens.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use serde::{Deserialize, Serialize};
+
+use super::tokens::{self, issue_refresh};
+use super::users::ApiUser;
+use super::{ApiResult, Body, Success};
+use crate::accounts::store::{create_user, find_by_id, NewUser};
+use crate::accounts::Role;
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use crate::server::password::Password;
+use crate::server::state::AppState;
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Register {
+    email: String,
+    username: String,
+    password: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct Login {
+    /// Either works.
+    email: Option<String>,
+    username: Option<String>,
+    password: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshRequest {
+    refresh_token: String,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    user: ApiUser,
+    access_token: String,
+    refresh_token: String,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+}
+
+async fn session_for(state: &AppState, user_id: i64) -> Result<Session, AppError> {
+    let row = find_by_id(&state.db, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let caller = Caller::User(crate::accounts::CurrentUser {
+        id: row.id,
+        username: row.username.clone(),
+        display_name: row.username.clone(),
+        avatar_url: None,
+        role: Role::parse(&row.role).unwrap_or(Role::User),
+    });
+    Ok(Session {
+        access_token: state.tokens.access_token(&state.db, user_id).await?,
+        refresh_token: issue_refresh(&state.db, user_id, None).await?,
+        user: ApiUser::from_row(row, &caller),
+    })
+}
+
+/// `POST /api/auth/register` → 201 with the user and a token pair.
+pub(super) async fn register(
+    State(state): State<AppState>,
+    Body(body): Body<Register>,
+) -> ApiResult<Session> {
+    let id = create_user(
+        &state.db,
+        NewUser {
+            email: body.email,
+            username: body.username,
+            password: Password::new(body.password),
+            first_name: body.first_name,
+            last_name: body.last_name,
+            role: Role::User,
+        },
+        state.config.password_min_length,
+    )
+    .await?;
+    Ok(Success::created(
+        "Account created",
+        session_for(&state, id).await?,
+    ))
+}
+
+/// `POST /api/auth/login`, slowed down after repeated failures like the sign-in page.
+pub(super) async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Body(body): Body<Login>,
+) -> ApiResult<Session> {
+    let login = body
+        .email
+        .or(body.username)
+        .filter(|l| !l.trim().is_empty())
+        .ok_or_else(|| AppError::field("email", "Give your email or username"))?;
+    let user_id = crate::accounts::functions::ssr::authenticate(
+        &state.db,
+        &login,
+        Password::new(body.password),
+        Some(peer.ip().to_string()),
+    )
+    .await
+    .map_err(|err| match err {
+        // Wrong credentials are a 401 here, not a form error.
+        AppError::Invalid { .. } => AppError::Unauthorized,
+        other => other,
+    })?;
+    Ok(Success::ok(
+        "Signed in",
+        session_for(&state, user_id).await?,
+    ))
+}
+
+/// `POST /api/auth/refresh`: a new pair; the old refresh token stops working.
+pub(super) async fn refresh(
+    State(state): State<AppState>,
+    Body(body): Body<RefreshRequest>,
+) -> ApiResult<TokenPair> {
+    let (user_id, refresh_token) = tokens::rotate(&state.db, &body.refresh_token).await?;
+    // Deactivated users get no new tokens.
+    let active = find_by_id(&state.db, user_id)
+        .await?
+        .is_some_and(|u| u.is_active);
+    if !active {
+        return Err(AppError::Unauthorized.into());
+    }
+    let access_token = state.tokens.access_token(&state.db, user_id).await?;
+    Ok(Success::ok(
+        "Tokens renewed",
+        TokenPair {
+            access_token,
+            refresh_token,
+        },
+    ))
+}
+
+/// `POST /api/auth/logout`: revokes the refresh token (and those rotated from it).
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    Body(body): Body<RefreshRequest>,
+) -> ApiResult<()> {
+    tokens::revoke(&state.db, &body.refresh_token).await?;
+    Ok(Success::ok("Signed out", ()))
+}

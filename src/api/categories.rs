@@ -1,0 +1,105 @@
+//! `/api/categories`: everybody reads them; admins manage them.
+
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, Body, Success};
+use crate::accounts::Role;
+use crate::categories::{store, Category};
+use crate::error::AppError;
+use crate::server::auth::Caller;
+use crate::server::state::AppState;
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiCategoryFull {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub color: String,
+    pub post_count: i64,
+}
+
+fn api(category: Category) -> ApiCategoryFull {
+    ApiCategoryFull {
+        id: category.id.to_string(),
+        name: category.name,
+        slug: category.slug,
+        description: category.description,
+        color: category.color,
+        post_count: category.post_count,
+    }
+}
+
+/// `GET /api/categories`
+pub(super) async fn list(State(state): State<AppState>) -> ApiResult<Vec<ApiCategoryFull>> {
+    let categories = store::list(&state.db).await?;
+    Ok(Success::ok(
+        "Categories",
+        categories.into_iter().map(api).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CategoryWrite {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    /// `#rgb` or `#rrggbb`.
+    pub color: Option<String>,
+}
+
+/// `POST /api/categories` (admins) → 201.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<CategoryWrite>,
+) -> ApiResult<ApiCategoryFull> {
+    let admin = caller.require_role(Role::Admin)?;
+    let input = store::CategoryInput::validate(
+        body.name.as_deref().unwrap_or_default(),
+        body.slug.as_deref().unwrap_or_default(),
+        body.description.as_deref().unwrap_or_default(),
+        body.color.as_deref().unwrap_or("#64748b"),
+    )?;
+    let category = store::save(&state.db, admin, None, input).await?;
+    Ok(Success::created("Category created", api(category)))
+}
+
+/// `PATCH /api/categories/{id}` (admins): the given fields only.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body<CategoryWrite>,
+) -> ApiResult<ApiCategoryFull> {
+    let admin = caller.require_role(Role::Admin)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let current = store::list(&state.db)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(AppError::NotFound)?;
+    let input = store::CategoryInput::validate(
+        body.name.as_deref().unwrap_or(&current.name),
+        body.slug.as_deref().unwrap_or(&current.slug),
+        body.description.as_deref().unwrap_or(&current.description),
+        body.color.as_deref().unwrap_or(&current.color),
+    )?;
+    let category = store::save(&state.db, admin, Some(id), input).await?;
+    Ok(Success::ok("Category updated", api(category)))
+}
+
+/// `DELETE /api/categories/{id}` (admins).
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<()> {
+    let admin = caller.require_role(Role::Admin)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    store::delete(&state.db, admin, id).await?;
+    Ok(Success::ok("Category deleted", ()))
+}

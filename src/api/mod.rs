@@ -1,0 +1,242 @@
+//! The JSON REST API under `/api`, for scripts, apps and other services. Every answer is an
+//! envelope: `{"success": true, "message", "data"}` or `{"success": false, "message",
+//! "errors"?}`. Authorization is the same `Caller` the pages use: a bearer token here, or the
+//! session cookie for same-origin calls.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::FromRequest;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::server::state::AppState;
+
+pub mod auth;
+pub mod categories;
+pub mod comments;
+pub mod posts;
+pub mod spec;
+pub mod tokens;
+pub mod users;
+
+/// Every endpoint of the table in `spec`, the spec itself and its docs; anything else is a
+/// 404 envelope.
+pub fn routes() -> Router<AppState> {
+    use axum::http::header;
+    use axum::routing::get;
+    let mut router = Router::new();
+    for endpoint in spec::endpoints() {
+        router = router.route(endpoint.path, endpoint.handler);
+    }
+    router
+        .route(
+            "/openapi.json",
+            get(
+                |axum::extract::State(state): axum::extract::State<AppState>| async move {
+                    axum::Json(spec::openapi(&state.config.origin()))
+                },
+            ),
+        )
+        .route(
+            "/docs",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    spec::DOCS_HTML,
+                )
+            }),
+        )
+        .route(
+            "/docs.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("docs.js"),
+                )
+            }),
+        )
+        .method_not_allowed_fallback(|| async {
+            Failure {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "This route does not take that method".to_owned(),
+                errors: None,
+            }
+        })
+        .fallback(|| async {
+            Failure {
+                status: StatusCode::NOT_FOUND,
+                message: "Route not found".to_owned(),
+                errors: None,
+            }
+        })
+}
+
+/// A successful answer.
+pub struct Success<T> {
+    pub status: StatusCode,
+    pub message: &'static str,
+    pub data: T,
+}
+
+impl<T> Success<T> {
+    pub fn ok(message: &'static str, data: T) -> Self {
+        Self {
+            status: StatusCode::OK,
+            message,
+            data,
+        }
+    }
+
+    pub fn created(message: &'static str, data: T) -> Self {
+        Self {
+            status: StatusCode::CREATED,
+            message,
+            data,
+        }
+    }
+}
+
+impl<T: Serialize> IntoResponse for Success<T> {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "success": true,
+            "message": self.message,
+            "data": self.data,
+        });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// A field error as API clients name fields: camelCase.
+#[derive(Debug, Serialize)]
+pub struct ApiFieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// A failed answer: the status, one sentence, and the fields at fault.
+#[derive(Debug)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub message: String,
+    pub errors: Option<Vec<ApiFieldError>>,
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({ "success": false, "message": self.message });
+        if let Some(errors) = self.errors {
+            body["errors"] = serde_json::json!(errors);
+        }
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// `first_name` → `firstName`.
+fn camel(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl From<AppError> for Failure {
+    fn from(err: AppError) -> Self {
+        let mut status =
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // Values that are fine but already used (an email, a slug) are conflicts.
+        if let AppError::Invalid { fields, .. } = &err {
+            if !fields.is_empty() && fields.iter().all(|f| f.taken) {
+                status = StatusCode::CONFLICT;
+            }
+        }
+        let errors = match &err {
+            AppError::Invalid { fields, .. } => Some(
+                fields
+                    .iter()
+                    .map(|f| ApiFieldError {
+                        field: camel(&f.field),
+                        message: f.message.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        Self {
+            status,
+            message: err.to_string(),
+            errors,
+        }
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(err: sqlx::Error) -> Self {
+        AppError::from(err).into()
+    }
+}
+
+pub type ApiResult<T> = Result<Success<T>, Failure>;
+
+/// A JSON body whose problems (not JSON, wrong fields, too large) answer with the envelope.
+pub struct Body<T>(pub T);
+
+impl<T, S> FromRequest<S> for Body<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Failure;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let message = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Send JSON with Content-Type: application/json".to_owned()
+                    }
+                    JsonRejection::JsonSyntaxError(_) => "The body is not valid JSON".to_owned(),
+                    JsonRejection::JsonDataError(e) => {
+                        format!("The body does not fit: {}", e.body_text())
+                    }
+                    _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+                        "The body is too large".to_owned()
+                    }
+                    _ => "The body could not be read".to_owned(),
+                };
+                Err(Failure {
+                    status: if status == StatusCode::PAYLOAD_TOO_LARGE {
+                        status
+                    } else {
+                        StatusCode::BAD_REQUEST
+                    },
+                    message,
+                    errors: None,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn field_names_become_camel_case() {
+        assert_eq!(super::camel("first_name"), "firstName");
+        assert_eq!(super::camel("email"), "email");
+        assert_eq!(super::camel("firstName"), "firstName");
+    }
+}

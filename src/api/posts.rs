@@ -1,0 +1,571 @@
+//! `/api/posts`: published posts for everybody, drafts for their author and admins, and
+//! writing through the same checks as the editor.
+
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, Body, Success};
+use crate::accounts::Role;
+use crate::categories::CategoryBadge;
+use crate::error::AppError;
+use crate::posts::editing::{self, PostInput, SaveKind};
+use crate::posts::{likes, PostStatus};
+use crate::server::auth::Caller;
+use crate::server::db::{now, Db};
+use crate::server::state::AppState;
+use crate::with_db;
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiAuthor {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiCategory {
+    pub name: String,
+    pub slug: String,
+    pub color: String,
+}
+
+/// A post. `content` and `contentHtml` only in single-post answers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiPost {
+    pub id: String,
+    pub title: String,
+    pub slug: String,
+    pub excerpt: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_html: Option<String>,
+    pub cover_image: Option<String>,
+    pub status: String,
+    pub tags: Vec<String>,
+    pub categories: Vec<ApiCategory>,
+    pub author: ApiAuthor,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub read_time_minutes: i64,
+    pub view_count: i64,
+    pub like_count: i64,
+    pub comment_count: i64,
+    pub canonical_url: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PostList {
+    pub posts: Vec<ApiPost>,
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    id: i64,
+    author_id: i64,
+    title: String,
+    slug: String,
+    excerpt: String,
+    content: String,
+    content_html: String,
+    cover_image: Option<String>,
+    status: String,
+    tags: String,
+    published_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    read_time_minutes: i64,
+    view_count: i64,
+    like_count: i64,
+    comment_count: i64,
+    canonical_url: Option<String>,
+    username: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    avatar_url: Option<String>,
+}
+
+const COLUMNS: &str = "p.id, p.author_id, p.title, p.slug, p.excerpt, p.content, p.content_html,
+    p.cover_image, p.status, p.tags, p.published_at, p.created_at, p.updated_at,
+    p.read_time_minutes, p.view_count, p.like_count, p.comment_count, p.canonical_url,
+    u.username, u.first_name, u.last_name, u.avatar_url";
+
+impl Row {
+    fn into_api(self, full: bool, categories: Vec<CategoryBadge>) -> ApiPost {
+        ApiPost {
+            id: self.id.to_string(),
+            author: ApiAuthor {
+                id: self.author_id.to_string(),
+                display_name: crate::accounts::display_name(
+                    &self.username,
+                    self.first_name.as_deref(),
+                    self.last_name.as_deref(),
+                ),
+                username: self.username,
+                avatar_url: self.avatar_url,
+            },
+            title: self.title,
+            slug: self.slug,
+            excerpt: self.excerpt,
+            content: full.then_some(self.content),
+            content_html: full.then_some(self.content_html),
+            cover_image: self.cover_image,
+            status: self.status,
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            categories: categories
+                .into_iter()
+                .map(|c| ApiCategory {
+                    name: c.name,
+                    slug: c.slug,
+                    color: c.color,
+                })
+                .collect(),
+            published_at: self.published_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            read_time_minutes: self.read_time_minutes,
+            view_count: self.view_count,
+            like_count: self.like_count,
+            comment_count: self.comment_count,
+            canonical_url: self.canonical_url,
+        }
+    }
+}
+
+/// Categories of several posts in one query.
+async fn categories_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, CategoryBadge)>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT x.post_id, c.name, c.slug, c.color
+         FROM post_categories x JOIN categories c ON c.id = x.category_id
+         WHERE x.post_id IN ({}) ORDER BY c.name",
+        placeholders.join(", ")
+    );
+    let rows: Vec<(i64, String, String, String)> = with_db!(db, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(pool).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, slug, color)| (id, CategoryBadge { name, slug, color }))
+        .collect())
+}
+
+async fn with_categories(db: &Db, rows: Vec<Row>, full: bool) -> Result<Vec<ApiPost>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let links = categories_of(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let mine = links
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, c)| c.clone())
+                .collect();
+            row.into_api(full, mine)
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    cursor: Option<String>,
+    limit: Option<String>,
+    author_id: Option<String>,
+    category_id: Option<String>,
+    /// Any of these, comma-separated.
+    tags: Option<String>,
+    search: Option<String>,
+}
+
+/// A query value that must be a number.
+fn number(raw: Option<&str>, field: &str) -> Result<Option<i64>, AppError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::field(field, format!("`{field}` must be a number"))),
+    }
+}
+
+/// Page sizes: 1 to 100, 10 when not given.
+pub fn limit(raw: Option<&str>) -> Result<i64, AppError> {
+    let limit = number(raw, "limit")?.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(AppError::field(
+            "limit",
+            "`limit` must be between 1 and 100",
+        ));
+    }
+    Ok(limit)
+}
+
+enum Param {
+    Int(i64),
+    Text(String),
+    Time(DateTime<Utc>),
+}
+
+/// `GET /api/posts`: published posts, newest first, keyset-paginated, with filters.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<PostList> {
+    let limit = limit(q.limit.as_deref())?;
+    let now = now();
+    let (before_at, before_id) = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(raw) => crate::posts::store::decode_cursor(raw)?,
+        None => (now, i64::MAX),
+    };
+    let mut params = vec![
+        Param::Time(now),
+        Param::Time(before_at),
+        Param::Int(before_id),
+    ];
+    let mut filters = String::new();
+    if let Some(author) = number(q.author_id.as_deref(), "authorId")? {
+        params.push(Param::Int(author));
+        filters.push_str(&format!(" AND p.author_id = ${}", params.len()));
+    }
+    if let Some(category) = number(q.category_id.as_deref(), "categoryId")? {
+        params.push(Param::Int(category));
+        filters.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM post_categories x WHERE x.post_id = p.id AND x.category_id = ${})",
+            params.len()
+        ));
+    }
+    let tags = crate::posts::editing::normalize_tags(q.tags.as_deref().unwrap_or_default());
+    if !tags.is_empty() {
+        let mut marks = Vec::new();
+        for tag in tags.into_iter().take(20) {
+            params.push(Param::Text(tag));
+            marks.push(format!("${}", params.len()));
+        }
+        filters.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM post_tags x JOIN tags t ON t.id = x.tag_id
+                          WHERE x.post_id = p.id AND t.name IN ({}))",
+            marks.join(", ")
+        ));
+    }
+    let terms = crate::posts::search::terms(q.search.as_deref().unwrap_or_default());
+    if !terms.is_empty() {
+        let (query, clause) = match &state.db {
+            Db::Sqlite(_) => (
+                terms
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                "p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH $N)",
+            ),
+            Db::Postgres(_) => (
+                terms.join(" & "),
+                "p.search_vector @@ to_tsquery('english', $N)",
+            ),
+        };
+        params.push(Param::Text(query));
+        filters.push_str(" AND ");
+        filters.push_str(&clause.replace("$N", &format!("${}", params.len())));
+    }
+    params.push(Param::Int(limit + 1));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
+           AND (p.published_at, p.id) < ($2, $3){filters}
+         ORDER BY p.published_at DESC, p.id DESC
+         LIMIT ${}",
+        params.len()
+    );
+    let mut rows: Vec<Row> = with_db!(&state.db, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for param in &params {
+            query = match param {
+                Param::Int(v) => query.bind(*v),
+                Param::Text(v) => query.bind(v.clone()),
+                Param::Time(v) => query.bind(*v),
+            };
+        }
+        query.fetch_all(pool).await
+    })?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = has_more.then(|| rows.last()).flatten().and_then(|r| {
+        r.published_at
+            .map(|at| format!("{}_{}", at.timestamp_micros(), r.id))
+    });
+    let posts = with_categories(&state.db, rows, false).await?;
+    Ok(Success::ok(
+        "Posts",
+        PostList {
+            posts,
+            next_cursor,
+            has_more,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PopularQuery {
+    limit: Option<String>,
+}
+
+/// `GET /api/posts/popular?limit=`: most viewed first.
+pub(super) async fn popular(
+    State(state): State<AppState>,
+    Query(q): Query<PopularQuery>,
+) -> ApiResult<Vec<ApiPost>> {
+    let limit = limit(q.limit.as_deref())?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
+         ORDER BY p.view_count DESC, p.id DESC LIMIT $2"
+    );
+    let rows: Vec<Row> = with_db!(&state.db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(now())
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(Success::ok(
+        "Popular posts",
+        with_categories(&state.db, rows, false).await?,
+    ))
+}
+
+/// A post by id or slug, if `caller` may see it (else 404, as if it did not exist).
+async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Row, AppError> {
+    let by_id = key.parse::<i64>().ok();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+         WHERE p.id = $1 OR p.slug = $2"
+    );
+    let row: Option<Row> = with_db!(&state.db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(by_id.unwrap_or(-1))
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+    })?;
+    let row = row.ok_or(AppError::NotFound)?;
+    let public = row.status == "PUBLISHED" && row.published_at.is_some_and(|at| at <= now());
+    let privileged = caller
+        .user()
+        .is_some_and(|u| u.id == row.author_id || u.role == Role::Admin);
+    if public || privileged {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn single(state: &AppState, row: Row) -> Result<ApiPost, AppError> {
+    let mut posts = with_categories(&state.db, vec![row], true).await?;
+    posts.pop().ok_or(AppError::Internal)
+}
+
+/// `GET /api/posts/{id or slug}`
+pub(super) async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<ApiPost> {
+    let row = visible(&state, &caller, &key).await?;
+    Ok(Success::ok("Post", single(&state, row).await?))
+}
+
+/// What a client sends to write a post. On PATCH every field is optional.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PostWrite {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    /// Markdown.
+    pub content: Option<String>,
+    pub excerpt: Option<String>,
+    pub cover_image: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub category_ids: Option<Vec<String>>,
+    pub canonical_url: Option<String>,
+    /// DRAFT (the default), PUBLISHED or ARCHIVED.
+    pub status: Option<String>,
+    /// With PUBLISHED: when; in the future means scheduled.
+    pub published_at: Option<DateTime<Utc>>,
+    /// On PATCH: the version the change is based on; a newer one answers 409.
+    pub version: Option<i64>,
+}
+
+fn parse_status(raw: Option<&str>) -> Result<Option<PostStatus>, AppError> {
+    match raw.map(|s| s.trim().to_ascii_uppercase()) {
+        None => Ok(None),
+        Some(s) if s == "DRAFT" => Ok(Some(PostStatus::Draft)),
+        Some(s) if s == "PUBLISHED" => Ok(Some(PostStatus::Published)),
+        Some(s) if s == "ARCHIVED" => Ok(Some(PostStatus::Archived)),
+        Some(_) => Err(AppError::field(
+            "status",
+            "`status` must be DRAFT, PUBLISHED or ARCHIVED",
+        )),
+    }
+}
+
+fn input_from(
+    body: &PostWrite,
+    base: &crate::posts::editor::EditorPost,
+) -> Result<PostInput, AppError> {
+    let categories = match &body.category_ids {
+        Some(ids) => ids.join(","),
+        None => base
+            .category_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let tags = match &body.tags {
+        Some(tags) => tags.join(","),
+        None => base.tags.clone(),
+    };
+    PostInput::validate(
+        body.title.as_deref().unwrap_or(&base.title),
+        body.slug.as_deref().unwrap_or(&base.slug),
+        body.content.as_deref().unwrap_or(&base.content),
+        body.excerpt.as_deref().unwrap_or(&base.excerpt),
+        body.cover_image.as_deref().unwrap_or(&base.cover_image),
+        &tags,
+        &categories,
+        body.canonical_url.as_deref().unwrap_or(&base.canonical_url),
+    )
+}
+
+/// `POST /api/posts` → 201 with the rendered post.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<PostWrite>,
+) -> ApiResult<ApiPost> {
+    let user = caller.require_user()?;
+    if body.title.is_none() {
+        return Err(AppError::field("title", "Give the post a title").into());
+    }
+    let status = parse_status(body.status.as_deref())?;
+    let input = input_from(&body, &Default::default())?;
+    let id = editing::create_draft(&state.db, user.id, &input, SaveKind::Save).await?;
+    if let Some(status) = status.filter(|s| *s != PostStatus::Draft) {
+        editing::set_status(&state.db, id, 1, status, body.published_at).await?;
+    }
+    let row = visible(&state, &caller, &id.to_string()).await?;
+    Ok(Success::created("Post created", single(&state, row).await?))
+}
+
+/// The author or an admin; anybody else is told the post does not exist.
+async fn editable(state: &AppState, caller: &Caller, key: &str) -> Result<i64, AppError> {
+    let user = caller.require_user()?;
+    let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
+    let (author_id, _, _) = editing::owner_and_status(&state.db, id).await?;
+    if author_id == user.id || user.role == Role::Admin {
+        Ok(id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `PATCH /api/posts/{id}`: changes the given fields only.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+    Body(body): Body<PostWrite>,
+) -> ApiResult<ApiPost> {
+    let id = editable(&state, &caller, &key).await?;
+    let current = editing::load(&state.db, id).await?;
+    let status = parse_status(body.status.as_deref())?;
+    let mut version = body.version.unwrap_or(current.version);
+    let content_changed = body.title.is_some()
+        || body.slug.is_some()
+        || body.content.is_some()
+        || body.excerpt.is_some()
+        || body.cover_image.is_some()
+        || body.tags.is_some()
+        || body.category_ids.is_some()
+        || body.canonical_url.is_some();
+    if content_changed {
+        let input = input_from(&body, &current)?;
+        version = editing::update(&state.db, id, version, &input, SaveKind::Save).await?;
+    }
+    if status.is_some() || body.published_at.is_some() {
+        let to = status.unwrap_or(current.status);
+        editing::set_status(&state.db, id, version, to, body.published_at).await?;
+    }
+    let row = visible(&state, &caller, &id.to_string()).await?;
+    Ok(Success::ok("Post updated", single(&state, row).await?))
+}
+
+/// `DELETE /api/posts/{id}`
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<()> {
+    let id = editable(&state, &caller, &key).await?;
+    editing::delete(&state.db, id).await?;
+    Ok(Success::ok("Post deleted", ()))
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct LikeAnswer {
+    liked: bool,
+    count: i64,
+}
+
+async fn set_like(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    liked: bool,
+) -> ApiResult<LikeAnswer> {
+    let user = caller.require_user()?;
+    let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
+    let result = likes::set(&state.db, user.id, id, liked).await?;
+    Ok(Success::ok(
+        if liked { "Liked" } else { "Unliked" },
+        LikeAnswer {
+            liked: result.liked,
+            count: result.count,
+        },
+    ))
+}
+
+/// `POST /api/posts/{id}/like`
+pub(super) async fn like(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<LikeAnswer> {
+    set_like(&state, &caller, &key, true).await
+}
+
+/// `DELETE /api/posts/{id}/like`
+pub(super) async fn unlike(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key): Path<String>,
+) -> ApiResult<LikeAnswer> {
+    set_like(&state, &caller, &key, false).await
+}

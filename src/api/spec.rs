@@ -1,0 +1,238 @@
+//! The API's one table of endpoints: the router is built from it and so is the OpenAPI 3.1
+//! document at `/api/openapi.json`, so the two cannot drift apart.
+
+use axum::routing::{delete, get, patch, post, MethodRouter};
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
+use serde_json::{json, Map, Value};
+
+use super::{auth, categories, comments, posts, users};
+use crate::server::state::AppState;
+
+/// Who may call an endpoint (the server decides; this is what the document says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Anyone,
+    SignedIn,
+    Moderator,
+    Admin,
+}
+
+pub struct Endpoint {
+    pub method: &'static str,
+    /// As axum and OpenAPI both write paths: `/posts/{id}`.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub access: Access,
+    pub query: &'static [(&'static str, &'static str)],
+    pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
+    pub response: fn(&mut SchemaGenerator) -> Schema,
+    pub created: bool,
+    pub handler: MethodRouter<AppState>,
+}
+
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+fn nothing(_: &mut SchemaGenerator) -> Schema {
+    Schema::from(
+        json!({ "type": "null" })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+macro_rules! endpoint {
+    ($method:ident $path:literal, $summary:literal, $access:ident, query: $query:expr, body: $body:expr, answer: $answer:expr, created: $created:expr, $handler:expr) => {
+        Endpoint {
+            method: stringify!($method),
+            path: $path,
+            summary: $summary,
+            access: Access::$access,
+            query: $query,
+            request: $body,
+            response: $answer,
+            created: $created,
+            handler: $method($handler),
+        }
+    };
+}
+
+const LIST_POSTS: &[(&str, &str)] = &[
+    ("cursor", "From `nextCursor` of the previous page"),
+    ("limit", "1 to 100 (default 10)"),
+    ("authorId", "Only this author's posts"),
+    ("categoryId", "Only posts in this category"),
+    ("tags", "Any of these tags, comma-separated"),
+    ("search", "Words that must all appear"),
+];
+const LIST_USERS: &[(&str, &str)] = &[
+    ("page", "From 1"),
+    ("limit", "1 to 100 (default 10)"),
+    ("search", "Part of a username, email or name"),
+    ("role", "USER, MODERATOR or ADMIN"),
+    ("isActive", "true or false"),
+    ("sortBy", "createdAt, username or email"),
+    ("sortOrder", "asc or desc"),
+];
+
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        endpoint!(post "/auth/register", "Create an account; answers with tokens", Anyone, query: &[], body: Some(schema::<auth::Register>), answer: schema::<auth::Session>, created: true, auth::register),
+        endpoint!(post "/auth/login", "Sign in with email or username", Anyone, query: &[], body: Some(schema::<auth::Login>), answer: schema::<auth::Session>, created: false, auth::login),
+        endpoint!(post "/auth/refresh", "Trade a refresh token for a new pair", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: schema::<auth::TokenPair>, created: false, auth::refresh),
+        endpoint!(post "/auth/logout", "Revoke a refresh token", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: nothing, created: false, auth::logout),
+        endpoint!(get "/users", "List users", SignedIn, query: LIST_USERS, body: None, answer: schema::<users::UserList>, created: false, users::list),
+        endpoint!(post "/users", "Create a user (admins)", Admin, query: &[], body: Some(schema::<users::UserCreate>), answer: schema::<users::ApiUser>, created: true, users::create),
+        endpoint!(get "/users/me", "The signed-in user", SignedIn, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::me),
+        endpoint!(get "/users/{id}", "A user", Anyone, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::show),
+        endpoint!(patch "/users/{id}", "Change a user (themself or admins; role and isActive: admins)", SignedIn, query: &[], body: Some(schema::<users::UserUpdate>), answer: schema::<users::ApiUser>, created: false, users::update),
+        endpoint!(delete "/users/{id}", "Delete a user (themself or admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, users::remove),
+        endpoint!(get "/posts", "Published posts, newest first", Anyone, query: LIST_POSTS, body: None, answer: schema::<posts::PostList>, created: false, posts::list),
+        endpoint!(post "/posts", "Write a post (markdown in content)", SignedIn, query: &[], body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: true, posts::create),
+        endpoint!(get "/posts/popular", "Most viewed published posts", Anyone, query: &[("limit", "1 to 100 (default 10)")], body: None, answer: schema::<Vec<posts::ApiPost>>, created: false, posts::popular),
+        endpoint!(get "/posts/{id}", "A post by id or slug", Anyone, query: &[], body: None, answer: schema::<posts::ApiPost>, created: false, posts::show),
+        endpoint!(patch "/posts/{id}", "Change a post (its author or admins)", SignedIn, query: &[], body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: false, posts::update),
+        endpoint!(delete "/posts/{id}", "Delete a post (its author or admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, posts::remove),
+        endpoint!(post "/posts/{id}/like", "Like a post", SignedIn, query: &[], body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::like),
+        endpoint!(delete "/posts/{id}/like", "Unlike a post", SignedIn, query: &[], body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::unlike),
+        endpoint!(get "/posts/{id}/comments", "A post's approved comments, threaded by parentId", Anyone, query: &[], body: None, answer: schema::<Vec<comments::ApiComment>>, created: false, comments::thread),
+        endpoint!(post "/posts/{id}/comments", "Comment on a post", SignedIn, query: &[], body: Some(schema::<comments::CommentWrite>), answer: schema::<comments::ApiComment>, created: true, comments::create),
+        endpoint!(get "/comments", "Comments waiting for moderation (status=pending)", Moderator, query: &[("status", "pending")], body: None, answer: schema::<Vec<comments::ApiQueued>>, created: false, comments::queue),
+        endpoint!(patch "/comments/{id}", "Change a comment (its author, moderators, admins)", SignedIn, query: &[], body: Some(schema::<comments::CommentEdit>), answer: schema::<comments::ApiComment>, created: false, comments::edit),
+        endpoint!(delete "/comments/{id}", "Delete a comment (its author, moderators, admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, comments::remove),
+        endpoint!(post "/comments/{id}/approve", "Approve a comment (moderators, admins)", Moderator, query: &[], body: None, answer: nothing, created: false, comments::approve),
+        endpoint!(get "/categories", "Every category", Anyone, query: &[], body: None, answer: schema::<Vec<categories::ApiCategoryFull>>, created: false, categories::list),
+        endpoint!(post "/categories", "Create a category (admins)", Admin, query: &[], body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: true, categories::create),
+        endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: &[], body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
+        endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: &[], body: None, answer: nothing, created: false, categories::remove),
+    ]
+}
+
+/// The OpenAPI 3.1 document.
+pub fn openapi(origin: &str) -> Value {
+    let settings = SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+    });
+    let mut generator = SchemaGenerator::new(settings);
+    let mut paths = Map::new();
+    for endpoint in endpoints() {
+        let mut operation = Map::new();
+        operation.insert("summary".into(), json!(endpoint.summary));
+        operation.insert(
+            "operationId".into(),
+            json!(format!("{} {}", endpoint.method, endpoint.path)),
+        );
+        let mut parameters: Vec<Value> = Vec::new();
+        if endpoint.path.contains("{id}") {
+            parameters.push(
+                json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
+        }
+        for (name, description) in endpoint.query {
+            parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}}));
+        }
+        if !parameters.is_empty() {
+            operation.insert("parameters".into(), Value::Array(parameters));
+        }
+        if let Some(request) = endpoint.request {
+            let body = request(&mut generator);
+            operation.insert(
+                "requestBody".into(),
+                json!({"required": true, "content": {"application/json": {"schema": body}}}),
+            );
+        }
+        let data = (endpoint.response)(&mut generator);
+        let mut responses = Map::new();
+        responses.insert(
+            if endpoint.created { "201" } else { "200" }.into(),
+            json!({
+                "description": "Success",
+                "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["success", "message", "data"],
+                    "properties": {"success": {"const": true}, "message": {"type": "string"}, "data": data}
+                }}}
+            }),
+        );
+        let mut errors = vec![
+            ("400", "Invalid input, with `errors` per field"),
+            ("404", "Not found"),
+            ("429", "Too many requests"),
+            ("500", "Server error"),
+        ];
+        if endpoint.access != Access::Anyone || endpoint.method != "get" {
+            errors.extend([
+                ("401", "No valid token"),
+                ("403", "Not allowed"),
+                ("409", "Conflict (taken, or changed since)"),
+                ("413", "Body too large"),
+            ]);
+        }
+        for (status, description) in errors {
+            responses.insert(
+                status.into(),
+                json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            );
+        }
+        operation.insert("responses".into(), Value::Object(responses));
+        if endpoint.access != Access::Anyone {
+            operation.insert(
+                "security".into(),
+                json!([{"bearerAuth": []}, {"cookieAuth": []}]),
+            );
+        }
+        let access = match endpoint.access {
+            Access::Anyone => "anyone",
+            Access::SignedIn => "signed-in users",
+            Access::Moderator => "moderators and admins",
+            Access::Admin => "admins",
+        };
+        operation.insert("description".into(), json!(format!("For {access}.")));
+        let entry = paths
+            .entry(endpoint.path.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(methods) = entry {
+            methods.insert(endpoint.method.to_owned(), Value::Object(operation));
+        }
+    }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["success", "message"],
+            "properties": {
+                "success": {"const": false},
+                "message": {"type": "string"},
+                "errors": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {"field": {"type": "string"}, "message": {"type": "string"}}
+                }}
+            }
+        }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "quire API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every answer is an envelope: {success, message, data} or {success: false, message, errors?}. Ids are strings; times are RFC 3339."
+        },
+        "servers": [{"url": format!("{origin}/api")}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "quire_session"}
+            }
+        }
+    })
+}
+
+/// `/api/docs`: the spec, readable and tryable, with no script or style from elsewhere.
+pub const DOCS_HTML: &str = include_str!("docs.html");

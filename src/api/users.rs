@@ -1,0 +1,403 @@
+//! `/api/users`: accounts as API clients see them. Emails only to their owner and admins;
+//! password hashes and sessions never.
+
+use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ApiResult, Body, Success};
+use crate::accounts::store::{create_user, find_by_id, NewUser, UserRow};
+use crate::accounts::{validation, Role};
+use crate::error::{AppError, FieldError};
+use crate::server::auth::Caller;
+use crate::server::password::Password;
+use crate::server::state::AppState;
+use crate::with_db;
+
+/// A user in API answers.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiUser {
+    pub id: String,
+    pub username: String,
+    /// Only to the user themself and to admins.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub role: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment_count: Option<i64>,
+}
+
+impl ApiUser {
+    /// `viewer` decides whether the email is shown: the user themself or an admin.
+    pub fn from_row(row: UserRow, viewer: &Caller) -> Self {
+        let sees_email = viewer
+            .user()
+            .is_some_and(|v| v.id == row.id || v.role == Role::Admin);
+        Self {
+            id: row.id.to_string(),
+            username: row.username,
+            email: sees_email.then_some(row.email),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            avatar_url: row.avatar_url,
+            bio: row.bio,
+            role: row.role,
+            is_active: row.is_active,
+            created_at: row.created_at,
+            post_count: None,
+            comment_count: None,
+        }
+    }
+}
+
+fn user_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// `GET /api/users/me`
+pub(super) async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<ApiUser> {
+    let user = caller.require_user()?;
+    let row = find_by_id(&state.db, user.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(Success::ok("Your account", ApiUser::from_row(row, &caller)))
+}
+
+/// `GET /api/users/{id}`
+pub(super) async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<ApiUser> {
+    let row = find_by_id(&state.db, user_id(&id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Success::ok("User", ApiUser::from_row(row, &caller)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    page: Option<String>,
+    limit: Option<String>,
+    search: Option<String>,
+    role: Option<String>,
+    is_active: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct UserList {
+    users: Vec<ApiUser>,
+    total: i64,
+    page: i64,
+    limit: i64,
+}
+
+/// `GET /api/users` (signed in). Numbered pages, as the contract has them: user lists are
+/// small enough for that.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<UserList> {
+    caller.require_user()?;
+    let mut errors = Vec::new();
+    let page: i64 = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        None => 1,
+        Some(raw) => raw.parse().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
+            errors.push(FieldError::new("page", "`page` must be a number from 1"));
+            1
+        }),
+    };
+    let limit = super::posts::limit(q.limit.as_deref()).unwrap_or_else(|e| {
+        errors.push(FieldError::new("limit", e.to_string()));
+        10
+    });
+    let role = match q.role.as_deref().filter(|r| !r.is_empty()) {
+        None => None,
+        Some(raw) => Role::parse(raw).or_else(|| {
+            errors.push(FieldError::new(
+                "role",
+                "`role` must be USER, MODERATOR or ADMIN",
+            ));
+            None
+        }),
+    };
+    let active = match q.is_active.as_deref() {
+        None | Some("") => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "isActive",
+                "`isActive` must be true or false",
+            ));
+            None
+        }
+    };
+    let sort = match q.sort_by.as_deref().unwrap_or("createdAt") {
+        "createdAt" => "created_at",
+        "username" => "lower(username)",
+        "email" => "email",
+        _ => {
+            errors.push(FieldError::new(
+                "sortBy",
+                "`sortBy` must be createdAt, username or email",
+            ));
+            "created_at"
+        }
+    };
+    let order = match q.sort_order.as_deref().unwrap_or("desc") {
+        "asc" => "ASC",
+        "desc" => "DESC",
+        _ => {
+            errors.push(FieldError::new(
+                "sortOrder",
+                "`sortOrder` must be asc or desc",
+            ));
+            "DESC"
+        }
+    };
+    let search = q.search.unwrap_or_default();
+    if search.chars().count() > 100 {
+        errors.push(FieldError::new(
+            "search",
+            "Search for at most 100 characters",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors).into());
+    }
+    let pattern = format!(
+        "%{}%",
+        search
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let filter = "(lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
+            OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
+        AND ($2 = '' OR role = $2)
+        AND ($3 = -1 OR is_active = ($3 = 1))";
+    let sql = format!(
+        "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at,
+                (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id AND p.status = 'PUBLISHED') AS post_count,
+                (SELECT COUNT(*) FROM comments c WHERE c.author_id = users.id AND c.is_approved AND NOT c.is_deleted) AS comment_count
+         FROM users WHERE {filter}
+         ORDER BY {sort} {order}, id {order}
+         LIMIT $4 OFFSET $5"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM users WHERE {filter}");
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: UserRow,
+        post_count: i64,
+        comment_count: i64,
+    }
+    let role_text = role.map(Role::as_str).unwrap_or("");
+    let active_flag = active.map(i64::from).unwrap_or(-1);
+    let (rows, total): (Vec<Row>, i64) = with_db!(&state.db, |pool| {
+        async {
+            let rows = sqlx::query_as(&sql)
+                .bind(&pattern)
+                .bind(role_text)
+                .bind(active_flag)
+                .bind(limit)
+                .bind((page - 1).saturating_mul(limit))
+                .fetch_all(pool)
+                .await?;
+            let total = sqlx::query_scalar(&count_sql)
+                .bind(&pattern)
+                .bind(role_text)
+                .bind(active_flag)
+                .fetch_one(pool)
+                .await?;
+            Ok::<_, sqlx::Error>((rows, total))
+        }
+        .await
+    })?;
+    let users = rows
+        .into_iter()
+        .map(|row| {
+            let mut user = ApiUser::from_row(row.user, &caller);
+            user.post_count = Some(row.post_count);
+            user.comment_count = Some(row.comment_count);
+            user
+        })
+        .collect();
+    Ok(Success::ok(
+        "Users",
+        UserList {
+            users,
+            total,
+            page,
+            limit,
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserCreate {
+    pub email: String,
+    pub username: String,
+    pub password: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    /// USER (the default), MODERATOR or ADMIN.
+    pub role: Option<String>,
+}
+
+/// `POST /api/users` (admins) → 201.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Body(body): Body<UserCreate>,
+) -> ApiResult<ApiUser> {
+    caller.require_role(Role::Admin)?;
+    let role = match body.role.as_deref() {
+        None => Role::User,
+        Some(raw) => Role::parse(raw)
+            .ok_or_else(|| AppError::field("role", "`role` must be USER, MODERATOR or ADMIN"))?,
+    };
+    let id = create_user(
+        &state.db,
+        NewUser {
+            email: body.email,
+            username: body.username,
+            password: Password::new(body.password),
+            first_name: body.first_name,
+            last_name: body.last_name,
+            role,
+        },
+        state.config.password_min_length,
+    )
+    .await?;
+    let row = find_by_id(&state.db, id).await?.ok_or(AppError::Internal)?;
+    Ok(Success::created(
+        "User created",
+        ApiUser::from_row(row, &caller),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UserUpdate {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub bio: Option<String>,
+    /// Admins only.
+    pub role: Option<String>,
+    /// Admins only.
+    pub is_active: Option<bool>,
+}
+
+/// `PATCH /api/users/{id}`: the user themself or an admin; only admins change `role` and
+/// `isActive`, never their own.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Body(body): Body<UserUpdate>,
+) -> ApiResult<ApiUser> {
+    let id = user_id(&id)?;
+    let me = caller.require_self_or_admin(id)?;
+    let current = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let changes_standing = body.role.is_some() || body.is_active.is_some();
+    if changes_standing && (me.role != Role::Admin || me.id == id) {
+        return Err(AppError::Forbidden.into());
+    }
+    let mut errors = Vec::new();
+    let first_name = match &body.first_name {
+        Some(name) => validation::display_name("firstName", Some(name))
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten(),
+        None => current.first_name.clone(),
+    };
+    let last_name = match &body.last_name {
+        Some(name) => validation::display_name("lastName", Some(name))
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten(),
+        None => current.last_name.clone(),
+    };
+    let bio = body
+        .bio
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(&current.bio)
+        .to_owned();
+    if bio.chars().count() > crate::accounts::functions::BIO_MAX {
+        errors.push(FieldError::new("bio", "The bio is too long"));
+    }
+    let role = match body.role.as_deref() {
+        None => None,
+        Some(raw) => Role::parse(raw).or_else(|| {
+            errors.push(FieldError::new(
+                "role",
+                "`role` must be USER, MODERATOR or ADMIN",
+            ));
+            None
+        }),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::invalid(errors).into());
+    }
+    crate::accounts::store::update_profile(&state.db, id, first_name, last_name, &bio).await?;
+    if let Some(role) = role {
+        crate::accounts::store::set_role(&state.db, id, role).await?;
+        let entry = crate::moderation::store::AuditEntry::new(me, "user.role", "user", Some(id))
+            .detail(role.as_str());
+        crate::moderation::store::record(&state.db, entry).await?;
+    }
+    if let Some(active) = body.is_active {
+        crate::accounts::store::set_active(&state.db, id, active).await?;
+        let action = if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        };
+        let entry = crate::moderation::store::AuditEntry::new(me, action, "user", Some(id));
+        crate::moderation::store::record(&state.db, entry).await?;
+    }
+    let row = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok(Success::ok("User updated", ApiUser::from_row(row, &caller)))
+}
+
+/// `DELETE /api/users/{id}`: the user themself or an admin; the last admin stays.
+pub(super) async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<()> {
+    let id = user_id(&id)?;
+    caller.require_self_or_admin(id)?;
+    let target = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if target.role == "ADMIN" {
+        let admins: i64 = with_db!(&state.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active"
+        )
+        .fetch_one(pool)
+        .await)?;
+        if admins <= 1 && target.is_active {
+            return Err(AppError::Conflict("The last admin cannot be deleted".to_owned()).into());
+        }
+    }
+    crate::accounts::store::delete_user(&state.db, id).await?;
+    Ok(Success::ok("User deleted", ()))
+}

@@ -1,0 +1,792 @@
+//! The JSON API, as a client that follows the contract to the letter would use it.
+
+mod common;
+
+use common::{make_user, spawn_app, Backend, TestApp};
+use quire::accounts::Role;
+use serde_json::{json, Value};
+
+struct Reply {
+    status: u16,
+    body: Value,
+}
+
+async fn send(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
+    let client = reqwest::Client::new();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = client.request(method, app.url(&format!("/api{path}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let res = request.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    let body =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    Reply { status, body }
+}
+
+fn assert_envelope(reply: &Reply) {
+    let ok = reply.status < 400;
+    assert_eq!(reply.body["success"], ok, "{}", reply.body);
+    assert!(reply.body["message"].is_string(), "{}", reply.body);
+    if ok {
+        assert!(reply.body.get("data").is_some(), "{}", reply.body);
+    }
+}
+
+async fn login(app: &TestApp, username: &str) -> (String, String) {
+    let reply = send(
+        app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"username": username, "password": common::PASSWORD})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    (
+        reply.body["data"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        reply.body["data"]["refreshToken"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+async fn envelopes_and_unknown_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reply = send(&app, "GET", "/no/such/thing", None, None).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.body,
+        json!({"success": false, "message": "Route not found"})
+    );
+    let res = reqwest::Client::new()
+        .post(app.url("/api/auth/login"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["success"], false);
+    let reply = send(&app, "PUT", "/posts", None, Some(json!({}))).await;
+    assert_eq!(reply.status, 405);
+    assert_envelope(&reply);
+}
+
+async fn register_login_refresh_and_logout(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let reply = send(&app, "POST", "/auth/register", None, Some(json!({
+        "email": "grace@example.com", "username": "grace", "password": "tidal lanterns over basalt", "firstName": "Grace"
+    }))).await;
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    assert_envelope(&reply);
+    let data = &reply.body["data"];
+    assert_eq!(data["user"]["username"], "grace");
+    assert_eq!(data["user"]["firstName"], "Grace");
+    assert_eq!(
+        data["user"]["email"], "grace@example.com",
+        "their own email"
+    );
+    assert!(data["user"]["id"].is_string());
+    let text = reply.body.to_string();
+    assert!(
+        !text.contains("argon2") && !text.contains("password"),
+        "no secrets: {text}"
+    );
+
+    let again = send(&app, "POST", "/auth/register", None, Some(json!({
+        "email": "GRACE@example.com", "username": "other", "password": "tidal lanterns over basalt"
+    }))).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.body["errors"][0]["field"], "email");
+    let bad = send(
+        &app,
+        "POST",
+        "/auth/register",
+        None,
+        Some(json!({"email": "x", "username": "", "password": "short"})),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body["errors"].as_array().unwrap().len() >= 3);
+
+    let wrong = send(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"email": "grace@example.com", "password": "nope nope nope"})),
+    )
+    .await;
+    assert_eq!(wrong.status, 401);
+    assert_envelope(&wrong);
+    let reply = send(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"email": "grace@example.com", "password": "tidal lanterns over basalt"})),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    let access = reply.body["data"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refresh1 = reply.body["data"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let me = send(&app, "GET", "/users/me", Some(&access), None).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.body["data"]["username"], "grace");
+    assert_eq!(send(&app, "GET", "/users/me", None, None).await.status, 401);
+    assert_eq!(
+        send(&app, "GET", "/users/me", Some("not.a.token"), None)
+            .await
+            .status,
+        401
+    );
+    let forged = format!("{}x", &access[..access.len() - 1]);
+    assert_eq!(
+        send(&app, "GET", "/users/me", Some(&forged), None)
+            .await
+            .status,
+        401
+    );
+
+    // Rotation: the old refresh token stops working; using it again revokes the family.
+    let rotated = send(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refreshToken": refresh1})),
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let refresh2 = rotated.body["data"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(refresh1, refresh2);
+    let reused = send(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refreshToken": refresh1})),
+    )
+    .await;
+    assert_eq!(reused.status, 401);
+    let after = send(
+        &app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refreshToken": refresh2})),
+    )
+    .await;
+    assert_eq!(after.status, 401, "the whole family is revoked");
+
+    let again = send(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"username": "grace", "password": "tidal lanterns over basalt"})),
+    )
+    .await;
+    let refresh3 = again.body["data"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let out = send(
+        &app,
+        "POST",
+        "/auth/logout",
+        None,
+        Some(json!({"refreshToken": refresh3})),
+    )
+    .await;
+    assert_eq!(out.status, 200);
+    assert_eq!(
+        send(
+            &app,
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({"refreshToken": refresh3}))
+        )
+        .await
+        .status,
+        401
+    );
+}
+
+async fn deactivated_users_tokens_stop_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id = make_user(&app, "leaving", Role::User).await;
+    make_user(&app, "boss", Role::Admin).await;
+    let (access, refresh) = login(&app, "leaving").await;
+    assert_eq!(
+        send(&app, "GET", "/users/me", Some(&access), None)
+            .await
+            .status,
+        200
+    );
+    let (admin, _) = login(&app, "boss").await;
+    let reply = send(
+        &app,
+        "PATCH",
+        &format!("/users/{id}"),
+        Some(&admin),
+        Some(json!({"isActive": false})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        send(&app, "GET", "/users/me", Some(&access), None)
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        send(
+            &app,
+            "POST",
+            "/auth/refresh",
+            None,
+            Some(json!({"refreshToken": refresh}))
+        )
+        .await
+        .status,
+        401
+    );
+}
+
+async fn users_list_and_permissions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ada = make_user(&app, "ada", Role::User).await;
+    make_user(&app, "bob", Role::User).await;
+    make_user(&app, "root", Role::Admin).await;
+    let (user, _) = login(&app, "bob").await;
+    let (admin, _) = login(&app, "root").await;
+    assert_eq!(send(&app, "GET", "/users", None, None).await.status, 401);
+    let list = send(
+        &app,
+        "GET",
+        "/users?limit=2&page=1&sortBy=username&sortOrder=asc",
+        Some(&user),
+        None,
+    )
+    .await;
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert_eq!(list.body["data"]["total"], 3);
+    assert_eq!(list.body["data"]["limit"], 2);
+    let names: Vec<&str> = list.body["data"]["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ada", "bob"]);
+    let ada_entry = &list.body["data"]["users"][0];
+    assert!(
+        ada_entry.get("email").is_none(),
+        "others' emails are hidden from users"
+    );
+    assert_eq!(ada_entry["postCount"], 0);
+    let as_admin = send(&app, "GET", "/users?search=ADA", Some(&admin), None).await;
+    assert_eq!(
+        as_admin.body["data"]["users"][0]["email"],
+        "ada@example.com"
+    );
+    let bad = send(
+        &app,
+        "GET",
+        "/users?limit=500&sortBy=age",
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["errors"].as_array().unwrap().len(), 2);
+
+    assert_eq!(
+        send(&app, "GET", "/users/999999", Some(&user), None)
+            .await
+            .status,
+        404
+    );
+    let other = send(
+        &app,
+        "PATCH",
+        &format!("/users/{ada}"),
+        Some(&user),
+        Some(json!({"bio": "hacked"})),
+    )
+    .await;
+    assert_eq!(other.status, 403);
+    let promote = send(&app, "PATCH", "/users/me", Some(&user), Some(json!({}))).await;
+    assert_eq!(promote.status, 405, "`me` is read-only");
+    let created = send(&app, "POST", "/users", Some(&admin), Some(json!({"email": "new@example.com", "username": "newbie", "password": "a perfectly fine passphrase", "role": "MODERATOR"}))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["data"]["role"], "MODERATOR");
+    assert_eq!(send(&app, "POST", "/users", Some(&user), Some(json!({"email": "x@example.com", "username": "x", "password": "a perfectly fine passphrase"}))).await.status, 403);
+    let unknown_field = send(
+        &app,
+        "PATCH",
+        &format!("/users/{ada}"),
+        Some(&admin),
+        Some(json!({"passwordHash": "x"})),
+    )
+    .await;
+    assert_eq!(unknown_field.status, 400);
+}
+
+async fn posts_through_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::User).await;
+    make_user(&app, "reader", Role::User).await;
+    let (writer, _) = login(&app, "writer").await;
+    let (reader, _) = login(&app, "reader").await;
+    let created = send(&app, "POST", "/posts", Some(&writer), Some(json!({
+        "title": "API Post", "content": "# Hi\n\n<script>x</script>\n\n**bold**", "tags": ["Rust", "api"], "status": "PUBLISHED"
+    }))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let post = &created.body["data"];
+    let id = post["id"].as_str().unwrap().to_owned();
+    assert_eq!(post["slug"], "api-post");
+    assert_eq!(post["status"], "PUBLISHED");
+    assert!(post["contentHtml"]
+        .as_str()
+        .unwrap()
+        .contains("<strong>bold</strong>"));
+    assert!(!post["contentHtml"].as_str().unwrap().contains("<script"));
+    assert_eq!(post["tags"], json!(["rust", "api"]));
+    assert!(post["publishedAt"].is_string() && post["viewCount"] == 0);
+
+    let by_slug = send(&app, "GET", "/posts/api-post", None, None).await;
+    assert_eq!(by_slug.body["data"]["id"], id);
+    let draft = send(
+        &app,
+        "POST",
+        "/posts",
+        Some(&writer),
+        Some(json!({"title": "Secret", "content": "x"})),
+    )
+    .await;
+    let draft_id = draft.body["data"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(draft.body["data"]["status"], "DRAFT");
+    assert_eq!(
+        send(
+            &app,
+            "GET",
+            &format!("/posts/{draft_id}"),
+            Some(&reader),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        send(
+            &app,
+            "GET",
+            &format!("/posts/{draft_id}"),
+            Some(&writer),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        send(
+            &app,
+            "PATCH",
+            &format!("/posts/{draft_id}"),
+            Some(&reader),
+            Some(json!({"title": "Mine"}))
+        )
+        .await
+        .status,
+        404
+    );
+    let patched = send(
+        &app,
+        "PATCH",
+        &format!("/posts/{draft_id}"),
+        Some(&writer),
+        Some(json!({"title": "Less secret", "status": "PUBLISHED"})),
+    )
+    .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["data"]["title"], "Less secret");
+    assert_eq!(
+        patched.body["data"]["content"], "x",
+        "unchanged fields stay"
+    );
+    let stale = send(
+        &app,
+        "PATCH",
+        &format!("/posts/{draft_id}"),
+        Some(&writer),
+        Some(json!({"title": "Old", "version": 1})),
+    )
+    .await;
+    assert_eq!(stale.status, 409);
+    let taken = send(
+        &app,
+        "POST",
+        "/posts",
+        Some(&writer),
+        Some(json!({"title": "x", "slug": "api-post", "content": "y"})),
+    )
+    .await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    let invalid = send(
+        &app,
+        "POST",
+        "/posts",
+        Some(&writer),
+        Some(json!({"title": "", "content": "y"})),
+    )
+    .await;
+    assert_eq!(invalid.status, 400);
+    assert_eq!(invalid.body["errors"][0]["field"], "title");
+
+    // Pagination: every post once, in order.
+    for i in 0..7 {
+        send(&app, "POST", "/posts", Some(&writer), Some(json!({"title": format!("Bulk {i}"), "content": "z", "status": "PUBLISHED", "tags": ["bulk"]}))).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = send(
+            &app,
+            "GET",
+            &format!("/posts?limit=3&tags=bulk,none&cursor={cursor}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        for post in page.body["data"]["posts"].as_array().unwrap() {
+            seen.push(post["title"].as_str().unwrap().to_owned());
+        }
+        if page.body["data"]["hasMore"] == false {
+            assert!(page.body["data"]["nextCursor"].is_null());
+            break;
+        }
+        cursor = page.body["data"]["nextCursor"].as_str().unwrap().to_owned();
+    }
+    let expected: Vec<String> = (0..7).rev().map(|i| format!("Bulk {i}")).collect();
+    assert_eq!(seen, expected);
+    let found = send(&app, "GET", "/posts?search=secret", None, None).await;
+    assert_eq!(found.body["data"]["posts"][0]["title"], "Less secret");
+    assert_eq!(
+        send(&app, "GET", "/posts?limit=0", None, None).await.status,
+        400
+    );
+
+    let like = send(
+        &app,
+        "POST",
+        &format!("/posts/{id}/like"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(like.body["data"], json!({"liked": true, "count": 1}));
+    let unlike = send(
+        &app,
+        "DELETE",
+        &format!("/posts/{id}/like"),
+        Some(&reader),
+        None,
+    )
+    .await;
+    assert_eq!(unlike.body["data"], json!({"liked": false, "count": 0}));
+    assert_eq!(
+        send(&app, "POST", &format!("/posts/{id}/like"), None, None)
+            .await
+            .status,
+        401
+    );
+
+    assert_eq!(
+        send(&app, "DELETE", &format!("/posts/{id}"), Some(&reader), None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        send(&app, "DELETE", &format!("/posts/{id}"), Some(&writer), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        send(&app, "GET", &format!("/posts/{id}"), None, None)
+            .await
+            .status,
+        404
+    );
+}
+
+async fn comments_and_categories_through_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::User).await;
+    make_user(&app, "mod", Role::Moderator).await;
+    make_user(&app, "root", Role::Admin).await;
+    let (writer, _) = login(&app, "writer").await;
+    let (moderator, _) = login(&app, "mod").await;
+    let (admin, _) = login(&app, "root").await;
+    let post = send(
+        &app,
+        "POST",
+        "/posts",
+        Some(&writer),
+        Some(json!({"title": "Talk", "content": "x", "status": "PUBLISHED"})),
+    )
+    .await;
+    let post_id = post.body["data"]["id"].as_str().unwrap().to_owned();
+
+    let comment = send(
+        &app,
+        "POST",
+        &format!("/posts/{post_id}/comments"),
+        Some(&writer),
+        Some(json!({"content": "*hi*"})),
+    )
+    .await;
+    assert_eq!(comment.status, 201, "{}", comment.body);
+    assert_eq!(comment.body["data"]["status"], "PENDING");
+    let comment_id = comment.body["data"]["id"].as_str().unwrap().to_owned();
+    assert!(send(
+        &app,
+        "GET",
+        &format!("/posts/{post_id}/comments"),
+        None,
+        None
+    )
+    .await
+    .body["data"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        send(&app, "GET", "/comments?status=pending", Some(&writer), None)
+            .await
+            .status,
+        403
+    );
+    let queue = send(
+        &app,
+        "GET",
+        "/comments?status=pending",
+        Some(&moderator),
+        None,
+    )
+    .await;
+    assert_eq!(queue.body["data"][0]["id"], comment_id);
+    assert_eq!(
+        send(
+            &app,
+            "POST",
+            &format!("/comments/{comment_id}/approve"),
+            Some(&moderator),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    let reply = send(
+        &app,
+        "POST",
+        &format!("/posts/{post_id}/comments"),
+        Some(&moderator),
+        Some(json!({"content": "welcome", "parentId": comment_id})),
+    )
+    .await;
+    assert_eq!(reply.status, 201);
+    let thread = send(
+        &app,
+        "GET",
+        &format!("/posts/{post_id}/comments"),
+        None,
+        None,
+    )
+    .await;
+    let thread = thread.body["data"].as_array().unwrap().clone();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[1]["parentId"], comment_id);
+    let edited = send(
+        &app,
+        "PATCH",
+        &format!("/comments/{comment_id}"),
+        Some(&moderator),
+        Some(json!({"content": "edited by a moderator"})),
+    )
+    .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(
+        send(
+            &app,
+            "DELETE",
+            &format!("/comments/{comment_id}"),
+            Some(&writer),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    let empty = send(
+        &app,
+        "POST",
+        &format!("/posts/{post_id}/comments"),
+        Some(&writer),
+        Some(json!({"content": ""})),
+    )
+    .await;
+    assert_eq!(empty.status, 400);
+
+    assert_eq!(
+        send(
+            &app,
+            "POST",
+            "/categories",
+            Some(&writer),
+            Some(json!({"name": "X"}))
+        )
+        .await
+        .status,
+        403
+    );
+    let category = send(
+        &app,
+        "POST",
+        "/categories",
+        Some(&admin),
+        Some(json!({"name": "Field Notes", "color": "#123456"})),
+    )
+    .await;
+    assert_eq!(category.status, 201, "{}", category.body);
+    let category_id = category.body["data"]["id"].as_str().unwrap().to_owned();
+    let renamed = send(
+        &app,
+        "PATCH",
+        &format!("/categories/{category_id}"),
+        Some(&admin),
+        Some(json!({"description": "Notes"})),
+    )
+    .await;
+    assert_eq!(renamed.body["data"]["name"], "Field Notes");
+    assert_eq!(renamed.body["data"]["description"], "Notes");
+    let list = send(&app, "GET", "/categories", None, None).await;
+    assert_eq!(list.body["data"][0]["slug"], "field-notes");
+    let duplicate = send(
+        &app,
+        "POST",
+        "/categories",
+        Some(&admin),
+        Some(json!({"name": "field notes"})),
+    )
+    .await;
+    assert_eq!(duplicate.status, 409, "{}", duplicate.body);
+    assert_eq!(
+        send(
+            &app,
+            "DELETE",
+            &format!("/categories/{category_id}"),
+            Some(&admin),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+}
+
+/// The routes the server answers and the routes the spec lists are the same.
+async fn the_spec_lists_exactly_the_routes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let spec = send(&app, "GET", "/openapi.json", None, None).await.body;
+    assert_eq!(spec["openapi"], "3.1.0");
+    let paths = spec["paths"].as_object().unwrap();
+    let mut listed = Vec::new();
+    for (path, methods) in paths {
+        for (method, operation) in methods.as_object().unwrap() {
+            assert!(
+                operation["responses"].as_object().unwrap().len() >= 4,
+                "{method} {path}"
+            );
+            listed.push((method.to_uppercase(), path.clone()));
+            let concrete = path.replace("{id}", "1");
+            let reply = send(
+                &app,
+                &method.to_uppercase(),
+                &concrete,
+                None,
+                Some(json!({})),
+            )
+            .await;
+            assert_ne!(
+                reply.body["message"], "Route not found",
+                "{method} {path} is listed but not served"
+            );
+            assert_ne!(reply.status, 405, "{method} {path}");
+        }
+    }
+    assert_eq!(listed.len(), quire::api::spec::endpoints().len());
+    // And nothing is served that the spec does not list.
+    for (method, path) in [
+        ("GET", "/posts/1/likes"),
+        ("POST", "/users/me"),
+        ("GET", "/comment"),
+        ("DELETE", "/categories"),
+    ] {
+        let reply = send(&app, method, path, None, None).await;
+        assert!(
+            reply.status == 404 || reply.status == 405,
+            "{method} {path}: {}",
+            reply.status
+        );
+        assert!(!listed.contains(&(method.to_owned(), path.to_owned())));
+    }
+    let docs = app.get("/api/docs").await;
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("/api/openapi.json"));
+}
+
+on_both_backends!(
+    envelopes_and_unknown_routes,
+    register_login_refresh_and_logout,
+    deactivated_users_tokens_stop_at_once,
+    users_list_and_permissions,
+    posts_through_the_api,
+    comments_and_categories_through_the_api,
+    the_spec_lists_exactly_the_routes,
+);
