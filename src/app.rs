@@ -26,13 +26,23 @@ use crate::pages::{
 pub const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('quire-theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches)){document.documentElement.classList.add('dark')}}catch(e){}";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    // The page's Content-Security-Policy names this response's nonce: only scripts carrying
+    // it (and the site's own files) run.
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (&nonce, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&crate::server::guard::page_csp(nonce))
+        {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <script inner_html=THEME_SCRIPT></script>
+                <script nonce=nonce inner_html=THEME_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <link rel="alternate" type="application/atom+xml" title="quire (Atom)" href="/feed.xml"/>
                 <link rel="alternate" type="application/rss+xml" title="quire (RSS)" href="/rss.xml"/>

@@ -325,11 +325,18 @@ pub(crate) mod ssr {
             })
     }
 
+    /// The client's address, behind trusted proxies too.
     pub async fn client_ip() -> Option<String> {
-        leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        let ConnectInfo(peer) = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
             .await
-            .ok()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .ok()?;
+        let headers = leptos_axum::extract::<HeaderMap>()
+            .await
+            .unwrap_or_default();
+        let trusted = crate::server::state::AppState::current()
+            .map(|state| state.config.trusted_proxies.clone())
+            .unwrap_or_default();
+        Some(crate::server::guard::client_ip(peer.ip(), &headers, &trusted).to_string())
     }
 
     pub async fn start_session(user_id: i64) -> Result<(), AppError> {

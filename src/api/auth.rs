@@ -100,8 +100,11 @@ pub(super) async fn register(
 pub(super) async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Body(body): Body<Login>,
 ) -> ApiResult<Session> {
+    let client =
+        crate::server::guard::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
     let login = body
         .email
         .or(body.username)
@@ -111,7 +114,7 @@ pub(super) async fn login(
         &state.db,
         &login,
         Password::new(body.password),
-        Some(peer.ip().to_string()),
+        Some(client.to_string()),
     )
     .await
     .map_err(|err| match err {

@@ -48,6 +48,14 @@ pub struct Config {
     pub trusted_commenter_approvals: i64,
     /// Signs API access tokens; when unset, one is generated and kept in the database.
     pub jwt_secret: Option<String>,
+    /// API requests per client address per window, and the stricter limit for sign-in calls.
+    pub api_rate_limit: u32,
+    pub auth_rate_limit: u32,
+    pub rate_limit_window: Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Origins allowed to call the API from a browser, with credentials.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +176,52 @@ impl Config {
                 "must be at least 32 characters",
             ));
         }
+        let api_rate_limit: u32 = parse_number(&get, "QUIRE_API_RATE_LIMIT", 100)?;
+        let auth_rate_limit: u32 = parse_number(&get, "QUIRE_AUTH_RATE_LIMIT", 20)?;
+        if api_rate_limit == 0 || auth_rate_limit == 0 {
+            return Err(ConfigError::new(
+                "QUIRE_API_RATE_LIMIT",
+                "rate limits must be at least 1",
+            ));
+        }
+        let rate_limit_window = Duration::from_secs(
+            60 * parse_number::<u64>(&get, "QUIRE_RATE_LIMIT_WINDOW_MINUTES", 15)?.max(1),
+        );
+        let trusted_proxies = get("QUIRE_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                p.parse().map_err(|_| {
+                    ConfigError::new(
+                        "QUIRE_TRUSTED_PROXIES",
+                        format!("'{p}' is not an IP address"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let allowed_origins = get("QUIRE_ALLOWED_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .map(|o| match url::Url::parse(&o) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                    Ok(url.origin().ascii_serialization())
+                }
+                _ => Err(ConfigError::new(
+                    "QUIRE_ALLOWED_ORIGINS",
+                    format!("'{o}' is not an origin like https://app.example.com"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
+            api_rate_limit,
+            auth_rate_limit,
+            rate_limit_window,
+            trusted_proxies,
+            allowed_origins,
             jwt_secret,
             comments_per_minute,
             trusted_commenter_approvals,

@@ -104,14 +104,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             refuse_cross_site_writes,
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             state.config.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::guard::api_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::guard::security_headers,
         ))
         .layer(CompressionLayer::new())
         .layer(
@@ -165,12 +169,12 @@ async fn refuse_cross_site_writes(
         .is_some_and(|v| v.starts_with("Bearer "));
     if !safe_method && !bearer {
         let headers = req.headers();
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        // Origins the admin listed for the API are trusted like the site itself.
+        let listed = origin.is_some_and(|o| state.config.allowed_origins.iter().any(|a| a == o));
         let cross_site = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-            Some(site) => !matches!(site, "same-origin" | "none"),
-            None => headers
-                .get(header::ORIGIN)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|origin| origin != state.config.origin()),
+            Some(site) => !matches!(site, "same-origin" | "none") && !listed,
+            None => origin.is_some_and(|origin| origin != state.config.origin() && !listed),
         };
         if cross_site {
             tracing::warn!(path = %req.uri().path(), "cross-site write refused");

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod guard;
 pub mod http;
 pub mod images;
 pub mod markdown;

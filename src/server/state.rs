@@ -19,6 +19,7 @@ pub struct AppState {
     pub started_at: Instant,
     pub views: Arc<ViewCounter>,
     pub tokens: Arc<crate::api::tokens::Keys>,
+    pub rate_limiter: Arc<super::guard::RateLimiter>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -32,6 +33,7 @@ impl AppState {
         Self {
             views: Arc::new(ViewCounter::new(db.clone())),
             tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
+            rate_limiter: Arc::new(super::guard::RateLimiter::new(config.rate_limit_window)),
             db,
             config: Arc::new(config),
             leptos_options,
