@@ -790,3 +790,86 @@ on_both_backends!(
     comments_and_categories_through_the_api,
     the_spec_lists_exactly_the_routes,
 );
+
+/// Every endpoint in the table, for each kind of caller: visitors get 401 where an account is
+/// needed, users 403 where a role is, and admins are never refused for their role.
+async fn permission_matrix(backend: Backend) {
+    use quire::api::spec::{endpoints, Access};
+    let app = spawn_app(backend).await;
+    make_user(&app, "user", Role::User).await;
+    make_user(&app, "moderator", Role::Moderator).await;
+    make_user(&app, "admin", Role::Admin).await;
+    let (user, _) = login(&app, "user").await;
+    let (moderator, _) = login(&app, "moderator").await;
+    let (admin, _) = login(&app, "admin").await;
+    for endpoint in endpoints() {
+        // Sign-in endpoints answer 401 for bad credentials, which is not about roles.
+        if endpoint.path.starts_with("/auth/") {
+            continue;
+        }
+        let method = endpoint.method.to_uppercase();
+        let path = endpoint.path.replace("{id}", "999999");
+        let body = endpoint.request.map(|_| json!({}));
+        let visitor = send(&app, &method, &path, None, body.clone()).await;
+        assert_envelope(&visitor);
+        let as_user = send(&app, &method, &path, Some(&user), body.clone()).await;
+        let as_moderator = send(&app, &method, &path, Some(&moderator), body.clone()).await;
+        let as_admin = send(&app, &method, &path, Some(&admin), body.clone()).await;
+        let what = format!("{method} {}", endpoint.path);
+        match endpoint.access {
+            Access::Anyone => assert!(
+                ![401, 403].contains(&visitor.status),
+                "{what}: {}",
+                visitor.body
+            ),
+            _ => assert_eq!(visitor.status, 401, "{what}: {}", visitor.body),
+        }
+        match endpoint.access {
+            Access::Moderator | Access::Admin => {
+                assert_eq!(as_user.status, 403, "{what} as a user")
+            }
+            _ => assert_ne!(as_user.status, 401, "{what} as a user"),
+        }
+        match endpoint.access {
+            Access::Admin => assert_eq!(as_moderator.status, 403, "{what} as a moderator"),
+            _ => assert!(
+                ![401, 403].contains(&as_moderator.status) || endpoint.method != "get",
+                "{what} as a moderator"
+            ),
+        }
+        assert!(
+            ![401, 403].contains(&as_admin.status),
+            "{what} as an admin: {}",
+            as_admin.body
+        );
+    }
+}
+
+/// Server functions that change things take POST only: a link cannot like, comment or delete.
+async fn state_changing_server_functions_refuse_get(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "clicker", Role::User).await;
+    let client = common::signed_in_as(&app, "clicker").await;
+    for path in [
+        "/rpc/posts/like?post_id=1&liked=true",
+        "/rpc/comments/add?post_id=1&content=hi",
+        "/rpc/editor/delete?id=1",
+        "/rpc/accounts/sign_out",
+        "/rpc/moderation/decide?ids=1&approve=true",
+    ] {
+        let res = client.get(app.url(path)).send().await.unwrap();
+        assert!(
+            res.status().is_client_error(),
+            "GET {path}: {}",
+            res.status()
+        );
+    }
+    // Still signed in: the GET to sign_out did nothing.
+    let me = common::call(&app, &client, "accounts/me", &[]).await;
+    assert_eq!(me.body["username"], "clicker");
+}
+
+on_both_backends!(
+    permission_matrix,
+    state_changing_server_functions_refuse_get
+);

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body, Success};
+use super::{ApiResult, AsAdmin, Body, Success};
 use crate::accounts::Role;
 use crate::categories::{store, Category};
 use crate::error::AppError;
@@ -54,7 +54,7 @@ pub struct CategoryWrite {
 /// `POST /api/categories` (admins) → 201.
 pub(super) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(caller): AsAdmin,
     Body(body): Body<CategoryWrite>,
 ) -> ApiResult<ApiCategoryFull> {
     let admin = caller.require_role(Role::Admin)?;
@@ -71,7 +71,7 @@ pub(super) async fn create(
 /// `PATCH /api/categories/{id}` (admins): the given fields only.
 pub(super) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(caller): AsAdmin,
     Path(id): Path<String>,
     Body(body): Body<CategoryWrite>,
 ) -> ApiResult<ApiCategoryFull> {

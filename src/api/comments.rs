@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::posts::ApiAuthor;
-use super::{ApiResult, Body, Success};
+use super::{ApiResult, Body, SignedIn, Success};
 use crate::accounts::Role;
 use crate::comments::{self, store, CommentView};
 use crate::error::AppError;
@@ -74,7 +74,7 @@ pub struct CommentWrite {
 /// `POST /api/posts/{id}/comments` → 201; it waits for approval unless its author is trusted.
 pub(super) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     Body(body): Body<CommentWrite>,
 ) -> ApiResult<ApiComment> {
@@ -101,7 +101,7 @@ pub struct CommentEdit {
 /// `PATCH /api/comments/{id}`: its author, a moderator or an admin.
 pub(super) async fn edit(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     Body(body): Body<CommentEdit>,
 ) -> ApiResult<ApiComment> {

@@ -189,6 +189,38 @@ impl From<sqlx::Error> for Failure {
 
 pub type ApiResult<T> = Result<Success<T>, Failure>;
 
+/// The caller, already checked to be signed in (401 otherwise). As an extractor placed before
+/// the body, it decides before the body is even read: a visitor learns nothing from
+/// validation errors.
+pub struct SignedIn(pub crate::server::auth::Caller);
+/// The caller, checked to be a moderator or an admin (401, 403 otherwise).
+pub struct AsModerator(pub crate::server::auth::Caller);
+/// The caller, checked to be an admin (401, 403 otherwise).
+pub struct AsAdmin(pub crate::server::auth::Caller);
+
+macro_rules! caller_with {
+    ($name:ident, |$caller:ident| $check:expr) => {
+        impl axum::extract::FromRequestParts<AppState> for $name {
+            type Rejection = Failure;
+
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                state: &AppState,
+            ) -> Result<Self, Self::Rejection> {
+                let $caller = crate::server::auth::Caller::from_request_parts(parts, state).await?;
+                $check?;
+                Ok(Self($caller))
+            }
+        }
+    };
+}
+
+caller_with!(SignedIn, |caller| caller.require_user());
+caller_with!(AsModerator, |caller| caller
+    .require_role(crate::accounts::Role::Moderator));
+caller_with!(AsAdmin, |caller| caller
+    .require_role(crate::accounts::Role::Admin));
+
 /// A JSON body whose problems (not JSON, wrong fields, too large) answer with the envelope.
 pub struct Body<T>(pub T);
 

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body, Success};
+use super::{ApiResult, Body, SignedIn, Success};
 use crate::accounts::Role;
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
@@ -457,7 +457,7 @@ fn input_from(
 /// `POST /api/posts` → 201 with the rendered post.
 pub(super) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     Body(body): Body<PostWrite>,
 ) -> ApiResult<ApiPost> {
     let user = caller.require_user()?;
@@ -489,7 +489,7 @@ async fn editable(state: &AppState, caller: &Caller, key: &str) -> Result<i64, A
 /// `PATCH /api/posts/{id}`: changes the given fields only.
 pub(super) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     Path(key): Path<String>,
     Body(body): Body<PostWrite>,
 ) -> ApiResult<ApiPost> {

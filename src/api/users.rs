@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body, Success};
+use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
 use crate::accounts::store::{create_user, find_by_id, NewUser, UserRow};
 use crate::accounts::{validation, Role};
 use crate::error::{AppError, FieldError};
@@ -265,7 +265,7 @@ pub struct UserCreate {
 /// `POST /api/users` (admins) → 201.
 pub(super) async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    AsAdmin(caller): AsAdmin,
     Body(body): Body<UserCreate>,
 ) -> ApiResult<ApiUser> {
     caller.require_role(Role::Admin)?;
@@ -310,7 +310,7 @@ pub struct UserUpdate {
 /// `isActive`, never their own.
 pub(super) async fn update(
     State(state): State<AppState>,
-    caller: Caller,
+    SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     Body(body): Body<UserUpdate>,
 ) -> ApiResult<ApiUser> {
