@@ -1,10 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-
-async function waitForHydration(page: Page) {
-  await page.waitForSelector("body[data-hydrated=true]");
-}
-
-const password = "a long and memorable passphrase";
+import { test, expect } from "@playwright/test";
+import { PASSWORD as password, waitForHydration } from "./helpers";
 
 test("sign up, sign out, sign in, edit the bio and see it on the profile", async ({ page }) => {
   const username = `rosa${Date.now() % 1_000_000}`;

@@ -1,9 +1,6 @@
-import { test, expect, Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
 import { deflateSync } from "node:zlib";
-
-async function waitForHydration(page: Page) {
-  await page.waitForSelector("body[data-hydrated=true]");
-}
+import { signUp, waitForHydration } from "./helpers";
 
 /// A small valid PNG (solid colour), made here so the test needs no fixture files.
 function png(width: number, height: number): Buffer {
@@ -42,13 +39,7 @@ function png(width: number, height: number): Buffer {
 
 test("write a post with code and an image, watch it autosave, publish it, read it signed out", async ({ page, browser }) => {
   const username = `author${Date.now() % 1_000_000}`;
-  await page.goto("/signup");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(`${username}@example.com`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("a long and memorable passphrase");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByTestId("account-name")).toBeVisible();
+  await signUp(page, username);
 
   await page.goto("/editor/new");
   await waitForHydration(page);

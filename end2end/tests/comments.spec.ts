@@ -1,21 +1,22 @@
 import { test, expect, Page } from "@playwright/test";
-
-async function waitForHydration(page: Page) {
-  await page.waitForSelector("body[data-hydrated=true]");
-}
+import { signUp, waitForHydration } from "./helpers";
 
 const POST = "/posts/writing-accessible-forms";
+
+/// Mona, the moderator that scripts/e2e-server.sh creates.
+async function signInAsModerator(page: Page) {
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await page.getByLabel("Email or username").fill("mona");
+  await page.getByLabel("Password").fill("moderating is careful work");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toHaveText("Mona");
+}
 
 test("a reader comments, a moderator approves it in /admin, and a visitor then sees it", async ({ browser }) => {
   const reader = await browser.newPage();
   const username = `talker${Date.now() % 1_000_000}`;
-  await reader.goto("/signup");
-  await waitForHydration(reader);
-  await reader.getByLabel("Email").fill(`${username}@example.com`);
-  await reader.getByLabel("Username").fill(username);
-  await reader.getByLabel("Password").fill("a long and memorable passphrase");
-  await reader.getByRole("button", { name: "Create account" }).click();
-  await expect(reader.getByTestId("account-name")).toBeVisible();
+  await signUp(reader, username);
 
   const text = `Labels matter, thanks ${username}!`;
   await reader.goto(POST);
@@ -36,12 +37,7 @@ test("a reader comments, a moderator approves it in /admin, and a visitor then s
 
   // The moderator sees the badge, opens the queue and approves it.
   const moderator = await browser.newPage();
-  await moderator.goto("/signin");
-  await waitForHydration(moderator);
-  await moderator.getByLabel("Email or username").fill("mona");
-  await moderator.getByLabel("Password").fill("moderating is careful work");
-  await moderator.getByRole("button", { name: "Sign in" }).click();
-  await expect(moderator.getByTestId("account-name")).toHaveText("Mona");
+  await signInAsModerator(moderator);
   await expect(moderator.getByTestId("pending-badge")).toBeVisible();
   await moderator.getByRole("link", { name: /^Admin/ }).click();
   await expect(moderator.getByRole("heading", { name: "Admin", level: 1 })).toBeVisible();
@@ -59,12 +55,7 @@ test("a reader comments, a moderator approves it in /admin, and a visitor then s
 });
 
 test("replies nest under their parent and can be edited and deleted in place", async ({ page }) => {
-  await page.goto("/signin");
-  await waitForHydration(page);
-  await page.getByLabel("Email or username").fill("mona");
-  await page.getByLabel("Password").fill("moderating is careful work");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("account-name")).toHaveText("Mona");
+  await signInAsModerator(page);
 
   await page.goto(POST);
   await waitForHydration(page);

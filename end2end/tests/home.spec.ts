@@ -1,9 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-
-/** Hydration is done when lib.rs's hydrate() has set this marker. */
-async function waitForHydration(page: Page) {
-  await page.waitForSelector("body[data-hydrated=true]");
-}
+import { waitForHydration } from "./helpers";
 
 /** Console errors (a failed hydration shows up there) fail the test. */
 function collectErrors(page: Page): string[] {

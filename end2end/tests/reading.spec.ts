@@ -1,20 +1,7 @@
-import { test, expect, Page } from "@playwright/test";
-
-async function waitForHydration(page: Page) {
-  await page.waitForSelector("body[data-hydrated=true]");
-}
+import { test, expect } from "@playwright/test";
+import { signUp, waitForHydration } from "./helpers";
 
 const POST_TITLE = "Keyset Pagination: Stop Paying for Rows You Skip";
-
-async function signUp(page: Page, username: string) {
-  await page.goto("/signup");
-  await waitForHydration(page);
-  await page.getByLabel("Email").fill(`${username}@example.com`);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill("a long and memorable passphrase");
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page.getByTestId("account-name")).toBeVisible();
-}
 
 test("read a post, follow its table of contents, like it and find it by search", async ({ page }) => {
   await signUp(page, `reader${Date.now() % 1_000_000}`);

@@ -41,14 +41,13 @@ const ROW_COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.author_id, c.content,
 impl Row {
     fn into_view(self, depth: usize, viewer: Option<i64>) -> CommentView {
         let mine = viewer == Some(self.author_id);
-        let author = (!self.is_deleted).then(|| Byline {
-            display_name: crate::accounts::display_name(
-                &self.username,
+        let author = (!self.is_deleted).then(|| {
+            Byline::new(
+                self.username,
                 self.first_name.as_deref(),
                 self.last_name.as_deref(),
-            ),
-            username: self.username,
-            avatar_url: self.avatar_url,
+                self.avatar_url,
+            )
         });
         CommentView {
             id: self.id,

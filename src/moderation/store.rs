@@ -146,15 +146,12 @@ pub async fn queue(db: &Db, limit: i64) -> Result<Vec<QueueItem>, AppError> {
             post_slug: row.post_slug,
             parent_excerpt: row.parent_content.map(|c| excerpt(&c, 160)),
             author_id: row.author_id,
-            author: Byline {
-                display_name: crate::accounts::display_name(
-                    &row.username,
-                    row.first_name.as_deref(),
-                    row.last_name.as_deref(),
-                ),
-                username: row.username,
-                avatar_url: row.avatar_url,
-            },
+            author: Byline::new(
+                row.username,
+                row.first_name.as_deref(),
+                row.last_name.as_deref(),
+                row.avatar_url,
+            ),
             author_approved: row.author_approved,
             author_rejected: row.author_rejected,
             content_html: row.content_html,

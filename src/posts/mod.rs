@@ -54,6 +54,22 @@ pub struct Byline {
     pub avatar_url: Option<String>,
 }
 
+impl Byline {
+    /// From the user's columns: the display name is worked out here, once for every page.
+    pub fn new(
+        username: String,
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        avatar_url: Option<String>,
+    ) -> Self {
+        Self {
+            display_name: crate::accounts::display_name(&username, first_name, last_name),
+            username,
+            avatar_url,
+        }
+    }
+}
+
 /// A post in a listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostCard {

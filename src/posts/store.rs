@@ -36,22 +36,18 @@ pub(crate) struct CardRow {
 
 impl CardRow {
     pub(crate) fn into_card(self) -> PostCard {
-        let display_name = crate::accounts::display_name(
-            &self.username,
-            self.first_name.as_deref(),
-            self.last_name.as_deref(),
-        );
         PostCard {
             id: self.id,
             title: self.title,
             slug: self.slug,
             excerpt: self.excerpt,
             cover_image: self.cover_image,
-            author: Byline {
-                username: self.username,
-                display_name,
-                avatar_url: self.avatar_url,
-            },
+            author: Byline::new(
+                self.username,
+                self.first_name.as_deref(),
+                self.last_name.as_deref(),
+                self.avatar_url,
+            ),
             published_at: self.published_at.unwrap_or_default(),
             read_time_minutes: self.read_time_minutes,
             tags: serde_json::from_str(&self.tags).unwrap_or_default(),

@@ -1,0 +1,23 @@
+import { expect, Page } from "@playwright/test";
+
+/// The page answers clicks in place once this marker is set (see `hydrate()` in src/lib.rs).
+export async function waitForHydration(page: Page) {
+  await page.waitForSelector("body[data-hydrated=true]");
+}
+
+export const PASSWORD = "a long and memorable passphrase";
+
+/// Signs up a new account in the browser and waits until the header shows it.
+export async function signUp(page: Page, username: string, names?: { first: string; last: string }) {
+  await page.goto("/signup");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill(`${username}@example.com`);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  if (names) {
+    await page.getByLabel("First name (optional)").fill(names.first);
+    await page.getByLabel("Last name (optional)").fill(names.last);
+  }
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("account-name")).toBeVisible();
+}
