@@ -10,6 +10,18 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
 step() { printf '\n\033[1m==> %s (%ds)\033[0m\n' "$*" "$((SECONDS - started))"; }
 
+# Databases that earlier runs' tests left behind (a crash, a killed run) would pile up on the
+# shared PostgreSQL server; they are dropped before and after the tests.
+drop_test_databases() {
+  local admin=${QUIRE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+  psql "$admin" -qAtc "SELECT datname FROM pg_database WHERE datname LIKE 'quire\_test\_%' OR datname LIKE 'quire\_e2e\_%'" 2>/dev/null |
+    while read -r name; do
+      psql "$admin" -qc "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+}
+trap drop_test_databases EXIT
+drop_test_databases
+
 step "disk space before building"
 df -h . | tail -n 1
 

@@ -31,6 +31,35 @@ pub struct TestDatabase {
     _dir: Option<tempfile::TempDir>,
 }
 
+/// PostgreSQL test databases are dropped when the test is done (connections still open are
+/// ended), so runs do not pile them up on the shared server.
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.backend != Backend::Postgres || self.name.is_empty() {
+            return;
+        }
+        let name = self.name.clone();
+        // Drop cannot await; a thread of its own with a small runtime does the work.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut conn) = sqlx::PgConnection::connect(&postgres_admin_url()).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
 fn unique_name() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
