@@ -35,6 +35,17 @@ async fn send(
     Reply { status, body }
 }
 
+async fn refresh(app: &TestApp, token: &str) -> Reply {
+    send(
+        app,
+        "POST",
+        "/auth/refresh",
+        None,
+        Some(json!({"refreshToken": token})),
+    )
+    .await
+}
+
 fn assert_envelope(reply: &Reply) {
     let ok = reply.status < 400;
     assert_eq!(reply.body["success"], ok, "{}", reply.body);
@@ -173,37 +184,16 @@ async fn register_login_refresh_and_logout(backend: Backend) {
     );
 
     // Rotation: the old refresh token stops working; using it again revokes the family.
-    let rotated = send(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({"refreshToken": refresh1})),
-    )
-    .await;
+    let rotated = refresh(&app, &refresh1).await;
     assert_eq!(rotated.status, 200, "{}", rotated.body);
     let refresh2 = rotated.body["data"]["refreshToken"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_ne!(refresh1, refresh2);
-    let reused = send(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({"refreshToken": refresh1})),
-    )
-    .await;
+    let reused = refresh(&app, &refresh1).await;
     assert_eq!(reused.status, 401);
-    let after = send(
-        &app,
-        "POST",
-        "/auth/refresh",
-        None,
-        Some(json!({"refreshToken": refresh2})),
-    )
-    .await;
+    let after = refresh(&app, &refresh2).await;
     assert_eq!(after.status, 401, "the whole family is revoked");
 
     let again = send(
@@ -227,25 +217,14 @@ async fn register_login_refresh_and_logout(backend: Backend) {
     )
     .await;
     assert_eq!(out.status, 200);
-    assert_eq!(
-        send(
-            &app,
-            "POST",
-            "/auth/refresh",
-            None,
-            Some(json!({"refreshToken": refresh3}))
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh(&app, &refresh3).await.status, 401);
 }
 
 async fn deactivated_users_tokens_stop_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
     let id = make_user(&app, "leaving", Role::User).await;
     make_user(&app, "boss", Role::Admin).await;
-    let (access, refresh) = login(&app, "leaving").await;
+    let (access, refresh_token) = login(&app, "leaving").await;
     assert_eq!(
         send(&app, "GET", "/users/me", Some(&access), None)
             .await
@@ -268,18 +247,7 @@ async fn deactivated_users_tokens_stop_at_once(backend: Backend) {
             .status,
         401
     );
-    assert_eq!(
-        send(
-            &app,
-            "POST",
-            "/auth/refresh",
-            None,
-            Some(json!({"refreshToken": refresh}))
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh(&app, &refresh_token).await.status, 401);
 }
 
 async fn users_list_and_permissions(backend: Backend) {

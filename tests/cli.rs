@@ -282,13 +282,14 @@ async fn import_and_export_round_trip(backend: Backend) {
     .unwrap();
     std::fs::write(folder.path().join("notes.txt"), "ignored: not markdown").unwrap();
 
-    let db_env = |cmd: &mut Command, url: &str| {
+    // quire on one of the two databases.
+    let on = |url: &str| {
+        let mut cmd = quire();
         cmd.env("DATABASE_URL", url)
             .env("QUIRE_PASSWORD", "a perfectly fine passphrase");
+        cmd
     };
-    let mut create = quire();
-    db_env(&mut create, &source.url);
-    let out = run(create.args([
+    let out = run(on(&source.url).args([
         "user",
         "create",
         "--username",
@@ -299,9 +300,7 @@ async fn import_and_export_round_trip(backend: Backend) {
     .await;
     assert_eq!(out.code, 0, "{}", out.stderr);
 
-    let mut import = quire();
-    db_env(&mut import, &source.url);
-    let out = run(import
+    let out = run(on(&source.url)
         .arg("import")
         .arg(folder.path())
         .args(["--author", "writer"]))
@@ -324,9 +323,7 @@ async fn import_and_export_round_trip(backend: Backend) {
 
     // Again: the same slugs are updated, not duplicated.
     std::fs::remove_file(folder.path().join("broken.md")).unwrap();
-    let mut again = quire();
-    db_env(&mut again, &source.url);
-    let out = run(again
+    let out = run(on(&source.url)
         .arg("import")
         .arg(folder.path())
         .args(["--author", "writer"]))
@@ -339,9 +336,7 @@ async fn import_and_export_round_trip(backend: Backend) {
     );
 
     let exported = tempfile::tempdir().unwrap();
-    let mut export = quire();
-    db_env(&mut export, &source.url);
-    let out = run(export.arg("export").arg(exported.path())).await;
+    let out = run(on(&source.url).arg("export").arg(exported.path())).await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     let third = std::fs::read_to_string(exported.path().join("third-post.md")).unwrap();
     assert!(
@@ -358,9 +353,7 @@ async fn import_and_export_round_trip(backend: Backend) {
 
     // Into an empty database, and out again: the same files (but for the update times).
     let target = fresh_database(backend).await;
-    let mut create = quire();
-    db_env(&mut create, &target.url);
-    run(create.args([
+    run(on(&target.url).args([
         "user",
         "create",
         "--username",
@@ -369,18 +362,14 @@ async fn import_and_export_round_trip(backend: Backend) {
         "w@example.com",
     ]))
     .await;
-    let mut import = quire();
-    db_env(&mut import, &target.url);
-    let out = run(import
+    let out = run(on(&target.url)
         .arg("import")
         .arg(exported.path())
         .args(["--author", "writer"]))
     .await;
     assert_eq!(out.code, 0, "{}", out.stderr);
     let second = tempfile::tempdir().unwrap();
-    let mut export = quire();
-    db_env(&mut export, &target.url);
-    run(export.arg("export").arg(second.path())).await;
+    run(on(&target.url).arg("export").arg(second.path())).await;
     for name in ["third-post.md", "unfinished.md"] {
         let strip = |text: String| -> String {
             text.lines()
@@ -393,9 +382,7 @@ async fn import_and_export_round_trip(backend: Backend) {
         assert_eq!(first, again, "{name} survives export and import");
     }
 
-    let mut unknown = quire();
-    db_env(&mut unknown, &target.url);
-    let out = run(unknown
+    let out = run(on(&target.url)
         .arg("import")
         .arg(exported.path())
         .args(["--author", "nobody"]))
