@@ -344,6 +344,24 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// Users matching a search (`$1`, a [`search_pattern`]), a role (`$2`, '' for any) and an
+/// active flag (`$3`: 1, 0, or -1 for any): the filter of the admin page and of the API.
+pub const USER_FILTER: &str = "(lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
+        OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
+    AND ($2 = '' OR role = $2)
+    AND ($3 = -1 OR is_active = ($3 = 1))";
+
+/// A LIKE pattern that finds `search` anywhere, its own `%`, `_` and `\` taken literally.
+pub fn search_pattern(search: &str) -> String {
+    let escaped = search
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
     let row = with_db!(db, |pool| {
         sqlx::query_as::<_, UserRow>(

@@ -77,10 +77,8 @@ pub(super) async fn update(
 ) -> ApiResult<ApiCategoryFull> {
     let admin = caller.require_role(Role::Admin)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let current = store::list(&state.db)
+    let current = store::find_by_id(&state.db, id)
         .await?
-        .into_iter()
-        .find(|c| c.id == id)
         .ok_or(AppError::NotFound)?;
     let input = store::CategoryInput::validate(
         body.name.as_deref().unwrap_or(&current.name),

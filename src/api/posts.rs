@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiResult, Body, SignedIn, Success};
-use crate::accounts::Role;
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::posts::editing::{self, PostInput, SaveKind};
@@ -366,10 +365,7 @@ async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Row, Ap
     })?;
     let row = row.ok_or(AppError::NotFound)?;
     let public = row.status == "PUBLISHED" && row.published_at.is_some_and(|at| at <= now());
-    let privileged = caller
-        .user()
-        .is_some_and(|u| u.id == row.author_id || u.role == Role::Admin);
-    if public || privileged {
+    if public || editing::may_see_unpublished(caller, row.author_id) {
         Ok(row)
     } else {
         Err(AppError::NotFound)
@@ -476,14 +472,10 @@ pub(super) async fn create(
 
 /// The author or an admin; anybody else is told the post does not exist.
 async fn editable(state: &AppState, caller: &Caller, key: &str) -> Result<i64, AppError> {
-    let user = caller.require_user()?;
+    caller.require_user()?;
     let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
-    let (author_id, _, _) = editing::owner_and_status(&state.db, id).await?;
-    if author_id == user.id || user.role == Role::Admin {
-        Ok(id)
-    } else {
-        Err(AppError::NotFound)
-    }
+    editing::require_editor(&state.db, caller, id).await?;
+    Ok(id)
 }
 
 /// `PATCH /api/posts/{id}`: changes the given fields only.

@@ -179,19 +179,8 @@ pub(super) async fn list(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors).into());
     }
-    let pattern = format!(
-        "%{}%",
-        search
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    let filter = "(lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
-            OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
-        AND ($2 = '' OR role = $2)
-        AND ($3 = -1 OR is_active = ($3 = 1))";
+    let pattern = crate::accounts::store::search_pattern(&search);
+    let filter = crate::accounts::store::USER_FILTER;
     let sql = format!(
         "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at,
                 (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id AND p.status = 'PUBLISHED') AS post_count,

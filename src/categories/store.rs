@@ -150,12 +150,16 @@ pub async fn save(
         _ => err.into(),
     })?;
     let saved = saved.ok_or(AppError::NotFound)?;
+    find_by_id(db, saved).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Category>, AppError> {
     let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $2");
     Ok(with_db!(db, |pool| {
         sqlx::query_as(&sql)
-            .bind(now)
-            .bind(saved)
-            .fetch_one(pool)
+            .bind(now())
+            .bind(id)
+            .fetch_optional(pool)
             .await
     })?)
 }

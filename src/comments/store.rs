@@ -241,13 +241,9 @@ pub async fn add(
     Ok(find(db, id).await?.into_view(0, Some(user.id)))
 }
 
-pub async fn edit(
-    state: &AppState,
-    user: &CurrentUser,
-    id: i64,
-    content: &str,
-) -> Result<CommentView, AppError> {
-    let db = &state.db;
+/// A comment `user` may edit or delete: their own, or anybody's for moderators and admins.
+/// Also says whether it is their own.
+async fn changeable(db: &Db, user: &CurrentUser, id: i64) -> Result<(Row, bool), AppError> {
     let comment = find(db, id).await?;
     if comment.is_deleted {
         return Err(AppError::NotFound);
@@ -256,6 +252,17 @@ pub async fn edit(
     if !own && user.role < Role::Moderator {
         return Err(AppError::Forbidden);
     }
+    Ok((comment, own))
+}
+
+pub async fn edit(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    content: &str,
+) -> Result<CommentView, AppError> {
+    let db = &state.db;
+    let (comment, own) = changeable(db, user, id).await?;
     // A moderator's correction keeps the comment where it was; an author's own edit must
     // earn its approval again unless they are trusted.
     let approved = comment.is_approved
@@ -293,14 +300,7 @@ pub async fn edit(
 }
 
 pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError> {
-    let comment = find(db, id).await?;
-    if comment.is_deleted {
-        return Err(AppError::NotFound);
-    }
-    let own = comment.author_id == user.id;
-    if !own && user.role < Role::Moderator {
-        return Err(AppError::Forbidden);
-    }
+    let (comment, own) = changeable(db, user, id).await?;
     with_db!(db, |pool| {
         async {
             let mut tx = pool.begin().await?;
@@ -475,4 +475,4 @@ macro_rules! recount {
         .await
     };
 }
-use recount;
+pub(crate) use recount;

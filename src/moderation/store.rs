@@ -243,32 +243,22 @@ pub async fn users(
         is_active: bool,
         created_at: DateTime<Utc>,
     }
-    // LIKE wildcards typed by the admin are matched literally.
-    let pattern = format!(
-        "%{}%",
-        search
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
+    let pattern = crate::accounts::store::search_pattern(search);
+    let sql = format!(
+        "SELECT id, username, first_name, last_name, email, role, is_active, created_at
+         FROM users WHERE {}
+         ORDER BY created_at DESC, id DESC
+         LIMIT $4",
+        crate::accounts::store::USER_FILTER
     );
     let rows: Vec<Row> = with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT id, username, first_name, last_name, email, role, is_active, created_at
-             FROM users
-             WHERE (lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
-                    OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
-               AND ($2 = '' OR role = $2)
-               AND ($3 = -1 OR is_active = ($3 = 1))
-             ORDER BY created_at DESC, id DESC
-             LIMIT $4",
-        )
-        .bind(&pattern)
-        .bind(role.map(Role::as_str).unwrap_or(""))
-        .bind(active.map(i64::from).unwrap_or(-1))
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+        sqlx::query_as(&sql)
+            .bind(&pattern)
+            .bind(role.map(Role::as_str).unwrap_or(""))
+            .bind(active.map(i64::from).unwrap_or(-1))
+            .bind(limit)
+            .fetch_all(pool)
+            .await
     })?;
     Ok(rows
         .into_iter()
@@ -307,14 +297,7 @@ pub async fn hide_comments(db: &Db, admin: &CurrentUser, user_id: i64) -> Result
             .await?
             .rows_affected();
             for post_id in posts {
-                sqlx::query(
-                    "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
-                         WHERE post_id = $1 AND is_approved AND NOT is_deleted)
-                     WHERE id = $1",
-                )
-                .bind(post_id)
-                .execute(&mut *tx)
-                .await?;
+                crate::comments::store::recount!(tx, post_id)?;
             }
             crate::audit!(
                 tx,

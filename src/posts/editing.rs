@@ -7,6 +7,7 @@ use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo};
 use super::store::{post_write_error, replace_links, Derived};
 use super::PostStatus;
 use crate::error::{AppError, FieldError};
+use crate::server::auth::Caller;
 use crate::server::db::{now, Db};
 use crate::server::markdown::slugify;
 use crate::with_db;
@@ -357,6 +358,23 @@ pub async fn owner_and_status(
     })?;
     let (author_id, status, published_at) = row.ok_or(AppError::NotFound)?;
     Ok((author_id, parse_status(&status), published_at))
+}
+
+/// Only a post's author and admins may change it, or see it before it is public; anybody else
+/// is told it does not exist (404), visitors to sign in (401).
+pub async fn require_editor(db: &Db, caller: &Caller, post_id: i64) -> Result<(), AppError> {
+    caller.require_user()?;
+    let (author_id, _, _) = owner_and_status(db, post_id).await?;
+    if may_see_unpublished(caller, author_id) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The author themself, or an admin.
+pub fn may_see_unpublished(caller: &Caller, author_id: i64) -> bool {
+    caller.require_self_or_admin(author_id).is_ok()
 }
 
 pub fn parse_status(raw: &str) -> PostStatus {

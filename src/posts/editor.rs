@@ -83,7 +83,6 @@ pub struct DashboardPost {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use crate::accounts::Role;
     use crate::error::AppError;
     use crate::server::auth::Caller;
     use crate::server::state::AppState;
@@ -103,16 +102,10 @@ mod ssr {
             .is_some_and(|accept| accept.contains("text/html"))
     }
 
-    /// The caller's id when they may change the post: its author, or an admin.
-    pub async fn may_edit(state: &AppState, post_id: i64) -> Result<i64, AppError> {
+    /// Succeeds when the caller may change the post: its author, or an admin.
+    pub async fn may_edit(state: &AppState, post_id: i64) -> Result<(), AppError> {
         let caller = Caller::current().await?;
-        let user = caller.require_user()?;
-        let (author_id, _, _) = crate::posts::editing::owner_and_status(&state.db, post_id).await?;
-        if author_id == user.id || user.role == Role::Admin {
-            Ok(user.id)
-        } else {
-            Err(AppError::NotFound)
-        }
+        crate::posts::editing::require_editor(&state.db, &caller, post_id).await
     }
 }
 

@@ -149,7 +149,6 @@ pub async fn popular_posts() -> Result<Vec<PostCard>, AppError> {
 /// first look at a public post counts as a view.
 #[server(prefix = "/rpc", endpoint = "posts/get")]
 pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
-    use crate::accounts::Role;
     use crate::server::auth::Caller;
     let state = crate::server::state::AppState::current()?;
     let caller = Caller::current().await?;
@@ -158,8 +157,7 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
         .ok_or(AppError::NotFound)?;
     let user = caller.user();
     let is_author = user.is_some_and(|u| u.id == found.author_id);
-    let may_read = found.detail.public || is_author || user.is_some_and(|u| u.role == Role::Admin);
-    if !may_read {
+    if !found.detail.public && !editing::may_see_unpublished(&caller, found.author_id) {
         return Err(AppError::NotFound);
     }
     let mut detail = found.detail;

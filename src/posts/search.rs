@@ -57,6 +57,7 @@ pub mod ssr {
     use crate::error::AppError;
     use crate::posts::store::{CardRow, CARD_COLUMNS};
     use crate::server::db::{now, Db};
+    use crate::with_db;
 
     /// Marks the server's text search puts around matches: private-use characters, which
     /// markdown text never produces (they are stripped when a post is saved).
@@ -98,12 +99,17 @@ pub mod ssr {
             Some(raw) => decode_cursor(raw)?,
             None => (f64::MIN, i64::MIN),
         };
-        let (rows, snippets) = match db {
-            Db::Sqlite(pool) => {
-                // Every word quoted: nothing the user types is an operator.
-                let query: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-                let query = query.join(" ");
-                let sql = format!(
+        // The backends differ in how a query is written and ranked; lower scores are better on
+        // both (bm25 is, ts_rank is negated).
+        let (query, sql) = match db {
+            // Every word quoted: nothing the user types is an operator.
+            Db::Sqlite(_) => (
+                terms
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                format!(
                     "SELECT {CARD_COLUMNS}, s.score
                      FROM (SELECT rowid AS id, bm25(posts_fts, 10.0, 4.0, 1.0, 8.0) AS score
                            FROM posts_fts WHERE posts_fts MATCH $1) s
@@ -113,43 +119,11 @@ pub mod ssr {
                        AND (s.score > $3 OR (s.score = $3 AND p.id > $4))
                      ORDER BY s.score, p.id
                      LIMIT $5"
-                );
-                let rows: Vec<HitRow> = sqlx::query_as(&sql)
-                    .bind(&query)
-                    .bind(now())
-                    .bind(after_score)
-                    .bind(after_id)
-                    .bind(limit + 1)
-                    .fetch_all(pool)
-                    .await?;
-                // Snippets only for the page shown, not for every match.
-                let ids: Vec<i64> = rows
-                    .iter()
-                    .take(limit as usize)
-                    .map(|r| r.card.id)
-                    .collect();
-                let placeholders: Vec<String> =
-                    (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
-                let sql = format!(
-                    "SELECT rowid, snippet(posts_fts, -1, char(57344), char(57345), '…', 24)
-                     FROM posts_fts WHERE posts_fts MATCH $1 AND rowid IN ({})",
-                    placeholders.join(", ")
-                );
-                let mut snippets = sqlx::query_as::<_, (i64, String)>(&sql).bind(&query);
-                for id in &ids {
-                    snippets = snippets.bind(id);
-                }
-                let snippets = if ids.is_empty() {
-                    Vec::new()
-                } else {
-                    snippets.fetch_all(pool).await?
-                };
-                (rows, snippets)
-            }
-            Db::Postgres(pool) => {
-                let query = terms.join(" & ");
-                // Negated so that, as with bm25, lower is better.
-                let sql = format!(
+                ),
+            ),
+            Db::Postgres(_) => (
+                terms.join(" & "),
+                format!(
                     "SELECT {CARD_COLUMNS}, s.score
                      FROM (SELECT p.id, (-ts_rank(p.search_vector, q.query, 1))::float8 AS score
                            FROM posts p, to_tsquery('english', $1) AS q (query)
@@ -160,21 +134,43 @@ pub mod ssr {
                      WHERE (s.score, p.id) > ($3, $4)
                      ORDER BY s.score, p.id
                      LIMIT $5"
+                ),
+            ),
+        };
+        let rows: Vec<HitRow> = with_db!(db, |pool| {
+            sqlx::query_as(&sql)
+                .bind(&query)
+                .bind(now())
+                .bind(after_score)
+                .bind(after_id)
+                .bind(limit + 1)
+                .fetch_all(pool)
+                .await
+        })?;
+        // Snippets only for the page shown, not for every match.
+        let ids: Vec<i64> = rows
+            .iter()
+            .take(limit as usize)
+            .map(|r| r.card.id)
+            .collect();
+        let snippets: Vec<(i64, String)> = match db {
+            _ if ids.is_empty() => Vec::new(),
+            Db::Sqlite(pool) => {
+                let placeholders: Vec<String> =
+                    (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+                let sql = format!(
+                    "SELECT rowid, snippet(posts_fts, -1, char(57344), char(57345), '…', 24)
+                     FROM posts_fts WHERE posts_fts MATCH $1 AND rowid IN ({})",
+                    placeholders.join(", ")
                 );
-                let rows: Vec<HitRow> = sqlx::query_as(&sql)
-                    .bind(&query)
-                    .bind(now())
-                    .bind(after_score)
-                    .bind(after_id)
-                    .bind(limit + 1)
-                    .fetch_all(pool)
-                    .await?;
-                let ids: Vec<i64> = rows
-                    .iter()
-                    .take(limit as usize)
-                    .map(|r| r.card.id)
-                    .collect();
-                let snippets: Vec<(i64, String)> = sqlx::query_as(
+                let mut snippets = sqlx::query_as(&sql).bind(&query);
+                for id in &ids {
+                    snippets = snippets.bind(id);
+                }
+                snippets.fetch_all(pool).await?
+            }
+            Db::Postgres(pool) => {
+                sqlx::query_as(
                     "SELECT id, ts_headline('english', title || E'\\n' || body_text,
                                             to_tsquery('english', $1), $3)
                      FROM posts WHERE id = ANY($2)",
@@ -185,8 +181,7 @@ pub mod ssr {
                     "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=\" … \""
                 ))
                 .fetch_all(pool)
-                .await?;
-                (rows, snippets)
+                .await?
             }
         };
         let mut snippets: HashMap<i64, String> = snippets.into_iter().collect();
