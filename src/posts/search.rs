@@ -104,11 +104,7 @@ pub mod ssr {
         let (query, sql) = match db {
             // Every word quoted: nothing the user types is an operator.
             Db::Sqlite(_) => (
-                terms
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                fts5_query(terms),
                 format!(
                     "SELECT {CARD_COLUMNS}, s.score
                      FROM (SELECT rowid AS id, bm25(posts_fts, 10.0, 4.0, 1.0, 8.0) AS score
@@ -122,7 +118,7 @@ pub mod ssr {
                 ),
             ),
             Db::Postgres(_) => (
-                terms.join(" & "),
+                tsquery(terms),
                 format!(
                     "SELECT {CARD_COLUMNS}, s.score
                      FROM (SELECT p.id, (-ts_rank(p.search_vector, q.query, 1))::float8 AS score
@@ -202,6 +198,27 @@ pub mod ssr {
             })
             .collect();
         Ok(SearchResults { hits, next_cursor })
+    }
+
+    /// The FTS5 query for the words of a search (as [`super::terms`] reads them): every word
+    /// quoted, so nothing the user types is an operator, and all of them required.
+    pub fn fts5_query(terms: &[String]) -> String {
+        terms
+            .iter()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The `to_tsquery` text for the words of a search: all of them required. Each word is
+    /// quoted so that no character of it is read as an operator.
+    pub fn tsquery(terms: &[String]) -> String {
+        terms
+            .iter()
+            .map(|t| format!("'{}'", t.replace('\\', "").replace('\'', "")))
+            .filter(|t| t.len() > 2)
+            .collect::<Vec<_>>()
+            .join(" & ")
     }
 
     /// Escapes the snippet, then turns the search marks into balanced `<mark>` tags.
