@@ -12,6 +12,11 @@ use crate::error::AppError;
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Words of a query that are used; the rest are ignored.
 const MAX_TERMS: usize = 12;
+/// How many of the newest matching posts are ranked. A word found in most posts would
+/// otherwise rank every one of them on each search: with this bound a search costs the same
+/// at 100,000 posts as at 1,000, and results stop after this many.
+#[cfg(feature = "ssr")]
+const SEARCH_CANDIDATES: i64 = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
@@ -53,7 +58,7 @@ pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchRes
 pub mod ssr {
     use std::collections::HashMap;
 
-    use super::{SearchHit, SearchResults};
+    use super::{SearchHit, SearchResults, SEARCH_CANDIDATES};
     use crate::error::AppError;
     use crate::posts::store::{CardRow, CARD_COLUMNS};
     use crate::server::db::{now, Db};
@@ -103,33 +108,49 @@ pub mod ssr {
         // both (bm25 is, ts_rank is negated).
         let (query, sql) = match db {
             // Every word quoted: nothing the user types is an operator.
+            // Ranked among the newest matches only: FTS5 hands them over in rowid order and
+            // stops after the limit, so bm25 runs for at most SEARCH_CANDIDATES rows. The
+            // visibility test reads the narrow posts_visible index, not the wide post rows;
+            // card columns are read for the page shown alone.
             Db::Sqlite(_) => (
                 fts5_query(terms),
                 format!(
                     "SELECT {CARD_COLUMNS}, s.score
-                     FROM (SELECT rowid AS id, bm25(posts_fts, 10.0, 4.0, 1.0, 8.0) AS score
-                           FROM posts_fts WHERE posts_fts MATCH $1) s
+                     FROM (SELECT c.id, c.score
+                           FROM (SELECT rowid AS id, bm25(posts_fts, 10.0, 4.0, 1.0, 8.0) AS score
+                                 FROM posts_fts WHERE posts_fts MATCH $1
+                                 ORDER BY rowid DESC LIMIT $6) c
+                           WHERE EXISTS (SELECT 1 FROM posts v INDEXED BY posts_visible
+                                         WHERE v.id = c.id AND v.status = 'PUBLISHED'
+                                           AND v.published_at <= $2)
+                             AND (c.score > $3 OR (c.score = $3 AND c.id > $4))
+                           ORDER BY c.score, c.id
+                           LIMIT $5) s
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
-                     WHERE p.status = 'PUBLISHED' AND p.published_at <= $2
-                       AND (s.score > $3 OR (s.score = $3 AND p.id > $4))
-                     ORDER BY s.score, p.id
-                     LIMIT $5"
+                     ORDER BY s.score, s.id"
                 ),
             ),
+            // The same on PostgreSQL: the GIN index finds the matches, the newest
+            // SEARCH_CANDIDATES of them are ranked.
             Db::Postgres(_) => (
                 tsquery(terms),
                 format!(
                     "SELECT {CARD_COLUMNS}, s.score
-                     FROM (SELECT p.id, (-ts_rank(p.search_vector, q.query, 1))::float8 AS score
-                           FROM posts p, to_tsquery('english', $1) AS q (query)
-                           WHERE p.search_vector @@ q.query
-                             AND p.status = 'PUBLISHED' AND p.published_at <= $2) s
+                     FROM (SELECT c.id, c.score
+                           FROM (SELECT m.id, (-ts_rank(m.search_vector, q.query, 1))::float8 AS score
+                                 FROM (SELECT p.id, p.search_vector
+                                       FROM posts p
+                                       WHERE p.search_vector @@ to_tsquery('english', $1)
+                                         AND p.status = 'PUBLISHED' AND p.published_at <= $2
+                                       ORDER BY p.id DESC LIMIT $6) m,
+                                      to_tsquery('english', $1) AS q (query)) c
+                           WHERE (c.score, c.id) > ($3, $4)
+                           ORDER BY c.score, c.id
+                           LIMIT $5) s
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
-                     WHERE (s.score, p.id) > ($3, $4)
-                     ORDER BY s.score, p.id
-                     LIMIT $5"
+                     ORDER BY s.score, s.id"
                 ),
             ),
         };
@@ -140,6 +161,7 @@ pub mod ssr {
                 .bind(after_score)
                 .bind(after_id)
                 .bind(limit + 1)
+                .bind(SEARCH_CANDIDATES)
                 .fetch_all(pool)
                 .await
         })?;

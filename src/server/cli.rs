@@ -34,8 +34,16 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Fill an empty database with demo users, posts, comments and likes
-    Demo,
+    /// Fill an empty database with demo users, posts, comments and likes; with --posts, also a
+    /// large generated dataset (for benchmarks)
+    Demo {
+        /// Posts in all, generated ones included (e.g. 100000)
+        #[arg(long)]
+        posts: Option<usize>,
+        /// Comments in all, generated ones included (e.g. 1000000)
+        #[arg(long, default_value_t = 0, requires = "posts")]
+        comments: usize,
+    },
     /// Import markdown files with YAML front matter (a file or a folder of them); a post with
     /// the same slug is updated, not duplicated
     Import {
@@ -210,9 +218,13 @@ async fn run(command: Command) -> Result<(), CliError> {
             println!("{id}");
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo { posts, comments } => {
             let summary = super::demo::fill(&db).await?;
             println!("{summary}");
+            if let Some(posts) = posts {
+                let summary = super::dataset::fill(&db, posts, comments).await?;
+                println!("{summary}");
+            }
             Ok(())
         }
         Command::Import { path, author } => import(&db, &path, &author).await,
