@@ -36,6 +36,9 @@ pub struct Config {
     pub password_min_length: usize,
     /// `QUIRE_REQUEST_TIMEOUT_SECS`: longest a request may take (default 30).
     pub request_timeout: Duration,
+    /// `QUIRE_HEADER_TIMEOUT_SECS`: longest a client may take to send a request's headers
+    /// (default 10), so slow clients cannot hold connections open.
+    pub header_timeout: Duration,
     /// `QUIRE_SESSION_IDLE_DAYS`: a session ends after this many days unused (default 14).
     pub session_idle: chrono::Duration,
     /// `QUIRE_SESSION_MAX_DAYS`: and this many days after sign-in, however used (default 90).
@@ -133,6 +136,14 @@ impl Config {
         }
         let request_timeout =
             Duration::from_secs(parse_number(&get, "QUIRE_REQUEST_TIMEOUT_SECS", 30)?);
+        let header_timeout =
+            Duration::from_secs(parse_number(&get, "QUIRE_HEADER_TIMEOUT_SECS", 10)?);
+        if header_timeout.is_zero() {
+            return Err(ConfigError::new(
+                "QUIRE_HEADER_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
         let session_idle_days: i64 = parse_number(&get, "QUIRE_SESSION_IDLE_DAYS", 14)?;
         let session_max_days: i64 = parse_number(&get, "QUIRE_SESSION_MAX_DAYS", 90)?;
         if !(1..=3650).contains(&session_idle_days) {
@@ -236,6 +247,7 @@ impl Config {
             media_dir,
             password_min_length,
             request_timeout,
+            header_timeout,
         })
     }
 

@@ -1,6 +1,5 @@
 //! The HTTP server: routes, static files, middleware, health and graceful shutdown.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -118,6 +117,7 @@ pub fn router(state: AppState) -> Router {
             super::guard::security_headers,
         ))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(limit_request_head))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -184,6 +184,40 @@ async fn refuse_cross_site_writes(
     next.run(req).await
 }
 
+/// The most header bytes (names and values) one request may carry; browsers send a few KB.
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+/// The longest request target (path and query).
+const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses oversized request heads before anything reads them: hyper's buffer limit only
+/// applies while a head arrives in pieces.
+async fn limit_request_head(req: Request<Body>, next: Next) -> Response {
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let refusal = if header_bytes > MAX_HEADER_BYTES {
+        Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "The request headers are too large.",
+        ))
+    } else if req.uri().to_string().len() > MAX_URI_BYTES {
+        Some((StatusCode::URI_TOO_LONG, "The address is too long."))
+    } else {
+        None
+    };
+    match refusal {
+        None => next.run(req).await,
+        Some((status, message)) if req.uri().path().starts_with("/api") => (
+            status,
+            Json(serde_json::json!({"success": false, "message": message})),
+        )
+            .into_response(),
+        Some((status, message)) => (status, message).into_response(),
+    }
+}
+
 /// Server functions answer every error with 500; this gives each its real status (400 for
 /// invalid input, 401, 403, 404, 409, 429…), decided in one place from the error itself.
 async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
@@ -225,22 +259,86 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+/// The largest request head (request line and headers) read; a bigger one is answered 431.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
     state.views.clone().spawn(state.config.view_flush_interval);
     let views = state.views.clone();
+    let header_timeout = state.config.header_timeout;
     let app = router(state);
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    serve_connections(listener, app, header_timeout).await;
     // Views counted since the last batch are not lost to a clean shutdown.
     if let Err(err) = views.flush().await {
         tracing::warn!(error = %err, "writing the last views failed");
     }
-    served
+    Ok(())
+}
+
+/// Accepts connections until a shutdown signal, then lets the open ones finish their
+/// requests. Written out rather than `axum::serve` because that sets no timer: a client
+/// sending its headers a byte at a time would hold a connection (and its memory) forever.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES);
+    // Dropping the sender tells every connection to finish; each holds a receiver until it
+    // is done, so `closed()` waits for them all.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        // What `into_make_service_with_connect_info` would do: handlers read the peer.
+        let service = app
+            .clone()
+            .map_request(move |mut req: Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                req.map(Body::new)
+            });
+        let conn = builder
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+            .with_upgrades();
+        let mut stop = stop_rx.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            loop {
+                tokio::select! {
+                    _ = conn.as_mut() => break,
+                    _ = stop.changed() => conn.as_mut().graceful_shutdown(),
+                }
+            }
+            drop(done);
+        });
+    }
+    drop(listener);
+    drop(stop_tx);
+    drop(done_rx);
+    done_tx.closed().await;
 }
 
 /// Expired sessions are refused on load anyway; this only keeps the table small.
