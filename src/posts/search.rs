@@ -14,9 +14,9 @@ pub const MAX_QUERY_CHARS: usize = 200;
 const MAX_TERMS: usize = 12;
 /// How many of the newest matching posts are ranked. A word found in most posts would
 /// otherwise rank every one of them on each search: with this bound a search costs the same
-/// at 100,000 posts as at 1,000, and results stop after this many.
+/// at 100,000 posts as at 1,000, and results stop after this many (ten pages).
 #[cfg(feature = "ssr")]
-const SEARCH_CANDIDATES: i64 = 1_000;
+const SEARCH_CANDIDATES: i64 = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchHit {
