@@ -35,9 +35,16 @@ pub struct SearchResults {
 pub fn terms(query: &str) -> Vec<String> {
     query
         .split(|c: char| !c.is_alphanumeric())
+        // Lower case can bring a mark that is not a letter ("İ" is "i" and a combining dot):
+        // kept, it would be a word the index never holds. Found by fuzzing.
+        .map(|t| {
+            t.to_lowercase()
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
         .filter(|t| !t.is_empty())
         .take(MAX_TERMS)
-        .map(str::to_lowercase)
         .collect()
 }
 
@@ -274,7 +281,17 @@ pub mod ssr {
 
     #[cfg(test)]
     mod tests {
+        use super::super::terms;
         use super::marked_html;
+
+        #[test]
+        fn query_words_are_letters_and_digits_only() {
+            // Found by fuzzing: "İ" lower-cased is "i" and U+0307, which is no letter.
+            assert_eq!(
+                terms("İstanbul, ΣΊΣΥΦΟΣ! C++"),
+                ["istanbul", "σίσυφος", "c"]
+            );
+        }
 
         #[test]
         fn snippets_are_escaped_and_marks_balanced() {
