@@ -5,40 +5,9 @@ mod common;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{fresh_database, Backend};
+use common::{fresh_database, quire, run, Backend, Outcome};
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
-
-fn quire() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quire"));
-    // Settings from the developer's environment or a .env must not leak into the tests.
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .current_dir(tempfile::tempdir().unwrap().keep())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-struct Outcome {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(cmd: &mut Command) -> Outcome {
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .expect("quire finished in time")
-        .expect("quire ran");
-    Outcome {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// One line, naming the setting, exit code 2: never a panic or a backtrace.
 fn assert_clear_failure(out: &Outcome, setting: &str) {

@@ -1,4 +1,5 @@
-//! The command line: `quire [serve]`, `migrate`, `user create`, `demo`, `import`, `export`.
+//! The command line: `quire [serve]`, `migrate`, `user create`, `demo`, `import`, `export`,
+//! `backup`, `restore`.
 //!
 //! Mistakes of the person at the keyboard (a bad setting, a port in use, invalid input) end
 //! with one line on standard error and exit code 2; other failures with exit code 1.
@@ -59,6 +60,16 @@ enum Command {
         #[arg(long)]
         author: Option<String>,
     },
+    /// Copy the whole database into one SQLite file, safely while the server runs; from
+    /// either backend, restorable into either
+    Backup {
+        file: std::path::PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy a backup into an empty database (a new one; migrations run first)
+    Restore { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +122,15 @@ impl CliError {
         match self {
             Self::Config(_) | Self::Usage(_) => ExitCode::from(2),
             Self::Failed(_) => ExitCode::from(1),
+        }
+    }
+}
+
+impl From<super::backup::Error> for CliError {
+    fn from(err: super::backup::Error) -> Self {
+        match err {
+            super::backup::Error::Usage(why) => Self::Usage(why),
+            super::backup::Error::Failed(why) => Self::Failed(why),
         }
     }
 }
@@ -229,6 +249,26 @@ async fn run(command: Command) -> Result<(), CliError> {
         }
         Command::Import { path, author } => import(&db, &path, &author).await,
         Command::Export { dir, author } => export(&db, &dir, author.as_deref()).await,
+        Command::Backup { file, force } => {
+            let started = std::time::Instant::now();
+            let contents = super::backup::backup(&db, &file, force).await?;
+            println!(
+                "Backed up {contents} to {} ({} KiB, {:.1} s).",
+                file.display(),
+                contents.bytes.div_ceil(1024),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let contents = super::backup::restore(&db, &file, &config.database_display).await?;
+            println!(
+                "Restored {contents} from {} into the {} database.",
+                file.display(),
+                db.backend_name()
+            );
+            Ok(())
+        }
     };
     db.close().await;
     result

@@ -32,6 +32,11 @@ macro_rules! with_db {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The schema's versions, oldest first: the same numbers on both backends.
+pub fn schema_versions() -> Vec<i64> {
+    SQLITE_MIGRATIONS.iter().map(|m| m.version).collect()
+}
+
 /// A waiting request gives up on the database after this long, so an outage answers 503
 /// quickly instead of hanging.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);

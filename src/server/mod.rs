@@ -2,6 +2,7 @@
 //! the command line. Nothing here reaches the wasm bundle.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod dataset;

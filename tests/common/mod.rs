@@ -10,6 +10,40 @@ use quire::server::password::Password;
 use quire::server::state::AppState;
 use serde_json::Value;
 
+/// The `quire` binary, with none of the developer's settings (environment or `.env`), in a
+/// folder of its own; its output is captured.
+pub fn quire() -> tokio::process::Command {
+    use std::process::Stdio;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_quire"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .current_dir(tempfile::tempdir().unwrap().keep())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// How a run of `quire` ended.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub async fn run(cmd: &mut tokio::process::Command) -> Outcome {
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
+        .await
+        .expect("quire finished in time")
+        .expect("quire ran");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -165,7 +199,11 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// The same, with some settings of the test's own.
 pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
-    let database = fresh_database(backend).await;
+    spawn_app_on(fresh_database(backend).await, settings).await
+}
+
+/// Starts quire in this process over `database`, which may already hold data.
+pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
     let media_dir = tempfile::tempdir().expect("media dir");
     let config = config_for(&database.url, media_dir.path(), settings);
     let db = Db::connect(&config.database, config.db_max_connections)
