@@ -67,25 +67,38 @@ async fn generated_dataset_is_consistent(backend: Backend) {
     let found = call(&app, &browser(), "posts/search", &[("q", "database")]).await;
     assert_eq!(found.status, 200);
     assert!(found.body["hits"].as_array().unwrap().len() > 5);
-    // A word in every post: the newest 200 matches are ranked and paged through, each once.
+    // A word in nearly every post: the newest 200 matches are ranked and paged through, each
+    // once. ("the" is in every post, but PostgreSQL drops it as a stop word.)
+    let word = if backend == Backend::Sqlite {
+        "the"
+    } else {
+        "new"
+    };
     let mut seen = std::collections::HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
-        let mut form = vec![("q", "the".to_owned())];
+        let mut form = vec![("q", word.to_owned())];
         if let Some(c) = &cursor {
             form.push(("cursor", c.clone()));
         }
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let page = call(&app, &browser(), "posts/search", &form).await;
         for hit in page.body["hits"].as_array().unwrap() {
-            assert!(seen.insert(hit["card"]["id"].as_i64().unwrap()), "repeated: {hit}");
+            assert!(
+                seen.insert(hit["card"]["id"].as_i64().unwrap()),
+                "repeated: {hit}"
+            );
         }
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
     }
-    assert!(seen.len() as i64 <= 200 && seen.len() > 150, "{} results", seen.len());
+    assert!(
+        seen.len() <= 200 && seen.len() > 100,
+        "{} results",
+        seen.len()
+    );
     let (status, home) = app.get_text("/").await;
     assert_eq!(status, 200);
     assert!(home.contains("A long post with code"));
