@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::functions::{AccountSettings, Profile, SessionInfo};
 use super::{validation, Role};
 use crate::error::{AppError, FieldError};
-use crate::server::db::{now, unique_violation, Db};
+use crate::server::db::{now, unique_violation, BeginWrite, Db};
 use crate::server::password::{self, Password, Verified};
 use crate::with_db;
 
@@ -709,7 +709,7 @@ pub async fn set_active(db: &Db, user_id: i64, active: bool) -> Result<(), AppEr
     let now = now();
     let changed = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let changed = sqlx::query(
                 "UPDATE users SET is_active = $1, updated_at = $2
                  WHERE id = $3 AND ($1 OR role <> 'ADMIN'

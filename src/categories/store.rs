@@ -4,7 +4,7 @@ use super::Category;
 use crate::accounts::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::moderation::store::AuditEntry;
-use crate::server::db::{now, unique_violation, Db};
+use crate::server::db::{now, unique_violation, BeginWrite, Db};
 use crate::server::markdown;
 use crate::with_db;
 
@@ -94,7 +94,7 @@ pub async fn save(
     let now = now();
     let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let saved: Option<i64> = match id {
                 None => Some(
                     sqlx::query_scalar(
@@ -167,7 +167,7 @@ pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Category>, AppError> 
 pub async fn delete(db: &Db, admin: &CurrentUser, id: i64) -> Result<(), AppError> {
     let deleted = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let name: Option<String> =
                 sqlx::query_scalar("DELETE FROM categories WHERE id = $1 RETURNING name")
                     .bind(id)

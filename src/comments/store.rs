@@ -11,7 +11,7 @@ use crate::audit;
 use crate::error::AppError;
 use crate::moderation::store::AuditEntry;
 use crate::posts::Byline;
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::server::markdown;
 use crate::server::state::AppState;
 use crate::with_db;
@@ -217,7 +217,7 @@ pub async fn add(
     let html = markdown::render_comment(content);
     let id: i64 = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO comments (post_id, author_id, parent_id, content, content_html,
                                        is_approved, created_at, updated_at)
@@ -272,7 +272,7 @@ pub async fn edit(
     let html = markdown::render_comment(content);
     with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "UPDATE comments SET content = $1, content_html = $2, is_approved = $3, updated_at = $4
                  WHERE id = $5",
@@ -303,7 +303,7 @@ pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError
     let (comment, own) = changeable(db, user, id).await?;
     with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let replies: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM comments WHERE parent_id = $1")
                     .bind(id)
@@ -393,7 +393,7 @@ pub async fn decide(
         }
         let done: bool = with_db!(db, |pool| {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let reported: i64 = sqlx::query_scalar(
                     "SELECT COUNT(*) FROM comment_reports WHERE comment_id = $1",
                 )

@@ -6,7 +6,7 @@ use super::{AdminUser, AuditLine, Overview, QueueItem, Report};
 use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
 use crate::posts::Byline;
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::with_db;
 
 /// One line of the audit log.
@@ -68,7 +68,7 @@ macro_rules! audit {
 pub async fn record(db: &Db, entry: AuditEntry) -> Result<(), AppError> {
     with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             crate::audit!(tx, entry)?;
             tx.commit().await
         }
@@ -282,7 +282,7 @@ pub async fn users(
 pub async fn hide_comments(db: &Db, admin: &CurrentUser, user_id: i64) -> Result<usize, AppError> {
     let hidden = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let posts: Vec<i64> = sqlx::query_scalar(
                 "SELECT DISTINCT post_id FROM comments WHERE author_id = $1 AND is_approved",
             )

@@ -8,7 +8,7 @@ use super::store::{post_write_error, replace_links, Derived};
 use super::PostStatus;
 use crate::error::{AppError, FieldError};
 use crate::server::auth::Caller;
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::server::markdown::slugify;
 use crate::with_db;
 
@@ -242,7 +242,7 @@ pub async fn create_draft(
     let now = now();
     let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
                                     cover_image, status, tags, read_time_minutes, created_at, updated_at,
@@ -306,7 +306,7 @@ pub async fn update(
         .flatten();
     let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let version: Option<i64> = sqlx::query_scalar(
                 "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
                         custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
@@ -409,7 +409,7 @@ pub async fn set_status(
         .flatten();
     let version: Option<i64> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let version: Option<i64> = sqlx::query_scalar(
                 "UPDATE posts SET status = $1, published_at = $2, updated_at = $3, version = version + 1
                  WHERE id = $4 AND version = $5

@@ -3,7 +3,7 @@
 
 use super::LikeState;
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::with_db;
 
 pub async fn is_liked(db: &Db, user_id: i64, post_id: i64) -> Result<bool, AppError> {
@@ -23,7 +23,7 @@ pub async fn set(db: &Db, user_id: i64, post_id: i64, liked: bool) -> Result<Lik
     let now = now();
     let count: Option<i64> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // The write comes first: on SQLite a transaction that reads before it writes
             // cannot wait for a concurrent writer and fails instead.
             let changed = if liked {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Byline, PostCard, PostDetail, PostPage, PostStatus};
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
-use crate::server::db::{now, unique_violation, Db};
+use crate::server::db::{now, unique_violation, BeginWrite, Db};
 use crate::server::markdown;
 use crate::with_db;
 
@@ -460,7 +460,7 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
         .flatten();
     let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
         async {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
                                     status, tags, read_time_minutes, published_at, created_at, updated_at,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::http::{header, HeaderMap, HeaderValue};
 
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::server::state::AppState;
 use crate::with_db;
 
@@ -70,7 +70,7 @@ impl ViewCounter {
         let now = now();
         with_db!(&self.db, |pool| {
             async {
-                let mut tx = pool.begin().await?;
+                let mut tx = pool.begin_write().await?;
                 let mut counted: HashMap<i64, i64> = HashMap::new();
                 for chunk in batch.chunks(CHUNK) {
                     let rows: Vec<String> = (0..chunk.len())

@@ -110,6 +110,46 @@ impl Db {
     }
 }
 
+/// Opens a transaction that is going to write.
+///
+/// SQLite lets a transaction that has already read wait for no one: when it then writes
+/// while another connection is writing, it fails at once with "database is locked" instead of
+/// waiting out the busy timeout. FTS5 reads its index before writing it, so every post save
+/// is such a transaction. `BEGIN IMMEDIATE` takes the write lock first, and waits for it.
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>,
+    > + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>,
+    > + Send {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>,
+    > + Send {
+        self.begin()
+    }
+}
+
 /// The unique constraint a failed write broke, by its name in the migrations
 /// (`users_email_key`, `posts_slug_key`, …), on either backend.
 ///
