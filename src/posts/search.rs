@@ -244,7 +244,7 @@ pub mod ssr {
     pub fn tsquery(terms: &[String]) -> String {
         terms
             .iter()
-            .map(|t| format!("'{}'", t.replace('\\', "").replace('\'', "")))
+            .map(|t| format!("'{}'", t.replace(['\\', '\''], "")))
             .filter(|t| t.len() > 2)
             .collect::<Vec<_>>()
             .join(" & ")

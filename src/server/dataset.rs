@@ -291,12 +291,15 @@ struct PostRow {
     views: i64,
 }
 
+/// A post's (markdown, html, table of contents, excerpt, search text, words).
+type Assembled = (String, String, Vec<TocEntry>, String, String, usize);
+
 fn assemble_post(
     rng: &mut StdRng,
     vocabulary: &Vocabulary,
     pool: &[Section],
     min_words: usize,
-) -> Result<(String, String, Vec<TocEntry>, String, String, usize), AppError> {
+) -> Result<Assembled, AppError> {
     let intro = vocabulary.paragraph(rng);
     let rendered = markdown::render(&intro, Trust::Untrusted);
     let mut content = format!("{intro}\n\n");
