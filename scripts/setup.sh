@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs whatever quire's build needs and is missing; skips what is there.
 #   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, Tailwind, wasm-opt)
-#   scripts/setup.sh --test   also Chromium, the browser-test packages and a running PostgreSQL
+#   scripts/setup.sh --test   also cargo-audit, Chromium, the browser-test packages and a running PostgreSQL
 # Everything comes from crates.io, npm or Debian: cargo-leptos is never left to download
 # tools itself (it finds them on PATH and in ./node_modules/.bin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
+CARGO_AUDIT_VERSION=0.22.2
 with_test_tools=false
 [[ "${1:-}" == "--test" ]] && with_test_tools=true
 
@@ -53,6 +54,10 @@ if [[ ! -x node_modules/.bin/tailwindcss || ! -x node_modules/.bin/wasm-opt || p
 fi
 
 if $with_test_tools; then
+  if [[ "$(cargo audit --version 2>/dev/null || true)" != *"$CARGO_AUDIT_VERSION"* ]]; then
+    say "installing cargo-audit $CARGO_AUDIT_VERSION (about 12 minutes on 2 cores, once)"
+    cargo install cargo-audit --version "$CARGO_AUDIT_VERSION" --locked
+  fi
   if [[ ! -x /usr/bin/chromium ]]; then
     say "installing Chromium for the browser tests"
     apt_install chromium

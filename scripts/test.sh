@@ -25,6 +25,10 @@ drop_test_databases
 step "disk space before building"
 df -h . | tail -n 1
 
+step "dependency audit (RustSec snapshot in ../shared/advisory-db; exceptions in .cargo/audit.toml)"
+cargo fetch --locked
+cargo audit --no-fetch --db ../shared/advisory-db
+
 step "formatting"
 cargo fmt --all -- --check
 

@@ -91,8 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/categories") view=CategoriesIndexPage/>
                     <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage/>
-                    <Route path=path!("/admin") view=AdminPage/>
-                    <Route path=path!("/dashboard") view=DashboardPage/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>

@@ -4,8 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::routing::{get, MethodRouter};
 use chrono::{DateTime, Utc};
 
 use crate::components::post_card::encode_component;
@@ -65,43 +64,47 @@ struct Feed {
     items: Vec<FeedItem>,
 }
 
-pub fn routes() -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/sitemap.xml", get(sitemap))
-        .route("/robots.txt", get(robots));
+/// Every feed, the sitemap and robots.txt, as (path, handler): the server's route table
+/// lists them with the other plain routes.
+pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
+    let mut routes: Vec<(String, MethodRouter<AppState>)> = vec![
+        ("/sitemap.xml".to_owned(), get(sitemap)),
+        ("/robots.txt".to_owned(), get(robots)),
+    ];
     for format in Format::ALL {
         let file = format.file();
-        router = router
-            .route(
-                &format!("/{file}"),
+        routes.extend([
+            (
+                format!("/{file}"),
                 get(move |State(state): State<AppState>| feed(state, Scope::Site, format)),
-            )
-            .route(
-                &format!("/tags/{{tag}}/{file}"),
+            ),
+            (
+                format!("/tags/{{tag}}/{file}"),
                 get(
                     move |State(state): State<AppState>, Path(tag): Path<String>| {
                         feed(state, Scope::Tag(tag), format)
                     },
                 ),
-            )
-            .route(
-                &format!("/categories/{{slug}}/{file}"),
+            ),
+            (
+                format!("/categories/{{slug}}/{file}"),
                 get(
                     move |State(state): State<AppState>, Path(slug): Path<String>| {
                         feed(state, Scope::Category(slug), format)
                     },
                 ),
-            )
-            .route(
-                &format!("/u/{{username}}/{file}"),
+            ),
+            (
+                format!("/u/{{username}}/{file}"),
                 get(
                     move |State(state): State<AppState>, Path(username): Path<String>| {
                         feed(state, Scope::Author(username), format)
                     },
                 ),
-            );
+            ),
+        ]);
     }
-    router
+    routes
 }
 
 async fn feed(state: AppState, scope: Scope, format: Format) -> Response {

@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::FromRequest;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use serde::Serialize;
 
@@ -24,39 +25,14 @@ pub mod users;
 /// Every endpoint of the table in `spec`, the spec itself and its docs; anything else is a
 /// 404 envelope.
 pub fn routes() -> Router<AppState> {
-    use axum::http::header;
-    use axum::routing::get;
     let mut router = Router::new();
     for endpoint in spec::endpoints() {
         router = router.route(endpoint.path, endpoint.handler);
     }
+    for (path, handler) in documents() {
+        router = router.route(path, handler);
+    }
     router
-        .route(
-            "/openapi.json",
-            get(
-                |axum::extract::State(state): axum::extract::State<AppState>| async move {
-                    axum::Json(spec::openapi(&state.config.origin()))
-                },
-            ),
-        )
-        .route(
-            "/docs",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                    spec::DOCS_HTML,
-                )
-            }),
-        )
-        .route(
-            "/docs.js",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
-                    include_str!("docs.js"),
-                )
-            }),
-        )
         .method_not_allowed_fallback(|| async {
             Failure {
                 status: StatusCode::METHOD_NOT_ALLOWED,
@@ -71,6 +47,38 @@ pub fn routes() -> Router<AppState> {
                 errors: None,
             }
         })
+}
+
+/// What describes the API, open to anyone: the OpenAPI document and its browsable docs.
+pub fn documents() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    use axum::extract::State;
+    use axum::http::header;
+    vec![
+        (
+            "/openapi.json",
+            get(|State(state): State<AppState>| async move {
+                axum::Json(spec::openapi(&state.config.origin()))
+            }),
+        ),
+        (
+            "/docs",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    spec::DOCS_HTML,
+                )
+            }),
+        ),
+        (
+            "/docs.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("docs.js"),
+                )
+            }),
+        ),
+    ]
 }
 
 /// A successful answer.

@@ -68,12 +68,22 @@ impl Keys {
 
     /// A signed access token for `user_id`, valid for 15 minutes.
     pub async fn access_token(&self, db: &Db, user_id: i64) -> Result<String, AppError> {
+        let expires = Utc::now() + Duration::minutes(ACCESS_TOKEN_MINUTES);
+        self.access_token_until(db, user_id, expires).await
+    }
+
+    /// A signed access token for `user_id` that expires at `expires` (tests make expired ones).
+    pub async fn access_token_until(
+        &self,
+        db: &Db,
+        user_id: i64,
+        expires: chrono::DateTime<Utc>,
+    ) -> Result<String, AppError> {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let issued = Utc::now();
         let claims = serde_json::json!({
             "sub": user_id.to_string(),
-            "iat": issued.timestamp(),
-            "exp": (issued + Duration::minutes(ACCESS_TOKEN_MINUTES)).timestamp(),
+            "iat": Utc::now().timestamp(),
+            "exp": expires.timestamp(),
         });
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signing_input = format!("{header}.{payload}");

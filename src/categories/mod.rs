@@ -39,6 +39,16 @@ pub async fn list_categories() -> Result<Vec<Category>, AppError> {
     store::list(&state.db).await
 }
 
+/// Admins only: the categories to manage (the admin page's tab); the same rows as the list.
+#[server(prefix = "/rpc", endpoint = "categories/manage")]
+pub async fn manage_categories() -> Result<Vec<Category>, AppError> {
+    use crate::accounts::Role;
+    use crate::server::auth::Caller;
+    let state = crate::server::state::AppState::current()?;
+    Caller::current().await?.require_role(Role::Admin)?;
+    store::list(&state.db).await
+}
+
 /// A category and one page of its published posts.
 #[server(prefix = "/rpc", endpoint = "categories/posts")]
 pub async fn category_posts(

@@ -463,15 +463,28 @@ pub async fn pending_ids_of(db: &Db, author_id: i64) -> Result<Vec<i64>, AppErro
 /// Sets the post's comment counter from its rows: approved and not deleted. One indexed
 /// count per change, so the counter can never drift from the thread. A macro because it runs
 /// inside transactions of either backend.
+///
+/// The post's row is locked by a statement of its own first. On PostgreSQL each statement
+/// counts what was committed when it started: a count that began before it had to wait for
+/// another transaction's lock would miss that transaction's comment, and concurrent comments
+/// would be lost from the counter. Counted after the lock, it sees them all. (SQLite writes
+/// one transaction at a time anyway.)
 macro_rules! recount {
     ($tx:expr, $post_id:expr) => {
-        sqlx::query(
-            "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
-                 WHERE post_id = $1 AND is_approved AND NOT is_deleted)
-             WHERE id = $1",
-        )
-        .bind($post_id)
-        .execute(&mut *$tx)
+        async {
+            sqlx::query("UPDATE posts SET comment_count = comment_count WHERE id = $1")
+                .bind($post_id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query(
+                "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
+                     WHERE post_id = $1 AND is_approved AND NOT is_deleted)
+                 WHERE id = $1",
+            )
+            .bind($post_id)
+            .execute(&mut *$tx)
+            .await
+        }
         .await
     };
 }

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{SetUserActive, SetUserRole};
 use crate::accounts::Role;
-use crate::categories::{list_categories, Category, DeleteCategory, SaveCategory};
+use crate::categories::{manage_categories, Category, DeleteCategory, SaveCategory};
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
     field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
@@ -373,7 +373,7 @@ fn CategoriesTab() -> impl IntoView {
     let delete = ServerAction::<DeleteCategory>::new();
     let categories = Resource::new(
         move || (save.version().get(), delete.version().get()),
-        |_| list_categories(),
+        |_| manage_categories(),
     );
     view! {
         <section aria-labelledby="new-category" class="mb-10 max-w-xl">

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
+use crate::accounts::functions::get_current_user;
 use crate::categories::list_categories;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
@@ -30,7 +31,12 @@ pub fn EditorPage() -> impl IntoView {
         move || params.read().get("id"),
         |id| async move {
             match id.as_deref() {
-                None | Some("new") => Ok(EditorPost::default()),
+                // Only an account can write; a visitor is sent to sign in first.
+                None | Some("new") => match get_current_user().await {
+                    Ok(Some(_)) => Ok(EditorPost::default()),
+                    Ok(None) => Err(AppError::Unauthorized),
+                    Err(err) => Err(err),
+                },
                 Some(raw) => match raw.parse() {
                     Ok(id) => load_post(id).await,
                     Err(_) => Err(AppError::NotFound),

@@ -1,13 +1,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{
     get_settings, list_sessions, AccountSettings, ChangeEmail, ChangePassword, DeleteAccount,
     EndSessions, SessionInfo, UpdateProfile, BIO_MAX,
 };
-use crate::components::error_notice::ErrorNotice;
+use crate::components::error_notice::{loaded, ErrorNotice};
 use crate::components::form::{
     field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,
     SECONDARY_BUTTON_CLASS,
@@ -24,11 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
         <h1 class="mb-8 text-3xl font-bold tracking-tight">"Settings"</h1>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(settings) => view! { <SettingsForms settings/> }.into_any(),
-                    Err(AppError::Unauthorized) => view! { <Redirect path="/signin?next=/settings"/> }.into_any(),
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
+                loaded(settings.await, |settings| view! { <SettingsForms settings/> }.into_any())
             })}
         </Suspense>
     }

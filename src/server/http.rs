@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -42,52 +42,14 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
 
-    // With hashed file names an asset never changes under its name, so browsers may keep it
-    // for a year; without them (a debug build) they must ask every time.
-    let pkg_cache = if leptos_options.hash_files {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
-    let pkg_dir =
-        Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
-    let pkg = Router::new()
-        .fallback_service(
-            ServeDir::new(pkg_dir)
-                .precompressed_br()
-                .precompressed_gzip(),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(pkg_cache),
-        ));
-
-    // Uploaded files get unique names, so they never change either.
-    let media = Router::new()
-        .fallback_service(ServeDir::new(&state.config.media_dir))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        ));
-
-    Router::new()
-        .route("/health", get(health))
-        .route(
-            "/settings/avatar",
-            post(crate::accounts::avatar::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
-        )
-        .route(
-            "/dashboard/import",
-            post(crate::posts::transfer::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
-        )
-        .route("/dashboard/export", get(crate::posts::transfer::download))
-        .route(
-            "/editor/images",
-            post(crate::posts::images::upload).layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
-        )
-        .nest(&format!("/{}", leptos_options.site_pkg_dir), pkg)
-        .nest("/media", media)
-        .merge(crate::feeds::routes())
+    let mut router = Router::new();
+    for (path, handler) in plain_routes() {
+        router = router.route(&path, handler);
+    }
+    for (prefix, files) in file_trees(&state) {
+        router = router.nest(&prefix, files);
+    }
+    router
         .nest("/api", crate::api::routes())
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
             let leptos_options = leptos_options.clone();
@@ -134,6 +96,69 @@ pub fn router(state: AppState) -> Router {
                 }),
         )
         .with_state(state)
+}
+
+/// Every route outside Leptos's pages and the API, as (path, handler): uploads, the export,
+/// feeds, health. The authorization test walks this same table.
+pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
+    let upload_limit = || DefaultBodyLimit::max(BODY_LIMIT_BYTES);
+    let mut routes: Vec<(String, MethodRouter<AppState>)> = vec![
+        ("/health".to_owned(), get(health)),
+        (
+            "/settings/avatar".to_owned(),
+            post(crate::accounts::avatar::upload).layer(upload_limit()),
+        ),
+        (
+            "/dashboard/import".to_owned(),
+            post(crate::posts::transfer::upload).layer(upload_limit()),
+        ),
+        (
+            "/dashboard/export".to_owned(),
+            get(crate::posts::transfer::download),
+        ),
+        (
+            "/editor/images".to_owned(),
+            post(crate::posts::images::upload).layer(upload_limit()),
+        ),
+    ];
+    routes.extend(crate::feeds::routes());
+    routes
+}
+
+/// The folders served as plain files, by the path they are served under: the build's
+/// assets and uploaded media.
+pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
+    let leptos_options = &state.leptos_options;
+    // With hashed file names an asset never changes under its name, so browsers may keep it
+    // for a year; without them (a debug build) they must ask every time.
+    let pkg_cache = if leptos_options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let pkg_dir =
+        Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+    let pkg = Router::new()
+        .fallback_service(
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(pkg_cache),
+        ));
+    // Uploaded files get unique names, so they never change either.
+    let media = Router::new()
+        .fallback_service(ServeDir::new(&state.config.media_dir))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
+    vec![
+        (format!("/{}", leptos_options.site_pkg_dir), pkg),
+        ("/media".to_owned(), media),
+    ]
 }
 
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
@@ -258,10 +283,10 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     (status, [(header::CACHE_CONTROL, "no-store")], Json(body))
 }
 
-/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 /// The largest request head (request line and headers) read; a bigger one is answered 431.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
     state.views.clone().spawn(state.config.view_flush_interval);

@@ -2,6 +2,8 @@
 //! SQLite or PostgreSQL.
 #![allow(dead_code)]
 
+pub mod invariants;
+
 use quire::accounts::store::{create_user, NewUser};
 use quire::accounts::Role;
 use quire::server::config::Config;
