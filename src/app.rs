@@ -83,14 +83,17 @@ pub fn App() -> impl IntoView {
         <Title formatter=page_title/>
         <Router>
             <Layout>
+                // Pages that read the database render once their data is in, so the status
+                // line says what the page says (404, 403, 503 while the database is down);
+                // a streamed page has sent 200 before it knows.
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
-                    <Route path=path!("/tags") view=TagsIndexPage/>
+                    <Route path=path!("/tags") view=TagsIndexPage ssr=SsrMode::Async/>
                     <Route path=path!("/tags/:tag") view=TagPage ssr=SsrMode::Async/>
-                    <Route path=path!("/categories") view=CategoriesIndexPage/>
+                    <Route path=path!("/categories") view=CategoriesIndexPage ssr=SsrMode::Async/>
                     <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/search") view=SearchPage/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>

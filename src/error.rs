@@ -55,6 +55,11 @@ pub enum AppError {
     RateLimited(String),
     #[error("The database is unavailable; please try again shortly")]
     Unavailable,
+    /// The database takes no writes (a full disk, a read-only file); reads still work.
+    #[error(
+        "The server's storage is full or read-only, so nothing was saved; please try again later"
+    )]
+    Unwritable,
     #[error("Something went wrong on our side")]
     Internal,
     /// A failure of the call itself (network, encoding), seen mostly in the browser.
@@ -103,6 +108,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::RateLimited(_) => 429,
             Self::Unavailable => 503,
+            Self::Unwritable => 507,
             Self::Internal | Self::Request(_) => 500,
         }
     }
@@ -119,16 +125,23 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
+    use crate::server::db::{outage, Outage};
 
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
-            match &err {
-                sqlx::Error::RowNotFound => Self::NotFound,
-                sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            if matches!(err, sqlx::Error::RowNotFound) {
+                return Self::NotFound;
+            }
+            match outage(&err) {
+                Some(Outage::Unreachable) => {
                     tracing::warn!(error = %err, "database unavailable");
                     Self::Unavailable
                 }
-                _ => {
+                Some(Outage::Unwritable) => {
+                    tracing::error!(error = %err, "the database takes no writes");
+                    Self::Unwritable
+                }
+                None => {
                     tracing::error!(error = %err, "database error");
                     Self::Internal
                 }

@@ -143,8 +143,8 @@ async fn pagination_neither_skips_nor_repeats(backend: Backend) {
     assert!(home.contains("Older posts"));
     assert_eq!(
         app.get_text("/?after=garbage").await.0,
-        200,
-        "a bad cursor is not a crash"
+        400,
+        "a bad cursor is the reader's mistake, not a crash"
     );
 }
 

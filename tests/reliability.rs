@@ -1,5 +1,6 @@
 //! Crashes and outages, with quire as a real process: killed with SIGKILL in the middle of a
-//! write load, PostgreSQL stopped under it, a SQLite disk that fills up or turns read-only.
+//! write load, PostgreSQL (a cluster of the test's own) stopped under it and started again, a
+//! SQLite disk that fills up (a file size limit, which needs no privileges).
 
 mod common;
 
@@ -44,6 +45,16 @@ impl Quire {
     /// Starts quire on `database_url` and waits until /health answers 200. `work` holds the
     /// media folder and the logs, and outlives restarts.
     async fn start(database_url: &str, work: &Path, settings: &[(&str, &str)]) -> Self {
+        Self::start_with(database_url, work, settings, |_| {}).await
+    }
+
+    /// The same, with the command adjusted before it is spawned (resource limits).
+    async fn start_with(
+        database_url: &str,
+        work: &Path,
+        settings: &[(&str, &str)],
+        adjust: impl FnOnce(&mut Command),
+    ) -> Self {
         let port = free_port();
         static STARTS: AtomicU64 = AtomicU64::new(0);
         let log = work.join(format!(
@@ -69,6 +80,7 @@ impl Quire {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
+        adjust(&mut cmd);
         let child = cmd.spawn().expect("quire starts");
         let mut quire = Self {
             child,
@@ -108,6 +120,31 @@ impl Quire {
     fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reaped");
+    }
+
+    /// SIGTERM, and the graceful shutdown it starts: requests finish, the pool closes (which
+    /// checkpoints SQLite's WAL into the database file).
+    fn stop(&mut self) {
+        let pid = libc::pid_t::try_from(self.child.id()).expect("a pid");
+        // SAFETY: signals our own child, which has not been reaped yet.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                assert!(
+                    status.success(),
+                    "quire stopped with {status}:\n{}",
+                    self.log()
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("quire did not stop on SIGTERM:\n{}", self.log());
+    }
+
+    fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Neither a panic nor a backtrace in the log.
@@ -439,13 +476,17 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     let load_started = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let (writes, comments, likes) = {
+        let (writes, comments, likes, first_view) = {
             let l = ledger.lock().unwrap();
-            (l.writes(), l.comments.len(), l.likes.len())
+            let first_view = l.views.values().flatten().min().copied();
+            (l.writes(), l.comments.len(), l.likes.len(), first_view)
         };
         let long_enough = load_started.elapsed() > Duration::from_secs(5);
-        if (long_enough && writes >= 40 && comments > 0 && likes > 0)
-            || load_started.elapsed() > Duration::from_secs(20)
+        // On a busy machine the first posts can take seconds to appear: some views must be
+        // older than the flush interval and its margin, or the kill proves nothing about them.
+        let views_flushed = first_view.is_some_and(|at| at.elapsed() > Duration::from_secs(4));
+        if (long_enough && writes >= 40 && comments > 0 && likes > 0 && views_flushed)
+            || load_started.elapsed() > Duration::from_secs(30)
         {
             break;
         }
@@ -598,3 +639,780 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
 }
 
 on_both_backends!(acknowledged_writes_survive_sigkill);
+
+// --- Shared by the outage tests -----------------------------------------------------------
+
+/// A page as a browser asks for it, and how long the answer took.
+struct Page {
+    status: u16,
+    content_type: String,
+    body: String,
+    took: Duration,
+}
+
+async fn page(http: &reqwest::Client, url: &str) -> Result<Page, reqwest::Error> {
+    let asked = Instant::now();
+    let res = http
+        .get(url)
+        .header(reqwest::header::ACCEPT, "text/html")
+        .send()
+        .await?;
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.text().await?;
+    Ok(Page {
+        status,
+        content_type,
+        body,
+        took: asked.elapsed(),
+    })
+}
+
+/// An API call, and how long its answer took.
+async fn timed_api(
+    http: &reqwest::Client,
+    base: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (Reply, Duration) {
+    let asked = Instant::now();
+    let reply = api(http, base, method, path, token, body)
+        .await
+        .unwrap_or_else(|e| panic!("{path}: no answer: {e}"));
+    (reply, asked.elapsed())
+}
+
+async fn health(http: &reqwest::Client, base: &str) -> Reply {
+    let res = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .expect("/health answers");
+    let status = res.status().as_u16();
+    Reply {
+        status,
+        body: res.json().await.expect("/health is JSON"),
+    }
+}
+
+/// A failed API answer: the envelope, with a message saying something.
+fn assert_failure_envelope(what: &str, reply: &Reply, status: u16) {
+    assert_eq!(reply.status, status, "{what}: {}", reply.body);
+    assert_eq!(reply.body["success"], false, "{what}: {}", reply.body);
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.len() > 10,
+        "{what}: a clear message: {}",
+        reply.body
+    );
+}
+
+/// Signs up `name` and returns its id and access token.
+async fn author(http: &reqwest::Client, base: &str, name: &str) -> (i64, String) {
+    let reply = register(http, base, name).await.expect("an answer");
+    assert_eq!(reply.status, 201, "sign-up: {}", reply.body);
+    let token = reply.body["data"]["accessToken"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    (id_of(&reply.body["data"]["user"]["id"]), token)
+}
+
+/// Publishes a post through the API.
+async fn publish(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    title: &str,
+    content: &str,
+) -> Result<Reply, reqwest::Error> {
+    api(
+        http,
+        base,
+        reqwest::Method::POST,
+        "/posts",
+        Some(token),
+        Some(
+            json!({"title": title, "content": content, "tags": ["outage"], "status": "PUBLISHED"}),
+        ),
+    )
+    .await
+}
+
+// --- 2. PostgreSQL stopped under load -----------------------------------------------------
+
+/// A PostgreSQL cluster of the test's own, in a temporary folder on a free port, so stopping
+/// it stops nobody else's database. Dropping it stops it and removes the folder, also when
+/// the test fails.
+struct PgCluster {
+    bin: PathBuf,
+    port: u16,
+    /// initdb and the server refuse to run as root: as root, they run as `postgres`.
+    as_postgres: bool,
+    dir: tempfile::TempDir,
+}
+
+/// Where Debian (or the PATH) keeps initdb and pg_ctl; the newest version wins.
+fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    debian.sort();
+    debian.pop().map(|(_, bin)| bin).or_else(|| {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+    })
+}
+
+impl PgCluster {
+    /// A new cluster, not started yet; Err when initdb is not installed.
+    fn create() -> Result<Self, String> {
+        let bin = postgres_bin_dir().ok_or("initdb is not installed")?;
+        // SAFETY: geteuid cannot fail and touches no memory.
+        let as_postgres = unsafe { libc::geteuid() } == 0;
+        let dir = tempfile::Builder::new()
+            .prefix("quire-pg-")
+            .tempdir()
+            .expect("temp dir");
+        if as_postgres {
+            let chown = Command::new("chown")
+                .arg("postgres:")
+                .arg(dir.path())
+                .status()
+                .expect("chown runs");
+            assert!(chown.success(), "the folder is given to the postgres user");
+        }
+        let cluster = Self {
+            bin,
+            port: free_port(),
+            as_postgres,
+            dir,
+        };
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+        );
+        Ok(cluster)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = if self.as_postgres {
+            let mut cmd = Command::new("runuser");
+            cmd.args(["-u", "postgres", "--"])
+                .arg(self.bin.join(program));
+            cmd
+        } else {
+            Command::new(self.bin.join(program))
+        };
+        cmd.stdin(Stdio::null()).env_remove("PGDATA");
+        cmd
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let out = self
+            .command(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Starts the server and waits until it takes connections. fsync is off: the test
+    /// stops the server, not the machine.
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("server.log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ],
+        );
+    }
+
+    /// Stops the server the hard way: every backend ends at once, no checkpoint.
+    fn stop(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        // Already stopped is fine; the folder goes with `dir` after this.
+        let _ = self
+            .command("pg_ctl")
+            .args(["-D", &self.data(), "-m", "immediate", "-w", "stop"])
+            .output();
+    }
+}
+
+/// Every answer the load got, by what was asked and its status; requests that got none.
+#[derive(Default)]
+struct Tally {
+    answers: BTreeMap<(&'static str, u16), u64>,
+    no_answer: Vec<String>,
+}
+
+impl Tally {
+    fn count(&self, what: &str, status: u16) -> u64 {
+        self.answers
+            .iter()
+            .filter(|((w, s), _)| *w == what && *s == status)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+/// One task of the light load: `what` again and again until `stop`.
+async fn outage_load(
+    what: &'static str,
+    base: String,
+    slug: String,
+    token: String,
+    tally: Arc<Mutex<Tally>>,
+    stop: Arc<AtomicBool>,
+) {
+    let http = client();
+    let mut round = 0;
+    while !stop.load(Ordering::Relaxed) {
+        round += 1;
+        let status = match what {
+            "home" => page(&http, &format!("{base}/")).await.map(|p| p.status),
+            "post page" => page(&http, &format!("{base}/posts/{slug}"))
+                .await
+                .map(|p| p.status),
+            "api list" => api(&http, &base, reqwest::Method::GET, "/posts", None, None)
+                .await
+                .map(|r| r.status),
+            "api write" => publish(
+                &http,
+                &base,
+                &token,
+                &format!("Under load {round}"),
+                "Written while the database comes and goes.",
+            )
+            .await
+            .map(|r| r.status),
+            other => unreachable!("{other}"),
+        };
+        {
+            let mut tally = tally.lock().unwrap();
+            match status {
+                Ok(status) => *tally.answers.entry((what, status)).or_default() += 1,
+                Err(e) => tally.no_answer.push(format!("{what}: {e}")),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// While the database is down: quick 503s that say so, as a page, in the API envelope and
+/// from /health.
+async fn assert_unavailable(http: &reqwest::Client, base: &str, slug: &str, token: &str) {
+    // Longer than the pool's acquire timeout (3 s, src/server/db.rs), with room for a busy machine.
+    const QUICKLY: Duration = Duration::from_secs(5);
+    let urls = [
+        format!("{base}/"),
+        format!("{base}/posts/{slug}"),
+        format!("{base}/tags"),
+        format!("{base}/search?q=here"),
+    ];
+    let pages: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move { page(&http, &url).await })
+        })
+        .collect();
+    let (list, write, health_reply) = tokio::join!(
+        timed_api(http, base, reqwest::Method::GET, "/posts", None, None),
+        timed_api(
+            http,
+            base,
+            reqwest::Method::POST,
+            "/posts",
+            Some(token),
+            Some(json!({"title": "While down", "content": "Never saved.", "status": "PUBLISHED"})),
+        ),
+        async {
+            let asked = Instant::now();
+            (health(http, base).await, asked.elapsed())
+        },
+    );
+    for (what, page) in urls.iter().zip(pages) {
+        let page = page
+            .await
+            .expect("page task")
+            .unwrap_or_else(|e| panic!("{what}: no answer: {e}"));
+        assert_eq!(page.status, 503, "{what}:\n{}", page.body);
+        assert!(page.took < QUICKLY, "{what} took {:?}", page.took);
+        assert!(
+            page.content_type.starts_with("text/html"),
+            "{what}: {}",
+            page.content_type
+        );
+        let text = page.body.to_lowercase();
+        assert!(
+            text.contains("<html") && text.contains("</html>"),
+            "{what}: a whole page:\n{}",
+            page.body
+        );
+        assert!(
+            text.contains("unavailable"),
+            "{what}: says the service is unavailable:\n{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("ServerFnError") && !page.body.contains("sqlx"),
+            "{what}: no internals:\n{}",
+            page.body
+        );
+    }
+    for (what, (reply, took)) in [("GET /api/posts", list), ("POST /api/posts", write)] {
+        assert_failure_envelope(what, &reply, 503);
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(message.contains("unavailable"), "{what}: {message}");
+        assert!(took < QUICKLY, "{what} took {took:?}");
+    }
+    let (reply, took) = health_reply;
+    assert_eq!(reply.status, 503, "/health: {}", reply.body);
+    assert_eq!(
+        reply.body["database"], "unreachable",
+        "/health: {}",
+        reply.body
+    );
+    assert!(took < QUICKLY, "/health took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_under_load() {
+    let started = Instant::now();
+    let cluster = match PgCluster::create() {
+        Ok(cluster) => cluster,
+        Err(why) => {
+            eprintln!("postgres_stopped_under_load skipped: {why}");
+            return;
+        }
+    };
+    cluster.start();
+    let work = tempfile::tempdir().expect("work dir");
+    let mut quire = Quire::start(&cluster.url(), work.path(), LOAD_SETTINGS).await;
+    let base = quire.base.clone();
+    let http = client();
+
+    let (_, token) = author(&http, &base, "steady").await;
+    let reply = publish(&http, &base, &token, "Still here", "A post to read.")
+        .await
+        .expect("an answer");
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let slug = reply.body["data"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = ["home", "post page", "api list", "api write"]
+        .into_iter()
+        .map(|what| {
+            tokio::spawn(outage_load(
+                what,
+                base.clone(),
+                slug.clone(),
+                token.clone(),
+                tally.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = {
+        let tally = tally.lock().unwrap();
+        for (what, ok) in [
+            ("home", 200),
+            ("post page", 200),
+            ("api list", 200),
+            ("api write", 201),
+        ] {
+            assert!(tally.count(what, ok) > 0, "{what} worked before the outage");
+        }
+        tally.count("api write", 201)
+    };
+
+    cluster.stop();
+    let stopped_at = Instant::now();
+    assert_unavailable(&http, &base, &slug, &token).await;
+    assert!(quire.is_running(), "quire outlives its database");
+
+    cluster.start();
+    let restarted_at = Instant::now();
+    let recovered = loop {
+        let health_ok = health(&http, &base).await.status == 200;
+        let home = page(&http, &format!("{base}/")).await.map(|p| p.status);
+        let post = page(&http, &format!("{base}/posts/{slug}"))
+            .await
+            .map(|p| p.status);
+        let list = api(&http, &base, reqwest::Method::GET, "/posts", None, None)
+            .await
+            .map(|r| r.status);
+        let write = publish(
+            &http,
+            &base,
+            &token,
+            "Back again",
+            "Written after the outage.",
+        )
+        .await
+        .map(|r| r.status);
+        if health_ok
+            && matches!(home, Ok(200))
+            && matches!(post, Ok(200))
+            && matches!(list, Ok(200))
+            && matches!(write, Ok(201))
+        {
+            break restarted_at.elapsed();
+        }
+        assert!(
+            restarted_at.elapsed() < Duration::from_secs(15),
+            "quire did not recover within 15 s: health {health_ok}, home {home:?}, post {post:?}, list {list:?}, write {write:?}\n{}",
+            quire.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // The load itself gets through again, too.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tally.lock().unwrap().count("api write", 201) == before {
+        assert!(Instant::now() < deadline, "the load's writes resumed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        task.await.expect("load task");
+    }
+
+    let tally = std::mem::take(&mut *tally.lock().unwrap());
+    eprintln!(
+        "postgres outage: down {:.1} s, recovered {:.1} s after the restart; answers {:?}",
+        restarted_at.duration_since(stopped_at).as_secs_f64(),
+        recovered.as_secs_f64(),
+        tally.answers
+    );
+    assert!(
+        tally.no_answer.is_empty(),
+        "requests without an answer: {:?}",
+        tally.no_answer
+    );
+    // In flight when the server went away, or asked while it was away: 503, never a 500.
+    let odd: Vec<_> = tally
+        .answers
+        .keys()
+        .filter(|(_, status)| !matches!(status, 200 | 201 | 503))
+        .collect();
+    assert!(
+        odd.is_empty(),
+        "unexpected answers under the outage: {odd:?}\n{}",
+        quire.log()
+    );
+    assert!(quire.is_running(), "quire is still the same process");
+    quire.assert_no_panic();
+    eprintln!(
+        "postgres outage test took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+// --- 3. A full SQLite disk ----------------------------------------------------------------
+
+/// Limits every file quire writes to `bytes`, as a full disk limits it, without mount
+/// privileges: past the limit a write fails with EFBIG (SIGXFSZ, which would kill quire, is
+/// ignored, and stays ignored across exec).
+fn limit_file_size(cmd: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    let limit = libc::rlimit {
+        rlim_cur: bytes as libc::rlim_t,
+        rlim_max: bytes as libc::rlim_t,
+    };
+    // SAFETY: between fork and exec only async-signal-safe calls are made (setrlimit,
+    // signal), and nothing is allocated.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0
+                || libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// A long body of distinct words (so the search index grows with it too), under the
+/// editor's 200,000 characters.
+fn big_body(seed: usize) -> String {
+    let mut body = String::with_capacity(200_000);
+    let mut word = 0;
+    while body.len() < 190_000 {
+        if word % 12 == 0 {
+            body.push_str("\n\n");
+        }
+        body.push_str(&format!("w{seed}x{word} "));
+        word += 1;
+    }
+    body
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_disk_full() {
+    let started = Instant::now();
+    let db = fresh_database(Backend::Sqlite).await;
+    let file = PathBuf::from(db.url.trim_start_matches("sqlite://"));
+    let work = tempfile::tempdir().expect("work dir");
+    let http = client();
+
+    // Room enough at first: some content, every write of it acknowledged.
+    let mut quire = Quire::start(&db.url, work.path(), LOAD_SETTINGS).await;
+    let mut users = BTreeSet::new();
+    let mut posts: BTreeMap<i64, String> = BTreeMap::new();
+    let (author_id, token) = author(&http, &quire.base, "filler").await;
+    users.insert(author_id);
+    for i in 0..3 {
+        let reply = publish(&http, &quire.base, &token, &format!("Before {i}"), "Short.")
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        posts.insert(
+            id_of(&reply.body["data"]["id"]),
+            reply.body["data"]["slug"]
+                .as_str()
+                .expect("slug")
+                .to_owned(),
+        );
+    }
+    quire.stop();
+    quire.assert_no_panic();
+
+    // Then the disk fills: each file may grow to what the database holds now plus 3 MB, a
+    // big post's worth or two. The WAL fills first (short of the 4 MB that would checkpoint
+    // it), and while it is full no write commits.
+    let wal = PathBuf::from(format!("{}-wal", file.display()));
+    let limit = file_size(&file).max(file_size(&wal)) + 3_000_000;
+    let mut full = Quire::start_with(&db.url, work.path(), LOAD_SETTINGS, |cmd| {
+        limit_file_size(cmd, limit)
+    })
+    .await;
+    let base = full.base.clone();
+    // A write refused for want of room: quickly, in the envelope, saying why.
+    let assert_refused = |what: &str, reply: &Reply, took: Duration| {
+        if reply.status != 507 {
+            eprintln!("quire's log:\n{}", full.log());
+        }
+        assert_failure_envelope(what, reply, 507);
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("storage") && message.contains("saved"),
+            "{what}: the message says the storage is full and nothing was saved: {message}"
+        );
+        assert!(took < Duration::from_secs(10), "{what} took {took:?}");
+    };
+
+    // Big posts until one does not fit.
+    let mut refused_post = false;
+    for i in 0..20 {
+        let (reply, took) = timed_api(
+            &http,
+            &base,
+            reqwest::Method::POST,
+            "/posts",
+            Some(&token),
+            Some(
+                json!({"title": format!("Big {i}"), "content": big_body(i), "status": "PUBLISHED"}),
+            ),
+        )
+        .await;
+        if reply.status == 201 {
+            posts.insert(
+                id_of(&reply.body["data"]["id"]),
+                reply.body["data"]["slug"]
+                    .as_str()
+                    .expect("slug")
+                    .to_owned(),
+            );
+            continue;
+        }
+        assert_refused("a big post", &reply, took);
+        refused_post = true;
+        break;
+    }
+    assert!(
+        refused_post,
+        "a big post overflowed the disk:\n{}",
+        full.log()
+    );
+
+    // Sign-ups until even those do not fit: then the disk is full for everything.
+    let mut refused_sign_up = false;
+    for i in 0..300 {
+        let asked = Instant::now();
+        let reply = register(&http, &base, &format!("late{i}"))
+            .await
+            .expect("an answer");
+        if reply.status == 201 {
+            users.insert(id_of(&reply.body["data"]["user"]["id"]));
+            continue;
+        }
+        assert_refused("a sign-up", &reply, asked.elapsed());
+        refused_sign_up = true;
+        break;
+    }
+    assert!(refused_sign_up, "sign-ups filled the disk:\n{}", full.log());
+    let (reply, took) = timed_api(
+        &http,
+        &base,
+        reqwest::Method::POST,
+        &format!("/posts/{}/comments", posts.keys().next().expect("a post")),
+        Some(&token),
+        Some(json!({"content": "No room for this one."})),
+    )
+    .await;
+    let comment = if reply.status == 201 {
+        Some(id_of(&reply.body["data"]["id"]))
+    } else {
+        assert_refused("a comment", &reply, took);
+        None
+    };
+
+    // Reading needs no room.
+    let slug = posts.values().next_back().expect("a post").clone();
+    for path in ["/".to_owned(), format!("/posts/{slug}")] {
+        let page = page(&http, &format!("{base}{path}"))
+            .await
+            .expect("an answer");
+        assert_eq!(
+            page.status, 200,
+            "{path} while the disk is full:\n{}",
+            page.body
+        );
+    }
+    let (reply, _) = timed_api(&http, &base, reqwest::Method::GET, "/posts", None, None).await;
+    assert_eq!(reply.status, 200, "GET /api/posts: {}", reply.body);
+    assert_eq!(health(&http, &base).await.status, 200, "/health");
+    assert!(full.is_running(), "quire outlives its full disk");
+    full.assert_no_panic();
+    drop(full);
+
+    // Room again: the same database, whole, with everything acknowledged in it.
+    let quire = Quire::start(&db.url, work.path(), LOAD_SETTINGS).await;
+    let store = database(&db.url).await;
+    let Db::Sqlite(pool) = &store else {
+        unreachable!("a SQLite database")
+    };
+    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(pool)
+        .await
+        .expect("integrity check");
+    assert_eq!(integrity, ["ok"], "the database is whole");
+    sqlx::query("INSERT INTO posts_fts (posts_fts) VALUES ('integrity-check')")
+        .execute(pool)
+        .await
+        .expect("the search index matches the posts");
+    let kept = ids(&store, "SELECT id FROM users").await;
+    let missing: Vec<_> = users.difference(&kept).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged sign-ups lost: {missing:?}"
+    );
+    let kept = ids(&store, "SELECT id FROM posts WHERE status = 'PUBLISHED'").await;
+    let missing: Vec<_> = posts.keys().filter(|id| !kept.contains(id)).collect();
+    assert!(missing.is_empty(), "acknowledged posts lost: {missing:?}");
+    if let Some(comment) = comment {
+        let kept = ids(&store, "SELECT id FROM comments").await;
+        assert!(
+            kept.contains(&comment),
+            "acknowledged comment {comment} lost"
+        );
+    }
+    assert_consistent(&store).await;
+    for slug in posts.values() {
+        let (reply, _) = timed_api(
+            &http,
+            &quire.base,
+            reqwest::Method::GET,
+            &format!("/posts/{slug}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{slug}: {}", reply.body);
+    }
+    let reply = register(&http, &quire.base, "with_room")
+        .await
+        .expect("an answer");
+    assert_eq!(
+        reply.status, 201,
+        "a write after the disk has room: {}",
+        reply.body
+    );
+    quire.assert_no_panic();
+    eprintln!(
+        "sqlite full disk: files limited to {limit} bytes; {} posts and {} users acknowledged; test took {:.1} s",
+        posts.len(),
+        users.len(),
+        started.elapsed().as_secs_f64()
+    );
+}

@@ -14,6 +14,8 @@ async function signInAsModerator(page: Page) {
 }
 
 test("a reader comments, a moderator approves it in /admin, and a visitor then sees it", async ({ browser }) => {
+  // Three people, each loading and hydrating pages: more than the default time on a busy machine.
+  test.slow();
   const reader = await browser.newPage();
   const username = `talker${Date.now() % 1_000_000}`;
   await signUp(reader, username);

@@ -304,20 +304,29 @@ pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Resu
 
     let password_hash = password::hash(new.password).await?;
     let now = now();
+    // In a transaction of its own: on SQLite, sqlx hands back a RETURNING row before the
+    // statement's implicit commit and drops that commit's error (a full disk), so the id of
+    // a user never written would be returned (launchbadge/sqlx#3430).
     let inserted: Result<i64, sqlx::Error> = with_db!(db, |pool| {
-        sqlx::query_scalar(
-            "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)
-             RETURNING id",
-        )
-        .bind(&email)
-        .bind(&username)
-        .bind(&password_hash)
-        .bind(&first_name)
-        .bind(&last_name)
-        .bind(new.role.as_str())
-        .bind(now)
-        .fetch_one(pool)
+        async {
+            let mut tx = pool.begin_write().await?;
+            let id = sqlx::query_scalar(
+                "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)
+                 RETURNING id",
+            )
+            .bind(&email)
+            .bind(&username)
+            .bind(&password_hash)
+            .bind(&first_name)
+            .bind(&last_name)
+            .bind(new.role.as_str())
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        }
         .await
     });
     inserted.map_err(|err| match unique_violation(&err).as_deref() {

@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::components::post_card::encode_component;
 use crate::error::AppError;
 
 /// An error said plainly, in the page, where the content would have been. On the server the
@@ -35,7 +34,24 @@ pub fn SignInFirst() -> impl IntoView {
         "" => path,
         query => format!("{path}?{query}"),
     };
-    view! { <Redirect path=format!("/signin?next={}", encode_component(&here))/> }
+    view! { <Redirect path=format!("/signin?next={}", query_value(&here))/> }
+}
+
+/// `text` as one query value: only what would end or change the value is escaped, so a
+/// path like `/admin?tab=users` stays readable in the address bar.
+fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '&' => out.push_str("%26"),
+            '#' => out.push_str("%23"),
+            '+' => out.push_str("%2B"),
+            ' ' => out.push_str("%20"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// What a page shows for a loaded resource: its view, the 404 page, the way to sign in, or

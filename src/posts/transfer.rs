@@ -2,13 +2,13 @@
 //! use, so a blog moves to quire and away from it without loss. The body is kept byte for
 //! byte; export followed by import gives back the same posts.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::editing::{self, PostInput, SaveKind};
 use super::PostStatus;
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::server::db::{now, BeginWrite, Db};
 use crate::server::markdown::slugify;
 use crate::with_db;
 
@@ -77,9 +77,12 @@ pub fn parse(text: &str) -> Result<ImportedPost, String> {
     if title.trim().is_empty() {
         return Err("`title` is missing".to_owned());
     }
-    let slug = match text_of("slug")? {
-        s if s.trim().is_empty() => slugify(&title),
-        s => slugify(&s),
+    // The title's slug when the file gives none, or one with no letter or digit in it ("."):
+    // an empty slug would be exported as such and imported again as the title's. Found by
+    // fuzzing.
+    let slug = match slugify(&text_of("slug")?) {
+        s if s.is_empty() => slugify(&title),
+        s => s,
     };
     let draft = matches!(meta["draft"], Yaml::Boolean(true));
     let status = match text_of("status")?.to_ascii_uppercase().as_str() {
@@ -125,18 +128,22 @@ fn split_front_matter(rest: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// "2025-06-20", "2025-06-20 10:30", or RFC 3339.
+/// "2025-06-20", "2025-06-20 10:30", or RFC 3339; in UTC between the years 0 and 9999.
 fn parse_date(raw: &str) -> Option<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
-        return Some(at.with_timezone(&Utc));
-    }
-    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M") {
-        return Some(at.and_utc());
-    }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|at| at.and_utc())
+    let at = if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
+        at.with_timezone(&Utc)
+    } else if let Ok(at) = chrono::NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M") {
+        at.and_utc()
+    } else {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))?
+            .and_utc()
+    };
+    // Export writes RFC 3339, which has four-digit years only: "+10000-01-01", "-0001-01-01"
+    // or "9999-12-31T23:00:00-02:00" (in 10000 in UTC) would import, and then their export
+    // would not.
+    (0..=9999).contains(&at.year()).then_some(at)
 }
 
 /// What importing one file did.
@@ -224,17 +231,25 @@ async fn category_id(db: &Db, name: &str) -> Result<i64, AppError> {
         ));
     }
     let now = now();
-    Ok(with_db!(db, |pool| {
-        sqlx::query_scalar(
-            "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
-             VALUES ($1, $2, '', '#64748b', $3, $3) RETURNING id",
-        )
-        .bind(name.trim())
-        .bind(&slug)
-        .bind(now)
-        .fetch_one(pool)
+    // A transaction of its own, so a failed commit is reported (see `create_user`).
+    let created: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let id = sqlx::query_scalar(
+                "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
+                 VALUES ($1, $2, '', '#64748b', $3, $3) RETURNING id",
+            )
+            .bind(name.trim())
+            .bind(&slug)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        }
         .await
-    })?)
+    });
+    Ok(created?)
 }
 
 /// Every post of `author_id` (or everybody's) as `(file name, file text)`.
@@ -539,6 +554,34 @@ mod tests {
         assert_eq!(post.categories, ["Notes & Links"]);
         assert_eq!(post.status, PostStatus::Archived);
         assert_eq!(post.published_at, published_at);
+    }
+
+    #[test]
+    fn a_slug_without_letters_or_digits_is_the_titles() {
+        // Found by fuzzing: `slug: .` gave an empty slug, exported and imported as the title's.
+        let post = parse("---\ntitle: My Post\nslug: .\n---\n").unwrap();
+        assert_eq!(post.slug, "my-post");
+        assert_eq!(parse("---\ntitle: \"!!!\"\n---\n").unwrap().slug, "");
+    }
+
+    #[test]
+    fn only_dates_that_export_can_write_import() {
+        for raw in [
+            "+10000-01-01",
+            "-0001-01-01 10:00",
+            "9999-12-31T23:59:59-01:00",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            assert_eq!(parse_date(raw), None, "{raw}");
+        }
+        for raw in [
+            "0000-01-01",
+            "9999-12-31T23:59:59.999999999Z",
+            "2025-06-20 10:30",
+        ] {
+            let at = parse_date(raw).unwrap();
+            assert_eq!(parse_date(&at.to_rfc3339()), Some(at), "{raw}");
+        }
     }
 
     #[test]

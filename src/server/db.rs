@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
 
 use super::config::DatabaseConfig;
 
@@ -67,6 +68,17 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    // SQLite rolls back a transaction whose COMMIT failed (a full disk) by
+                    // itself; sqlx's ROLLBACK then fails and its count of open transactions
+                    // stays at 1, so every later `BEGIN IMMEDIATE` on that connection would
+                    // fail. Such a connection is closed instead of going back to the pool.
+                    // The ping waits for that ROLLBACK to have run.
+                    .after_release(|conn, _| {
+                        Box::pin(async move {
+                            conn.ping().await?;
+                            Ok(!conn.is_in_transaction())
+                        })
+                    })
                     .connect_with(options)
                     .await?;
                 Ok(Self::Sqlite(pool))
@@ -180,6 +192,53 @@ pub fn unique_violation(err: &sqlx::Error) -> Option<String> {
     }
     name.push_str("_key");
     Some(name)
+}
+
+/// A database failure that is not the request's fault and passes by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The server cannot be reached, or is shutting down or starting up.
+    Unreachable,
+    /// Nothing can be written: the disk (or quota, or file size limit) is full, or the
+    /// database is read-only. Reads still work.
+    Unwritable,
+}
+
+/// What kind of outage, if any, made a query fail, by each backend's own error codes.
+pub fn outage(err: &sqlx::Error) -> Option<Outage> {
+    // SQLite's primary result codes, and the one extended code a write past a quota or a
+    // file size limit gives (only ENOSPC is reported as SQLITE_FULL).
+    const SQLITE_READONLY: i32 = 8;
+    const SQLITE_FULL: i32 = 13;
+    const SQLITE_IOERR_WRITE: i32 = 778;
+
+    let db_err = match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            return Some(Outage::Unreachable)
+        }
+        sqlx::Error::Database(db_err) => db_err,
+        _ => return None,
+    };
+    if db_err
+        .try_downcast_ref::<sqlx::sqlite::SqliteError>()
+        .is_some()
+    {
+        let code: i32 = db_err.code()?.parse().ok()?;
+        return match code & 0xff {
+            SQLITE_READONLY | SQLITE_FULL => Some(Outage::Unwritable),
+            _ if code == SQLITE_IOERR_WRITE => Some(Outage::Unwritable),
+            _ => None,
+        };
+    }
+    // PostgreSQL's SQLSTATEs: connection exceptions (class 08), the server shutting down or
+    // starting up (57P01–57P03), a full disk, a read-only server (a standby).
+    let code = db_err.code()?;
+    match code.as_ref() {
+        "57P01" | "57P02" | "57P03" => Some(Outage::Unreachable),
+        c if c.starts_with("08") => Some(Outage::Unreachable),
+        "53100" | "25006" => Some(Outage::Unwritable),
+        _ => None,
+    }
 }
 
 /// The current time, cut to microseconds: PostgreSQL keeps no finer, and a value must read

@@ -381,7 +381,8 @@ pub fn sanitize(html: &str, trust: Trust) -> String {
         Trust::Trusted => "noopener",
         Trust::Untrusted => "noopener nofollow ugc",
     };
-    let clean = ammonia::Builder::default()
+    let mut builder = ammonia::Builder::default();
+    builder
         .add_tags(["input", "iframe"])
         .add_tag_attributes("input", ["type", "checked", "disabled"])
         .tag_attributes({
@@ -406,10 +407,30 @@ pub fn sanitize(html: &str, trust: Trust) -> String {
                 .then(|| value.into()),
             _ => Some(value.into()),
         })
-        .link_rel(Some(rel))
-        .clean(html)
-        .to_string();
-    settle(&clean)
+        .link_rel(Some(rel));
+    clean_until_stable(&builder, html)
+}
+
+/// Passes of the sanitizer after the first, at most: one is all the cases known need.
+const MAX_EXTRA_PASSES: usize = 3;
+
+/// Sanitizes `html`, then sanitizes the result again until it no longer changes. Found by
+/// fuzzing: ammonia keeps the children of an element it removes, and that can leave a tree
+/// no parser builds. In `<p><button>a<p>b</p></button></p>` the button keeps the inner
+/// paragraph from closing the outer one; without the button it is `<p>a<p>b</p></p>`, which
+/// a reader parses as three paragraphs, not the two nested ones ammonia checked. The output
+/// of a pass is a tree the parser built, and parses back as itself. Every pass's output is
+/// sanitized, so the bound costs stability at worst, never safety.
+fn clean_until_stable(builder: &ammonia::Builder, html: &str) -> String {
+    let mut clean = settle(&builder.clean(html).to_string());
+    for _ in 0..MAX_EXTRA_PASSES {
+        let again = settle(&builder.clean(&clean).to_string());
+        if again == clean {
+            break;
+        }
+        clean = again;
+    }
+    clean
 }
 
 /// ammonia's output, changed so that it parses back into the tree ammonia checked, whoever
@@ -475,7 +496,8 @@ pub fn sanitize_comment(html: &str) -> String {
     // `Builder::empty()` empties only the tags: the default URL schemes (`tel:`, `magnet:`,
     // `sms:`…) and attributes (`title` and `lang` anywhere) stayed allowed until fuzzing showed
     // it. Everything is listed here instead; the attributes are those markdown writes.
-    let clean = ammonia::Builder::empty()
+    let mut builder = ammonia::Builder::empty();
+    builder
         .add_tags([
             "p",
             "br",
@@ -496,10 +518,8 @@ pub fn sanitize_comment(html: &str) -> String {
         ]))
         .generic_attributes(HashSet::new())
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .link_rel(Some("noopener nofollow ugc"))
-        .clean(html)
-        .to_string();
-    settle(&clean)
+        .link_rel(Some("noopener nofollow ugc"));
+    clean_until_stable(&builder, html)
 }
 
 /// Links in a comment's markdown (autolinks and written-out ones).
@@ -740,6 +760,18 @@ mod tests {
             "sanitizing again keeps it"
         );
         assert_eq!(html("<pre>\ntext</pre>"), "<pre>text</pre>");
+    }
+
+    #[test]
+    fn removing_an_element_leaves_a_tree_that_parses_back() {
+        // Found by fuzzing: without the button, ammonia wrote a paragraph inside a paragraph.
+        let out = html("<p><button>a<p>b</p></button></p>");
+        assert_eq!(out, "<p>a</p><p>b</p><p></p>");
+        assert_eq!(
+            sanitize(&out, Trust::Untrusted),
+            out,
+            "sanitizing again keeps it"
+        );
     }
 
     #[test]

@@ -1,0 +1,1040 @@
+//! The benchmark of issue #8, run by scripts/bench.sh, which builds quire, makes the data and
+//! starts quire, nginx and the plain static file server. Three steps:
+//!
+//!   bench first-page URL START_NS
+//!       polls URL until it answers 200 and prints the milliseconds since START_NS (Unix
+//!       nanoseconds, taken just before the server was started)
+//!   bench measure --quire URL --pid PID --nginx URL --static URL --page-file FILE … --out FILE
+//!       one backend and size: requests per second and p50/p99 at saturation and at half of
+//!       that, the same page bytes from nginx and the static server, comment writes under load,
+//!       memory, and what a reader downloads; written as JSON
+//!   bench report FILE… --out FILE
+//!       every run of `measure` as one table with the issue's targets, and as one JSON file
+//!
+//! The load is made by `oha` (its JSON output); nothing here is a measurement but what it and
+//! the server report.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The post the dataset makes for this benchmark: ~3,000 words, code blocks, 50 comments.
+const POST_PATH: &str = "/posts/benchmark-post";
+/// A reader's browser; no crawler or script marker, so quire treats every request as a new
+/// reader's first look (a new viewer cookie and a counted view), as a real first visit is.
+const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) quire-bench";
+/// What a browser asks for; used for the one compressed post-page load.
+const BROWSER_ENCODING: &str = "br, gzip";
+/// The comment writer posts one comment this often while the read load runs.
+const WRITE_EVERY: Duration = Duration::from_millis(100);
+/// Each load is preceded by this much unmeasured load on the same address.
+const WARM_UP: Duration = Duration::from_secs(1);
+
+// The issue's targets.
+const TARGET_NGINX_RATIO: f64 = 0.5;
+const TARGET_P99_MS: f64 = 20.0;
+const TARGET_GROWTH: f64 = 1.2;
+const TARGET_RSS_IDLE_MB: f64 = 40.0;
+const TARGET_RSS_LOAD_MB: f64 = 120.0;
+const TARGET_START_MS: f64 = 1000.0;
+const TARGET_START_AT_POSTS: u64 = 100_000;
+/// 100 KB, counted as 100,000 bytes.
+const TARGET_TRANSFER_BYTES: u64 = 100_000;
+
+#[derive(Parser)]
+#[command(about = "quire's benchmark (issue #8); run by scripts/bench.sh")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Milliseconds from START_NS to the first 200 answer of URL
+    FirstPage {
+        url: String,
+        start_ns: u128,
+        #[arg(long, default_value_t = 120)]
+        timeout_secs: u64,
+    },
+    /// Measure one running quire (one backend, one dataset size)
+    Measure(Measure),
+    /// Print the table of every run and write them as one JSON file
+    Report {
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// KEY=VALUE facts about the run (tool versions, settings) kept in the JSON
+        #[arg(long = "about")]
+        about: Vec<String>,
+    },
+}
+
+#[derive(Args)]
+struct Measure {
+    #[arg(long)]
+    quire: String,
+    /// The quire server's process id, for its memory
+    #[arg(long)]
+    pid: u32,
+    #[arg(long)]
+    nginx: String,
+    #[arg(long = "static")]
+    static_server: String,
+    /// Where the post page's bytes go; nginx and the static server serve this file
+    #[arg(long)]
+    page_file: PathBuf,
+    #[arg(long, default_value = "oha")]
+    oha: String,
+    #[arg(long)]
+    seconds: u64,
+    #[arg(long)]
+    connections: u32,
+    #[arg(long)]
+    backend: String,
+    #[arg(long)]
+    posts: u64,
+    #[arg(long)]
+    comments: u64,
+    /// From `bench first-page`
+    #[arg(long)]
+    startup_ms: f64,
+    #[arg(long, default_value = "rust")]
+    tag: String,
+    #[arg(long, default_value = "server")]
+    search: String,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// One load: what oha saw.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Load {
+    /// The rate asked for (None: as fast as it goes).
+    rate_asked: Option<f64>,
+    /// 2xx answers per second.
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests: u64,
+    /// Answers that were not 2xx, and requests that got no answer.
+    errors: u64,
+    error_kinds: Vec<String>,
+    bytes_per_answer: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Route {
+    name: String,
+    path: String,
+    saturation: Load,
+    /// At half of the saturation rate; None where only the ceiling matters.
+    half: Option<Load>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Writes {
+    during: String,
+    written: u64,
+    errors: u64,
+    error_kinds: Vec<String>,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Download {
+    url: String,
+    raw: u64,
+    gzip: u64,
+    br: u64,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Run {
+    backend: String,
+    posts: u64,
+    comments: u64,
+    connections: u32,
+    seconds: u64,
+    load_average_at_start: String,
+    startup_ms: f64,
+    rss_idle_mb: f64,
+    /// VmHWM at the end: the most the server's memory ever was.
+    rss_peak_mb: f64,
+    /// The most VmRSS seen by sampling every 100 ms during the loads.
+    rss_sampled_max_mb: f64,
+    routes: Vec<Route>,
+    /// The post page's bytes from nginx and from the static server.
+    ceilings: Vec<Route>,
+    writes: Writes,
+    /// The post page's HTML first, then every file it makes the browser fetch.
+    downloads: Vec<Download>,
+}
+
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("bench: {message}");
+    std::process::exit(1);
+}
+
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn mb(kb: u64) -> f64 {
+    kb as f64 / 1024.0
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    match Cli::parse().command {
+        Command::FirstPage {
+            url,
+            start_ns,
+            timeout_secs,
+        } => first_page(&url, start_ns, timeout_secs).await,
+        Command::Measure(measure) => {
+            let run = measure.run().await;
+            let text = serde_json::to_string_pretty(&run).expect("a run serializes");
+            std::fs::write(&measure.out, text)
+                .unwrap_or_else(|e| fail(format!("writing {}: {e}", measure.out.display())));
+        }
+        Command::Report { files, out, about } => report(&files, &out, &about),
+    }
+}
+
+async fn first_page(url: &str, start_ns: u128, timeout_secs: u64) {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTP client");
+    let deadline = Instant::now() + Duration::from_secs(timeout_secs);
+    while Instant::now() < deadline {
+        if let Ok(res) = http.get(url).header("user-agent", USER_AGENT).send().await {
+            if res.status().is_success() && res.bytes().await.is_ok() {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .expect("the clock is after 1970")
+                    .as_nanos();
+                println!("{:.1}", now.saturating_sub(start_ns) as f64 / 1e6);
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    fail(format!("{url} did not answer 200 within {timeout_secs} s"));
+}
+
+/// Samples the server's VmRSS until dropped, keeping the largest.
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    max_kb: Arc<AtomicU64>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let max_kb = Arc::new(AtomicU64::new(0));
+        let (s, m) = (stop.clone(), max_kb.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                if let Some(kb) = proc_status_kb(pid, "VmRSS:") {
+                    m.fetch_max(kb, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        Self { stop, max_kb }
+    }
+
+    fn max_mb(&self) -> f64 {
+        mb(self.max_kb.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for RssSampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Measure {
+    async fn run(&self) -> Run {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        let load_average = std::fs::read_to_string("/proc/loadavg")
+            .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default();
+
+        // Idle: started, one page answered, then left alone for a second.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let rss_idle_kb = proc_status_kb(self.pid, "VmRSS:")
+            .unwrap_or_else(|| fail(format!("no /proc/{}/status: is quire running?", self.pid)));
+        let sampler = RssSampler::start(self.pid);
+
+        // The post page's exact bytes, fetched anonymously, for nginx and the static server.
+        let page = fetch(&http, &self.url(POST_PATH), "identity").await;
+        if let Some(dir) = self.page_file.parent() {
+            std::fs::create_dir_all(dir)
+                .unwrap_or_else(|e| fail(format!("creating {}: {e}", dir.display())));
+        }
+        std::fs::write(&self.page_file, &page)
+            .unwrap_or_else(|e| fail(format!("writing {}: {e}", self.page_file.display())));
+        for base in [&self.nginx, &self.static_server] {
+            let copy = fetch(&http, &format!("{base}{POST_PATH}"), "identity").await;
+            if copy != page {
+                fail(format!(
+                    "{base}{POST_PATH} does not serve the saved page's bytes"
+                ));
+            }
+        }
+        let downloads = self.downloads(&http, &page).await;
+        self.check_data(&http).await;
+
+        let routes = [
+            ("home", "/".to_owned()),
+            ("post", POST_PATH.to_owned()),
+            ("tag", format!("/tags/{}", self.tag)),
+            ("search", format!("/search?q={}", self.search)),
+            ("feed", "/feed.xml".to_owned()),
+            ("api posts", "/api/posts".to_owned()),
+        ];
+        let mut measured = Vec::new();
+        let mut ceilings = Vec::new();
+        for (name, path) in routes {
+            measured.push(self.route(name, &self.url(&path), &path, true, None).await);
+            if name == "post" {
+                // The ceilings right after quire's own post page, under the same conditions.
+                ceilings.push(
+                    self.route(
+                        "nginx",
+                        &format!("{}{POST_PATH}", self.nginx),
+                        POST_PATH,
+                        false,
+                        None,
+                    )
+                    .await,
+                );
+                ceilings.push(
+                    self.route(
+                        "static server",
+                        &format!("{}{POST_PATH}", self.static_server),
+                        POST_PATH,
+                        false,
+                        None,
+                    )
+                    .await,
+                );
+                measured.push(
+                    self.route(
+                        "post, compressed",
+                        &self.url(POST_PATH),
+                        POST_PATH,
+                        false,
+                        Some(BROWSER_ENCODING),
+                    )
+                    .await,
+                );
+            }
+        }
+
+        let (post_load, writes) = self.writes_under_load(&http).await;
+        measured.push(post_load);
+
+        let rss_peak_kb = proc_status_kb(self.pid, "VmHWM:").unwrap_or(0);
+        Run {
+            backend: self.backend.clone(),
+            posts: self.posts,
+            comments: self.comments,
+            connections: self.connections,
+            seconds: self.seconds,
+            load_average_at_start: load_average,
+            startup_ms: self.startup_ms,
+            rss_idle_mb: mb(rss_idle_kb),
+            rss_peak_mb: mb(rss_peak_kb),
+            rss_sampled_max_mb: sampler.max_mb(),
+            routes: measured,
+            ceilings,
+            writes,
+            downloads,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.quire)
+    }
+
+    /// The data the loads read must be there: a tag page and a search with posts in them.
+    async fn check_data(&self, http: &reqwest::Client) {
+        for query in [
+            format!("tags={}", self.tag),
+            format!("search={}", self.search),
+        ] {
+            let url = self.url(&format!("/api/posts?limit=1&{query}"));
+            let body = fetch(http, &url, "identity").await;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let found = answer["data"]["posts"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            if !found {
+                fail(format!(
+                    "{url} finds no posts: pick another BENCH_TAG or BENCH_SEARCH"
+                ));
+            }
+        }
+    }
+
+    /// Saturation, then (when `half`) a fixed rate of half of what saturation reached.
+    async fn route(
+        &self,
+        name: &str,
+        url: &str,
+        path: &str,
+        half: bool,
+        encoding: Option<&str>,
+    ) -> Route {
+        oha(self, url, WARM_UP, None, encoding).await;
+        let saturation = oha(self, url, self.seconds(), None, encoding).await;
+        let half = if half && saturation.rps >= 2.0 {
+            Some(
+                oha(
+                    self,
+                    url,
+                    self.seconds(),
+                    Some(saturation.rps / 2.0),
+                    encoding,
+                )
+                .await,
+            )
+        } else {
+            None
+        };
+        eprintln!(
+            "  {name:<18} {:>9.1} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms{}",
+            saturation.rps,
+            saturation.p50_ms,
+            saturation.p99_ms,
+            half.as_ref()
+                .map(|h| format!(
+                    "  | at {:.0}/s: p50 {:.2} ms  p99 {:.2} ms",
+                    h.rps, h.p50_ms, h.p99_ms
+                ))
+                .unwrap_or_default()
+        );
+        Route {
+            name: name.to_owned(),
+            path: path.to_owned(),
+            saturation,
+            half,
+        }
+    }
+
+    fn seconds(&self) -> Duration {
+        Duration::from_secs(self.seconds)
+    }
+
+    /// One user signs in through the API and writes a comment every WRITE_EVERY on the
+    /// benchmark post while the post page is loaded at saturation. The comments wait for
+    /// moderation, so the page readers get stays the same.
+    async fn writes_under_load(&self, http: &reqwest::Client) -> (Route, Writes) {
+        let username = format!("bench{}", std::process::id());
+        let password = "benchmark passphrase, long enough";
+        let register = json!({"email": format!("{username}@bench.invalid"), "username": username, "password": password});
+        api(http.post(self.url("/api/auth/register")).json(&register))
+            .await
+            .unwrap_or_else(|e| fail(format!("registering the comment writer: {e}")));
+        let login = json!({"username": username, "password": password});
+        let session = api(http.post(self.url("/api/auth/login")).json(&login))
+            .await
+            .unwrap_or_else(|e| fail(format!("signing in the comment writer: {e}")));
+        let token = session["data"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| fail("the sign-in answer has no accessToken"))
+            .to_owned();
+        let post = api(http.get(self.url("/api/posts/benchmark-post")))
+            .await
+            .unwrap_or_else(|e| fail(format!("the benchmark post: {e}")));
+        let post_id = post["data"]["id"]
+            .as_str()
+            .unwrap_or_else(|| fail("the benchmark post has no id"))
+            .to_owned();
+
+        oha(self, &self.url(POST_PATH), WARM_UP, None, None).await;
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (http, stop) = (http.clone(), stop.clone());
+            let url = self.url(&format!("/api/posts/{post_id}/comments"));
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                let mut errors = Vec::new();
+                let mut tick = tokio::time::interval(WRITE_EVERY);
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    tick.tick().await;
+                    n += 1;
+                    let body =
+                        json!({"content": format!("Benchmark comment {n}, written under load.")});
+                    let started = Instant::now();
+                    let request = http.post(&url).bearer_auth(&token).json(&body);
+                    match api(request).await {
+                        Ok(_) => took.push(started.elapsed().as_secs_f64() * 1000.0),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (took, errors)
+            })
+        };
+        let load = oha(self, &self.url(POST_PATH), self.seconds(), None, None).await;
+        stop.store(true, Ordering::Relaxed);
+        let (mut took, errors) = writer
+            .await
+            .unwrap_or_else(|e| fail(format!("the comment writer: {e}")));
+        took.sort_by(f64::total_cmp);
+        let failed = errors.len() as u64;
+        let mut error_kinds = errors;
+        error_kinds.dedup();
+        error_kinds.truncate(5);
+        let writes = Writes {
+            during: format!(
+                "the post page at saturation ({} connections); one writer, a comment every {} ms",
+                self.connections,
+                WRITE_EVERY.as_millis()
+            ),
+            written: took.len() as u64,
+            errors: failed,
+            error_kinds,
+            p50_ms: percentile(&took, 0.5),
+            p99_ms: percentile(&took, 0.99),
+        };
+        eprintln!(
+            "  comment writes     {} written, {} failed, p50 {:.2} ms, p99 {:.2} ms (post page meanwhile {:.1} req/s)",
+            writes.written, writes.errors, writes.p50_ms, writes.p99_ms, load.rps
+        );
+        let route = Route {
+            name: "post, with writes".to_owned(),
+            path: POST_PATH.to_owned(),
+            saturation: load,
+            half: None,
+        };
+        (route, writes)
+    }
+
+    /// The post page's HTML and every file it makes the browser fetch, each as sent raw,
+    /// gzip'd and brotli'd (what quire answers to each Accept-Encoding).
+    async fn downloads(&self, http: &reqwest::Client, page: &[u8]) -> Vec<Download> {
+        let html = String::from_utf8_lossy(page);
+        let mut urls = vec![POST_PATH.to_owned()];
+        urls.extend(asset_urls(&html));
+        let mut downloads = Vec::new();
+        for path in urls {
+            let url = self.url(&path);
+            let raw = fetch(http, &url, "identity").await.len() as u64;
+            let gzip = fetch(http, &url, "gzip").await.len() as u64;
+            let br = fetch(http, &url, "br").await.len() as u64;
+            downloads.push(Download {
+                url: path,
+                raw,
+                gzip,
+                br,
+            });
+        }
+        downloads
+    }
+}
+
+/// GET as an anonymous reader, asking for one encoding; the body as it came (not decoded).
+async fn fetch(http: &reqwest::Client, url: &str, encoding: &str) -> Vec<u8> {
+    let res = http
+        .get(url)
+        .header("user-agent", USER_AGENT)
+        .header("accept-encoding", encoding)
+        .send()
+        .await
+        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
+    let status = res.status();
+    if !status.is_success() {
+        fail(format!("GET {url}: {status}"));
+    }
+    res.bytes()
+        .await
+        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")))
+        .to_vec()
+}
+
+/// An API call; the answer's JSON, or why it failed.
+async fn api(request: reqwest::RequestBuilder) -> Result<Value, String> {
+    let res = request.send().await.map_err(|e| e.to_string())?;
+    let status = res.status();
+    let text = res.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "{status}: {}",
+            text.chars().take(160).collect::<String>()
+        ));
+    }
+    serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))
+}
+
+/// Same-origin files the page makes a browser fetch: stylesheets, preloads, the icon,
+/// scripts, and the hydration script's `/pkg/` imports (the JS and the wasm).
+fn asset_urls(html: &str) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut add = |url: &str| {
+        if url.starts_with('/') && !url.starts_with("//") && !urls.iter().any(|u| u == url) {
+            urls.push(url.to_owned());
+        }
+    };
+    for tag in tags(html, "<link") {
+        let rel = attribute(tag, "rel").unwrap_or_default();
+        if ["stylesheet", "modulepreload", "preload", "icon"].contains(&rel) {
+            if let Some(href) = attribute(tag, "href") {
+                add(href);
+            }
+        }
+    }
+    for tag in tags(html, "<script") {
+        if let Some(src) = attribute(tag, "src") {
+            add(src);
+        }
+    }
+    for (at, _) in html.match_indices("/pkg/") {
+        let rest = &html[at..];
+        let end = rest
+            .find(['"', '\'', '`', ' ', ')', '<', '>'])
+            .unwrap_or(rest.len());
+        add(&rest[..end]);
+    }
+    urls
+}
+
+/// Every `<name …>` opening tag's text.
+fn tags<'a>(html: &'a str, open: &str) -> Vec<&'a str> {
+    html.match_indices(open)
+        .filter_map(|(at, _)| html[at..].find('>').map(|end| &html[at..at + end]))
+        .collect()
+}
+
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    for quote in ['"', '\''] {
+        let key = format!(" {name}={quote}");
+        if let Some(at) = tag.find(&key) {
+            let value = &tag[at + key.len()..];
+            return value.find(quote).map(|end| &value[..end]);
+        }
+    }
+    None
+}
+
+/// One oha run: `duration` at saturation, or at `rate` requests per second (with oha's
+/// correction for coordinated omission), with the connections of the whole benchmark.
+async fn oha(
+    measure: &Measure,
+    url: &str,
+    duration: Duration,
+    rate: Option<f64>,
+    encoding: Option<&str>,
+) -> Load {
+    let mut command = tokio::process::Command::new(&measure.oha);
+    command
+        .args(["--no-tui", "--output-format", "json", "-w"])
+        .args(["-z", &format!("{}ms", duration.as_millis())])
+        .args(["-c", &measure.connections.to_string()])
+        .args(["-H", &format!("user-agent: {USER_AGENT}")]);
+    match encoding {
+        // Bodies as they are: quire, nginx and the static server send the same bytes.
+        None => command.arg("--disable-compression"),
+        Some(encoding) => command
+            .arg("--disable-compression")
+            .args(["-H", &format!("accept-encoding: {encoding}")]),
+    };
+    if let Some(rate) = rate {
+        command
+            .args(["-q", &format!("{rate:.1}")])
+            .arg("--latency-correction");
+    }
+    command.arg(url).stdin(Stdio::null()).kill_on_drop(true);
+    let out = command
+        .output()
+        .await
+        .unwrap_or_else(|e| fail(format!("running {}: {e}", measure.oha)));
+    if !out.status.success() {
+        fail(format!(
+            "oha {url}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let result: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| fail(format!("oha's JSON for {url}: {e}")));
+    let seconds = result["summary"]["total"].as_f64().unwrap_or(0.0);
+    let mut ok = 0;
+    let mut requests = 0;
+    let mut error_kinds = Vec::new();
+    if let Some(codes) = result["statusCodeDistribution"].as_object() {
+        for (code, count) in codes {
+            let count = count.as_u64().unwrap_or(0);
+            requests += count;
+            if code.starts_with('2') {
+                ok += count;
+            } else {
+                error_kinds.push(format!("HTTP {code}: {count}"));
+            }
+        }
+    }
+    if let Some(errors) = result["errorDistribution"].as_object() {
+        for (error, count) in errors {
+            let count = count.as_u64().unwrap_or(0);
+            requests += count;
+            error_kinds.push(format!("{error}: {count}"));
+        }
+    }
+    let latency = &result["metrics"]["latency_ms"];
+    Load {
+        rate_asked: rate,
+        rps: if seconds > 0.0 {
+            ok as f64 / seconds
+        } else {
+            0.0
+        },
+        p50_ms: latency["p50"].as_f64().unwrap_or(f64::NAN),
+        p99_ms: latency["p99"].as_f64().unwrap_or(f64::NAN),
+        requests,
+        errors: requests - ok,
+        error_kinds,
+        bytes_per_answer: result["summary"]["sizePerRequest"].as_u64(),
+    }
+}
+
+/// One line of the targets: what, the figure, the target, and whether it is met (None: it
+/// does not apply to this run).
+#[derive(Serialize)]
+struct Check {
+    run: String,
+    what: String,
+    figure: String,
+    target: String,
+    pass: Option<bool>,
+}
+
+fn run_name(run: &Run) -> String {
+    format!("{} {}", run.backend, thousands(run.posts))
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+fn checks_for(run: &Run) -> Vec<Check> {
+    let name = run_name(run);
+    let mut checks = Vec::new();
+    let mut check = |what: String, figure: String, target: String, pass: Option<bool>| {
+        checks.push(Check {
+            run: name.clone(),
+            what,
+            figure,
+            target,
+            pass,
+        });
+    };
+    let post = run.routes.iter().find(|r| r.name == "post");
+    for ceiling in &run.ceilings {
+        if let Some(post) = post {
+            let ratio = post.saturation.rps / ceiling.saturation.rps;
+            let target = if ceiling.name == "nginx" {
+                format!("≥ {:.0} %", TARGET_NGINX_RATIO * 100.0)
+            } else {
+                "(no target)".to_owned()
+            };
+            let pass = (ceiling.name == "nginx").then_some(ratio >= TARGET_NGINX_RATIO);
+            check(
+                format!("post page / {} throughput", ceiling.name),
+                format!("{:.1} %", ratio * 100.0),
+                target,
+                pass,
+            );
+        }
+    }
+    for route in &run.routes {
+        if let Some(half) = &route.half {
+            check(
+                format!("p99 at 50 % of peak: {}", route.name),
+                format!("{:.2} ms", half.p99_ms),
+                format!("≤ {TARGET_P99_MS:.0} ms"),
+                Some(half.p99_ms <= TARGET_P99_MS && half.errors == 0),
+            );
+        }
+    }
+    check(
+        "RSS idle".to_owned(),
+        format!("{:.1} MB", run.rss_idle_mb),
+        format!("≤ {TARGET_RSS_IDLE_MB:.0} MB"),
+        Some(run.rss_idle_mb <= TARGET_RSS_IDLE_MB),
+    );
+    check(
+        "RSS under load (VmHWM)".to_owned(),
+        format!("{:.1} MB", run.rss_peak_mb),
+        format!("≤ {TARGET_RSS_LOAD_MB:.0} MB"),
+        Some(run.rss_peak_mb <= TARGET_RSS_LOAD_MB),
+    );
+    let applies = run.posts >= TARGET_START_AT_POSTS;
+    check(
+        "start to first page".to_owned(),
+        format!("{:.0} ms", run.startup_ms),
+        format!(
+            "≤ {TARGET_START_MS:.0} ms at {}",
+            thousands(TARGET_START_AT_POSTS)
+        ),
+        applies.then_some(run.startup_ms <= TARGET_START_MS),
+    );
+    let total_br: u64 = run.downloads.iter().map(|d| d.br).sum();
+    check(
+        "reader's post page, compressed (br)".to_owned(),
+        kb(total_br),
+        format!("≤ {}", kb(TARGET_TRANSFER_BYTES)),
+        Some(total_br <= TARGET_TRANSFER_BYTES),
+    );
+    let errors: u64 = run
+        .routes
+        .iter()
+        .chain(&run.ceilings)
+        .flat_map(|r| std::iter::once(&r.saturation).chain(&r.half))
+        .map(|l| l.errors)
+        .sum::<u64>()
+        + run.writes.errors;
+    check(
+        "failed requests".to_owned(),
+        errors.to_string(),
+        "0".to_owned(),
+        Some(errors == 0),
+    );
+    checks
+}
+
+/// Home, tag and search latency (p50 at half of peak) at the largest size against the
+/// smallest, per backend.
+fn growth_checks(runs: &[Run]) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let mut backends: Vec<&str> = runs.iter().map(|r| r.backend.as_str()).collect();
+    backends.dedup();
+    for backend in backends {
+        let of_backend: Vec<&Run> = runs.iter().filter(|r| r.backend == backend).collect();
+        let (Some(small), Some(large)) = (of_backend.first(), of_backend.last()) else {
+            continue;
+        };
+        for name in ["home", "tag", "search"] {
+            let p50 = |run: &Run| {
+                run.routes
+                    .iter()
+                    .find(|r| r.name == name)
+                    .and_then(|r| r.half.as_ref())
+                    .map(|h| h.p50_ms)
+            };
+            let what = format!(
+                "{name} p50 at 50 % of peak, {} vs {} posts",
+                thousands(large.posts),
+                thousands(small.posts)
+            );
+            let target = format!("≤ {TARGET_GROWTH}× (100,000 vs 1,000)");
+            match (p50(small), p50(large)) {
+                (Some(a), Some(b)) if large.posts > small.posts => {
+                    let applies = small.posts <= 1_000 && large.posts >= 100_000;
+                    checks.push(Check {
+                        run: backend.to_owned(),
+                        what,
+                        figure: format!("{a:.2} → {b:.2} ms ({:.2}×)", b / a),
+                        target,
+                        pass: applies.then_some(b / a <= TARGET_GROWTH),
+                    });
+                }
+                _ => checks.push(Check {
+                    run: backend.to_owned(),
+                    what: format!("{name} p50, 100,000 vs 1,000 posts"),
+                    figure: "one size measured".to_owned(),
+                    target,
+                    pass: None,
+                }),
+            }
+        }
+    }
+    checks
+}
+
+fn report(files: &[PathBuf], out: &PathBuf, about: &[String]) {
+    let mut runs: Vec<Run> = files
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file)
+                .unwrap_or_else(|e| fail(format!("reading {}: {e}", file.display())));
+            serde_json::from_str(&text)
+                .unwrap_or_else(|e| fail(format!("{} is no run: {e}", file.display())))
+        })
+        .collect();
+    runs.sort_by(|a, b| (&a.backend, a.posts).cmp(&(&b.backend, b.posts)));
+    if runs.is_empty() {
+        fail("no runs to report");
+    }
+
+    for run in &runs {
+        print_run(run);
+    }
+    let mut checks: Vec<Check> = runs.iter().flat_map(checks_for).collect();
+    checks.extend(growth_checks(&runs));
+
+    println!("\n\x1b[1mTargets\x1b[0m");
+    println!(
+        "{:<16} {:<48} {:>26}  {:<24} result",
+        "run", "what", "figure", "target"
+    );
+    for c in &checks {
+        let result = match c.pass {
+            Some(true) => "PASS",
+            Some(false) => "FAIL",
+            None => "n/a",
+        };
+        println!(
+            "{:<16} {:<48} {:>26}  {:<24} {result}",
+            c.run, c.what, c.figure, c.target
+        );
+    }
+    let passed = checks.iter().filter(|c| c.pass == Some(true)).count();
+    let failed = checks.iter().filter(|c| c.pass == Some(false)).count();
+    println!(
+        "{passed} targets met, {failed} missed, {} not applicable to the sizes run",
+        checks.len() - passed - failed
+    );
+
+    let about: serde_json::Map<String, Value> = about
+        .iter()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+        .collect();
+    let document = json!({
+        "about": about,
+        "runs": runs,
+        "checks": checks,
+        "passed": passed,
+        "failed": failed,
+    });
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)
+            .unwrap_or_else(|e| fail(format!("creating {}: {e}", dir.display())));
+    }
+    let text = serde_json::to_string_pretty(&document).expect("the report serializes");
+    std::fs::write(out, text).unwrap_or_else(|e| fail(format!("writing {}: {e}", out.display())));
+    println!("JSON: {}", out.display());
+}
+
+fn print_run(run: &Run) {
+    println!(
+        "\n\x1b[1m{}: {} posts, {} comments\x1b[0m ({} connections, {} s per load, load average {} at start)",
+        run.backend,
+        thousands(run.posts),
+        thousands(run.comments),
+        run.connections,
+        run.seconds,
+        run.load_average_at_start
+    );
+    println!(
+        "{:<20} {:<32} {:>9} {:>8} {:>8} │ {:>9} {:>8} {:>8} │ {:>6} {:>9}",
+        "what",
+        "path",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "50 %: r/s",
+        "p50 ms",
+        "p99 ms",
+        "errors",
+        "bytes"
+    );
+    for route in run.routes.iter().chain(&run.ceilings) {
+        let s = &route.saturation;
+        let half = route
+            .half
+            .as_ref()
+            .map(|h| format!("{:>9.1} {:>8.2} {:>8.2}", h.rps, h.p50_ms, h.p99_ms))
+            .unwrap_or_else(|| format!("{:>9} {:>8} {:>8}", "—", "—", "—"));
+        let errors = s.errors + route.half.as_ref().map_or(0, |h| h.errors);
+        let path: String = route.path.chars().take(32).collect();
+        println!(
+            "{:<20} {:<32} {:>9.1} {:>8.2} {:>8.2} │ {half} │ {errors:>6} {:>9}",
+            route.name,
+            path,
+            s.rps,
+            s.p50_ms,
+            s.p99_ms,
+            s.bytes_per_answer
+                .map(|b| b.to_string())
+                .unwrap_or_default()
+        );
+        for kind in s
+            .error_kinds
+            .iter()
+            .chain(route.half.iter().flat_map(|h| &h.error_kinds))
+            .take(3)
+        {
+            println!("{:<20}   ! {kind}", "");
+        }
+    }
+    let w = &run.writes;
+    println!(
+        "comment writes: {} written, {} failed, p50 {:.2} ms, p99 {:.2} ms, during {}",
+        w.written, w.errors, w.p50_ms, w.p99_ms, w.during
+    );
+    for kind in &w.error_kinds {
+        println!("  ! {kind}");
+    }
+    println!(
+        "memory: RSS idle {:.1} MB, peak {:.1} MB (VmHWM; sampled max {:.1} MB); start to first page {:.0} ms",
+        run.rss_idle_mb, run.rss_peak_mb, run.rss_sampled_max_mb, run.startup_ms
+    );
+    println!(
+        "{:<64} {:>10} {:>10} {:>10}",
+        "a reader's post page", "raw", "gzip", "br"
+    );
+    for d in &run.downloads {
+        let url: String = d.url.chars().take(64).collect();
+        println!(
+            "{url:<64} {:>10} {:>10} {:>10}",
+            kb(d.raw),
+            kb(d.gzip),
+            kb(d.br)
+        );
+    }
+    let sum = |f: fn(&Download) -> u64| run.downloads.iter().map(f).sum::<u64>();
+    println!(
+        "{:<64} {:>10} {:>10} {:>10}",
+        "total",
+        kb(sum(|d| d.raw)),
+        kb(sum(|d| d.gzip)),
+        kb(sum(|d| d.br))
+    );
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The benchmark of issue #8: a release build of quire on SQLite and/or PostgreSQL, at each
+# dataset size, loaded by oha on this machine. Per route (home, the benchmark post, a tag, a
+# search, /feed.xml, /api/posts): requests per second and p50/p99 at saturation and at half of
+# that; the post page's same bytes from nginx and from a plain static file server (the
+# ceiling); comment-write latency under load; the server's memory idle and at peak; start to
+# first page; what a reader downloads for the post page. Prints a table with the issue's
+# targets and writes everything to target/bench/results.json.
+#   scripts/bench.sh [sqlite|postgres|both]      (default both)
+# Settings: BENCH_SIZES ("1000 100000" posts), BENCH_SECONDS (10, per load), BENCH_COMMENTS
+# (10 comments per post), BENCH_CONNECTIONS (32), BENCH_TAG (rust, the dataset's most used
+# tag), BENCH_SEARCH (server, a common word), QUIRE_TEST_POSTGRES_URL
+# (postgres://postgres@127.0.0.1:5432/postgres; the database quire_bench is made and dropped).
+# Quick form: BENCH_SIZES=1000 BENCH_SECONDS=3 bash scripts/bench.sh sqlite
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-both}
+case $which in
+  sqlite | postgres | both) ;;
+  *) echo "usage: scripts/bench.sh [sqlite|postgres|both]" >&2; exit 2 ;;
+esac
+sizes=${BENCH_SIZES:-1000 100000}
+seconds=${BENCH_SECONDS:-10}
+per_post=${BENCH_COMMENTS:-10}
+connections=${BENCH_CONNECTIONS:-32}
+tag=${BENCH_TAG:-rust}
+search=${BENCH_SEARCH:-server}
+admin=${QUIRE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+OHA_VERSION=1.16.0
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then as_root apt-get update -qq; apt_updated=true; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# Tools: the build's (scripts/setup.sh), the load generator, nginx, and psql for PostgreSQL.
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+if [[ "$(oha --version 2>/dev/null || true)" != *"$OHA_VERSION"* ]]; then
+  say "installing oha $OHA_VERSION from crates.io (Debian has none; a few minutes, once)"
+  cargo install oha --version "$OHA_VERSION" --locked
+fi
+if ! command -v nginx >/dev/null; then
+  say "installing nginx from Debian"
+  apt_install nginx
+fi
+if [[ $which != sqlite ]]; then
+  command -v psql >/dev/null || apt_install postgresql-client
+  psql "$admin" -qAtc 'SELECT 1' >/dev/null 2>&1 ||
+    die "PostgreSQL is not reachable at $admin (set QUIRE_TEST_POSTGRES_URL; scripts/setup.sh --test installs and starts one)"
+fi
+
+say "building quire (release, precompressed assets) and the benchmark"
+cargo leptos build --release --precompress
+cargo build --release --features ssr --example bench --example static_server
+
+work=$(mktemp -d)
+server= nginx_pid= static_pid=
+cleanup() {
+  for pid in $server $nginx_pid $static_pid; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [[ $which != sqlite ]]; then
+    psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+# nginx's workers do not run as root: they must be able to read the page.
+chmod 755 "$work"
+mkdir -p "$work/static/posts" "$work/results" "$work/nginx" "$work/bin"
+# Other builds (a debug one for the browser tests, say) write to the same target/site: the
+# benchmark runs a copy of this build, binary, asset hashes and site, checked to match.
+cp target/release/quire target/release/hash.txt target/release/examples/bench \
+  target/release/examples/static_server "$work/bin/"
+cp -r target/site "$work/site"
+while read -r ext hash; do
+  for file in "quire.$hash.$ext" "quire.$hash.$ext.gz" "quire.$hash.$ext.br"; do
+    [[ -e "$work/site/pkg/$file" ]] ||
+      die "target/site/pkg has no $file: another build replaced it meanwhile; run again"
+  done
+done < <(sed 's/: */ /' "$work/bin/hash.txt")
+quire=$work/bin/quire
+bench=$work/bin/bench
+export LEPTOS_SITE_ROOT=$work/site
+
+# The first loopback port from $1 on that nothing listens on.
+free_port() {
+  local port=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  echo "$port"
+}
+# Waits until something answers HTTP on $1 (any status).
+wait_http() {
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  die "nothing answers on $1"
+}
+
+# The ceilings serve $work/static/posts/benchmark-post, written by each measurement from
+# quire's own answer. nginx: both cores (worker_processes auto, as quire's runtime uses a
+# thread per core), no access log (quire runs with RUST_LOG=warn: no request log either),
+# keep-alive without a request limit, as quire's.
+cores=$(nproc)
+nginx_port=$(free_port 3120)
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  tcp_nodelay on;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+  default_type text/html;
+  charset utf-8;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server {
+    listen 127.0.0.1:$nginx_port;
+    root $work/static;
+    location / { try_files \$uri =404; }
+  }
+}
+EOF
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" &
+nginx_pid=$!
+wait_http "http://127.0.0.1:$nginx_port/"
+static_port=$(free_port $((nginx_port + 1)))
+"$work/bin/static_server" "127.0.0.1:$static_port" "$work/static" &
+static_pid=$!
+wait_http "http://127.0.0.1:$static_port/"
+
+measure() {
+  local backend=$1 posts=$2 url
+  local comments=$((posts * per_post))
+  case $backend in
+    sqlite) url="sqlite://$work/bench-$posts.db" ;;
+    postgres)
+      psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench WITH (FORCE)" -c "CREATE DATABASE quire_bench"
+      url="${admin%/*}/quire_bench"
+      ;;
+  esac
+  say "$backend, $posts posts: making the data ($comments comments)"
+  DATABASE_URL=$url RUST_LOG=warn,sqlx=error "$quire" demo --posts "$posts" --comments "$comments"
+
+  local port start_ns startup_ms
+  port=$(free_port $((static_port + 1)))
+  say "$backend, $posts posts: measuring on 127.0.0.1:$port ($connections connections, ${seconds}s per load)"
+  # Limits meant for strangers would stop the load's API reads, sign-in and comments.
+  start_ns=$(date +%s%N)
+  DATABASE_URL=$url QUIRE_ADDR=127.0.0.1:$port RUST_LOG=warn \
+    QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_COMMENTS_PER_MINUTE=100000 \
+    "$quire" serve &
+  server=$!
+  local status=0
+  startup_ms=$("$bench" first-page "http://127.0.0.1:$port/" "$start_ns") || status=$?
+  if [[ $status -eq 0 ]]; then
+    "$bench" measure --quire "http://127.0.0.1:$port" --pid "$server" \
+      --nginx "http://127.0.0.1:$nginx_port" --static "http://127.0.0.1:$static_port" \
+      --page-file "$work/static/posts/benchmark-post" --oha "$(command -v oha)" \
+      --seconds "$seconds" --connections "$connections" --tag "$tag" --search "$search" \
+      --backend "$backend" --posts "$posts" --comments "$comments" --startup-ms "$startup_ms" \
+      --out "$work/results/$backend-$posts.json" || status=$?
+  fi
+  kill "$server"
+  wait "$server" 2>/dev/null || true
+  server=
+  [[ $backend == sqlite ]] && rm -f "$work/bench-$posts.db"*
+  return $status
+}
+
+failed=0
+for backend in sqlite postgres; do
+  [[ $which == "$backend" || $which == both ]] || continue
+  for posts in $sizes; do
+    measure "$backend" "$posts" || failed=1
+  done
+done
+
+shopt -s nullglob
+results=("$work"/results/*.json)
+[[ ${#results[@]} -gt 0 ]] || die "no measurement finished"
+say "results"
+"$bench" report "${results[@]}" --out target/bench/results.json \
+  --about "oha=$(oha --version)" \
+  --about "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto ($cores on this machine), access_log off" \
+  --about "static_server=examples/static_server.rs: tower-http ServeDir on axum/hyper, tokio's default runtime" \
+  --about "quire=release build (cargo leptos build --release --precompress), RUST_LOG=warn, rate limits raised" \
+  --about "connections=$connections (load generator and servers share $cores cores)" \
+  --about "seconds_per_load=$seconds (after a 1 s warm-up)" \
+  --about "comments_per_post=$per_post" \
+  --about "bodies=uncompressed (--disable-compression) except the 'post, compressed' row (accept-encoding: br, gzip)" \
+  --about "user_agent=a browser's: each request is a new reader (new viewer cookie, counted view)"
+exit $failed
