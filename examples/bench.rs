@@ -60,6 +60,9 @@ enum Command {
     FirstPage {
         url: String,
         start_ns: u128,
+        /// The server's process id: stop waiting when it has ended
+        #[arg(long)]
+        pid: Option<u32>,
         #[arg(long, default_value_t = 120)]
         timeout_secs: u64,
     },
@@ -206,8 +209,9 @@ async fn main() {
         Command::FirstPage {
             url,
             start_ns,
+            pid,
             timeout_secs,
-        } => first_page(&url, start_ns, timeout_secs).await,
+        } => first_page(&url, start_ns, pid, timeout_secs).await,
         Command::Measure(measure) => {
             let run = measure.run().await;
             let text = serde_json::to_string_pretty(&run).expect("a run serializes");
@@ -218,7 +222,7 @@ async fn main() {
     }
 }
 
-async fn first_page(url: &str, start_ns: u128, timeout_secs: u64) {
+async fn first_page(url: &str, start_ns: u128, pid: Option<u32>, timeout_secs: u64) {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -235,9 +239,28 @@ async fn first_page(url: &str, start_ns: u128, timeout_secs: u64) {
                 return;
             }
         }
+        if pid.is_some_and(|pid| !running(pid)) {
+            fail(format!("the server ended before answering {url}"));
+        }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     fail(format!("{url} did not answer 200 within {timeout_secs} s"));
+}
+
+/// Whether the process lives (a zombie, ended but not yet reaped, does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()?
+                .to_owned();
+            Some(state != "Z" && state != "X")
+        })
+        .unwrap_or(false)
 }
 
 /// Samples the server's VmRSS until dropped, keeping the largest.

@@ -162,11 +162,11 @@ measure() {
   # Limits meant for strangers would stop the load's API reads, sign-in and comments.
   start_ns=$(date +%s%N)
   DATABASE_URL=$url QUIRE_ADDR=127.0.0.1:$port RUST_LOG=warn \
-    QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_COMMENTS_PER_MINUTE=100000 \
+    QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_COMMENTS_PER_MINUTE=1000 \
     "$quire" serve &
   server=$!
   local status=0
-  startup_ms=$("$bench" first-page "http://127.0.0.1:$port/" "$start_ns") || status=$?
+  startup_ms=$("$bench" first-page "http://127.0.0.1:$port/" "$start_ns" --pid "$server") || status=$?
   if [[ $status -eq 0 ]]; then
     "$bench" measure --quire "http://127.0.0.1:$port" --pid "$server" \
       --nginx "http://127.0.0.1:$nginx_port" --static "http://127.0.0.1:$static_port" \

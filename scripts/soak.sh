@@ -32,7 +32,7 @@ soak() {
   DATABASE_URL=$url RUST_LOG=warn,sqlx=error target/release/quire demo --posts "$posts" --comments "$comments"
   # Limits meant for strangers would stop the load's own sign-ins and comments.
   DATABASE_URL=$url QUIRE_ADDR=127.0.0.1:$port RUST_LOG=warn \
-    QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_COMMENTS_PER_MINUTE=100000 \
+    QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_COMMENTS_PER_MINUTE=1000 \
     target/release/quire serve &
   server=$!
   for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
