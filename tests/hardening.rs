@@ -9,7 +9,10 @@ use serde_json::Value;
 
 async fn pages_carry_a_nonce_policy_and_the_usual_headers(backend: Backend) {
     let app = spawn_app(backend).await;
-    let res = app.get("/").await;
+    // A signed-in reader's pages are rendered for each answer; visitors' below.
+    make_user(&app, "noncer", Role::User).await;
+    let reader = signed_in_as(&app, "noncer").await;
+    let res = reader.get(app.url("/")).send().await.unwrap();
     let headers = res.headers().clone();
     let csp = headers["content-security-policy"]
         .to_str()
@@ -44,11 +47,45 @@ async fn pages_carry_a_nonce_policy_and_the_usual_headers(backend: Backend) {
         "no HSTS over plain http"
     );
     // Another answer, another nonce.
-    let again = app.get("/").await;
+    let again = reader.get(app.url("/")).send().await.unwrap();
     assert_ne!(
         again.headers()["content-security-policy"].to_str().unwrap(),
         csp
     );
+    // A visitor's page may be kept and sent again (server::page_cache), and a nonce must not
+    // be: its inline scripts are allowed by their hashes.
+    for _ in 0..2 {
+        let res = app.get("/").await;
+        let csp = res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let html = res.text().await.unwrap();
+        assert!(
+            !csp.contains("'nonce-") && !html.contains(" nonce="),
+            "{csp}"
+        );
+        let scripts = csp
+            .split(';')
+            .find(|directive| directive.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+        let mut inline = 0;
+        for piece in html.split("<script").skip(1) {
+            let (tag, rest) = piece.split_once('>').unwrap();
+            if tag.contains(" src=") {
+                continue;
+            }
+            let script = rest.split("</script").next().unwrap();
+            use base64::Engine;
+            use sha2::Digest;
+            let hash = base64::engine::general_purpose::STANDARD
+                .encode(sha2::Sha256::digest(script.as_bytes()));
+            assert!(csp.contains(&format!("'sha256-{hash}'")), "{script}");
+            inline += 1;
+        }
+        assert!(inline >= 2, "the theme switch and the hydration loader");
+    }
     // Non-page answers get a strict policy too.
     let feed = app.get("/feed.xml").await;
     assert!(feed.headers()["content-security-policy"]

@@ -54,7 +54,13 @@ impl ViewCounter {
             return Ok(0);
         }
         match self.write(&batch).await {
-            Ok(counted) => Ok(counted),
+            Ok(counted) => {
+                if counted > 0 {
+                    // Pages show view counts and rank popular posts by them.
+                    crate::server::page_cache::bump(&self.db).await?;
+                }
+                Ok(counted)
+            }
             Err(err) => {
                 // Kept for the next try: an outage delays views, it does not drop them.
                 if let Ok(mut pending) = self.pending.lock() {
@@ -145,7 +151,7 @@ fn is_viewer_id(value: &str) -> bool {
     value.len() == 32 && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -183,6 +189,19 @@ pub async fn viewer_id(state: &AppState) -> Option<String> {
     let headers = leptos_axum::extract::<HeaderMap>()
         .await
         .unwrap_or_default();
+    let (id, new_cookie) = reader(&headers, state.config.is_https())?;
+    if let (Some(response), Some(cookie)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        new_cookie,
+    ) {
+        response.append_header(header::SET_COOKIE, cookie);
+    }
+    Some(id)
+}
+
+/// Who sent these request headers: their viewer id, and the cookie to set when the browser
+/// had none yet. None for crawlers and scripts.
+pub fn reader(headers: &HeaderMap, https: bool) -> Option<(String, Option<HeaderValue>)> {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -190,26 +209,16 @@ pub async fn viewer_id(state: &AppState) -> Option<String> {
     if is_automated(agent) {
         return None;
     }
-    if let Some(id) = cookie_value(&headers, VIEWER_COOKIE).filter(|v| is_viewer_id(v)) {
-        return Some(id.to_owned());
+    if let Some(id) = cookie_value(headers, VIEWER_COOKIE).filter(|v| is_viewer_id(v)) {
+        return Some((id.to_owned(), None));
     }
     let id: String = rand::random::<[u8; 16]>()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if https { "; Secure" } else { "" };
     let cookie = format!("{VIEWER_COOKIE}={id}; Path=/; HttpOnly; SameSite=Lax{secure}");
-    if let (Some(response), Ok(value)) = (
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        HeaderValue::from_str(&cookie),
-    ) {
-        response.append_header(header::SET_COOKIE, value);
-    }
-    Some(id)
+    Some((id, HeaderValue::from_str(&cookie).ok()))
 }
 
 #[cfg(test)]

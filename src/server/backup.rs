@@ -35,7 +35,8 @@ use super::db::{schema_versions, Db};
 
 /// Every table of quire's data, in the order they are written back: parents before the
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
-/// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them.
+/// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
+/// page cache's `content_version`.
 pub const TABLES: [&str; 16] = [
     "users",
     "categories",

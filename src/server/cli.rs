@@ -208,6 +208,13 @@ fn init_tracing() -> Result<(), CliError> {
 async fn run(command: Command) -> Result<(), CliError> {
     let config = Config::from_env()?;
     let db = connect(&config).await?;
+    let changes_content = matches!(
+        command,
+        Command::User { .. }
+            | Command::Demo { .. }
+            | Command::Import { .. }
+            | Command::Restore { .. }
+    );
     let result = match command {
         Command::Serve => serve(config, db.clone()).await,
         Command::Migrate => {
@@ -270,6 +277,12 @@ async fn run(command: Command) -> Result<(), CliError> {
             Ok(())
         }
     };
+    // A running server's kept pages would not show what this command wrote.
+    if changes_content {
+        if let Err(err) = super::page_cache::bump(&db).await {
+            tracing::warn!(error = %err, "marking the content as changed failed");
+        }
+    }
     db.close().await;
     result
 }

@@ -59,6 +59,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Origins allowed to call the API from a browser, with credentials.
     pub allowed_origins: Vec<String>,
+    /// `QUIRE_PAGE_CACHE_MB`: memory for rendered pages kept for visitors (default 32; 0
+    /// renders every page).
+    pub page_cache_bytes: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -227,7 +230,15 @@ impl Config {
                 )),
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let page_cache_mb: usize = parse_number(&get, "QUIRE_PAGE_CACHE_MB", 32)?;
+        if page_cache_mb > 4096 {
+            return Err(ConfigError::new(
+                "QUIRE_PAGE_CACHE_MB",
+                "must be between 0 and 4096",
+            ));
+        }
         Ok(Self {
+            page_cache_bytes: page_cache_mb * 1024 * 1024,
             api_rate_limit,
             auth_rate_limit,
             rate_limit_window,

@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            super::page_cache::layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             super::guard::security_headers,
         ))
         .layer(CompressionLayer::new())

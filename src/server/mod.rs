@@ -12,5 +12,6 @@ pub mod guard;
 pub mod http;
 pub mod images;
 pub mod markdown;
+pub mod page_cache;
 pub mod password;
 pub mod state;

@@ -20,6 +20,7 @@ pub struct AppState {
     pub views: Arc<ViewCounter>,
     pub tokens: Arc<crate::api::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
+    pub pages: Arc<super::page_cache::PageCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -34,6 +35,7 @@ impl AppState {
             views: Arc::new(ViewCounter::new(db.clone())),
             tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(config.rate_limit_window)),
+            pages: Arc::new(super::page_cache::PageCache::new(config.page_cache_bytes)),
             db,
             config: Arc::new(config),
             leptos_options,

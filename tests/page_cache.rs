@@ -1,0 +1,203 @@
+//! The page cache: visitors are served kept pages, and every change a reader could notice
+//! shows at once, whoever made it, through this instance or another.
+
+mod common;
+
+use std::io::Read;
+use std::time::Duration;
+
+use common::{
+    browser, call, make_user, new_post, signed_in_as, spawn_app, spawn_app_with, succeeded,
+    Backend, TestApp,
+};
+use quire::accounts::Role;
+use quire::posts::store::create;
+use quire::posts::PostStatus;
+use quire::server::db::now;
+use quire::with_db;
+
+fn cache_status(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get("x-quire-cache")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// A page as `client` sees it: whether it came from the cache, and its text.
+async fn visit(client: &reqwest::Client, app: &TestApp, path: &str) -> (Option<String>, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    let status = cache_status(&res);
+    (status, res.text().await.unwrap())
+}
+
+/// The text of the element with this test id, without any markup inside it.
+fn test_id_text(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("data-testid=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no {id} in the page"));
+    let inner = &html[start..];
+    let inner = &inner[inner.find('>').unwrap() + 1..inner.find("</span>").unwrap()];
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+async fn visitors_get_kept_pages_until_something_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "keeper", Role::User).await;
+    let post_id = create(
+        &app.db,
+        new_post(author, "kept", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    let visitor = browser();
+    for path in [
+        "/",
+        "/posts/kept",
+        "/tags/testing",
+        "/u/keeper",
+        "/search?q=body",
+        "/feed.xml",
+    ] {
+        let (first, page) = visit(&visitor, &app, path).await;
+        let (second, again) = visit(&visitor, &app, path).await;
+        assert_eq!(first.as_deref(), Some("miss"), "{path}");
+        assert_eq!(second.as_deref(), Some("hit"), "{path}");
+        assert_eq!(page, again, "{path}");
+    }
+    let (_, page) = visit(&visitor, &app, "/posts/kept").await;
+    assert_eq!(test_id_text(&page, "like-count"), "0");
+
+    // Signed-in readers get a page of their own, never a kept one.
+    make_user(&app, "fan", Role::User).await;
+    let fan = signed_in_as(&app, "fan").await;
+    let res = fan.get(app.url("/posts/kept")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(cache_status(&res), None);
+
+    // A like changes the count every visitor sees, at once.
+    let liked = call(
+        &app,
+        &fan,
+        "posts/like",
+        &[("post_id", &post_id.to_string()), ("liked", "true")],
+    )
+    .await;
+    assert!(succeeded(&liked), "{:?}", liked.body);
+    let (status, page) = visit(&visitor, &app, "/posts/kept").await;
+    assert_eq!(status.as_deref(), Some("miss"));
+    assert_eq!(test_id_text(&page, "like-count"), "1");
+
+    // Reading through a server function (as a hydrated page does) changes nothing.
+    let read = call(&app, &fan, "posts/recent", &[]).await;
+    assert!(succeeded(&read));
+    let (status, _) = visit(&visitor, &app, "/posts/kept").await;
+    assert_eq!(status.as_deref(), Some("hit"));
+
+    // Another instance (or the command line) writes to the same database and bumps the
+    // version there; this instance sees it on the next visit.
+    with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE posts SET title = 'Renamed elsewhere' WHERE slug = 'kept'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+    quire::server::page_cache::bump(&app.db).await.unwrap();
+    let (status, home) = visit(&visitor, &app, "/").await;
+    assert_eq!(status.as_deref(), Some("miss"));
+    assert!(home.contains("Renamed elsewhere"));
+}
+
+async fn a_scheduled_post_appears_when_its_time_comes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "planner", Role::User).await;
+    create(
+        &app.db,
+        new_post(author, "now", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    let at = now() + chrono::Duration::seconds(2);
+    create(
+        &app.db,
+        new_post(author, "soon", PostStatus::Published, Some(at)),
+    )
+    .await
+    .unwrap();
+    let visitor = browser();
+    let (_, home) = visit(&visitor, &app, "/").await;
+    assert!(home.contains("Title of now") && !home.contains("Title of soon"));
+    let (status, _) = visit(&visitor, &app, "/").await;
+    assert_eq!(status.as_deref(), Some("hit"));
+    let wait = (at - now()).to_std().unwrap_or_default() + Duration::from_millis(200);
+    tokio::time::sleep(wait).await;
+    let (status, home) = visit(&visitor, &app, "/").await;
+    assert_eq!(status.as_deref(), Some("miss"));
+    assert!(home.contains("Title of soon"), "published on time");
+}
+
+async fn kept_pages_are_sent_compressed_as_the_client_asks(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "squeezer", Role::User).await;
+    create(
+        &app.db,
+        new_post(author, "squeezed", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    let (_, page) = visit(&app.client, &app, "/posts/squeezed").await;
+    for encoding in ["br", "gzip"] {
+        let res = app
+            .client
+            .get(app.url("/posts/squeezed"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cache_status(&res).as_deref(), Some("hit"));
+        assert_eq!(res.headers()["content-encoding"], encoding);
+        assert_eq!(res.headers()["vary"], "accept-encoding");
+        let bytes = res.bytes().await.unwrap();
+        assert!(
+            bytes.len() * 2 < page.len(),
+            "{encoding}: {} bytes",
+            bytes.len()
+        );
+        let mut text = String::new();
+        if encoding == "br" {
+            brotli::Decompressor::new(&bytes[..], 4096)
+                .read_to_string(&mut text)
+                .unwrap();
+        } else {
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+        }
+        assert_eq!(text, page, "{encoding}");
+    }
+}
+
+async fn the_cache_can_be_turned_off(backend: Backend) {
+    let app = spawn_app_with(backend, &[("QUIRE_PAGE_CACHE_MB", "0")]).await;
+    for _ in 0..2 {
+        let (status, _) = visit(&app.client, &app, "/").await;
+        assert_eq!(status, None);
+    }
+}
+
+on_both_backends!(
+    visitors_get_kept_pages_until_something_changes,
+    a_scheduled_post_appears_when_its_time_comes,
+    kept_pages_are_sent_compressed_as_the_client_asks,
+    the_cache_can_be_turned_off,
+);
