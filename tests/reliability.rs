@@ -960,22 +960,39 @@ async fn outage_load(
 
 /// While the database is down: quick 503s that say so, as a page, in the API envelope and
 /// from /health.
-async fn assert_unavailable(http: &reqwest::Client, base: &str, slug: &str, token: &str) {
-    // Longer than the pool's acquire timeout (3 s, src/server/db.rs), with room for a busy machine.
+async fn assert_unavailable(
+    http: &reqwest::Client,
+    signed_in: &reqwest::Client,
+    base: &str,
+    slug: &str,
+    token: &str,
+) {
+    // Longer than twice the pool's acquire timeout (2 s, src/server/db.rs: a signed-in page
+    // waits for its session, then for its data), with room for a busy machine.
     const QUICKLY: Duration = Duration::from_secs(5);
     let urls = [
-        format!("{base}/"),
-        format!("{base}/posts/{slug}"),
-        format!("{base}/tags"),
-        format!("{base}/search?q=here"),
+        (http, format!("{base}/")),
+        (http, format!("{base}/posts/{slug}")),
+        (http, format!("{base}/tags")),
+        (http, format!("{base}/search?q=here")),
+        // A signed-in reader's session cannot be read either.
+        (signed_in, format!("{base}/")),
+        (signed_in, format!("{base}/posts/{slug}")),
     ];
     let pages: Vec<_> = urls
         .iter()
-        .map(|url| {
-            let (http, url) = (http.clone(), url.clone());
+        .map(|(http, url)| {
+            let (http, url) = ((*http).clone(), url.clone());
             tokio::spawn(async move { page(&http, &url).await })
         })
         .collect();
+    let urls = urls.map(|(http, url)| {
+        if std::ptr::eq(http, signed_in) {
+            format!("{url} (signed in)")
+        } else {
+            url
+        }
+    });
     let (list, write, health_reply) = tokio::join!(
         timed_api(http, base, reqwest::Method::GET, "/posts", None, None),
         timed_api(
@@ -1091,9 +1108,23 @@ async fn postgres_stopped_under_load() {
         tally.count("api write", 201)
     };
 
+    let signed_in = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = signed_in
+        .post(format!("{base}/rpc/accounts/sign_in"))
+        .form(&[("login", "steady"), ("password", PASSWORD)])
+        .send()
+        .await
+        .expect("sign-in answer");
+    assert!(answer.status().is_success(), "sign-in: {}", answer.status());
+
     cluster.stop();
     let stopped_at = Instant::now();
-    assert_unavailable(&http, &base, &slug, &token).await;
+    assert_unavailable(&http, &signed_in, &base, &slug, &token).await;
     assert!(quire.is_running(), "quire outlives its database");
 
     cluster.start();

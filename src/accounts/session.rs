@@ -21,8 +21,13 @@ const TOUCH_INTERVAL: Duration = Duration::minutes(10);
 pub struct AuthSession(pub Session);
 
 fn store_error(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store failed");
-    AppError::Internal
+    let answer = super::session_store::app_error(&err);
+    if answer == AppError::Internal {
+        tracing::error!(error = %err, "session store failed");
+    } else {
+        tracing::warn!(error = %err, "session store unavailable");
+    }
+    answer
 }
 
 impl AuthSession {

@@ -11,7 +11,8 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
 use super::session::keys;
-use crate::server::db::{now, Db};
+use crate::error::AppError;
+use crate::server::db::{now, outage, Db, Outage};
 use crate::with_db;
 
 #[derive(Clone, Debug)]
@@ -37,8 +38,35 @@ impl DbSessionStore {
     }
 }
 
-fn backend(err: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
+/// Marks a store error that is a database outage, and one that is a full or read-only disk:
+/// tower-sessions carries only a message, and callers answer 503 or 507 for these, not 500.
+const UNREACHABLE: &str = "database unreachable: ";
+const UNWRITABLE: &str = "database unwritable: ";
+
+fn backend(err: sqlx::Error) -> session_store::Error {
+    let mark = match outage(&err) {
+        Some(Outage::Unreachable) => UNREACHABLE,
+        Some(Outage::Unwritable) => UNWRITABLE,
+        None => "",
+    };
+    session_store::Error::Backend(format!("{mark}{err}"))
+}
+
+/// What a failed session read or write means for the person: the database is away or full,
+/// or something went wrong on our side.
+pub fn app_error(err: &tower_sessions::session::Error) -> AppError {
+    use tower_sessions::session::Error;
+    match err {
+        Error::Store(session_store::Error::Backend(message))
+            if message.starts_with(UNREACHABLE) =>
+        {
+            AppError::Unavailable
+        }
+        Error::Store(session_store::Error::Backend(message)) if message.starts_with(UNWRITABLE) => {
+            AppError::Unwritable
+        }
+        _ => AppError::Internal,
+    }
 }
 
 fn expiry(record: &Record) -> DateTime<Utc> {

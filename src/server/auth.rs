@@ -68,12 +68,13 @@ impl Caller {
     /// The caller of the server function or page being run.
     pub async fn current() -> Result<Self, AppError> {
         let state = AppState::current()?;
-        leptos_axum::extract_with_state::<Self, AppState>(&state)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot read the caller");
-                AppError::Internal
-            })
+        // Not `leptos_axum::extract_with_state`: it turns the rejection into text, and the
+        // caller's errors must keep their kind (a database outage is a 503, not a 500).
+        let mut parts = leptos::prelude::use_context::<Parts>().ok_or_else(|| {
+            tracing::error!("request parts missing from the Leptos context");
+            AppError::Internal
+        })?;
+        Self::from_request_parts(&mut parts, &state).await
     }
 }
 

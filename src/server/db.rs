@@ -39,8 +39,10 @@ pub fn schema_versions() -> Vec<i64> {
 }
 
 /// A waiting request gives up on the database after this long, so an outage answers 503
-/// quickly instead of hanging.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// quickly instead of hanging. A signed-in page may wait twice (its session, then its data),
+/// so twice this stays under 5 s. With queries of a few milliseconds, a wait this long for a
+/// free connection means overload, and a 503 is the right answer to that too.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Db {
     /// Opens a pool. SQLite files (and their folder) are created when missing.
