@@ -15,8 +15,24 @@ pub fn SearchPage() -> impl IntoView {
         move || (q(), query.read().get("after")),
         |(q, cursor)| search_posts(q, cursor),
     );
+    let title_for = |q: &str| {
+        if q.trim().is_empty() {
+            "Search".to_owned()
+        } else {
+            format!("Search: {q}")
+        }
+    };
+    let first_title = title_for(&query.with_untracked(|m| m.get("q").unwrap_or_default()));
+    // The server reads the title after the page has rendered, when the route's signals may
+    // already be disposed (a panic, seen under load); then the title the page began with
+    // stands. In the browser the title follows the query.
+    let title = move || {
+        query
+            .try_with(|m| title_for(&m.get("q").unwrap_or_default()))
+            .unwrap_or_else(|| first_title.clone())
+    };
     view! {
-        <Title text=move || if q().trim().is_empty() { "Search".to_owned() } else { format!("Search: {}", q()) }/>
+        <Title text=title/>
         <Meta name="robots" content="noindex"/>
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Search"</h1>
         <form action="/search" method="get" role="search" class="mb-8 flex max-w-xl gap-2">

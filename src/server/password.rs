@@ -36,9 +36,21 @@ impl std::fmt::Debug for Password {
     }
 }
 
-// Argon2 is designed to be slow and memory-hard, so it runs on a blocking thread, never on
-// the async runtime's workers.
+/// Argon2 is designed to be slow and memory-hard (19 MiB per hash), so it runs on a blocking
+/// thread, never on the async runtime's workers, and only a few at a time: a burst of
+/// sign-ins waits its turn instead of taking 19 MiB each at once.
+async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    TURNS
+        .get_or_init(|| tokio::sync::Semaphore::new(cores.clamp(1, 8)))
+        .acquire()
+        .await
+        .map_err(|_| AppError::Internal)
+}
+
 pub async fn hash(password: Password) -> Result<String, AppError> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
@@ -66,6 +78,7 @@ pub enum Verified {
 }
 
 pub async fn verify(password: Password, stored_hash: String) -> Result<Verified, AppError> {
+    let _turn = hashing_turn().await?;
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&stored_hash) else {
             return Verified::No;
