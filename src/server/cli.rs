@@ -298,6 +298,9 @@ fn return_big_allocations_to_the_system() {
     // SAFETY: mallopt only sets malloc's tuning; called before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+        // Setting the threshold also freezes the trim threshold at 128 KiB, which hands the
+        // top of the heap back and takes it again around every big page render.
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 * 1024 * 1024);
     }
 }
 
