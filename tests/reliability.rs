@@ -970,29 +970,23 @@ async fn assert_unavailable(
     // Longer than twice the pool's acquire timeout (2 s, src/server/db.rs: a signed-in page
     // waits for its session, then for its data), with room for a busy machine.
     const QUICKLY: Duration = Duration::from_secs(5);
-    let urls = [
-        (http, format!("{base}/")),
-        (http, format!("{base}/posts/{slug}")),
-        (http, format!("{base}/tags")),
-        (http, format!("{base}/search?q=here")),
+    let asks = [
+        (http, format!("{base}/"), ""),
+        (http, format!("{base}/posts/{slug}"), ""),
+        (http, format!("{base}/tags"), ""),
+        (http, format!("{base}/search?q=here"), ""),
         // A signed-in reader's session cannot be read either.
-        (signed_in, format!("{base}/")),
-        (signed_in, format!("{base}/posts/{slug}")),
+        (signed_in, format!("{base}/"), " (signed in)"),
+        (signed_in, format!("{base}/posts/{slug}"), " (signed in)"),
     ];
-    let pages: Vec<_> = urls
+    let pages: Vec<_> = asks
         .iter()
-        .map(|(http, url)| {
+        .map(|(http, url, _)| {
             let (http, url) = ((*http).clone(), url.clone());
             tokio::spawn(async move { page(&http, &url).await })
         })
         .collect();
-    let urls = urls.map(|(http, url)| {
-        if std::ptr::eq(http, signed_in) {
-            format!("{url} (signed in)")
-        } else {
-            url
-        }
-    });
+    let urls = asks.map(|(_, url, who)| format!("{url}{who}"));
     let (list, write, health_reply) = tokio::join!(
         timed_api(http, base, reqwest::Method::GET, "/posts", None, None),
         timed_api(

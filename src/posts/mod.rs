@@ -164,10 +164,10 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
     if detail.public {
         // A kept copy of this page counts its readers' views too (server::page_cache).
         crate::server::page_cache::counts_views_of(detail.card.id);
-    }
-    if detail.public && !is_author {
-        if let Some(viewer) = views::viewer_id(&state).await {
-            state.views.record(detail.card.id, viewer);
+        if !is_author {
+            if let Some(viewer) = views::viewer_id(&state).await {
+                state.views.record(detail.card.id, viewer);
+            }
         }
     }
     if let Some(user) = user {

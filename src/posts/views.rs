@@ -55,9 +55,12 @@ impl ViewCounter {
         }
         match self.write(&batch).await {
             Ok(counted) => {
+                // Pages show view counts and rank popular posts by them. The views are
+                // written either way: a failed bump only leaves kept pages to age out.
                 if counted > 0 {
-                    // Pages show view counts and rank popular posts by them.
-                    crate::server::page_cache::bump(&self.db).await?;
+                    if let Err(err) = crate::server::page_cache::bump(&self.db).await {
+                        tracing::warn!(error = %err, "marking the content as changed failed");
+                    }
                 }
                 Ok(counted)
             }

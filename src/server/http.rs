@@ -165,15 +165,19 @@ pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
     ]
 }
 
+/// The session cookie's name over plain http.
+pub const SESSION_COOKIE: &str = "quire_session";
+/// Its name over https, where the __Host- prefix pins the cookie to this exact origin.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-quire_session";
+
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
     let secure = state.config.is_https();
     let idle = time::Duration::seconds(state.config.session_idle.num_seconds());
     SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        // Over https the __Host- prefix pins the cookie to this exact origin.
         .with_name(if secure {
-            "__Host-quire_session"
+            SECURE_SESSION_COOKIE
         } else {
-            "quire_session"
+            SESSION_COOKIE
         })
         .with_secure(secure)
         .with_http_only(true)

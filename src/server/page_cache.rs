@@ -28,6 +28,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use super::db::{now, Db};
+use super::http::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::posts::views;
@@ -141,8 +142,7 @@ impl PageCache {
 
     fn lookup(&self, key: &str, version: i64) -> Option<Arc<Page>> {
         let mut pages = self.inner.lock().ok()?;
-        pages.catch_up(version);
-        if pages.version != version {
+        if !pages.catch_up(version) {
             return None;
         }
         let page = pages.by_key.get(key)?;
@@ -164,8 +164,7 @@ impl PageCache {
         let Ok(mut pages) = self.inner.lock() else {
             return;
         };
-        pages.catch_up(version);
-        if pages.version != version || page.size() > self.budget {
+        if !pages.catch_up(version) || page.size() > self.budget {
             return;
         }
         pages.next_publication = Some((version, next));
@@ -195,14 +194,16 @@ impl PageCache {
 }
 
 impl Pages {
-    /// Forgets every page when the content has changed since they were rendered.
-    fn catch_up(&mut self, version: i64) {
+    /// Forgets every page when the content has changed since they were rendered. False when
+    /// `version` is older than one already seen: nothing read under it may be kept.
+    fn catch_up(&mut self, version: i64) -> bool {
         if version > self.version {
             self.version = version;
             self.by_key.clear();
             self.order.clear();
             self.bytes = 0;
         }
+        version == self.version
     }
 }
 
@@ -395,7 +396,7 @@ fn cacheable_request(req: &Request<Body>) -> bool {
             .iter()
             .any(|prefix| path.starts_with(prefix))
         && !headers.contains_key(header::AUTHORIZATION)
-        && ["quire_session", "__Host-quire_session"]
+        && [SESSION_COOKIE, SECURE_SESSION_COOKIE]
             .iter()
             .all(|name| views::cookie_value(headers, name).is_none())
 }

@@ -41,9 +41,11 @@ impl std::fmt::Debug for Password {
 /// sign-ins waits its turn instead of taking 19 MiB each at once.
 async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
     static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     TURNS
-        .get_or_init(|| tokio::sync::Semaphore::new(cores.clamp(1, 8)))
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            tokio::sync::Semaphore::new(cores.clamp(1, 8))
+        })
         .acquire()
         .await
         .map_err(|_| AppError::Internal)
