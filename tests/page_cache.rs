@@ -195,7 +195,148 @@ async fn the_cache_can_be_turned_off(backend: Backend) {
     }
 }
 
+/// The page cache's two counters: content, then view counts.
+async fn versions(app: &TestApp) -> (i64, i64) {
+    with_db!(&app.db, |pool| sqlx::query_as(
+        "SELECT version, views_version FROM content_version WHERE id = 1"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
+fn editor_fields<'a>(title: &'a str, slug: &'a str, content: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("slug", slug),
+        ("content", content),
+        ("excerpt", ""),
+        ("cover_image", ""),
+        ("tags", ""),
+        ("categories", ""),
+        ("canonical_url", ""),
+    ]
+}
+
+async fn writes_no_reader_sees_keep_the_pages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "quiet", Role::User).await;
+    let post_id = create(
+        &app.db,
+        new_post(author, "open", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    let visitor = browser();
+    visit(&visitor, &app, "/posts/open").await;
+    let writer = signed_in_as(&app, "quiet").await;
+    let before = versions(&app).await;
+
+    // A new commenter's comment waits for a moderator; a draft is the author's alone.
+    let post = post_id.to_string();
+    let held = call(
+        &app,
+        &writer,
+        "comments/add",
+        &[("post_id", &post), ("content", "Held back for now")],
+    )
+    .await;
+    assert!(succeeded(&held), "{:?}", held.body);
+    let draft = call(
+        &app,
+        &writer,
+        "editor/save",
+        &editor_fields("Secret plans", "", "Not yet"),
+    )
+    .await;
+    assert!(succeeded(&draft), "{:?}", draft.body);
+    assert_eq!(versions(&app).await, before);
+    let (status, page) = visit(&visitor, &app, "/posts/open").await;
+    assert_eq!(status.as_deref(), Some("hit"));
+    assert!(!page.contains("Held back for now"));
+
+    // Saving a published post is a change every reader sees.
+    let version: i64 = with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT version FROM posts WHERE id = $1"
+    )
+    .bind(post_id)
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    let (id, version) = (post_id.to_string(), version.to_string());
+    let mut fields = editor_fields("Open, revised", "open", "Revised body");
+    fields.extend([("id", id.as_str()), ("version", version.as_str())]);
+    let saved = call(&app, &writer, "editor/save", &fields).await;
+    assert!(succeeded(&saved), "{:?}", saved.body);
+    let (status, page) = visit(&visitor, &app, "/posts/open").await;
+    assert_eq!(status.as_deref(), Some("miss"));
+    assert!(page.contains("Open, revised"));
+}
+
+/// Asks for `path` from `count` visitors at once; the cache status of each answer, and
+/// whether all bodies were the same.
+async fn crowd(app: &TestApp, path: &str, count: usize) -> (Vec<Option<String>>, bool) {
+    let mut visits = tokio::task::JoinSet::new();
+    for _ in 0..count {
+        let client = browser();
+        let url = app.url(path);
+        visits.spawn(async move {
+            let res = client.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            (cache_status(&res), res.text().await.unwrap())
+        });
+    }
+    let answers = visits.join_all().await;
+    let same = answers.iter().all(|(_, body)| *body == answers[0].1);
+    (
+        answers.into_iter().map(|(status, _)| status).collect(),
+        same,
+    )
+}
+
+async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "popular", Role::User).await;
+    create(
+        &app.db,
+        new_post(author, "busy", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    let misses =
+        |statuses: &[Option<String>], others: &[&str]| {
+            assert!(
+                statuses.iter().all(|s| s.as_deref() == Some("miss")
+                    || others.contains(&s.as_deref().unwrap_or(""))),
+                "{statuses:?}"
+            );
+            statuses
+                .iter()
+                .filter(|s| s.as_deref() == Some("miss"))
+                .count()
+        };
+
+    // New content: one visitor's request renders, the others wait for its page.
+    quire::server::page_cache::bump(&app.db).await.unwrap();
+    let (statuses, same) = crowd(&app, "/posts/busy", 16).await;
+    assert_eq!(misses(&statuses, &["hit"]), 1, "{statuses:?}");
+    assert!(same);
+
+    // New view counts: one renders, the others get the copy it replaces meanwhile (or the
+    // new one, once kept).
+    quire::server::page_cache::bump_views(&app.db)
+        .await
+        .unwrap();
+    let (statuses, same) = crowd(&app, "/posts/busy", 16).await;
+    assert_eq!(misses(&statuses, &["stale", "hit"]), 1, "{statuses:?}");
+    assert!(same);
+    let (status, _) = visit(&browser(), &app, "/posts/busy").await;
+    assert_eq!(status.as_deref(), Some("hit"));
+}
+
 on_both_backends!(
+    writes_no_reader_sees_keep_the_pages,
+    a_crowd_of_visitors_renders_a_page_once,
     visitors_get_kept_pages_until_something_changes,
     a_scheduled_post_appears_when_its_time_comes,
     kept_pages_are_sent_compressed_as_the_client_asks,

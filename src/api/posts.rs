@@ -93,10 +93,21 @@ struct Row {
     avatar_url: Option<String>,
 }
 
-const COLUMNS: &str = "p.id, p.author_id, p.title, p.slug, p.excerpt, p.content, p.content_html,
-    p.cover_image, p.status, p.tags, p.published_at, p.created_at, p.updated_at,
-    p.read_time_minutes, p.view_count, p.like_count, p.comment_count, p.canonical_url,
-    u.username, u.first_name, u.last_name, u.avatar_url";
+/// A post's columns with its author's, `$body` standing for its markdown and HTML.
+macro_rules! columns {
+    ($body:literal) => {
+        concat!(
+            "p.id, p.author_id, p.title, p.slug, p.excerpt, ",
+            $body,
+            ", p.cover_image, p.status, p.tags, p.published_at, p.created_at, p.updated_at,
+            p.read_time_minutes, p.view_count, p.like_count, p.comment_count, p.canonical_url,
+            u.username, u.first_name, u.last_name, u.avatar_url"
+        )
+    };
+}
+const COLUMNS: &str = columns!("p.content, p.content_html");
+/// Lists carry no bodies, so they are not read: twenty long posts are megabytes.
+const LIST_COLUMNS: &str = columns!("'' AS content, '' AS content_html");
 
 impl Row {
     fn into_api(self, full: bool, categories: Vec<CategoryBadge>) -> ApiPost {
@@ -285,7 +296,7 @@ pub(super) async fn list(
     }
     params.push(Param::Int(limit + 1));
     let sql = format!(
-        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
            AND (p.published_at, p.id) < ($2, $3){filters}
          ORDER BY p.published_at DESC, p.id DESC
@@ -332,7 +343,7 @@ pub(super) async fn popular(
 ) -> ApiResult<Vec<ApiPost>> {
     let limit = limit(q.limit.as_deref())?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
          ORDER BY p.view_count DESC, p.id DESC LIMIT $2"
     );

@@ -238,6 +238,10 @@ pub async fn add(
         }
         .await
     })?;
+    if !approved {
+        // Held for moderation: only its author sees it, on pages never kept for visitors.
+        crate::server::page_cache::unseen_by_readers();
+    }
     Ok(find(db, id).await?.into_view(0, Some(user.id)))
 }
 

@@ -168,7 +168,11 @@ pub async fn save_post(
     if ssr::from_plain_form().await {
         leptos_axum::redirect(&format!("/editor/{id}"));
     }
-    saved(&state.db, id).await
+    let saved = saved(&state.db, id).await?;
+    if saved.status == PostStatus::Draft {
+        crate::server::page_cache::unseen_by_readers();
+    }
+    Ok(saved)
 }
 
 #[cfg(feature = "ssr")]

@@ -58,7 +58,7 @@ impl ViewCounter {
                 // Pages show view counts and rank popular posts by them. The views are
                 // written either way: a failed bump only leaves kept pages to age out.
                 if counted > 0 {
-                    if let Err(err) = crate::server::page_cache::bump(&self.db).await {
+                    if let Err(err) = crate::server::page_cache::bump_views(&self.db).await {
                         tracing::warn!(error = %err, "marking the content as changed failed");
                     }
                 }

@@ -7,14 +7,22 @@
 //! comes after the commit, a page rendered while a write was in flight is kept under the old
 //! version and dropped at the next look.
 //!
-//! Writing a batch of counted views bumps the version too (pages show view counts). What no
-//! write changes is bounded by time: a kept page is at most [`MAX_AGE`] old ("3 hours ago"),
-//! and none outlives the moment a scheduled post goes out.
+//! Writes readers cannot see (a draft saved, a comment held for moderation) say so with
+//! [`unseen_by_readers`] and leave the version alone. Writing a batch of counted views bumps
+//! a second counter, the views version (pages show view counts). What no write changes is
+//! bounded by time: a kept page is at most [`MAX_AGE`] old ("3 hours ago"), and none
+//! outlives the moment a scheduled post goes out.
+//!
+//! One request at a time renders a page; the others asking for it meanwhile wait for that
+//! render instead of starting their own (a busy page's readers would otherwise all render it
+//! at once after every write). When the only change is the view counts, or the page merely
+//! aged out, they get the previous copy at once instead of waiting.
 //!
 //! A kept page is sent many times, and a script nonce must be new in every answer; so a kept
 //! page's policy allows its inline scripts by their SHA-256 hashes instead (the hydration
 //! loader, the theme switch, the page's data), and its script tags lose the nonce.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -26,6 +34,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, St
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 
 use super::db::{now, Db};
 use super::http::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
@@ -36,12 +45,15 @@ use crate::with_db;
 
 /// The longest a kept page is served.
 pub const MAX_AGE: Duration = Duration::from_secs(60);
+/// The oldest copy served while the page is rendered anew (only when its content is current).
+const STALE_LIMIT: Duration = Duration::from_secs(120);
 /// Bigger pages are rendered every time.
 const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// How long a request waits for the current version before rendering without the cache
 /// (a database outage then answers its 503 page without waiting twice).
 const VERSION_TIMEOUT: Duration = Duration::from_millis(500);
-/// Set on pages and feeds: `hit` when served from memory, `miss` when rendered and kept.
+/// Set on pages and feeds: `hit` when served from memory, `stale` when served from memory
+/// while being rendered anew, `miss` when rendered.
 pub const CACHE_HEADER: &str = "x-quire-cache";
 /// Set by a post's page (inside the server): the post whose views a kept copy must count.
 /// Never leaves the server.
@@ -102,20 +114,81 @@ pub struct PageCache {
     inner: Mutex<Pages>,
 }
 
+/// What a page was rendered under. Both counters only grow and one row holds both, so any
+/// two readings are ordered alike by each, and the derived order (content first) is theirs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Version {
+    content: i64,
+    views: i64,
+}
+
 #[derive(Default)]
 struct Pages {
-    /// The newest content version seen; every page kept was rendered under it.
-    version: i64,
-    /// When the next scheduled post goes out, as of `version` (None: none is scheduled).
+    /// The newest version seen; every page kept has its content version.
+    version: Version,
+    /// When the next scheduled post goes out, as of a content version (None: none is
+    /// scheduled).
     next_publication: Option<(i64, Option<DateTime<Utc>>)>,
     by_key: HashMap<String, Arc<Page>>,
     /// Keys oldest first, with the serial of the page stored under them then.
     order: VecDeque<(String, u64)>,
     bytes: usize,
     serial: u64,
+    /// The pages being rendered, by key: one request renders, the others wait for it.
+    filling: HashMap<String, Fill>,
+}
+
+struct Fill {
+    version: Version,
+    serial: u64,
+    done: watch::Receiver<Option<Arc<Page>>>,
+}
+
+/// What a request for a page does.
+enum Lookup<'a> {
+    /// Serves the kept page.
+    Hit(Arc<Page>),
+    /// Serves the previous copy (its content is current, its view counts or age are not)
+    /// while another request renders the page.
+    Stale(Arc<Page>),
+    /// Waits for the request rendering the page.
+    Wait(watch::Receiver<Option<Arc<Page>>>),
+    /// Renders the page; with a `Filling` when others wait for it.
+    Render(Option<Filling<'a>>),
+}
+
+/// The one request rendering a page; dropped (done or not), it lets the next one try.
+struct Filling<'a> {
+    cache: &'a PageCache,
+    key: String,
+    serial: u64,
+    done: watch::Sender<Option<Arc<Page>>>,
+}
+
+impl Filling<'_> {
+    fn done(self, page: Arc<Page>) {
+        // The fill's own receiver is in the map until this is dropped, so this cannot fail.
+        let _ = self.done.send(Some(page));
+    }
+}
+
+impl Drop for Filling<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pages) = self.cache.inner.lock() {
+            if pages
+                .filling
+                .get(&self.key)
+                .is_some_and(|fill| fill.serial == self.serial)
+            {
+                pages.filling.remove(&self.key);
+            }
+        }
+    }
 }
 
 struct Page {
+    version: Version,
+    rendered_at: Instant,
     headers: HeaderMap,
     identity: Bytes,
     gzip: Bytes,
@@ -140,34 +213,75 @@ impl PageCache {
         }
     }
 
-    fn lookup(&self, key: &str, version: i64) -> Option<Arc<Page>> {
-        let mut pages = self.inner.lock().ok()?;
+    fn lookup(&self, key: &str, version: Version) -> Lookup<'_> {
+        let Ok(mut pages) = self.inner.lock() else {
+            return Lookup::Render(None);
+        };
         if !pages.catch_up(version) {
-            return None;
+            // Read before a newer version: render without keeping it or being waited for.
+            return Lookup::Render(None);
         }
-        let page = pages.by_key.get(key)?;
-        (page.fresh_until > Instant::now()).then(|| page.clone())
+        let now = Instant::now();
+        let kept = pages.by_key.get(key).cloned();
+        if let Some(page) = kept
+            .as_ref()
+            .filter(|page| page.version == version && page.fresh_until > now)
+        {
+            return Lookup::Hit(page.clone());
+        }
+        if let Some(fill) = pages.filling.get(key).filter(|f| f.version == version) {
+            return match kept {
+                Some(page)
+                    if page.version.content == version.content
+                        && now < page.rendered_at + STALE_LIMIT =>
+                {
+                    Lookup::Stale(page)
+                }
+                _ => Lookup::Wait(fill.done.clone()),
+            };
+        }
+        pages.serial += 1;
+        let serial = pages.serial;
+        let (done, waiting) = watch::channel(None);
+        pages.filling.insert(
+            key.to_owned(),
+            Fill {
+                version,
+                serial,
+                done: waiting,
+            },
+        );
+        Lookup::Render(Some(Filling {
+            cache: self,
+            key: key.to_owned(),
+            serial,
+            done,
+        }))
     }
 
     /// The next scheduled publication as of `version`, when already known.
-    fn known_next_publication(&self, version: i64) -> Option<Option<DateTime<Utc>>> {
+    fn known_next_publication(&self, version: Version) -> Option<Option<DateTime<Utc>>> {
         let pages = self.inner.lock().ok()?;
         match pages.next_publication {
-            Some((known_at, next)) if known_at == version && next.is_none_or(|at| at > now()) => {
+            Some((known_at, next))
+                if known_at == version.content && next.is_none_or(|at| at > now()) =>
+            {
                 Some(next)
             }
             _ => None,
         }
     }
 
-    fn store(&self, key: String, version: i64, mut page: Page, next: Option<DateTime<Utc>>) {
+    /// Keeps the page unless a newer version has been seen since it was rendered; either
+    /// way, the page to answer with.
+    fn store(&self, key: String, mut page: Page, next: Option<DateTime<Utc>>) -> Arc<Page> {
         let Ok(mut pages) = self.inner.lock() else {
-            return;
+            return Arc::new(page);
         };
-        if !pages.catch_up(version) || page.size() > self.budget {
-            return;
+        if !pages.catch_up(page.version) || page.size() > self.budget {
+            return Arc::new(page);
         }
-        pages.next_publication = Some((version, next));
+        pages.next_publication = Some((page.version.content, next));
         pages.serial += 1;
         page.serial = pages.serial;
         let size = page.size();
@@ -185,35 +299,41 @@ impl PageCache {
                 }
             }
         }
+        let page = Arc::new(page);
         pages.order.push_back((key.clone(), page.serial));
         pages.bytes += size;
-        if let Some(replaced) = pages.by_key.insert(key, Arc::new(page)) {
+        if let Some(replaced) = pages.by_key.insert(key, page.clone()) {
             pages.bytes -= replaced.size();
         }
+        page
     }
 }
 
 impl Pages {
-    /// Forgets every page when the content has changed since they were rendered. False when
-    /// `version` is older than one already seen: nothing read under it may be kept.
-    fn catch_up(&mut self, version: i64) -> bool {
+    /// Forgets every page when the content has changed since they were rendered (pages
+    /// whose view counts are behind stay, for [`Lookup::Stale`]). False when `version` is
+    /// older than one already seen: nothing read under it may be kept.
+    fn catch_up(&mut self, version: Version) -> bool {
         if version > self.version {
+            if version.content > self.version.content {
+                self.by_key.clear();
+                self.order.clear();
+                self.bytes = 0;
+            }
             self.version = version;
-            self.by_key.clear();
-            self.order.clear();
-            self.bytes = 0;
         }
         version == self.version
     }
 }
 
-/// The content version readers see now.
-async fn current_version(db: &Db) -> Result<i64, sqlx::Error> {
-    with_db!(db, |pool| sqlx::query_scalar(
-        "SELECT version FROM content_version WHERE id = 1"
+/// The version readers see now.
+async fn current_version(db: &Db) -> Result<Version, sqlx::Error> {
+    let (content, views) = with_db!(db, |pool| sqlx::query_as(
+        "SELECT version, views_version FROM content_version WHERE id = 1"
     )
     .fetch_one(pool)
-    .await)
+    .await)?;
+    Ok(Version { content, views })
 }
 
 /// Tells every instance's cache that what readers see may have changed. Called after the
@@ -225,6 +345,27 @@ pub async fn bump(db: &Db) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await
     .map(|_| ()))
+}
+
+/// Tells every instance's cache that view counts have changed.
+pub async fn bump_views(db: &Db) -> Result<(), sqlx::Error> {
+    with_db!(db, |pool| sqlx::query(
+        "UPDATE content_version SET views_version = views_version + 1 WHERE id = 1"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+tokio::task_local! {
+    /// Set during a write by [`unseen_by_readers`].
+    static UNSEEN_BY_READERS: Cell<bool>;
+}
+
+/// Called by a write whose change no reader's page shows (a draft saved, a comment held for
+/// moderation): kept pages stay current. Outside a request it does nothing.
+pub fn unseen_by_readers() {
+    let _ = UNSEEN_BY_READERS.try_with(|unseen| unseen.set(true));
 }
 
 /// The next time a scheduled post goes out, if one is scheduled.
@@ -259,9 +400,14 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
     }
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
         && !READS.contains(&req.uri().path());
-    let mut res = next.run(req).await;
+    let (mut res, unseen) = UNSEEN_BY_READERS
+        .scope(Cell::new(false), async move {
+            let res = next.run(req).await;
+            (res, UNSEEN_BY_READERS.with(Cell::get))
+        })
+        .await;
     res.headers_mut().remove(VIEW_HEADER);
-    if writes && (res.status().is_success() || res.status().is_redirection()) {
+    if writes && !unseen && (res.status().is_success() || res.status().is_redirection()) {
         if let Err(err) = bump(&state.db).await {
             // Kept pages then stay stale until they age out.
             tracing::warn!(error = %err, "marking the content as changed failed");
@@ -275,17 +421,28 @@ async fn cached(
     req: Request<Body>,
     next: Next,
     key: String,
-    version: i64,
+    version: Version,
 ) -> Response {
     let encoding = Encoding::accepted(req.headers());
-    if let Some(page) = state.pages.lookup(&key, version) {
-        let new_viewer = page.counts_views_of.and_then(|post_id| {
-            let (viewer, cookie) = views::reader(req.headers(), state.config.is_https())?;
-            state.views.record(post_id, viewer);
-            cookie
-        });
-        return respond(&page, encoding, new_viewer, "hit");
-    }
+    let filling = match state.pages.lookup(&key, version) {
+        Lookup::Hit(page) => return serve_kept(state, req.headers(), &page, encoding, "hit"),
+        Lookup::Stale(page) => {
+            return serve_kept(state, req.headers(), &page, encoding, "stale");
+        }
+        Lookup::Wait(mut done) => {
+            let rendered = done
+                .wait_for(Option::is_some)
+                .await
+                .ok()
+                .and_then(|page| Option::clone(&page));
+            if let Some(page) = rendered {
+                return serve_kept(state, req.headers(), &page, encoding, "hit");
+            }
+            // The render was not kept (an error page, a cookie) or was abandoned.
+            None
+        }
+        Lookup::Render(filling) => filling,
+    };
     let res = next.run(req).await;
     let (mut parts, body) = res.into_parts();
     let counts_views_of = parts
@@ -320,6 +477,8 @@ async fn cached(
         .and_then(|at| (at - now()).to_std().ok())
         .map_or(MAX_AGE, |until| until.min(MAX_AGE));
     let page = Page {
+        version,
+        rendered_at: Instant::now(),
         gzip: gzip(&identity),
         brotli: brotli(&identity),
         identity,
@@ -328,9 +487,28 @@ async fn cached(
         fresh_until: Instant::now() + max_age,
         serial: 0,
     };
+    let page = state.pages.store(key, page, next_publication);
     let res = respond(&page, encoding, new_viewer, "miss");
-    state.pages.store(key, version, page, next_publication);
+    if let Some(filling) = filling {
+        filling.done(page);
+    }
     res
+}
+
+/// A kept page, counting the reader's first look at a post.
+fn serve_kept(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: &Page,
+    encoding: Encoding,
+    cache_status: &'static str,
+) -> Response {
+    let new_viewer = page.counts_views_of.and_then(|post_id| {
+        let (viewer, cookie) = views::reader(headers, state.config.is_https())?;
+        state.views.record(post_id, viewer);
+        cookie
+    });
+    respond(page, encoding, new_viewer, cache_status)
 }
 
 /// Swaps the policy's script nonce for the hashes of the page's inline scripts, and takes
@@ -365,7 +543,11 @@ fn pin_scripts(headers: &mut HeaderMap, page: Bytes) -> Bytes {
     let Ok(pinned) = HeaderValue::from_str(&pinned) else {
         return page;
     };
-    let html = html.replace(&format!(" nonce=\"{nonce}\""), "");
+    // Leptos also writes the nonce as the module preload's `crossorigin` value, which
+    // browsers read as "anonymous", as they read an empty one.
+    let html = html
+        .replace(&format!(" nonce=\"{nonce}\""), "")
+        .replace(&format!(" crossorigin=\"{nonce}\""), " crossorigin=\"\"");
     headers.insert(header::CONTENT_SECURITY_POLICY, pinned);
     Bytes::from(html)
 }
@@ -576,11 +758,11 @@ mod tests {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"),
         );
-        let page = r#"<script nonce="abc123">theme()</script><script src="/pkg/x.js"></script><p>&lt;script&gt;</p><script type="module" nonce="abc123">load()</script>"#;
+        let page = r#"<link rel="modulepreload" href="/pkg/x.js" crossorigin="abc123"><script nonce="abc123">theme()</script><script src="/pkg/x.js"></script><p>&lt;script&gt;</p><script type="module" nonce="abc123">load()</script>"#;
         let pinned = pin_scripts(&mut headers, Bytes::from(page));
         assert_eq!(
             std::str::from_utf8(&pinned).unwrap(),
-            r#"<script>theme()</script><script src="/pkg/x.js"></script><p>&lt;script&gt;</p><script type="module">load()</script>"#
+            r#"<link rel="modulepreload" href="/pkg/x.js" crossorigin=""><script>theme()</script><script src="/pkg/x.js"></script><p>&lt;script&gt;</p><script type="module">load()</script>"#
         );
         use base64::Engine;
         use sha2::Digest;
@@ -597,8 +779,14 @@ mod tests {
         );
     }
 
-    fn page(bytes: usize) -> Page {
+    fn version(content: i64, views: i64) -> Version {
+        Version { content, views }
+    }
+
+    fn page_at(bytes: usize, version: Version) -> Page {
         Page {
+            version,
+            rendered_at: Instant::now(),
             headers: HeaderMap::new(),
             identity: Bytes::from(vec![b'x'; bytes]),
             gzip: Bytes::new(),
@@ -609,32 +797,82 @@ mod tests {
         }
     }
 
+    fn is_hit(cache: &PageCache, key: &str, at: Version) -> bool {
+        matches!(cache.lookup(key, at), Lookup::Hit(_))
+    }
+
     #[test]
     fn a_newer_version_forgets_every_page_and_an_older_one_stores_nothing() {
         let cache = PageCache::new(1 << 20);
-        cache.store("/".into(), 1, page(10), None);
-        assert!(cache.lookup("/", 1).is_some());
-        assert!(cache.lookup("/", 2).is_none());
-        cache.store("/".into(), 1, page(10), None);
+        let (v1, v2) = (version(1, 0), version(2, 0));
+        cache.store("/".into(), page_at(10, v1), None);
+        assert!(is_hit(&cache, "/", v1));
+        assert!(!is_hit(&cache, "/", v2));
+        cache.store("/".into(), page_at(10, v1), None);
         assert!(
-            cache.lookup("/", 2).is_none(),
+            !is_hit(&cache, "/", v2),
             "a page rendered under 1 is stale at 2"
         );
-        cache.store("/".into(), 2, page(10), None);
-        assert!(cache.lookup("/", 2).is_some());
+        cache.store("/".into(), page_at(10, v2), None);
+        assert!(is_hit(&cache, "/", v2));
     }
 
     #[test]
     fn the_oldest_pages_make_room_within_the_budget() {
         let cache = PageCache::new(3 * (1000 + 1024));
+        let v1 = version(1, 0);
         for key in ["/a", "/b", "/c", "/d"] {
-            cache.store(key.into(), 1, page(1000), None);
+            cache.store(key.into(), page_at(1000, v1), None);
         }
-        assert!(cache.lookup("/a", 1).is_none());
+        assert!(!is_hit(&cache, "/a", v1));
         for key in ["/b", "/c", "/d"] {
-            assert!(cache.lookup(key, 1).is_some(), "{key}");
+            assert!(is_hit(&cache, key, v1), "{key}");
         }
         let pages = cache.inner.lock().unwrap();
         assert!(pages.bytes <= cache.budget);
+    }
+
+    #[tokio::test]
+    async fn one_request_renders_a_page_and_the_others_wait_for_it() {
+        let cache = PageCache::new(1 << 20);
+        let v1 = version(1, 0);
+        let Lookup::Render(Some(filling)) = cache.lookup("/", v1) else {
+            panic!("the first request renders");
+        };
+        let Lookup::Wait(mut waiting) = cache.lookup("/", v1) else {
+            panic!("the second waits, there is no copy to serve meanwhile");
+        };
+        let page = cache.store("/".into(), page_at(10, v1), None);
+        filling.done(page.clone());
+        let got = waiting.wait_for(Option::is_some).await.unwrap().clone();
+        assert!(Arc::ptr_eq(&got.unwrap(), &page));
+        assert!(is_hit(&cache, "/", v1));
+
+        // A render that is abandoned lets the waiting render for themselves.
+        let v2 = version(2, 0);
+        let Lookup::Render(Some(filling)) = cache.lookup("/", v2) else {
+            panic!("new content: rendered again");
+        };
+        let Lookup::Wait(mut waiting) = cache.lookup("/", v2) else {
+            panic!("content changed: the old copy is not served");
+        };
+        drop(filling);
+        assert!(waiting.wait_for(Option::is_some).await.is_err());
+        assert!(matches!(cache.lookup("/", v2), Lookup::Render(Some(_))));
+    }
+
+    #[test]
+    fn new_view_counts_serve_the_previous_copy_while_one_request_renders() {
+        let cache = PageCache::new(1 << 20);
+        cache.store("/".into(), page_at(10, version(1, 0)), None);
+        let counted = version(1, 1);
+        let Lookup::Render(Some(_filling)) = cache.lookup("/", counted) else {
+            panic!("new view counts: rendered again");
+        };
+        assert!(matches!(cache.lookup("/", counted), Lookup::Stale(_)));
+        let Lookup::Render(Some(_filling)) = cache.lookup("/", version(2, 1)) else {
+            panic!("new content: rendered again");
+        };
+        assert!(matches!(cache.lookup("/", version(2, 1)), Lookup::Wait(_)));
     }
 }
