@@ -55,7 +55,7 @@ if [[ $which != sqlite ]]; then
 fi
 
 say "building quire (release, precompressed assets) and the benchmark"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 cargo build --release --features ssr --example bench --example static_server
 
 work=$(mktemp -d)
@@ -198,7 +198,7 @@ say "results"
   --about "oha=$(oha --version)" \
   --about "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto ($cores on this machine), access_log off" \
   --about "static_server=examples/static_server.rs: tower-http ServeDir on axum/hyper, tokio's default runtime" \
-  --about "quire=release build (cargo leptos build --release --precompress), RUST_LOG=warn, rate limits raised" \
+  --about "quire=release build (cargo leptos build --release --precompress --split), RUST_LOG=warn, rate limits raised" \
   --about "connections=$connections (load generator and servers share $cores cores)" \
   --about "seconds_per_load=$seconds (after a 1 s warm-up)" \
   --about "comments_per_post=$per_post" \

@@ -20,7 +20,7 @@ if [[ "$("$tools/node_modules/.bin/lighthouse" --version 2>/dev/null || true)" !
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "lighthouse@$LIGHTHOUSE_VERSION"
 fi
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 
 work=$(mktemp -d)
 server=

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 # --precompress writes .br and .gz files next to the assets, served as they are.
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 if [[ ! -e data/quire.db && -z "${DATABASE_URL:-}" ]]; then
   # A first run shows a living blog instead of an empty page.
   target/release/quire demo

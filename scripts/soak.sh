@@ -15,7 +15,7 @@ comments=${SOAK_COMMENTS:-20000}
 admin=${QUIRE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo leptos build --release --precompress
+cargo leptos build --release --precompress --split
 cargo build --release --features ssr --example soak
 work=$(mktemp -d)
 server=

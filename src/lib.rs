@@ -28,12 +28,19 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Browser tests wait for this marker before they click anything.
-    if let Some(body) = web_sys::window()
+    // Split routes (src/app.rs) load their code before they hydrate, so hydration is
+    // asynchronous; browser tests wait for the marker set once it is done.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
