@@ -78,7 +78,13 @@ cp target/release/quire target/release/hash.txt target/release/examples/bench \
   target/release/examples/static_server "$work/bin/"
 cp -r target/site "$work/site"
 while read -r ext hash; do
-  for file in "quire.$hash.$ext" "quire.$hash.$ext.gz" "quire.$hash.$ext.br"; do
+  # Split builds also name the chunk loader and its manifest.
+  case $ext in
+    split) name="__wasm_split.$hash.js" ;;
+    manifest) name="__wasm_split_manifest.$hash.json" ;;
+    *) name="quire.$hash.$ext" ;;
+  esac
+  for file in "$name" "$name.gz" "$name.br"; do
     [[ -e "$work/site/pkg/$file" ]] ||
       die "target/site/pkg has no $file: another build replaced it meanwhile; run again"
   done
