@@ -38,7 +38,7 @@ step "clippy: browser"
 cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 step "build (server and wasm bundle)"
-cargo leptos build
+cargo leptos build --split
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr
