@@ -38,7 +38,7 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64) -> impl IntoView {
     view! {
         <section id="comments" aria-labelledby="comments-heading" class="mt-12">
             <h2 id="comments-heading" class="mb-6 text-2xl font-bold tracking-tight">
-                "Comments "<span class="text-slate-400">"("{count}")"</span>
+                "Comments "<span class="text-slate-500 dark:text-slate-400">"("{count}")"</span>
             </h2>
             <Transition fallback=loading>
                 {move || {
@@ -151,7 +151,7 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool) -> impl Into
                     <a href=format!("#{anchor}") class="text-slate-500 hover:underline dark:text-slate-400" title=comment.created_at.to_rfc3339()>
                         <time datetime=comment.created_at.to_rfc3339()>{comment.age.clone()}</time>
                     </a>
-                    {comment.edited.then(|| view! { <span class="text-slate-400">"(edited)"</span> })}
+                    {comment.edited.then(|| view! { <span class="text-slate-500 dark:text-slate-400">"(edited)"</span> })}
                     {comment.pending.then(|| view! {
                         <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">"Waiting for approval"</span>
                     })}
