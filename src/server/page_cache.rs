@@ -230,13 +230,10 @@ impl PageCache {
             return Lookup::Hit(page.clone());
         }
         if let Some(fill) = pages.filling.get(key).filter(|f| f.version == version) {
+            // `catch_up` has dropped every page of older content: a kept page differs from
+            // the current one in its view counts or its age at most.
             return match kept {
-                Some(page)
-                    if page.version.content == version.content
-                        && now < page.rendered_at + STALE_LIMIT =>
-                {
-                    Lookup::Stale(page)
-                }
+                Some(page) if now < page.rendered_at + STALE_LIMIT => Lookup::Stale(page),
                 _ => Lookup::Wait(fill.done.clone()),
             };
         }
