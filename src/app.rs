@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
 use crate::pages::{
@@ -48,7 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="alternate" type="application/rss+xml" title="quire (RSS)" href="/rss.xml"/>
                 <link rel="alternate" type="application/feed+json" title="quire (JSON Feed)" href="/feed.json"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-white text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -76,31 +76,6 @@ fn page_title(title: String) -> String {
     }
 }
 
-/// Routes whose page is compiled into its own chunk of the browser bundle (with the release
-/// build's `--split`), fetched when the page is opened: readers never download the editor,
-/// the dashboard, the settings or the admin pages.
-macro_rules! split_page {
-    ($route:ident, $page:ident) => {
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    };
-}
-
-split_page!(AdminRoute, AdminPage);
-split_page!(DashboardRoute, DashboardPage);
-split_page!(EditorRoute, EditorPage);
-split_page!(SettingsRoute, SettingsPage);
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -119,13 +94,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/categories") view=CategoriesIndexPage ssr=SsrMode::Async/>
                     <Route path=path!("/categories/:slug") view=CategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/editor/:id") view={Lazy::<EditorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage/>
                     <Route path=path!("/signup") view=SignUpPage/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -33,6 +33,7 @@ test("sign up, sign out, sign in, edit the bio and see it on the profile", async
   await page.getByLabel("Account menu for Rosa Lind").click();
   await page.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Settings", level: 1 })).toBeVisible();
+  await waitForHydration(page);
   await page.getByLabel("Bio").fill("Writes about rivers and the people who map them.");
   await page.getByRole("button", { name: "Save profile" }).click();
   await expect(page.getByText("Profile saved.")).toBeVisible();

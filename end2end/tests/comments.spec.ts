@@ -43,6 +43,7 @@ test("a reader comments, a moderator approves it in /admin, and a visitor then s
   await expect(moderator.getByTestId("pending-badge")).toBeVisible();
   await moderator.getByRole("link", { name: /^Admin/ }).click();
   await expect(moderator.getByRole("heading", { name: "Admin", level: 1 })).toBeVisible();
+  await waitForHydration(moderator);
   const entry = moderator.getByRole("article", { name: `Comment by ${username}` });
   await expect(entry).toContainText(text);
   await entry.getByRole("button", { name: `Approve the comment by ${username}` }).click();

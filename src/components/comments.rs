@@ -7,7 +7,7 @@ use crate::comments::{
     get_thread, AddComment, CommentView, DeleteComment, EditComment, ReportComment, Thread,
     MAX_COMMENT_CHARS, MAX_INDENT,
 };
-use crate::components::error_notice::{loaded, loading};
+use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS};
 use crate::components::post_card::Avatar;
 
@@ -30,11 +30,33 @@ where
     });
 }
 
+/// The thread under a post. Visitors get it as server HTML (nothing to run: they can only
+/// read); a signed-in reader gets it as an island whose forms post in place.
 #[component]
-pub fn CommentSection(post_id: i64, slug: String, count: i64) -> impl IntoView {
-    let version = RwSignal::new(0_u64);
-    provide_context(ThreadVersion(version));
-    let thread = Resource::new(move || version.get(), move |_| get_thread(post_id));
+pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -> impl IntoView {
+    if signed_in {
+        view! { <LiveComments post_id slug count/> }.into_any()
+    } else {
+        view! { <Comments post_id slug count/> }.into_any()
+    }
+}
+
+/// Fetched (with `--split`) only by pages that hold it, so a visitor's post page ships none
+/// of the comment forms' code.
+#[island(lazy)]
+fn LiveComments(post_id: i64, slug: String, count: i64) -> impl IntoView {
+    crate::components::island::count_hydrated();
+    provide_context(ThreadVersion(RwSignal::new(0)));
+    view! { <Comments post_id slug count/> }
+}
+
+#[component]
+fn Comments(post_id: i64, slug: String, count: i64) -> impl IntoView {
+    let version = use_context::<ThreadVersion>().map(|v| v.0);
+    let thread = Resource::new(
+        move || version.map(|v| v.get()),
+        move |_| get_thread(post_id),
+    );
     view! {
         <section id="comments" aria-labelledby="comments-heading" class="mt-12">
             <h2 id="comments-heading" class="mb-6 text-2xl font-bold tracking-tight">
@@ -43,8 +65,13 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64) -> impl IntoView {
             <Transition fallback=loading>
                 {move || {
                     let slug = slug.clone();
+                    // Not `loaded`: its 404 page and sign-in redirect would bring the router
+                    // into the island's code, and a post's thread has neither.
                     Suspend::new(async move {
-                        loaded(thread.await, move |thread| view! { <ThreadView post_id slug thread/> }.into_any())
+                        match thread.await {
+                            Ok(thread) => view! { <ThreadView post_id slug thread/> }.into_any(),
+                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        }
                     })
                 }}
             </Transition>

@@ -8,18 +8,8 @@ use crate::accounts::CurrentUser;
 use crate::components::post_card::Avatar;
 use crate::moderation::pending_count;
 
-/// Bumped when the signed-in user's name or picture changes, so the header reloads them.
-#[derive(Clone, Copy)]
-pub struct AccountVersion(pub RwSignal<u64>);
-
-/// Bumped by every moderation decision, so the header's pending badge follows.
-#[derive(Clone, Copy)]
-pub struct ModerationVersion(pub RwSignal<u64>);
-
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    provide_context(AccountVersion(RwSignal::new(0)));
-    provide_context(ModerationVersion(RwSignal::new(0)));
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white">
             "Skip to content"
@@ -65,24 +55,14 @@ fn SearchBox() -> impl IntoView {
     }
 }
 
-/// Sign-in links for visitors; the user's menu for everybody else.
+/// Sign-in links for visitors; the user's menu for everybody else. Server HTML only: signing
+/// out is a plain form whose answer sends the browser back to this page, signed out.
 #[component]
 fn AccountNav() -> impl IntoView {
     let location = use_location();
-    let version = expect_context::<AccountVersion>().0;
-    let moderation = expect_context::<ModerationVersion>().0;
     let sign_out = ServerAction::<SignOut>::new();
-    // One resource for the user and, for moderators, the queue's length: resources created
-    // inside another's suspended view do not hydrate reliably.
     let user = Resource::new(
-        move || {
-            (
-                location.pathname.get(),
-                version.get(),
-                moderation.get(),
-                sign_out.version().get(),
-            )
-        },
+        || (),
         |_| async {
             let user = get_current_user().await?;
             let pending = match &user {
@@ -160,9 +140,11 @@ fn Footer() -> impl IntoView {
     }
 }
 
-/// Switches between light and dark and remembers the choice in this browser.
-#[component]
+/// Switches between light and dark and remembers the choice in this browser. Every page has
+/// this island, so every page counts as hydrated once its islands are.
+#[island]
 pub fn ThemeToggle() -> impl IntoView {
+    crate::components::island::count_hydrated();
     let toggle = move |_| {
         #[cfg(feature = "hydrate")]
         {

@@ -3,5 +3,6 @@
 pub mod comments;
 pub mod error_notice;
 pub mod form;
+pub mod island;
 pub mod layout;
 pub mod post_card;

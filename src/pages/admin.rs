@@ -15,7 +15,6 @@ use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
     field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
 };
-use crate::components::layout::ModerationVersion;
 use crate::components::post_card::{format_date, Avatar};
 use crate::moderation::{
     admin_users, audit_log, get_overview, moderation_queue, AdminUser, ApproveAllFrom,
@@ -40,6 +39,10 @@ pub fn AdminPage() -> impl IntoView {
             .get("tab")
             .unwrap_or_else(|| "queue".to_owned())
     };
+    let users_tab = move || {
+        let q = query.read();
+        view! { <UsersTab search=q.get("search").unwrap_or_default() role=q.get("role") active=q.get("active")/> }
+    };
     view! {
         <Title text="Admin"/>
         <Meta name="robots" content="noindex"/>
@@ -55,7 +58,7 @@ pub fn AdminPage() -> impl IntoView {
         </nav>
         {move || match tab().as_str() {
             "overview" => view! { <OverviewTab/> }.into_any(),
-            "users" => view! { <UsersTab/> }.into_any(),
+            "users" => users_tab().into_any(),
             "categories" => view! { <CategoriesTab/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
             _ => view! { <QueueTab/> }.into_any(),
@@ -63,20 +66,17 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The tabs with actions are islands, each fetched only when its tab opens; the overview and
+/// the audit log are server HTML.
+#[island(lazy)]
 fn QueueTab() -> impl IntoView {
+    crate::components::island::count_hydrated();
     let decide = ServerAction::<Moderate>::new();
     let approve_user = ServerAction::<ApproveAllFrom>::new();
-    let badge = expect_context::<ModerationVersion>().0;
     let queue = Resource::new(
         move || (decide.version().get(), approve_user.version().get()),
         |_| moderation_queue(),
     );
-    Effect::new(move |_| {
-        decide.version().track();
-        approve_user.version().track();
-        badge.update(|v| *v += 1);
-    });
     let selected = RwSignal::new(BTreeSet::<i64>::new());
     let decide_selected = move |approve: bool| {
         let ids: Vec<String> = selected.get().iter().map(i64::to_string).collect();
@@ -234,27 +234,25 @@ fn OverviewView(o: Overview) -> impl IntoView {
     }
 }
 
-#[component]
-fn UsersTab() -> impl IntoView {
-    let query = use_query_map();
+/// The filters come from the address (a plain GET form): `role` and `active` as written there.
+#[island(lazy)]
+fn UsersTab(search: String, role: Option<String>, active: Option<String>) -> impl IntoView {
+    crate::components::island::count_hydrated();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let hide = ServerAction::<HideUserComments>::new();
+    let role = role.and_then(|r| Role::parse(&r));
+    let active = active.and_then(|a| match a.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    });
     let users = Resource::new(
-        move || {
-            let q = query.read();
-            (
-                q.get("search").unwrap_or_default(),
-                q.get("role").and_then(|r| Role::parse(&r)),
-                q.get("active").and_then(|a| match a.as_str() {
-                    "yes" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                }),
-                set_role.version().get() + set_active.version().get() + hide.version().get(),
-            )
+        move || set_role.version().get() + set_active.version().get() + hide.version().get(),
+        {
+            let search = search.clone();
+            move |_| admin_users(search.clone(), role, active)
         },
-        |(search, role, active, _)| admin_users(search, role, active),
     );
     let failed = Signal::derive(move || {
         form_error(set_role.value(), &[])
@@ -271,7 +269,7 @@ fn UsersTab() -> impl IntoView {
             <input type="hidden" name="tab" value="users"/>
             <div>
                 <label for="user-search" class="block text-sm font-medium">"Name or email"</label>
-                <input id="user-search" name="search" type="search" class=INPUT_CLASS prop:value=move || query.read().get("search").unwrap_or_default()/>
+                <input id="user-search" name="search" type="search" class=INPUT_CLASS value=search/>
             </div>
             <div>
                 <label for="user-role" class="block text-sm font-medium">"Role"</label>
@@ -367,8 +365,9 @@ fn UserRow(
     }
 }
 
-#[component]
+#[island(lazy)]
 fn CategoriesTab() -> impl IntoView {
+    crate::components::island::count_hydrated();
     let save = ServerAction::<SaveCategory>::new();
     let delete = ServerAction::<DeleteCategory>::new();
     let categories = Resource::new(

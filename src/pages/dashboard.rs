@@ -12,6 +12,22 @@ use crate::posts::PostStatus;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <Title text="Dashboard"/>
+        <Meta name="robots" content="noindex"/>
+        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
+            <h1 class="text-3xl font-bold tracking-tight">"Your posts"</h1>
+            <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
+        </div>
+        <ImportExport/>
+        <YourPosts/>
+    }
+}
+
+/// The lists and their actions: an island, fetched only when the dashboard opens.
+#[island(lazy)]
+fn YourPosts() -> impl IntoView {
+    crate::components::island::count_hydrated();
     let delete = ServerAction::<DeletePost>::new();
     let status = ServerAction::<SetPostStatus>::new();
     let posts = Resource::new(
@@ -23,14 +39,7 @@ pub fn DashboardPage() -> impl IntoView {
         _ => None,
     });
     view! {
-        <Title text="Dashboard"/>
-        <Meta name="robots" content="noindex"/>
-        <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">"Your posts"</h1>
-            <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
-        </div>
         <FormStatus error=failed/>
-        <ImportExport/>
         <Transition fallback=loading>
             {move || Suspend::new(async move {
                 loaded(posts.await, move |posts| view! { <Sections posts delete status/> }.into_any())
@@ -53,8 +62,7 @@ fn group_of(post: &DashboardPost) -> &'static str {
 /// Markdown files in and out. Plain forms and links: no script needed.
 #[component]
 fn ImportExport() -> impl IntoView {
-    let query = use_query_map();
-    let report = move || query.read().get("import_report");
+    let report = use_query_map().read_untracked().get("import_report");
     view! {
         <section aria-labelledby="transfer-heading" class="mb-8 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
             <h2 id="transfer-heading" class="font-semibold">"Import and export"</h2>
@@ -69,7 +77,7 @@ fn ImportExport() -> impl IntoView {
                 </form>
                 <a href="/dashboard/export" download class="text-sm font-medium text-indigo-600 hover:underline" rel="external">"Download all my posts (.tar)"</a>
             </div>
-            {move || report().map(|text| view! {
+            {report.map(|text| view! {
                 <pre role="status" data-testid="import-report" class="mt-3 whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm dark:bg-slate-900">{text}</pre>
             })}
         </section>

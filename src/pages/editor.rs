@@ -67,8 +67,10 @@ enum SaveState {
     Conflict(Box<EditorPost>),
 }
 
-#[component]
+/// The whole editor is one island, fetched (with `--split`) only when an editor page opens.
+#[island(lazy)]
 fn Editor(post: EditorPost) -> impl IntoView {
+    crate::components::island::count_hydrated();
     let id = RwSignal::new((post.id != 0).then_some(post.id));
     let version = RwSignal::new(post.version);
     let status = RwSignal::new(post.status);
@@ -308,8 +310,8 @@ fn Editor(post: EditorPost) -> impl IntoView {
         </ActionForm>
         {move || id.get().map(|post_id| view! {
             <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed)/>
-            <Revisions post_id version restore saves=Signal::derive(move || save.version().get())/>
         })}
+        <Revisions post_id=id.into() version restore saves=Signal::derive(move || save.version().get())/>
     }
 }
 
@@ -711,14 +713,24 @@ fn PublishPanel(
     }
 }
 
+/// Rendered for a new post too (hidden until its first save): a resource inside an island
+/// must be created as the island is, or its data would not reach the browser.
 #[component]
 fn Revisions(
-    post_id: i64,
+    post_id: Signal<Option<i64>>,
     version: RwSignal<i64>,
     restore: ServerAction<RestoreRevision>,
     saves: Signal<usize>,
 ) -> impl IntoView {
-    let list = Resource::new(move || saves.get(), move |_| list_revisions(post_id));
+    let list = Resource::new(
+        move || (post_id.get(), saves.get()),
+        |(post_id, _)| async move {
+            match post_id {
+                Some(post_id) => list_revisions(post_id).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
     let shown = RwSignal::new(None::<i64>);
     let diff = Resource::new(
         move || shown.get(),
@@ -730,7 +742,7 @@ fn Revisions(
         },
     );
     view! {
-        <section aria-labelledby="revisions-heading" class="mt-6 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+        <section aria-labelledby="revisions-heading" hidden=move || post_id.get().is_none() class="mt-6 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
             <h2 id="revisions-heading" class="font-semibold">"Revisions"</h2>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

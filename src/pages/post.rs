@@ -100,7 +100,7 @@ fn PostView(post: PostDetail) -> impl IntoView {
         </article>
         {post.public.then(|| view! {
             <div class="mx-auto max-w-3xl">
-                <CommentSection post_id=card.id slug=card.slug.clone() count=card.comment_count/>
+                <CommentSection post_id=card.id slug=card.slug.clone() count=card.comment_count signed_in=post.signed_in/>
             </div>
         })}
     }
@@ -130,11 +130,10 @@ fn structured_data(post: &PostDetail) -> String {
 /// as soon as it is clicked, and settles on what the server says.
 #[component]
 fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -> impl IntoView {
-    let heart = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z";
     if !signed_in {
         return view! {
             <a href=format!("/signin?next=/posts/{slug}") class="flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=heart/></svg>
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART/></svg>
                 <span data-testid="like-count">{initial.count}</span>
                 <span class="sr-only">" likes."</span>
                 " Sign in to like"
@@ -142,6 +141,15 @@ fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -
         }
         .into_any();
     }
+    view! { <LikeToggle post_id initial/> }.into_any()
+}
+
+const HEART: &str = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z";
+
+/// Lazy (with `--split`): only a signed-in reader's page holds it.
+#[island(lazy)]
+fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
+    crate::components::island::count_hydrated();
     let like = ServerAction::<LikePost>::new();
     let settled = RwSignal::new(initial);
     Effect::new(move |_| {
@@ -177,7 +185,7 @@ fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -
                 } else {
                     "flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
                 }>
-                <svg class="h-5 w-5" viewBox="0 0 24 24" fill=move || if shown().liked { "currentColor" } else { "none" } stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=heart/></svg>
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill=move || if shown().liked { "currentColor" } else { "none" } stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART/></svg>
                 <span>{move || if shown().liked { "Liked" } else { "Like" }}</span>
                 <span data-testid="like-count">{move || shown().count}</span>
                 <span class="sr-only">" likes"</span>

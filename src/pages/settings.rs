@@ -11,20 +11,25 @@ use crate::components::form::{
     field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,
     SECONDARY_BUTTON_CLASS,
 };
-use crate::components::layout::AccountVersion;
 use crate::components::post_card::{format_date, Avatar};
 use crate::error::AppError;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    // What the picture upload (a plain form) reports back in the address.
+    let query = use_query_map();
+    let avatar_saved = query.read_untracked().get("avatar").is_some();
+    let avatar_error = query.read_untracked().get("avatar_error");
     let settings = Resource::new(|| (), |_| get_settings());
     view! {
         <Title text="Settings"/>
         <h1 class="mb-8 text-3xl font-bold tracking-tight">"Settings"</h1>
         <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                loaded(settings.await, |settings| view! { <SettingsForms settings/> }.into_any())
-            })}
+            {move || {
+                let avatar_error = avatar_error.clone();
+                Suspend::new(async move {
+                loaded(settings.await, |settings| view! { <SettingsForms settings avatar_saved avatar_error/> }.into_any())
+            })}}
         </Suspense>
     }
 }
@@ -49,27 +54,19 @@ where
     Signal::derive(move || matches!(value.get(), Some(Ok(_))).then(|| message.to_owned()))
 }
 
-#[component]
-fn SettingsForms(settings: AccountSettings) -> impl IntoView {
-    let account_version = expect_context::<AccountVersion>().0;
-    let query = use_query_map();
+/// One island for the forms, fetched only when the settings page opens.
+#[island(lazy)]
+fn SettingsForms(
+    settings: AccountSettings,
+    avatar_saved: bool,
+    avatar_error: Option<String>,
+) -> impl IntoView {
+    crate::components::island::count_hydrated();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let change_email = ServerAction::<ChangeEmail>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     let delete_account = ServerAction::<DeleteAccount>::new();
-    // The header shows the name: tell it when the name changed.
-    Effect::new(move |_| {
-        if matches!(update_profile.value().get(), Some(Ok(()))) {
-            account_version.update(|v| *v += 1);
-        }
-    });
-    let avatar_status = Signal::derive(move || {
-        query
-            .read()
-            .get("avatar")
-            .map(|_| "Your new picture is saved.".to_owned())
-    });
-    let avatar_error = Signal::derive(move || query.read().get("avatar_error"));
+    let avatar_status = avatar_saved.then(|| "Your new picture is saved.".to_owned());
     let profile_value = update_profile.value();
     let email_value = change_email.value();
     let password_value = change_password.value();
@@ -83,7 +80,7 @@ fn SettingsForms(settings: AccountSettings) -> impl IntoView {
                     <input id="field-avatar" name="avatar" type="file" accept="image/png,image/jpeg,image/webp,image/gif" required=true
                         aria-describedby="field-avatar-message" class="text-sm"/>
                     <p id="field-avatar-message" class="text-sm text-slate-500 dark:text-slate-400">"PNG, JPEG, WebP or GIF, at most 5 MB. It is cropped to a square."</p>
-                    <FormStatus error=avatar_error success=avatar_status/>
+                    <FormStatus error=Signal::stored(avatar_error) success=Signal::stored(avatar_status)/>
                     <button type="submit" class=BUTTON_CLASS>"Upload picture"</button>
                 </form>
             </div>

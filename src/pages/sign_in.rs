@@ -18,18 +18,30 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
 }
 
 /// Where to go after signing in: the page that sent the visitor here, if any.
-fn next_from_query() -> Signal<String> {
-    let query = use_query_map();
-    Signal::derive(move || query.read().get("next").unwrap_or_else(|| "/".to_owned()))
+fn next_from_query() -> String {
+    use_query_map()
+        .read_untracked()
+        .get("next")
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let value = action.value();
-    let next = next_from_query();
     view! {
         <AuthCard title="Sign in">
+            <SignInForm next=next_from_query()/>
+        </AuthCard>
+    }
+}
+
+/// An island, so that a wrong password is said next to the field without a reload.
+#[island(lazy)]
+fn SignInForm(next: String) -> impl IntoView {
+    crate::components::island::count_hydrated();
+    let action = ServerAction::<SignIn>::new();
+    let value = action.value();
+    let sign_up = format!("/signup?next={next}");
+    view! {
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
                 <TextField label="Email or username" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
@@ -41,24 +53,32 @@ pub fn SignInPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "New here? "
-                <a href=move || format!("/signup?next={}", next.get()) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</a>
+                <a href=sign_up class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Create an account"</a>
             </p>
-        </AuthCard>
     }
 }
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    view! {
+        <AuthCard title="Create your account">
+            <SignUpForm next=next_from_query()/>
+        </AuthCard>
+    }
+}
+
+#[island(lazy)]
+fn SignUpForm(next: String) -> impl IntoView {
+    crate::components::island::count_hydrated();
     let action = ServerAction::<SignUp>::new();
     let value = action.value();
-    let next = next_from_query();
     let password_hint: &'static str = if PASSWORD_MIN_DEFAULT == 12 {
         "At least 12 characters. A few random words make a good one."
     } else {
         "A few random words make a good one."
     };
+    let sign_in = format!("/signin?next={next}");
     view! {
-        <AuthCard title="Create your account">
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
                 <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
@@ -77,8 +97,7 @@ pub fn SignUpPage() -> impl IntoView {
             </ActionForm>
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "Already have an account? "
-                <a href=move || format!("/signin?next={}", next.get()) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</a>
+                <a href=sign_in class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</a>
             </p>
-        </AuthCard>
     }
 }
