@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::components::island::PageIslands;
 use crate::components::layout::Layout;
 use crate::pages::{
     admin::AdminPage,
@@ -21,9 +22,13 @@ use crate::pages::{
     tags::{TagPage, TagsIndexPage},
 };
 
-/// Sets the colour theme before the first paint, so a dark page never flashes white.
-/// The toggle in the header stores the reader's choice under the same key.
-pub const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('quire-theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches)){document.documentElement.classList.add('dark')}}catch(e){}";
+/// Sets the colour theme before the first paint, so a dark page never flashes white; makes
+/// the header's theme button (`data-theme-toggle`) switch it and remember the choice in this
+/// browser; and marks a page without islands as ready (`data-hydrated`, which browser tests
+/// wait for; a page with islands is marked once they have hydrated).
+pub const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('quire-theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches)){document.documentElement.classList.add('dark')}}catch(e){}\
+document.addEventListener('click',function(e){if(!e.target.closest||!e.target.closest('[data-theme-toggle]'))return;var d=document.documentElement.classList.toggle('dark');try{localStorage.setItem('quire-theme',d?'dark':'light')}catch(e){}});\
+document.addEventListener('DOMContentLoaded',function(){if(!document.querySelector('leptos-island'))document.body.setAttribute('data-hydrated','true')});";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
@@ -36,6 +41,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
+    // Islands mode: only islands hydrate, so nothing else may claim serialized data. (The
+    // loader below says the same, but it is rendered after the body.)
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    let islands = PageIslands::default();
+    provide_context(islands.clone());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -48,11 +60,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="alternate" type="application/rss+xml" title="quire (RSS)" href="/rss.xml"/>
                 <link rel="alternate" type="application/feed+json" title="quire (JSON Feed)" href="/feed.json"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-white text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
                 <App/>
+                // A page without islands loads no wasm. Whether there were any is known once
+                // the page above has rendered: pages stream in order (`SsrMode::Async`), and a
+                // suspended piece's future runs only when the pieces before it are done.
+                <Suspense>
+                    {move || {
+                        let (islands, options) = (islands.clone(), options.clone());
+                        Suspend::new(async move {
+                            islands.present().then(|| view! { <HydrationScripts options islands=true/> })
+                        })
+                    }}
+                </Suspense>
             </body>
         </html>
     }
@@ -83,9 +105,9 @@ pub fn App() -> impl IntoView {
         <Title formatter=page_title/>
         <Router>
             <Layout>
-                // Pages that read the database render once their data is in, so the status
-                // line says what the page says (404, 403, 503 while the database is down);
-                // a streamed page has sent 200 before it knows.
+                // Every page renders whole before it is sent: the status line then says what
+                // the page says (404, 403, 503 while the database is down; a streamed page
+                // has sent 200 before it knows), and the island loader knows it is needed.
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/posts/:slug") view=PostPage ssr=SsrMode::Async/>
@@ -97,8 +119,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signin") view=SignInPage/>
-                    <Route path=path!("/signup") view=SignUpPage/>
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                 </Routes>

@@ -67,6 +67,9 @@ test("assets have hashed names, long cache lifetimes and compression", async ({ 
     expect(res.headers()["cache-control"]).toContain("immutable");
     expect(res.headers()["content-encoding"]).toBe(encoding);
   }
+  // A visitor's home page has nothing to hydrate and loads no wasm; the sign-in form does.
+  await expect(page.locator('link[type="application/wasm"], script[type="module"]')).toHaveCount(0);
+  await page.goto("/signin");
   const wasm = await page.locator('link[rel="preload"][type="application/wasm"]').getAttribute("href");
   expect(wasm).toMatch(/^\/pkg\/quire\.[\w-]+\.wasm$/);
   const res = await request.get(wasm!, { headers: { "Accept-Encoding": "br" } });

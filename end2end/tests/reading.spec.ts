@@ -58,4 +58,6 @@ test("tags and categories lead to their posts, and visitors are asked to sign in
 
   await page.goto("/posts/keyset-pagination-in-sql");
   await expect(page.getByRole("link", { name: /Sign in to like/ })).toBeVisible();
+  // A visitor can only read here: the page is HTML and CSS, with no wasm to fetch.
+  await expect(page.locator('script[type="module"], link[type="application/wasm"]')).toHaveCount(0);
 });

@@ -45,7 +45,7 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -
 /// of the comment forms' code.
 #[island(lazy)]
 fn LiveComments(post_id: i64, slug: String, count: i64) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     provide_context(ThreadVersion(RwSignal::new(0)));
     view! { <Comments post_id slug count/> }
 }

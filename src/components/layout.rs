@@ -140,29 +140,15 @@ fn Footer() -> impl IntoView {
     }
 }
 
-/// Switches between light and dark and remembers the choice in this browser. Every page has
-/// this island, so every page counts as hydrated once its islands are.
-#[island]
+/// Switches between light and dark and remembers the choice in this browser. The page's
+/// theme script (`app::THEME_SCRIPT`) does the switching, so the button works as soon as it
+/// is painted and needs no wasm.
+#[component]
 pub fn ThemeToggle() -> impl IntoView {
-    crate::components::island::count_hydrated();
-    let toggle = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let Some(root) = document().document_element() else {
-                return;
-            };
-            let classes = root.class_list();
-            let dark = !classes.contains("dark");
-            let _ = classes.toggle_with_force("dark", dark);
-            if let Ok(Some(storage)) = window().local_storage() {
-                let _ = storage.set_item("quire-theme", if dark { "dark" } else { "light" });
-            }
-        }
-    };
     view! {
         <button
             type="button"
-            on:click=toggle
+            data-theme-toggle=""
             aria-label="Toggle dark mode"
             title="Toggle dark mode"
             class="rounded-full p-2 text-slate-600 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-slate-300 dark:hover:bg-slate-800"

@@ -70,7 +70,7 @@ pub fn AdminPage() -> impl IntoView {
 /// the audit log are server HTML.
 #[island(lazy)]
 fn QueueTab() -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let decide = ServerAction::<Moderate>::new();
     let approve_user = ServerAction::<ApproveAllFrom>::new();
     let queue = Resource::new(
@@ -237,7 +237,7 @@ fn OverviewView(o: Overview) -> impl IntoView {
 /// The filters come from the address (a plain GET form): `role` and `active` as written there.
 #[island(lazy)]
 fn UsersTab(search: String, role: Option<String>, active: Option<String>) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let hide = ServerAction::<HideUserComments>::new();
@@ -367,7 +367,7 @@ fn UserRow(
 
 #[island(lazy)]
 fn CategoriesTab() -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let save = ServerAction::<SaveCategory>::new();
     let delete = ServerAction::<DeleteCategory>::new();
     let categories = Resource::new(

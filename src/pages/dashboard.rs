@@ -27,7 +27,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// The lists and their actions: an island, fetched only when the dashboard opens.
 #[island(lazy)]
 fn YourPosts() -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let delete = ServerAction::<DeletePost>::new();
     let status = ServerAction::<SetPostStatus>::new();
     let posts = Resource::new(

@@ -70,7 +70,7 @@ enum SaveState {
 /// The whole editor is one island, fetched (with `--split`) only when an editor page opens.
 #[island(lazy)]
 fn Editor(post: EditorPost) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let id = RwSignal::new((post.id != 0).then_some(post.id));
     let version = RwSignal::new(post.version);
     let status = RwSignal::new(post.status);

@@ -149,7 +149,7 @@ const HEART: &str = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 
 /// Lazy (with `--split`): only a signed-in reader's page holds it.
 #[island(lazy)]
 fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let like = ServerAction::<LikePost>::new();
     let settled = RwSignal::new(initial);
     Effect::new(move |_| {

@@ -61,7 +61,7 @@ fn SettingsForms(
     avatar_saved: bool,
     avatar_error: Option<String>,
 ) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let update_profile = ServerAction::<UpdateProfile>::new();
     let change_email = ServerAction::<ChangeEmail>::new();
     let change_password = ServerAction::<ChangePassword>::new();

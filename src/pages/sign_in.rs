@@ -37,7 +37,7 @@ pub fn SignInPage() -> impl IntoView {
 /// An island, so that a wrong password is said next to the field without a reload.
 #[island(lazy)]
 fn SignInForm(next: String) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let action = ServerAction::<SignIn>::new();
     let value = action.value();
     let sign_up = format!("/signup?next={next}");
@@ -69,7 +69,7 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[island(lazy)]
 fn SignUpForm(next: String) -> impl IntoView {
-    crate::components::island::count_hydrated();
+    crate::components::island::register();
     let action = ServerAction::<SignUp>::new();
     let value = action.value();
     let password_hint: &'static str = if PASSWORD_MIN_DEFAULT == 12 {
