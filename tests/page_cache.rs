@@ -104,7 +104,7 @@ async fn visitors_get_kept_pages_until_something_changes(backend: Backend) {
     assert_eq!(status.as_deref(), Some("hit"));
 
     // Another instance (or the command line) writes to the same database and bumps the
-    // version there; this instance sees it on the next visit.
+    // version there; this instance sees it once the version it read has expired.
     with_db!(&app.db, |pool| sqlx::query(
         "UPDATE posts SET title = 'Renamed elsewhere' WHERE slug = 'kept'"
     )
@@ -113,6 +113,7 @@ async fn visitors_get_kept_pages_until_something_changes(backend: Backend) {
     .map(|_| ())
     .unwrap());
     quire::server::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
     let (status, home) = visit(&visitor, &app, "/").await;
     assert_eq!(status.as_deref(), Some("miss"));
     assert!(home.contains("Renamed elsewhere"));
@@ -322,6 +323,7 @@ async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
 
     // New content: one visitor's request renders, the others wait for its page.
     quire::server::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
     let (statuses, same) = crowd(&app, "/posts/busy", 16).await;
     assert_eq!(misses(&statuses, &["hit"]), 1, "{statuses:?}");
     assert!(same, "all got the one render");
@@ -332,6 +334,7 @@ async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
     quire::server::page_cache::bump_views(&app.db)
         .await
         .unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
     let (statuses, _) = crowd(&app, "/posts/busy", 16).await;
     assert_eq!(misses(&statuses, &["stale", "hit"]), 1, "{statuses:?}");
     let (status, _) = visit(&browser(), &app, "/posts/busy").await;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 use crate::server::db::{now, BeginWrite, Db};
+use crate::server::page_cache::PageCache;
 use crate::server::state::AppState;
 use crate::with_db;
 
@@ -24,13 +25,16 @@ const CHUNK: usize = 300;
 
 pub struct ViewCounter {
     db: Db,
+    /// Told when a batch is written, so this instance's pages show the new counts at once.
+    pages: Arc<PageCache>,
     pending: Mutex<HashSet<(i64, String)>>,
 }
 
 impl ViewCounter {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, pages: Arc<PageCache>) -> Self {
         Self {
             db,
+            pages,
             pending: Mutex::new(HashSet::new()),
         }
     }
@@ -61,6 +65,7 @@ impl ViewCounter {
                     if let Err(err) = crate::server::page_cache::bump_views(&self.db).await {
                         tracing::warn!(error = %err, "marking the content as changed failed");
                     }
+                    self.pages.forget_version();
                 }
                 Ok(counted)
             }
@@ -77,11 +82,15 @@ impl ViewCounter {
 
     async fn write(&self, batch: &[(i64, String)]) -> Result<u64, sqlx::Error> {
         let now = now();
-        with_db!(&self.db, |pool| {
-            async {
-                let mut tx = pool.begin_write().await?;
-                let mut counted: HashMap<i64, i64> = HashMap::new();
-                for chunk in batch.chunks(CHUNK) {
+        // One transaction per chunk: a flood of readers makes batches of 100,000 views, and
+        // one transaction for all of them held SQLite's write lock for seconds, stalling
+        // every comment meanwhile. Writing a chunk again after a failure counts nothing
+        // twice (the row is there, so it returns no id).
+        let mut counted = 0;
+        for chunk in batch.chunks(CHUNK) {
+            counted += with_db!(&self.db, |pool| {
+                async {
+                    let mut tx = pool.begin_write().await?;
                     let rows: Vec<String> = (0..chunk.len())
                         .map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3))
                         .collect();
@@ -98,22 +107,24 @@ impl ViewCounter {
                     for (post_id, viewer) in chunk {
                         query = query.bind(*post_id).bind(viewer.as_str());
                     }
+                    let mut by_post: HashMap<i64, i64> = HashMap::new();
                     for post_id in query.fetch_all(&mut *tx).await? {
-                        *counted.entry(post_id).or_default() += 1;
+                        *by_post.entry(post_id).or_default() += 1;
                     }
+                    for (post_id, views) in &by_post {
+                        sqlx::query("UPDATE posts SET view_count = view_count + $1 WHERE id = $2")
+                            .bind(views)
+                            .bind(post_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    Ok::<_, sqlx::Error>(by_post.values().sum::<i64>() as u64)
                 }
-                for (post_id, views) in &counted {
-                    sqlx::query("UPDATE posts SET view_count = view_count + $1 WHERE id = $2")
-                        .bind(views)
-                        .bind(post_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                Ok(counted.values().sum::<i64>() as u64)
-            }
-            .await
-        })
+                .await
+            })?;
+        }
+        Ok(counted)
     }
 
     /// Forgets who saw what after a month, so the table stays small.

@@ -5,7 +5,10 @@
 //! `content_version` in the database after its work has committed, and a kept page is served
 //! only while the version it was rendered under is still the current one. Because the bump
 //! comes after the commit, a page rendered while a write was in flight is kept under the old
-//! version and dropped at the next look.
+//! version and dropped at the next look. An instance reads the version at most once per
+//! [`VERSION_TTL`] (a query per request cost a third of a kept page's time) and forgets it
+//! after each of its own writes: a write shows at once on the instance that made it, and
+//! within [`VERSION_TTL`] on the others.
 //!
 //! Writes readers cannot see (a draft saved, a comment held for moderation) say so with
 //! [`unseen_by_readers`] and leave the version alone. Writing a batch of counted views bumps
@@ -52,6 +55,8 @@ const MAX_PAGE_BYTES: usize = 1024 * 1024;
 /// How long a request waits for the current version before rendering without the cache
 /// (a database outage then answers its 503 page without waiting twice).
 const VERSION_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a version read from the database is trusted.
+pub const VERSION_TTL: Duration = Duration::from_millis(250);
 /// Set on pages and feeds: `hit` when served from memory, `stale` when served from memory
 /// while being rendered anew, `miss` when rendered.
 pub const CACHE_HEADER: &str = "x-quire-cache";
@@ -112,6 +117,15 @@ const PRIVATE_PREFIXES: &[&str] = &[
 pub struct PageCache {
     budget: usize,
     inner: Mutex<Pages>,
+    known: Mutex<KnownVersion>,
+}
+
+/// The version last read from the database. A write through this instance forgets it, and a
+/// reading that was under way meanwhile (it may predate the write) is not kept.
+#[derive(Default)]
+struct KnownVersion {
+    read: Option<(Version, Instant)>,
+    forgotten: u64,
 }
 
 /// What a page was rendered under. Both counters only grow and one row holds both, so any
@@ -210,6 +224,37 @@ impl PageCache {
         Self {
             budget,
             inner: Mutex::new(Pages::default()),
+            known: Mutex::new(KnownVersion::default()),
+        }
+    }
+
+    /// The current version: the one read less than [`VERSION_TTL`] ago, or a new reading
+    /// (None when the database does not answer in time).
+    async fn version(&self, db: &Db) -> Option<Version> {
+        let forgotten = {
+            let known = self.known.lock().ok()?;
+            match known.read {
+                Some((version, at)) if at.elapsed() < VERSION_TTL => return Some(version),
+                _ => known.forgotten,
+            }
+        };
+        let version = tokio::time::timeout(VERSION_TIMEOUT, current_version(db))
+            .await
+            .ok()?
+            .ok()?;
+        if let Ok(mut known) = self.known.lock() {
+            if known.forgotten == forgotten {
+                known.read = Some((version, Instant::now()));
+            }
+        }
+        Some(version)
+    }
+
+    /// After a write through this instance: the next request reads the version anew.
+    pub fn forget_version(&self) {
+        if let Ok(mut known) = self.known.lock() {
+            known.read = None;
+            known.forgotten += 1;
         }
     }
 
@@ -389,9 +434,7 @@ pub fn counts_views_of(post_id: i64) {
 pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     if state.pages.budget > 0 && cacheable_request(&req) {
         let key = req.uri().to_string();
-        if let Ok(Ok(version)) =
-            tokio::time::timeout(VERSION_TIMEOUT, current_version(&state.db)).await
-        {
+        if let Some(version) = state.pages.version(&state.db).await {
             return cached(&state, req, next, key, version).await;
         }
     }
@@ -409,6 +452,7 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
             // Kept pages then stay stale until they age out.
             tracing::warn!(error = %err, "marking the content as changed failed");
         }
+        state.pages.forget_version();
     }
     res
 }

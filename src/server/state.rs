@@ -31,11 +31,12 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> Self {
+        let pages = Arc::new(super::page_cache::PageCache::new(config.page_cache_bytes));
         Self {
-            views: Arc::new(ViewCounter::new(db.clone())),
+            views: Arc::new(ViewCounter::new(db.clone(), pages.clone())),
             tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(config.rate_limit_window)),
-            pages: Arc::new(super::page_cache::PageCache::new(config.page_cache_bytes)),
+            pages,
             db,
             config: Arc::new(config),
             leptos_options,
