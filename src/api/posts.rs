@@ -296,7 +296,8 @@ pub(super) async fn list(
     }
     params.push(Param::Int(limit + 1));
     let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+        // `+p.author_id`: see `posts::store::list`.
+        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = +p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
            AND (p.published_at, p.id) < ($2, $3){filters}
          ORDER BY p.published_at DESC, p.id DESC
@@ -343,7 +344,7 @@ pub(super) async fn popular(
 ) -> ApiResult<Vec<ApiPost>> {
     let limit = limit(q.limit.as_deref())?;
     let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
+        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = +p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
          ORDER BY p.view_count DESC, p.id DESC LIMIT $2"
     );

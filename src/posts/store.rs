@@ -191,9 +191,13 @@ where
     let now = now();
     let (before_at, before_id) = cursor.unwrap_or((now, i64::MAX));
     let (from, key_at, key_id, filter) = listing.source();
+    // `+p.author_id` keeps SQLite from joining users first and reaching posts through
+    // `posts_author`, which at 100,000 posts sorted them all for every page (1.9 ms instead
+    // of 0.02); the posts are then walked in the order of the listing's index. PostgreSQL
+    // reads the unary plus as the same value.
     let sql = format!(
         "SELECT {CARD_COLUMNS}{extra_columns}
-         FROM {from} JOIN users u ON u.id = p.author_id
+         FROM {from} JOIN users u ON u.id = +p.author_id
          WHERE {filter} AND {key_at} <= $1 AND ({key_at}, {key_id}) < ($2, $3)
          ORDER BY {key_at} DESC, {key_id} DESC
          LIMIT $4"
@@ -218,7 +222,7 @@ where
 pub async fn popular(db: &Db, limit: i64) -> Result<Vec<PostCard>, AppError> {
     let sql = format!(
         "SELECT {CARD_COLUMNS}
-         FROM posts p JOIN users u ON u.id = p.author_id
+         FROM posts p JOIN users u ON u.id = +p.author_id
          WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
          ORDER BY p.view_count DESC, p.id DESC
          LIMIT $2"
