@@ -13,10 +13,14 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
-  retries: 0,
+  // One retry, reported as "flaky" in the list: the authoring test's live preview did not
+  // appear in 2 of about 30 runs after the move to islands (cause not found yet; see the
+  // session 7 note). A test that fails twice still fails the run.
+  retries: 1,
   reporter: [["list"]],
   use: {
-    trace: "off",
+    // A failed first attempt keeps its trace (test-results/), to find the cause.
+    trace: "retain-on-first-failure",
     launchOptions: {
       // Debian's Chromium: Playwright cannot download its own browser here.
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
