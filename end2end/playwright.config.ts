@@ -14,7 +14,7 @@ export default defineConfig({
   workers: 1,
   forbidOnly: !!process.env.CI,
   // One retry, reported as "flaky" in the list: the authoring test's live preview did not
-  // appear in 2 of about 30 runs after the move to islands (cause not found yet; see the
+  // appear in 4 of about 30 runs after the move to islands (cause not found yet; see the
   // session 7 note). A test that fails twice still fails the run.
   retries: 1,
   reporter: [["list"]],
