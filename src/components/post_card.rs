@@ -9,6 +9,9 @@ pub fn format_date(at: &DateTime<Utc>) -> String {
 }
 
 /// A round picture of a person, or their initial. Decorative: their name is always next to it.
+/// The heart of likes, on cards and on the post page.
+pub const HEART_PATH: &str = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z";
+
 #[component]
 pub fn Avatar(name: String, url: Option<String>, #[prop(default = 32)] size: u32) -> impl IntoView {
     let initial = name
@@ -73,7 +76,7 @@ pub fn PostCardView(post: PostCard) -> impl IntoView {
                     <BylineView author=post.author published_at=post.published_at read_time_minutes=post.read_time_minutes/>
                     <span class="ml-auto flex items-center gap-3">
                         <span class="flex items-center gap-1">
-                            <svg class="h-4 w-4" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z"/></svg>
+                            <svg class="h-4 w-4" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d=HEART_PATH/></svg>
                             {post.like_count}<span class="sr-only">" likes"</span>
                         </span>
                         <span class="flex items-center gap-1">

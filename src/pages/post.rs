@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::comments::CommentSection;
 use crate::components::error_notice::{loaded, loading};
-use crate::components::post_card::{BylineView, TagList};
+use crate::components::post_card::{BylineView, TagList, HEART_PATH};
 use crate::pages::categories::ColorDot;
 use crate::posts::{get_post, LikePost, LikeState, PostDetail, PostStatus, TocEntry};
 
@@ -133,7 +133,7 @@ fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -
     if !signed_in {
         return view! {
             <a href=format!("/signin?next=/posts/{slug}") class="flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
-                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART/></svg>
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART_PATH/></svg>
                 <span data-testid="like-count">{initial.count}</span>
                 <span class="sr-only">" likes."</span>
                 " Sign in to like"
@@ -143,8 +143,6 @@ fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -
     }
     view! { <LikeToggle post_id initial/> }.into_any()
 }
-
-const HEART: &str = "M12 21s-7.5-4.6-9.6-9.2C.9 8.4 3 4.5 6.8 4.5c2.1 0 3.6 1.1 5.2 3 1.6-1.9 3.1-3 5.2-3 3.8 0 5.9 3.9 4.4 7.3C19.5 16.4 12 21 12 21z";
 
 /// Lazy (with `--split`): only a signed-in reader's page holds it.
 #[island(lazy)]
@@ -185,7 +183,7 @@ fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
                 } else {
                     "flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
                 }>
-                <svg class="h-5 w-5" viewBox="0 0 24 24" fill=move || if shown().liked { "currentColor" } else { "none" } stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART/></svg>
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill=move || if shown().liked { "currentColor" } else { "none" } stroke="currentColor" stroke-width="2" aria-hidden="true"><path d=HEART_PATH/></svg>
                 <span>{move || if shown().liked { "Liked" } else { "Like" }}</span>
                 <span data-testid="like-count">{move || shown().count}</span>
                 <span class="sr-only">" likes"</span>

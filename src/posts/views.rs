@@ -62,10 +62,9 @@ impl ViewCounter {
                 // Pages show view counts and rank popular posts by them. The views are
                 // written either way: a failed bump only leaves kept pages to age out.
                 if counted > 0 {
-                    if let Err(err) = crate::server::page_cache::bump_views(&self.db).await {
+                    if let Err(err) = self.pages.views_changed(&self.db).await {
                         tracing::warn!(error = %err, "marking the content as changed failed");
                     }
-                    self.pages.forget_version();
                 }
                 Ok(counted)
             }

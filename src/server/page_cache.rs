@@ -250,8 +250,23 @@ impl PageCache {
         Some(version)
     }
 
-    /// After a write through this instance: the next request reads the version anew.
-    pub fn forget_version(&self) {
+    /// After a write through this instance: bumps the content version for every instance,
+    /// and this instance's next request reads it anew.
+    pub async fn content_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let bumped = bump(db).await;
+        self.forget_version();
+        bumped
+    }
+
+    /// After this instance wrote a batch of views: as [`Self::content_changed`], for the
+    /// views version.
+    pub async fn views_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let bumped = bump_views(db).await;
+        self.forget_version();
+        bumped
+    }
+
+    fn forget_version(&self) {
         if let Ok(mut known) = self.known.lock() {
             known.read = None;
             known.forgotten += 1;
@@ -448,11 +463,10 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
         .await;
     res.headers_mut().remove(VIEW_HEADER);
     if writes && !unseen && (res.status().is_success() || res.status().is_redirection()) {
-        if let Err(err) = bump(&state.db).await {
+        if let Err(err) = state.pages.content_changed(&state.db).await {
             // Kept pages then stay stale until they age out.
             tracing::warn!(error = %err, "marking the content as changed failed");
         }
-        state.pages.forget_version();
     }
     res
 }
