@@ -13,14 +13,10 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   forbidOnly: !!process.env.CI,
-  // One retry, reported as "flaky" in the list: the authoring test's live preview did not
-  // appear in 4 of about 30 runs after the move to islands (cause not found yet; see the
-  // session 7 note). A test that fails twice still fails the run.
-  retries: 1,
   reporter: [["list"]],
   use: {
-    // A failed first attempt keeps its trace (test-results/), to find the cause.
-    trace: "retain-on-first-failure",
+    // A failed test keeps its trace (test-results/), to find the cause.
+    trace: "retain-on-failure",
     launchOptions: {
       // Debian's Chromium: Playwright cannot download its own browser here.
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

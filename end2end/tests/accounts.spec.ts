@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { PASSWORD as password, waitForHydration } from "./helpers";
+import { expect } from "@playwright/test";
+import { PASSWORD as password, waitForHydration, test } from "./helpers";
 
 test("sign up, sign out, sign in, edit the bio and see it on the profile", async ({ page }) => {
   const username = `rosa${Date.now() % 1_000_000}`;

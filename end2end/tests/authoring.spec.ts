@@ -1,6 +1,6 @@
-import { test, expect } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { deflateSync } from "node:zlib";
-import { signUp, waitForHydration } from "./helpers";
+import { signUp, waitForHydration, test } from "./helpers";
 
 /// A small valid PNG (solid colour), made here so the test needs no fixture files.
 function png(width: number, height: number): Buffer {

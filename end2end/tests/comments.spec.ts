@@ -1,5 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-import { signUp, waitForHydration } from "./helpers";
+import { expect, Page } from "@playwright/test";
+import { signUp, waitForHydration, test } from "./helpers";
 
 const POST = "/posts/writing-accessible-forms";
 

@@ -1,4 +1,21 @@
-import { expect, Page } from "@playwright/test";
+import { test as base, expect, Page } from "@playwright/test";
+
+/// Playwright's `test`, failing any test in which a page's code panicked, even if the page
+/// still looked right: a hydration mismatch panics, and the page then stops answering.
+export const test = base.extend<{ panics: string[] }>({
+  panics: [
+    async ({ context }, use) => {
+      const panics: string[] = [];
+      context.on("console", (message) => {
+        if (message.type() === "error" && message.text().includes("panicked")) panics.push(message.text());
+      });
+      context.on("weberror", (error) => panics.push(String(error.error())));
+      await use(panics);
+      expect(panics, "code in the page panicked").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /// The page answers clicks in place once this marker is set (see `hydrate()` in src/lib.rs).
 export async function waitForHydration(page: Page) {

@@ -1,5 +1,5 @@
-import { test, expect, Page } from "@playwright/test";
-import { waitForHydration } from "./helpers";
+import { expect, Page } from "@playwright/test";
+import { waitForHydration, test } from "./helpers";
 
 /** Console errors (a failed hydration shows up there) fail the test. */
 function collectErrors(page: Page): string[] {

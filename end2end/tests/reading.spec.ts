@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { signUp, waitForHydration } from "./helpers";
+import { expect } from "@playwright/test";
+import { signUp, waitForHydration, test } from "./helpers";
 
 const POST_TITLE = "Keyset Pagination: Stop Paying for Rows You Skip";
 

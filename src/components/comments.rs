@@ -9,6 +9,7 @@ use crate::comments::{
 };
 use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::island::reloaded;
 use crate::components::post_card::Avatar;
 
 /// Bumped by every successful change, so the thread reloads.
@@ -34,48 +35,49 @@ where
 /// read); a signed-in reader gets it as an island whose forms post in place.
 #[component]
 pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -> impl IntoView {
-    if signed_in {
-        view! { <LiveComments post_id slug count/> }.into_any()
-    } else {
-        view! { <Comments post_id slug count/> }.into_any()
-    }
-}
-
-/// Fetched (with `--split`) only by pages that hold it, so a visitor's post page ships none
-/// of the comment forms' code.
-#[island(lazy)]
-fn LiveComments(post_id: i64, slug: String, count: i64) -> impl IntoView {
-    crate::components::island::register();
-    provide_context(ThreadVersion(RwSignal::new(0)));
-    view! { <Comments post_id slug count/> }
-}
-
-#[component]
-fn Comments(post_id: i64, slug: String, count: i64) -> impl IntoView {
-    let version = use_context::<ThreadVersion>().map(|v| v.0);
-    let thread = Resource::new(
-        move || version.map(|v| v.get()),
-        move |_| get_thread(post_id),
-    );
+    let thread = Resource::new(|| (), move |_| get_thread(post_id));
     view! {
         <section id="comments" aria-labelledby="comments-heading" class="mt-12">
             <h2 id="comments-heading" class="mb-6 text-2xl font-bold tracking-tight">
                 "Comments "<span class="text-slate-500 dark:text-slate-400">"("{count}")"</span>
             </h2>
-            <Transition fallback=loading>
+            <Suspense fallback=loading>
                 {move || {
                     let slug = slug.clone();
                     // Not `loaded`: its 404 page and sign-in redirect would bring the router
                     // into the island's code, and a post's thread has neither.
                     Suspend::new(async move {
                         match thread.await {
+                            Ok(thread) if signed_in => view! { <LiveComments post_id slug thread/> }.into_any(),
                             Ok(thread) => view! { <ThreadView post_id slug thread/> }.into_any(),
                             Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         }
                     })
                 }}
-            </Transition>
+            </Suspense>
         </section>
+    }
+}
+
+/// Fetched (with `--split`) only by pages that hold it, so a visitor's post page ships none
+/// of the comment forms' code. It reloads the thread after each change it makes.
+#[island(lazy)]
+fn LiveComments(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
+    crate::components::island::register();
+    let version = RwSignal::new(0_u64);
+    provide_context(ThreadVersion(version));
+    let thread = reloaded(
+        Some(Ok(thread)),
+        move || version.get(),
+        move |_| get_thread(post_id),
+    );
+    move || {
+        let slug = slug.clone();
+        match thread.get() {
+            Some(Ok(thread)) => view! { <ThreadView post_id slug thread/> }.into_any(),
+            Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+            None => loading().into_any(),
+        }
     }
 }
 

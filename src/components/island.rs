@@ -40,3 +40,52 @@ pub fn register() {
         }
     });
 }
+
+/// Server data inside an island: what the page gave it, then loaded again by the browser
+/// whenever `source` changes (or at once, when the page gave nothing).
+///
+/// Islands never use `Resource`. A resource finds its data in the page by a number the
+/// server hands out in rendering order, and the browser counts again as it hydrates. The
+/// server may build an island's body more than once (a `Suspense` checks its children
+/// before rendering them), on another thread while other parts of the page take numbers: in
+/// about one editor load in fifteen, a resource read another's data or none, rendered its
+/// fallback where the server had sent content, and hydration stopped with a panic. Props
+/// travel with the island itself, so its first view is always the server's.
+pub fn reloaded<S, T, Fut>(
+    initial: Option<T>,
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + 'static,
+) -> leptos::prelude::ReadSignal<Option<T>>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + 'static,
+{
+    use leptos::prelude::*;
+    let value = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    {
+        let source = Memo::new(move |_| source());
+        let given = value.with_untracked(Option::is_some);
+        // Only the newest answer is shown when several loads overlap.
+        let latest = StoredValue::new(0_u64);
+        Effect::new(move |ran: Option<()>| {
+            let wanted = source.get();
+            if ran.is_none() && given {
+                return;
+            }
+            latest.update_value(|n| *n += 1);
+            let this = latest.get_value();
+            let answer = fetch(wanted);
+            leptos::task::spawn_local(async move {
+                let answer = answer.await;
+                if latest.try_get_value() == Some(this) {
+                    value.try_set(Some(answer));
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (source, fetch);
+    value.read_only()
+}

@@ -15,6 +15,7 @@ use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
     field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
 };
+use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
 use crate::moderation::{
     admin_users, audit_log, get_overview, moderation_queue, AdminUser, ApproveAllFrom,
@@ -41,7 +42,7 @@ pub fn AdminPage() -> impl IntoView {
     };
     let users_tab = move || {
         let q = query.read();
-        view! { <UsersTab search=q.get("search").unwrap_or_default() role=q.get("role") active=q.get("active")/> }
+        view! { <Users search=q.get("search").unwrap_or_default() role=q.get("role") active=q.get("active")/> }
     };
     view! {
         <Title text="Admin"/>
@@ -59,21 +60,34 @@ pub fn AdminPage() -> impl IntoView {
         {move || match tab().as_str() {
             "overview" => view! { <OverviewTab/> }.into_any(),
             "users" => users_tab().into_any(),
-            "categories" => view! { <CategoriesTab/> }.into_any(),
+            "categories" => view! { <Categories/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
-            _ => view! { <QueueTab/> }.into_any(),
+            _ => view! { <Queue/> }.into_any(),
         }}
     }
 }
 
-/// The tabs with actions are islands, each fetched only when its tab opens; the overview and
-/// the audit log are server HTML.
+/// The tabs with actions are islands, each fetched only when its tab opens, and given its
+/// first data by the page (see `reloaded`); the overview and the audit log are server HTML.
+#[component]
+fn Queue() -> impl IntoView {
+    let queue = Resource::new(|| (), |_| moderation_queue());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(queue.await, |items| view! { <QueueTab items/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
 #[island(lazy)]
-fn QueueTab() -> impl IntoView {
+fn QueueTab(items: Vec<QueueItem>) -> impl IntoView {
     crate::components::island::register();
     let decide = ServerAction::<Moderate>::new();
     let approve_user = ServerAction::<ApproveAllFrom>::new();
-    let queue = Resource::new(
+    let queue = reloaded(
+        Some(Ok(items)),
         move || (decide.version().get(), approve_user.version().get()),
         |_| moderation_queue(),
     );
@@ -100,9 +114,9 @@ fn QueueTab() -> impl IntoView {
                     disabled=move || selected.get().is_empty()>"Reject selected"</button>
                 <span class="text-sm text-slate-500" aria-live="polite">{move || format!("{} selected", selected.get().len())}</span>
             </div>
-            <Transition fallback=loading>
-                {move || Suspend::new(async move {
-                    loaded(queue.await, move |items| {
+            {move || match queue.get() {
+                None => loading().into_any(),
+                Some(items) => loaded(items, move |items| {
                         if items.is_empty() {
                             return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">"Nothing waits for a decision."</p> }.into_any();
                         }
@@ -111,9 +125,8 @@ fn QueueTab() -> impl IntoView {
                                 {items.into_iter().map(|item| view! { <QueueEntry item decide approve_user selected/> }).collect_view()}
                             </ol>
                         }.into_any()
-                    })
-                })}
-            </Transition>
+                    }),
+            }}
         </section>
     }
 }
@@ -235,19 +248,43 @@ fn OverviewView(o: Overview) -> impl IntoView {
 }
 
 /// The filters come from the address (a plain GET form): `role` and `active` as written there.
-#[island(lazy)]
-fn UsersTab(search: String, role: Option<String>, active: Option<String>) -> impl IntoView {
-    crate::components::island::register();
-    let set_role = ServerAction::<SetUserRole>::new();
-    let set_active = ServerAction::<SetUserActive>::new();
-    let hide = ServerAction::<HideUserComments>::new();
+#[component]
+fn Users(search: String, role: Option<String>, active: Option<String>) -> impl IntoView {
     let role = role.and_then(|r| Role::parse(&r));
     let active = active.and_then(|a| match a.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,
     });
-    let users = Resource::new(
+    let users = Resource::new(|| (), {
+        let search = search.clone();
+        move |_| admin_users(search.clone(), role, active)
+    });
+    view! {
+        <Suspense fallback=loading>
+            {move || {
+                let search = search.clone();
+                Suspend::new(async move {
+                    loaded(users.await, |users| view! { <UsersTab search role active users/> }.into_any())
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[island(lazy)]
+fn UsersTab(
+    search: String,
+    role: Option<Role>,
+    active: Option<bool>,
+    users: Vec<AdminUser>,
+) -> impl IntoView {
+    crate::components::island::register();
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let hide = ServerAction::<HideUserComments>::new();
+    let users = reloaded(
+        Some(Ok(users)),
         move || set_role.version().get() + set_active.version().get() + hide.version().get(),
         {
             let search = search.clone();
@@ -291,9 +328,9 @@ fn UsersTab(search: String, role: Option<String>, active: Option<String>) -> imp
             <button type="submit" class=BUTTON_CLASS>"Find users"</button>
         </form>
         <FormStatus error=failed success=Signal::derive(hidden)/>
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                loaded(users.await, move |users| view! {
+        {move || match users.get() {
+            None => loading().into_any(),
+            Some(users) => loaded(users, move |users| view! {
                     <table class="w-full text-left text-sm">
                         <thead><tr class="border-b border-slate-200 dark:border-slate-800">
                             <th scope="col" class="py-2">"User"</th>
@@ -306,9 +343,8 @@ fn UsersTab(search: String, role: Option<String>, active: Option<String>) -> imp
                             {users.into_iter().map(|user| view! { <UserRow user set_role set_active hide/> }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any())
-            })}
-        </Transition>
+                }.into_any()),
+        }}
     }
 }
 
@@ -365,12 +401,25 @@ fn UserRow(
     }
 }
 
+#[component]
+fn Categories() -> impl IntoView {
+    let categories = Resource::new(|| (), |_| manage_categories());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(categories.await, |categories| view! { <CategoriesTab categories/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
 #[island(lazy)]
-fn CategoriesTab() -> impl IntoView {
+fn CategoriesTab(categories: Vec<Category>) -> impl IntoView {
     crate::components::island::register();
     let save = ServerAction::<SaveCategory>::new();
     let delete = ServerAction::<DeleteCategory>::new();
-    let categories = Resource::new(
+    let categories = reloaded(
+        Some(Ok(categories)),
         move || (save.version().get(), delete.version().get()),
         |_| manage_categories(),
     );
@@ -380,9 +429,9 @@ fn CategoriesTab() -> impl IntoView {
             <CategoryForm save category=None/>
         </section>
         <h2 class="mb-3 text-xl font-semibold">"Categories"</h2>
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                loaded(categories.await, move |categories| view! {
+        {move || match categories.get() {
+            None => loading().into_any(),
+            Some(categories) => loaded(categories, move |categories| view! {
                     <ul class="space-y-3">
                         {categories.into_iter().map(|category| {
                             let id = category.id;
@@ -405,9 +454,8 @@ fn CategoriesTab() -> impl IntoView {
                             }
                         }).collect_view()}
                     </ul>
-                }.into_any())
-            })}
-        </Transition>
+                }.into_any()),
+        }}
     }
 }
 

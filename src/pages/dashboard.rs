@@ -6,12 +6,14 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{FormStatus, BUTTON_CLASS};
+use crate::components::island::reloaded;
 use crate::components::post_card::format_date;
 use crate::posts::editor::{dashboard_posts, DashboardPost, DeletePost, SetPostStatus};
 use crate::posts::PostStatus;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let posts = Resource::new(|| (), |_| dashboard_posts());
     view! {
         <Title text="Dashboard"/>
         <Meta name="robots" content="noindex"/>
@@ -20,17 +22,22 @@ pub fn DashboardPage() -> impl IntoView {
             <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
         </div>
         <ImportExport/>
-        <YourPosts/>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(posts.await, |posts| view! { <YourPosts posts/> }.into_any())
+            })}
+        </Suspense>
     }
 }
 
 /// The lists and their actions: an island, fetched only when the dashboard opens.
 #[island(lazy)]
-fn YourPosts() -> impl IntoView {
+fn YourPosts(posts: Vec<DashboardPost>) -> impl IntoView {
     crate::components::island::register();
     let delete = ServerAction::<DeletePost>::new();
     let status = ServerAction::<SetPostStatus>::new();
-    let posts = Resource::new(
+    let posts = reloaded(
+        Some(Ok(posts)),
         move || (delete.version().get(), status.version().get()),
         |_| dashboard_posts(),
     );
@@ -40,11 +47,10 @@ fn YourPosts() -> impl IntoView {
     });
     view! {
         <FormStatus error=failed/>
-        <Transition fallback=loading>
-            {move || Suspend::new(async move {
-                loaded(posts.await, move |posts| view! { <Sections posts delete status/> }.into_any())
-            })}
-        </Transition>
+        {move || match posts.get() {
+            Some(posts) => loaded(posts, move |posts| view! { <Sections posts delete status/> }.into_any()),
+            None => loading().into_any(),
+        }}
     }
 }
 

@@ -9,9 +9,10 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::accounts::functions::get_current_user;
-use crate::categories::list_categories;
+use crate::categories::{list_categories, Category};
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
+use crate::components::island::reloaded;
 use crate::error::AppError;
 use crate::posts::editor::{
     check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags, DiffLine,
@@ -30,18 +31,18 @@ pub fn EditorPage() -> impl IntoView {
     let post = Resource::new(
         move || params.read().get("id"),
         |id| async move {
-            match id.as_deref() {
+            let post = match id.as_deref() {
                 // Only an account can write; a visitor is sent to sign in first.
-                None | Some("new") => match get_current_user().await {
-                    Ok(Some(_)) => Ok(EditorPost::default()),
-                    Ok(None) => Err(AppError::Unauthorized),
-                    Err(err) => Err(err),
+                None | Some("new") => match get_current_user().await? {
+                    Some(_) => EditorPost::default(),
+                    None => return Err(AppError::Unauthorized),
                 },
-                Some(raw) => match raw.parse() {
-                    Ok(id) => load_post(id).await,
-                    Err(_) => Err(AppError::NotFound),
-                },
-            }
+                Some(raw) => load_post(raw.parse().map_err(|_| AppError::NotFound)?).await?,
+            };
+            // Everything the editor shows first travels with it (see `reloaded`).
+            let categories = list_categories().await?;
+            let preview_html = preview(post.content.clone()).await?;
+            Ok((post, categories, preview_html))
         },
     );
     view! {
@@ -49,7 +50,9 @@ pub fn EditorPage() -> impl IntoView {
         <Meta name="robots" content="noindex"/>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                loaded(post.await, |post| view! { <Editor post/> }.into_any())
+                loaded(post.await, |(post, categories, preview_html)| {
+                    view! { <Editor post categories preview_html/> }.into_any()
+                })
             })}
         </Suspense>
     }
@@ -69,7 +72,7 @@ enum SaveState {
 
 /// The whole editor is one island, fetched (with `--split`) only when an editor page opens.
 #[island(lazy)]
-fn Editor(post: EditorPost) -> impl IntoView {
+fn Editor(post: EditorPost, categories: Vec<Category>, preview_html: String) -> impl IntoView {
     crate::components::island::register();
     let id = RwSignal::new((post.id != 0).then_some(post.id));
     let version = RwSignal::new(post.version);
@@ -81,6 +84,7 @@ fn Editor(post: EditorPost) -> impl IntoView {
     let excerpt = RwSignal::new(post.excerpt.clone());
     let cover = RwSignal::new(post.cover_image.clone());
     let tags = RwSignal::new(post.tags.clone());
+    let all_categories = categories;
     let categories = RwSignal::new(post.category_ids.clone());
     let canonical = RwSignal::new(post.canonical_url.clone());
     let state = RwSignal::new(SaveState::Unchanged);
@@ -297,7 +301,7 @@ fn Editor(post: EditorPost) -> impl IntoView {
                 <TextInput id="post-excerpt" name="excerpt" label="Excerpt (optional; else the first paragraph)" value=excerpt error=error("excerpt") on_change=changed/>
                 <TextInput id="post-cover" name="cover_image" label="Cover image address (optional)" value=cover error=error("cover_image") on_change=changed/>
                 <TagsInput tags error=error("tags") on_change=changed/>
-                <CategoryChoice chosen=categories error=error("categories") on_change=changed/>
+                <CategoryChoice all=all_categories chosen=categories error=error("categories") on_change=changed/>
                 <TextInput id="post-canonical" name="canonical_url" label="First published at (canonical address, optional)" value=canonical error=error("canonical_url") on_change=changed/>
                 <button type="submit" class=BUTTON_CLASS on:click=move |ev| { ev.prevent_default(); dispatch_save(false); }>
                     {move || if save.pending().get() { "Saving…" } else { "Save draft" }}
@@ -305,7 +309,7 @@ fn Editor(post: EditorPost) -> impl IntoView {
             </div>
             <div>
                 <h2 class="mb-2 text-sm font-medium">"Preview"</h2>
-                <Preview source=preview_source/>
+                <Preview source=preview_source first=preview_html/>
             </div>
         </ActionForm>
         {move || id.get().map(|post_id| view! {
@@ -415,13 +419,15 @@ fn TagsInput(
             .trim()
             .to_owned()
     });
-    let suggestions = Resource::new(
+    let suggestions = reloaded(
+        Some(Vec::new()),
         move || typing.get(),
         |prefix| async move {
             if prefix.is_empty() {
-                return Ok(Vec::new());
+                return Vec::new();
             }
-            suggest_tags(prefix).await
+            // A failed lookup only means no suggestions.
+            suggest_tags(prefix).await.unwrap_or_default()
         },
     );
     let pick = move |tag: String| {
@@ -436,10 +442,9 @@ fn TagsInput(
     };
     view! {
         <TextInput id="post-tags" name="tags" label="Tags, separated by commas" value=tags error on_change/>
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let found = suggestions.await.unwrap_or_default();
-                (!found.is_empty()).then(|| view! {
+        {move || {
+            let found = suggestions.get().unwrap_or_default();
+            (!found.is_empty()).then(|| view! {
                     <div class="-mt-3 mb-2 flex flex-wrap items-center gap-1 text-xs" aria-label="Existing tags">
                         <span class="text-slate-500">"Existing:"</span>
                         {found.into_iter().map(|tag| {
@@ -451,8 +456,7 @@ fn TagsInput(
                         }).collect_view()}
                     </div>
                 })
-            })}
-        </Transition>
+        }}
     }
 }
 
@@ -467,7 +471,8 @@ fn SlugField(
 ) -> impl IntoView {
     let typed = RwSignal::new(!slug.get_untracked().is_empty());
     let wanted = Memo::new(move |_| if typed.get() { slug.get() } else { title.get() });
-    let check = Resource::new(
+    let check = reloaded(
+        None,
         move || (wanted.get(), id.get()),
         |(wanted, id)| async move {
             if wanted.trim().is_empty() {
@@ -484,15 +489,11 @@ fn SlugField(
                 on:input=move |ev| { slug.set(event_target_value(&ev)); typed.set(true); on_change(); }/>
             <p id="post-slug-message" class="min-h-5 text-sm" aria-live="polite">
                 {move || error.get().map(|m| view! { <span class="text-red-600">{m}</span> })}
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match check.await {
-                            Ok(Some(c)) if c.available => view! { <span class="text-slate-500">"Will be at /posts/"{c.slug}</span> }.into_any(),
-                            Ok(Some(c)) => view! { <span class="text-red-600">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
-                            _ => ().into_any(),
-                        }
-                    })}
-                </Transition>
+                {move || match check.get() {
+                    Some(Ok(Some(c))) if c.available => view! { <span class="text-slate-500">"Will be at /posts/"{c.slug}</span> }.into_any(),
+                    Some(Ok(Some(c))) => view! { <span class="text-red-600">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
+                    _ => ().into_any(),
+                }}
             </p>
         </div>
     }
@@ -500,11 +501,11 @@ fn SlugField(
 
 #[component]
 fn CategoryChoice(
+    all: Vec<Category>,
     chosen: RwSignal<Vec<i64>>,
     error: Signal<Option<String>>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let all = Resource::new(|| (), |_| list_categories());
     let joined = move || {
         let ids: Vec<String> = chosen.get().iter().map(i64::to_string).collect();
         ids.join(",")
@@ -513,30 +514,23 @@ fn CategoryChoice(
         <fieldset>
             <legend class="text-sm font-medium">"Categories"</legend>
             <input type="hidden" name="categories" prop:value=joined/>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let categories = all.await.unwrap_or_default();
+            <div class="mt-1 flex flex-wrap gap-3">
+                {all.into_iter().map(|c| {
+                    let box_id = format!("category-choice-{}", c.id);
+                    let label_for = box_id.clone();
+                    let cid = c.id;
                     view! {
-                        <div class="mt-1 flex flex-wrap gap-3">
-                            {categories.into_iter().map(|c| {
-                                let box_id = format!("category-choice-{}", c.id);
-                                let label_for = box_id.clone();
-                                let cid = c.id;
-                                view! {
-                                    <label for=label_for class="flex items-center gap-1.5 text-sm">
-                                        <input type="checkbox" id=box_id prop:checked=move || chosen.get().contains(&cid)
-                                            on:change=move |_| {
-                                                chosen.update(|ids| if let Some(at) = ids.iter().position(|i| *i == cid) { ids.remove(at); } else { ids.push(cid); });
-                                                on_change();
-                                            }/>
-                                        {c.name}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
+                        <label for=label_for class="flex items-center gap-1.5 text-sm">
+                            <input type="checkbox" id=box_id prop:checked=move || chosen.get().contains(&cid)
+                                on:change=move |_| {
+                                    chosen.update(|ids| if let Some(at) = ids.iter().position(|i| *i == cid) { ids.remove(at); } else { ids.push(cid); });
+                                    on_change();
+                                }/>
+                            {c.name}
+                        </label>
                     }
-                })}
-            </Suspense>
+                }).collect_view()}
+            </div>
             <p class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
         </fieldset>
     }
@@ -649,19 +643,16 @@ fn UploadStatus(
 }
 
 #[component]
-fn Preview(source: RwSignal<String>) -> impl IntoView {
-    let html = Resource::new(move || source.get(), preview);
+fn Preview(source: RwSignal<String>, first: String) -> impl IntoView {
+    let html = reloaded(Some(Ok(first)), move || source.get(), preview);
     view! {
         <div data-testid="preview" class="prose prose-slate min-h-64 max-w-none rounded-xl border border-slate-200 p-4 dark:prose-invert dark:border-slate-800">
-            <Transition fallback=|| view! { <p class="text-slate-500">"Rendering…"</p> }>
-                {move || Suspend::new(async move {
-                    match html.await {
-                        // Rendered and sanitized on the server, as the post page will be.
-                        Ok(html) => view! { <div inner_html=html></div> }.into_any(),
-                        Err(err) => view! { <p class="text-red-600">{err.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match html.get() {
+                // Rendered and sanitized on the server, as the post page will be.
+                Some(Ok(html)) => view! { <div inner_html=html></div> }.into_any(),
+                Some(Err(err)) => view! { <p class="text-red-600">{err.to_string()}</p> }.into_any(),
+                None => view! { <p class="text-slate-500">"Rendering…"</p> }.into_any(),
+            }}
         </div>
     }
 }
@@ -713,8 +704,7 @@ fn PublishPanel(
     }
 }
 
-/// Rendered for a new post too (hidden until its first save): a resource inside an island
-/// must be created as the island is, or its data would not reach the browser.
+/// Rendered for a new post too, hidden until its first save.
 #[component]
 fn Revisions(
     post_id: Signal<Option<i64>>,
@@ -722,7 +712,9 @@ fn Revisions(
     restore: ServerAction<RestoreRevision>,
     saves: Signal<usize>,
 ) -> impl IntoView {
-    let list = Resource::new(
+    // Loaded by the browser: a new post has none, and an old one's list is not urgent.
+    let list = reloaded(
+        None,
         move || (post_id.get(), saves.get()),
         |(post_id, _)| async move {
             match post_id {
@@ -732,7 +724,8 @@ fn Revisions(
         },
     );
     let shown = RwSignal::new(None::<i64>);
-    let diff = Resource::new(
+    let diff = reloaded(
+        Some(Ok(None)),
         move || shown.get(),
         |id| async move {
             match id {
@@ -744,44 +737,38 @@ fn Revisions(
     view! {
         <section aria-labelledby="revisions-heading" hidden=move || post_id.get().is_none() class="mt-6 rounded-xl border border-slate-200 p-4 dark:border-slate-800">
             <h2 id="revisions-heading" class="font-semibold">"Revisions"</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let revisions = list.await.unwrap_or_default();
-                    view! {
-                        <ol class="mt-2 space-y-1 text-sm">
-                            {revisions.into_iter().map(|r| {
-                                let rid = r.id;
-                                let kind = match r.kind.as_str() { "PUBLISH" => "Published", "AUTOSAVE" => "Autosaved", _ => "Saved" };
-                                view! {
-                                    <li class="flex flex-wrap items-center gap-2">
-                                        <span>{kind}" · "{r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
-                                        <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| shown.set(Some(rid))>"Compare"</button>
-                                        <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| {
-                                            restore.dispatch(RestoreRevision { revision_id: rid, version: version.get_untracked() });
-                                        }>"Restore"</button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    }
-                })}
-            </Transition>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match diff.await {
-                        Ok(Some(lines)) => view! {
-                            <pre aria-label="Differences from the current text" class="mt-3 max-h-96 overflow-auto rounded bg-slate-50 p-2 text-xs dark:bg-slate-900">
-                                {lines.into_iter().map(|line| match line {
-                                    DiffLine::Same(t) => view! { <div>"  "{t}</div> }.into_any(),
-                                    DiffLine::Added(t) => view! { <div class="bg-emerald-100 dark:bg-emerald-950">"+ "{t}</div> }.into_any(),
-                                    DiffLine::Removed(t) => view! { <div class="bg-red-100 dark:bg-red-950">"- "{t}</div> }.into_any(),
-                                }).collect_view()}
-                            </pre>
-                        }.into_any(),
-                        _ => ().into_any(),
-                    }
-                })}
-            </Transition>
+            {move || {
+                let revisions = list.get().and_then(Result::ok).unwrap_or_default();
+                view! {
+                    <ol class="mt-2 space-y-1 text-sm">
+                        {revisions.into_iter().map(|r| {
+                            let rid = r.id;
+                            let kind = match r.kind.as_str() { "PUBLISH" => "Published", "AUTOSAVE" => "Autosaved", _ => "Saved" };
+                            view! {
+                                <li class="flex flex-wrap items-center gap-2">
+                                    <span>{kind}" · "{r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
+                                    <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| shown.set(Some(rid))>"Compare"</button>
+                                    <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| {
+                                        restore.dispatch(RestoreRevision { revision_id: rid, version: version.get_untracked() });
+                                    }>"Restore"</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }
+            }}
+            {move || match diff.get() {
+                Some(Ok(Some(lines))) => view! {
+                    <pre aria-label="Differences from the current text" class="mt-3 max-h-96 overflow-auto rounded bg-slate-50 p-2 text-xs dark:bg-slate-900">
+                        {lines.into_iter().map(|line| match line {
+                            DiffLine::Same(t) => view! { <div>"  "{t}</div> }.into_any(),
+                            DiffLine::Added(t) => view! { <div class="bg-emerald-100 dark:bg-emerald-950">"+ "{t}</div> }.into_any(),
+                            DiffLine::Removed(t) => view! { <div class="bg-red-100 dark:bg-red-950">"- "{t}</div> }.into_any(),
+                        }).collect_view()}
+                    </pre>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
         </section>
     }
 }

@@ -11,6 +11,7 @@ use crate::components::form::{
     field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,
     SECONDARY_BUTTON_CLASS,
 };
+use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
 use crate::error::AppError;
 
@@ -20,7 +21,11 @@ pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let avatar_saved = query.read_untracked().get("avatar").is_some();
     let avatar_error = query.read_untracked().get("avatar_error");
-    let settings = Resource::new(|| (), |_| get_settings());
+    // The sessions travel with the forms' island (see `reloaded`).
+    let settings = Resource::new(
+        || (),
+        |_| async { Ok::<_, AppError>((get_settings().await?, list_sessions().await?)) },
+    );
     view! {
         <Title text="Settings"/>
         <h1 class="mb-8 text-3xl font-bold tracking-tight">"Settings"</h1>
@@ -28,7 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
             {move || {
                 let avatar_error = avatar_error.clone();
                 Suspend::new(async move {
-                loaded(settings.await, |settings| view! { <SettingsForms settings avatar_saved avatar_error/> }.into_any())
+                loaded(settings.await, |(settings, sessions)| view! { <SettingsForms settings sessions avatar_saved avatar_error/> }.into_any())
             })}}
         </Suspense>
     }
@@ -58,6 +63,7 @@ where
 #[island(lazy)]
 fn SettingsForms(
     settings: AccountSettings,
+    sessions: Vec<SessionInfo>,
     avatar_saved: bool,
     avatar_error: Option<String>,
 ) -> impl IntoView {
@@ -120,7 +126,7 @@ fn SettingsForms(
         </Section>
 
         <Section title="Sessions">
-            <Sessions/>
+            <Sessions first=sessions/>
         </Section>
 
         <Section title="Delete account">
@@ -138,14 +144,17 @@ fn SettingsForms(
 }
 
 #[component]
-fn Sessions() -> impl IntoView {
+fn Sessions(first: Vec<SessionInfo>) -> impl IntoView {
     let end = ServerAction::<EndSessions>::new();
-    let sessions = Resource::new(move || end.version().get(), |_| list_sessions());
+    let sessions = reloaded(
+        Some(Ok(first)),
+        move || end.version().get(),
+        |_| list_sessions(),
+    );
     view! {
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match sessions.await {
-                    Ok(list) => {
+            {move || match sessions.get() {
+                    None => view! { <p class="text-slate-500">"Loading…"</p> }.into_any(),
+                    Some(Ok(list)) => {
                         let others = list.iter().filter(|s| !s.is_current).count();
                         view! {
                             <ul class="divide-y divide-slate-200 dark:divide-slate-800">
@@ -159,10 +168,8 @@ fn Sessions() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                }
-            })}
-        </Transition>
+                    Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
+            }}
     }
 }
 
