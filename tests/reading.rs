@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{browser, call, make_user, new_post, signed_in_as, spawn_app, Backend, TestApp};
+use common::{
+    browser, call, make_user, new_post, signed_in_as, spawn_app, spawn_app_with, Backend, TestApp,
+};
 use quire::accounts::Role;
 use quire::posts::store::{create, list, Listing, NewPost};
 use quire::posts::PostStatus;
@@ -437,6 +439,37 @@ async fn views_count_once_per_reader_in_batches(backend: Backend) {
     assert!(home.contains("Popular"));
 }
 
+/// A script that throws its viewer cookie away (or makes up a new one) each time looks like a
+/// new reader every time; its address only counts so many looks per window.
+async fn looks_from_one_address_count_up_to_the_limit(backend: Backend) {
+    let app = spawn_app_with(backend, &[("QUIRE_VIEWS_RATE_LIMIT", "3")]).await;
+    let author = make_user(&app, "flooded", Role::User).await;
+    create(
+        &app.db,
+        new_post(author, "flooded", PostStatus::Published, None),
+    )
+    .await
+    .unwrap();
+    for n in 0..10 {
+        // Every other look invents a cookie; the kept copy of the page answers most of them.
+        let cookie = format!("quire_vid={n:032x}");
+        let mut request = app
+            .client
+            .get(app.url("/posts/flooded"))
+            .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) quire-tests");
+        if n % 2 == 0 {
+            request = request.header("cookie", cookie);
+        }
+        assert_eq!(
+            request.send().await.unwrap().status(),
+            200,
+            "look {n} is served"
+        );
+    }
+    app.state.views.flush().await.unwrap();
+    assert_eq!(post_column(&app, "flooded", "view_count").await, 3);
+}
+
 async fn feeds_parse_and_carry_whole_posts(backend: Backend) {
     let app = spawn_app(backend).await;
     let author = make_user(&app, "feeder", Role::User).await;
@@ -720,6 +753,7 @@ on_both_backends!(
     tag_pages_neither_skip_nor_repeat_while_posts_arrive,
     likes_count_once_per_user_even_when_concurrent,
     views_count_once_per_reader_in_batches,
+    looks_from_one_address_count_up_to_the_limit,
     feeds_parse_and_carry_whole_posts,
     search_ranks_matches_and_marks_the_words,
     search_pages_through_many_results,

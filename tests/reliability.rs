@@ -28,6 +28,7 @@ fn free_port() -> u16 {
 const LOAD_SETTINGS: &[(&str, &str)] = &[
     ("QUIRE_API_RATE_LIMIT", "1000000"),
     ("QUIRE_AUTH_RATE_LIMIT", "1000000"),
+    ("QUIRE_VIEWS_RATE_LIMIT", "1000000"),
     ("QUIRE_COMMENTS_PER_MINUTE", "1000"),
     // Every comment is approved at once, so comment counts move under the load.
     ("QUIRE_TRUSTED_COMMENTER_APPROVALS", "0"),

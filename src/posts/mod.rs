@@ -165,9 +165,7 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
         // A kept copy of this page counts its readers' views too (server::page_cache).
         crate::server::page_cache::counts_views_of(detail.card.id);
         if !is_author {
-            if let Some(viewer) = views::viewer_id(&state).await {
-                state.views.record(detail.card.id, viewer);
-            }
+            views::count_look_here(&state, detail.card.id).await;
         }
     }
     if let Some(user) = user {

@@ -6,9 +6,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 use crate::server::db::{now, BeginWrite, Db};
+use crate::server::guard::client_ip;
 use crate::server::page_cache::PageCache;
 use crate::server::state::AppState;
 use crate::with_db;
@@ -196,25 +200,49 @@ fn is_automated(user_agent: &str) -> bool {
     agent.is_empty() || MARKERS.iter().any(|m| agent.contains(m))
 }
 
-/// Who is reading, inside a server function: the browser's viewer cookie, or a new random
-/// one that the response sets. None for crawlers and scripts, whose looks do not count.
-pub async fn viewer_id(state: &AppState) -> Option<String> {
+/// Counts a look at a post from inside a server function (the post page as it renders);
+/// a new reader's cookie goes out with the response.
+pub async fn count_look_here(state: &AppState, post_id: i64) {
     let headers = leptos_axum::extract::<HeaderMap>()
         .await
         .unwrap_or_default();
-    let (id, new_cookie) = reader(&headers, state.config.is_https())?;
-    if let (Some(response), Some(cookie)) = (
-        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        new_cookie,
-    ) {
-        response.append_header(header::SET_COOKIE, cookie);
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .map(|ConnectInfo(peer)| peer.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if let Some(cookie) = count_look(state, &headers, peer, post_id) {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.append_header(header::SET_COOKIE, cookie);
+        }
     }
-    Some(id)
+}
+
+/// Counts a look at a post by whoever sent these headers over a connection from `peer`,
+/// unless it is a crawler or a script, or its address has used up its looks for this
+/// window (`QUIRE_VIEWS_RATE_LIMIT`): a client that drops or invents viewer cookies would
+/// otherwise add a stored view with every request. Returns the cookie to set for a reader
+/// who had none.
+pub fn count_look(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: IpAddr,
+    post_id: i64,
+) -> Option<HeaderValue> {
+    let (viewer, new_cookie) = reader(headers, state.config.is_https())?;
+    let client = client_ip(peer, headers, &state.config.trusted_proxies);
+    let counted = state
+        .rate_limiter
+        .check(client, "views", state.config.views_rate_limit)
+        .allowed;
+    if counted {
+        state.views.record(post_id, viewer);
+    }
+    new_cookie
 }
 
 /// Who sent these request headers: their viewer id, and the cookie to set when the browser
 /// had none yet. None for crawlers and scripts.
-pub fn reader(headers: &HeaderMap, https: bool) -> Option<(String, Option<HeaderValue>)> {
+fn reader(headers: &HeaderMap, https: bool) -> Option<(String, Option<HeaderValue>)> {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())

@@ -54,6 +54,9 @@ pub struct Config {
     /// API requests per client address per window, and the stricter limit for sign-in calls.
     pub api_rate_limit: u32,
     pub auth_rate_limit: u32,
+    /// Looks at posts counted per client address per window: a script that drops or invents
+    /// viewer cookies would otherwise add a stored view with every request.
+    pub views_rate_limit: u32,
     pub rate_limit_window: Duration,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -192,6 +195,13 @@ impl Config {
         }
         let api_rate_limit: u32 = parse_number(&get, "QUIRE_API_RATE_LIMIT", 100)?;
         let auth_rate_limit: u32 = parse_number(&get, "QUIRE_AUTH_RATE_LIMIT", 20)?;
+        let views_rate_limit: u32 = parse_number(&get, "QUIRE_VIEWS_RATE_LIMIT", 300)?;
+        if views_rate_limit == 0 {
+            return Err(ConfigError::new(
+                "QUIRE_VIEWS_RATE_LIMIT",
+                "rate limits must be at least 1",
+            ));
+        }
         if api_rate_limit == 0 || auth_rate_limit == 0 {
             return Err(ConfigError::new(
                 "QUIRE_API_RATE_LIMIT",
@@ -241,6 +251,7 @@ impl Config {
             page_cache_bytes: page_cache_mb * 1024 * 1024,
             api_rate_limit,
             auth_rate_limit,
+            views_rate_limit,
             rate_limit_window,
             trusted_proxies,
             allowed_origins,

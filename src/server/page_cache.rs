@@ -28,11 +28,12 @@
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -479,10 +480,16 @@ async fn cached(
     version: Version,
 ) -> Response {
     let encoding = Encoding::accepted(req.headers());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+            peer.ip()
+        });
     let filling = match state.pages.lookup(&key, version) {
-        Lookup::Hit(page) => return serve_kept(state, req.headers(), &page, encoding, "hit"),
+        Lookup::Hit(page) => return serve_kept(state, req.headers(), peer, &page, encoding, "hit"),
         Lookup::Stale(page) => {
-            return serve_kept(state, req.headers(), &page, encoding, "stale");
+            return serve_kept(state, req.headers(), peer, &page, encoding, "stale");
         }
         Lookup::Wait(mut done) => {
             let rendered = done
@@ -491,7 +498,7 @@ async fn cached(
                 .ok()
                 .and_then(|page| Option::clone(&page));
             if let Some(page) = rendered {
-                return serve_kept(state, req.headers(), &page, encoding, "hit");
+                return serve_kept(state, req.headers(), peer, &page, encoding, "hit");
             }
             // The render was not kept (an error page, a cookie) or was abandoned.
             None
@@ -554,15 +561,14 @@ async fn cached(
 fn serve_kept(
     state: &AppState,
     headers: &HeaderMap,
+    peer: IpAddr,
     page: &Page,
     encoding: Encoding,
     cache_status: &'static str,
 ) -> Response {
-    let new_viewer = page.counts_views_of.and_then(|post_id| {
-        let (viewer, cookie) = views::reader(headers, state.config.is_https())?;
-        state.views.record(post_id, viewer);
-        cookie
-    });
+    let new_viewer = page
+        .counts_views_of
+        .and_then(|post_id| views::count_look(state, headers, peer, post_id));
     respond(page, encoding, new_viewer, cache_status)
 }
 
