@@ -48,9 +48,9 @@ pub fn register() {
 /// server hands out in rendering order, and the browser counts again as it hydrates. The
 /// server may build an island's body more than once (a `Suspense` checks its children
 /// before rendering them), on another thread while other parts of the page take numbers: in
-/// about one editor load in fifteen, a resource read another's data or none, rendered its
-/// fallback where the server had sent content, and hydration stopped with a panic. Props
-/// travel with the island itself, so its first view is always the server's.
+/// 2 to 4 of 30 editor loads, a resource read another's data or none, rendered its fallback
+/// where the server had sent content, and hydration stopped with a panic. Props travel with
+/// the island itself, so its first view is always the server's.
 pub fn reloaded<S, T, Fut>(
     initial: Option<T>,
     source: impl Fn() -> S + Send + Sync + 'static,
