@@ -5,6 +5,7 @@
 //!
 //!   static_server ADDR DIR
 
+use axum::serve::ListenerExt;
 use axum::Router;
 use tower_http::services::ServeDir;
 
@@ -16,9 +17,13 @@ async fn main() {
         std::process::exit(2);
     };
     let app = Router::new().fallback_service(ServeDir::new(dir));
+    // TCP_NODELAY, as quire and nginx set it: without it each file waits for a delayed ACK.
     let listener = tokio::net::TcpListener::bind(addr.as_str())
         .await
-        .expect("the static server's address is free");
+        .expect("the static server's address is free")
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
     axum::serve(listener, app)
         .await
         .expect("the static server runs");

@@ -344,6 +344,11 @@ async fn serve_connections(
             },
             _ = &mut shutdown => break,
         };
+        // Without it, an answer whose body is written after its head (static files) waits
+        // for the client's delayed ACK: 40 ms a file, and about 1,000 req/s for the favicon.
+        if let Err(err) = stream.set_nodelay(true) {
+            tracing::debug!(error = %err, "TCP_NODELAY could not be set");
+        }
         // What `into_make_service_with_connect_info` would do: handlers read the peer.
         let service = app
             .clone()
