@@ -117,15 +117,15 @@ fn QueueTab(items: Vec<QueueItem>) -> impl IntoView {
             {move || match queue.get() {
                 None => loading().into_any(),
                 Some(items) => loaded(items, move |items| {
-                        if items.is_empty() {
-                            return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">"Nothing waits for a decision."</p> }.into_any();
-                        }
-                        view! {
-                            <ol class="space-y-4" aria-label="Comments waiting">
-                                {items.into_iter().map(|item| view! { <QueueEntry item decide approve_user selected/> }).collect_view()}
-                            </ol>
-                        }.into_any()
-                    }),
+                    if items.is_empty() {
+                        return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">"Nothing waits for a decision."</p> }.into_any();
+                    }
+                    view! {
+                        <ol class="space-y-4" aria-label="Comments waiting">
+                            {items.into_iter().map(|item| view! { <QueueEntry item decide approve_user selected/> }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }),
             }}
         </section>
     }
@@ -331,19 +331,19 @@ fn UsersTab(
         {move || match users.get() {
             None => loading().into_any(),
             Some(users) => loaded(users, move |users| view! {
-                    <table class="w-full text-left text-sm">
-                        <thead><tr class="border-b border-slate-200 dark:border-slate-800">
-                            <th scope="col" class="py-2">"User"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Role"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                        </tr></thead>
-                        <tbody>
-                            {users.into_iter().map(|user| view! { <UserRow user set_role set_active hide/> }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()),
+                <table class="w-full text-left text-sm">
+                    <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                        <th scope="col" class="py-2">"User"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>
+                        {users.into_iter().map(|user| view! { <UserRow user set_role set_active hide/> }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()),
         }}
     }
 }
@@ -432,29 +432,29 @@ fn CategoriesTab(categories: Vec<Category>) -> impl IntoView {
         {move || match categories.get() {
             None => loading().into_any(),
             Some(categories) => loaded(categories, move |categories| view! {
-                    <ul class="space-y-3">
-                        {categories.into_iter().map(|category| {
-                            let id = category.id;
-                            view! {
-                                <li class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
-                                    <details>
-                                        <summary class="flex cursor-pointer items-center gap-2 font-medium">
-                                            <ColorDot color=category.color.clone()/>{category.name.clone()}
-                                            <span class="text-sm text-slate-500">"/categories/"{category.slug.clone()}" · "{category.post_count}" posts"</span>
-                                        </summary>
-                                        <div class="mt-4 max-w-xl">
-                                            <CategoryForm save category=Some(category)/>
-                                            <ActionForm action=delete attr:class="mt-3">
-                                                <input type="hidden" name="id" value=id/>
-                                                <button type="submit" class="text-sm text-red-600 hover:underline">"Delete this category"</button>
-                                            </ActionForm>
-                                        </div>
-                                    </details>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }.into_any()),
+                <ul class="space-y-3">
+                    {categories.into_iter().map(|category| {
+                        let id = category.id;
+                        view! {
+                            <li class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+                                <details>
+                                    <summary class="flex cursor-pointer items-center gap-2 font-medium">
+                                        <ColorDot color=category.color.clone()/>{category.name.clone()}
+                                        <span class="text-sm text-slate-500">"/categories/"{category.slug.clone()}" · "{category.post_count}" posts"</span>
+                                    </summary>
+                                    <div class="mt-4 max-w-xl">
+                                        <CategoryForm save category=Some(category)/>
+                                        <ActionForm action=delete attr:class="mt-3">
+                                            <input type="hidden" name="id" value=id/>
+                                            <button type="submit" class="text-sm text-red-600 hover:underline">"Delete this category"</button>
+                                        </ActionForm>
+                                    </div>
+                                </details>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }.into_any()),
         }}
     }
 }

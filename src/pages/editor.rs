@@ -51,7 +51,7 @@ pub fn EditorPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 loaded(post.await, |(post, categories, preview_html)| {
-                    view! { <Editor post categories preview_html/> }.into_any()
+                    view! { <Editor post all_categories=categories preview_html/> }.into_any()
                 })
             })}
         </Suspense>
@@ -72,7 +72,7 @@ enum SaveState {
 
 /// The whole editor is one island, fetched (with `--split`) only when an editor page opens.
 #[island(lazy)]
-fn Editor(post: EditorPost, categories: Vec<Category>, preview_html: String) -> impl IntoView {
+fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String) -> impl IntoView {
     crate::components::island::register();
     let id = RwSignal::new((post.id != 0).then_some(post.id));
     let version = RwSignal::new(post.version);
@@ -84,7 +84,6 @@ fn Editor(post: EditorPost, categories: Vec<Category>, preview_html: String) -> 
     let excerpt = RwSignal::new(post.excerpt.clone());
     let cover = RwSignal::new(post.cover_image.clone());
     let tags = RwSignal::new(post.tags.clone());
-    let all_categories = categories;
     let categories = RwSignal::new(post.category_ids.clone());
     let canonical = RwSignal::new(post.canonical_url.clone());
     let state = RwSignal::new(SaveState::Unchanged);
@@ -445,17 +444,17 @@ fn TagsInput(
         {move || {
             let found = suggestions.get().unwrap_or_default();
             (!found.is_empty()).then(|| view! {
-                    <div class="-mt-3 mb-2 flex flex-wrap items-center gap-1 text-xs" aria-label="Existing tags">
-                        <span class="text-slate-500">"Existing:"</span>
-                        {found.into_iter().map(|tag| {
-                            let chosen = tag.clone();
-                            view! {
-                                <button type="button" class="rounded-full bg-slate-100 px-2 py-0.5 hover:bg-indigo-100 dark:bg-slate-800"
-                                    on:click=move |_| pick(chosen.clone())>{tag}</button>
-                            }
-                        }).collect_view()}
-                    </div>
-                })
+                <div class="-mt-3 mb-2 flex flex-wrap items-center gap-1 text-xs" aria-label="Existing tags">
+                    <span class="text-slate-500">"Existing:"</span>
+                    {found.into_iter().map(|tag| {
+                        let chosen = tag.clone();
+                        view! {
+                            <button type="button" class="rounded-full bg-slate-100 px-2 py-0.5 hover:bg-indigo-100 dark:bg-slate-800"
+                                on:click=move |_| pick(chosen.clone())>{tag}</button>
+                        }
+                    }).collect_view()}
+                </div>
+            })
         }}
     }
 }

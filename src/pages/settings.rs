@@ -151,25 +151,23 @@ fn Sessions(first: Vec<SessionInfo>) -> impl IntoView {
         move || end.version().get(),
         |_| list_sessions(),
     );
-    view! {
-            {move || match sessions.get() {
-                    None => view! { <p class="text-slate-500">"Loading…"</p> }.into_any(),
-                    Some(Ok(list)) => {
-                        let others = list.iter().filter(|s| !s.is_current).count();
-                        view! {
-                            <ul class="divide-y divide-slate-200 dark:divide-slate-800">
-                                {list.into_iter().map(|session| view! { <SessionRow session end/> }).collect_view()}
-                            </ul>
-                            {(others > 0).then(|| view! {
-                                <ActionForm action=end attr:class="mt-4">
-                                    <button type="submit" class=DANGER_BUTTON_CLASS>"Sign out all other sessions"</button>
-                                </ActionForm>
-                            })}
-                        }
-                        .into_any()
-                    }
-                    Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
-            }}
+    move || match sessions.get() {
+        None => view! { <p class="text-slate-500">"Loading…"</p> }.into_any(),
+        Some(Ok(list)) => {
+            let others = list.iter().filter(|s| !s.is_current).count();
+            view! {
+                <ul class="divide-y divide-slate-200 dark:divide-slate-800">
+                    {list.into_iter().map(|session| view! { <SessionRow session end/> }).collect_view()}
+                </ul>
+                {(others > 0).then(|| view! {
+                    <ActionForm action=end attr:class="mt-4">
+                        <button type="submit" class=DANGER_BUTTON_CLASS>"Sign out all other sessions"</button>
+                    </ActionForm>
+                })}
+            }
+            .into_any()
+        }
+        Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
     }
 }
 
