@@ -2,15 +2,18 @@
 # The benchmark of issue #8: a release build of quire on SQLite and/or PostgreSQL, at each
 # dataset size, loaded by oha on this machine. Per route (home, the benchmark post, a tag, a
 # search, /feed.xml, /api/posts): requests per second and p50/p99 at saturation and at half of
-# that; the post page's same bytes from nginx and from a plain static file server (the
-# ceiling); comment-write latency under load; the server's memory idle and at peak; start to
-# first page; what a reader downloads for the post page. Prints a table with the issue's
-# targets and writes everything to target/bench/results.json.
+# that (home, tag and search also at a fixed 1,000 req/s, compared between sizes); the post
+# page's same bytes from nginx and from a plain static file server (the ceiling);
+# comment-write latency under load; the server's memory idle and at peak; start to first
+# page; what a reader downloads for the post page; then Lighthouse and axe-core
+# (scripts/lighthouse.sh). Prints a table with the issue's targets and writes everything to
+# target/bench/results.json.
 #   scripts/bench.sh [sqlite|postgres|both]      (default both)
 # Settings: BENCH_SIZES ("1000 100000" posts), BENCH_SECONDS (10, per load), BENCH_COMMENTS
 # (10 comments per post), BENCH_CONNECTIONS (32), BENCH_TAG (rust, the dataset's most used
 # tag), BENCH_SEARCH (server, a common word), QUIRE_TEST_POSTGRES_URL
-# (postgres://postgres@127.0.0.1:5432/postgres; the database quire_bench is made and dropped).
+# (postgres://postgres@127.0.0.1:5432/postgres; the database quire_bench is made and dropped),
+# BENCH_LIGHTHOUSE (1; 0 skips scripts/lighthouse.sh, which the table then lacks).
 # Quick form: BENCH_SIZES=1000 BENCH_SECONDS=3 bash scripts/bench.sh sqlite
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -198,11 +201,22 @@ for backend in sqlite postgres; do
   done
 done
 
+# Lighthouse and axe-core on this same build, with nothing else running.
+lighthouse=()
+if [[ ${BENCH_LIGHTHOUSE:-1} != 0 ]]; then
+  say "Lighthouse and axe-core: the home page and the benchmark post, mobile and desktop"
+  if LIGHTHOUSE_QUIRE=$quire bash scripts/lighthouse.sh; then
+    lighthouse=(--lighthouse target/bench/lighthouse.json)
+  else
+    failed=1
+  fi
+fi
+
 shopt -s nullglob
 results=("$work"/results/*.json)
 [[ ${#results[@]} -gt 0 ]] || die "no measurement finished"
 say "results"
-"$bench" report "${results[@]}" --out target/bench/results.json \
+"$bench" report "${results[@]}" "${lighthouse[@]}" --out target/bench/results.json \
   --about "oha=$(oha --version)" \
   --about "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto ($cores on this machine), access_log off" \
   --about "static_server=examples/static_server.rs: tower-http ServeDir on axum/hyper, tokio's default runtime" \

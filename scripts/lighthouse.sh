@@ -3,6 +3,8 @@
 # home page and the benchmark post, mobile and desktop. Prints the four category scores and
 # every audit that did not pass, and writes target/bench/lighthouse.json.
 #   scripts/lighthouse.sh            (SQLite, a fresh database of LIGHTHOUSE_POSTS posts)
+# LIGHTHOUSE_QUIRE names a release binary already built (scripts/bench.sh passes its own, with
+# LEPTOS_SITE_ROOT set to its site); without it this script builds one.
 # Lighthouse comes from npm (pinned below) and runs Debian's Chromium; nothing else is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +22,11 @@ if [[ "$("$tools/node_modules/.bin/lighthouse" --version 2>/dev/null || true)" !
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "lighthouse@$LIGHTHOUSE_VERSION"
 fi
-cargo leptos build --release --precompress --split
+quire=${LIGHTHOUSE_QUIRE:-}
+if [[ -z $quire ]]; then
+  cargo leptos build --release --precompress --split
+  quire=target/release/quire
+fi
 
 work=$(mktemp -d)
 server=
@@ -32,8 +38,8 @@ trap cleanup EXIT
 port=3130
 while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
 export DATABASE_URL="sqlite://$work/lighthouse.db" QUIRE_ADDR="127.0.0.1:$port" RUST_LOG=warn
-target/release/quire demo --posts "$posts" --comments "$((posts * 10))" >/dev/null
-target/release/quire serve &
+"$quire" demo --posts "$posts" --comments "$((posts * 10))" >/dev/null
+"$quire" serve &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 
