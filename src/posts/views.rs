@@ -105,7 +105,13 @@ impl ViewCounter {
                          RETURNING post_id",
                         rows.join(", ")
                     );
-                    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(now);
+                    // A full chunk's statement is the same every time and stays prepared;
+                    // the last chunk's length differs from batch to batch, and keeping each
+                    // would fill the connection's statement cache (SQLite compiles them in
+                    // this process) with statements used once.
+                    let mut query = sqlx::query_scalar::<_, i64>(&sql)
+                        .persistent(chunk.len() == CHUNK)
+                        .bind(now);
                     for (post_id, viewer) in chunk {
                         query = query.bind(*post_id).bind(viewer.as_str());
                     }
