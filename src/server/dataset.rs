@@ -767,8 +767,8 @@ async fn finish(db: &Db) -> Result<(), AppError> {
                 .await?;
             }
             // VACUUM as well: the counts filled in above left a dead row per post, and
-            // until autovacuum gets to them (under the first load, as it happened) the
-            // visibility map is empty and no index-only scan is possible.
+            // until autovacuum gets to them (possibly under the benchmark's first load)
+            // the visibility map is empty and no index-only scan is possible.
             sqlx::query("VACUUM ANALYZE").execute(pool).await?;
         }
         Db::Sqlite(pool) => {
