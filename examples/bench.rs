@@ -504,15 +504,12 @@ impl Measure {
         let mut routes = targets
             .iter()
             .zip(rounds)
-            .map(|((name, _), mut loads)| {
-                loads.sort_by(|a, b| a.rps.total_cmp(&b.rps));
-                Route {
-                    name: (*name).to_owned(),
-                    path: POST_PATH.to_owned(),
-                    saturation: loads.swap_remove(loads.len() / 2),
-                    half: None,
-                    steady: None,
-                }
+            .map(|((name, _), loads)| Route {
+                name: (*name).to_owned(),
+                path: POST_PATH.to_owned(),
+                saturation: median_by(loads, |load| load.rps),
+                half: None,
+                steady: None,
             })
             .collect::<Vec<_>>();
         let mut post = routes.remove(0);
@@ -534,8 +531,7 @@ impl Measure {
             );
             loads.push(load);
         }
-        loads.sort_by(|a, b| a.p50_ms.total_cmp(&b.p50_ms));
-        loads.swap_remove(loads.len() / 2)
+        median_by(loads, |load| load.p50_ms)
     }
 
     /// A warm-up, then a load as fast as it goes.
@@ -678,6 +674,12 @@ impl Measure {
         }
         downloads
     }
+}
+
+/// The load in the middle of `loads` ordered by `key` (the upper one of an even count).
+fn median_by(mut loads: Vec<Load>, key: fn(&Load) -> f64) -> Load {
+    loads.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    loads.swap_remove(loads.len() / 2)
 }
 
 /// One measured route's line of progress.
