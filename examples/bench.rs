@@ -1,5 +1,5 @@
 //! The benchmark of issue #8, run by scripts/bench.sh, which builds quire, makes the data and
-//! starts quire, nginx and the plain static file server. Three steps:
+//! starts quire, nginx and the plain static file server. Four steps:
 //!
 //!   bench first-page URL START_NS
 //!       polls URL until it answers 200 and prints the milliseconds since START_NS (Unix
@@ -8,8 +8,12 @@
 //!       one backend and size: requests per second and p50/p99 at saturation and at half of
 //!       that, the same page bytes from nginx and the static server, comment writes under load,
 //!       memory, and what a reader downloads; written as JSON
-//!   bench report FILE… --out FILE
-//!       every run of `measure` as one table with the issue's targets, and as one JSON file
+//!   bench growth --server POSTS=URL --server POSTS=URL … --out FILE
+//!       one backend's servers of every size, running at once: home, tag and search latency at
+//!       a fixed rate, the servers loaded in turn; written as JSON
+//!   bench report FILE… [--growth FILE…] --out FILE
+//!       every run of `measure` and `growth` as one table with the issue's targets, and as one
+//!       JSON file
 //!
 //! The load is made by `oha` (its JSON output); nothing here is a measurement but what it and
 //! the server report.
@@ -41,9 +45,10 @@ const CEILING_ROUNDS: usize = 3;
 /// The routes whose latency must not grow with the dataset, and the rate (requests per
 /// second, the same at every size) their latency is compared at. Half of each run's own peak
 /// differs from run to run, and the latency with it: 17,500 against 19,700 req/s gave
-/// 0.49 against 0.66 ms for the same kept home page. Even at one rate, loads of the same
-/// server differ by up to a quarter (0.11-0.14 ms), so each route gets the median of
-/// [`GROWTH_ROUNDS`] loads.
+/// 0.49 against 0.66 ms for the same kept home page. Even at one rate, loads of one server
+/// minutes apart differ by up to a quarter (0.10-0.13 ms), so `bench growth` loads the
+/// servers of every size, running side by side, in turn, [`GROWTH_ROUNDS`] times, and
+/// compares their median p50s.
 const GROWTH_ROUTES: [&str; 3] = ["home", "tag", "search"];
 const GROWTH_RATE: f64 = 1000.0;
 const GROWTH_ROUNDS: usize = 3;
@@ -80,6 +85,8 @@ enum Command {
     },
     /// Measure one running quire (one backend, one dataset size)
     Measure(Measure),
+    /// Home, tag and search latency at a fixed rate, servers of several sizes loaded in turn
+    Growth(Growth),
     /// Print the table of every run and write them as one JSON file
     Report {
         files: Vec<PathBuf>,
@@ -91,11 +98,33 @@ enum Command {
         /// The summary scripts/lighthouse.sh wrote, checked against the issue's scores
         #[arg(long)]
         lighthouse: Option<PathBuf>,
+        /// What `bench growth` wrote, one file per backend
+        #[arg(long)]
+        growth: Vec<PathBuf>,
     },
+}
+
+/// How every load is made: the same load generator, length and connections for each.
+#[derive(Args)]
+struct LoadArgs {
+    #[arg(long, default_value = "oha")]
+    oha: String,
+    #[arg(long)]
+    seconds: u64,
+    #[arg(long)]
+    connections: u32,
+}
+
+impl LoadArgs {
+    fn seconds(&self) -> Duration {
+        Duration::from_secs(self.seconds)
+    }
 }
 
 #[derive(Args)]
 struct Measure {
+    #[command(flatten)]
+    load: LoadArgs,
     #[arg(long)]
     quire: String,
     /// The quire server's process id, for its memory
@@ -108,12 +137,6 @@ struct Measure {
     /// Where the post page's bytes go; nginx and the static server serve this file
     #[arg(long)]
     page_file: PathBuf,
-    #[arg(long, default_value = "oha")]
-    oha: String,
-    #[arg(long)]
-    seconds: u64,
-    #[arg(long)]
-    connections: u32,
     #[arg(long)]
     backend: String,
     #[arg(long)]
@@ -129,6 +152,45 @@ struct Measure {
     search: String,
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Args)]
+struct Growth {
+    #[command(flatten)]
+    load: LoadArgs,
+    #[arg(long)]
+    backend: String,
+    /// POSTS=URL: a running quire with that many posts (two or more)
+    #[arg(long = "server", value_parser = posts_and_url, required = true)]
+    servers: Vec<(u64, String)>,
+    #[arg(long, default_value = "rust")]
+    tag: String,
+    #[arg(long, default_value = "server")]
+    search: String,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn posts_and_url(arg: &str) -> Result<(u64, String), String> {
+    let (posts, url) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("{arg:?} is not POSTS=URL"))?;
+    let posts = posts
+        .parse()
+        .map_err(|_| format!("{posts:?} is not a number of posts"))?;
+    Ok((posts, url.trim_end_matches('/').to_owned()))
+}
+
+/// One route of one server at [`GROWTH_RATE`]: every round's load, and the one with the
+/// median p50.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Steady {
+    backend: String,
+    posts: u64,
+    route: String,
+    path: String,
+    rounds: Vec<Load>,
+    median: Load,
 }
 
 /// One page in one form factor, as scripts/lighthouse.sh sums up Lighthouse's report.
@@ -174,9 +236,6 @@ struct Route {
     saturation: Load,
     /// At half of the saturation rate; None where only the ceiling matters.
     half: Option<Load>,
-    /// At [`GROWTH_RATE`], for the routes of [`GROWTH_ROUTES`].
-    #[serde(default)]
-    steady: Option<Load>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -250,19 +309,21 @@ async fn main() {
             pid,
             timeout_secs,
         } => first_page(&url, start_ns, pid, timeout_secs).await,
-        Command::Measure(measure) => {
-            let run = measure.run().await;
-            let text = serde_json::to_string_pretty(&run).expect("a run serializes");
-            std::fs::write(&measure.out, text)
-                .unwrap_or_else(|e| fail(format!("writing {}: {e}", measure.out.display())));
-        }
+        Command::Measure(measure) => write_json(&measure.out, &measure.run().await),
+        Command::Growth(growth) => write_json(&growth.out, &growth.run().await),
         Command::Report {
             files,
             out,
             about,
             lighthouse,
-        } => report(&files, &out, &about, lighthouse.as_deref()),
+            growth,
+        } => report(&files, &out, &about, lighthouse.as_deref(), &growth),
     }
+}
+
+fn write_json(out: &Path, value: &impl Serialize) {
+    let text = serde_json::to_string_pretty(value).expect("results serialize");
+    std::fs::write(out, text).unwrap_or_else(|e| fail(format!("writing {}: {e}", out.display())));
 }
 
 async fn first_page(url: &str, start_ns: u128, pid: Option<u32>, timeout_secs: u64) {
@@ -387,11 +448,7 @@ impl Measure {
         for (name, path) in routes {
             if name != "post" {
                 let url = self.url(&path);
-                let mut route = self.route(name, &url, &path, true, None).await;
-                if GROWTH_ROUTES.contains(&name) {
-                    route.steady = Some(self.steady(name, &url).await);
-                }
-                measured.push(route);
+                measured.push(self.route(name, &url, &path, true, None).await);
                 continue;
             }
             let (post, post_ceilings) = self.post_against_ceilings().await;
@@ -417,8 +474,8 @@ impl Measure {
             backend: self.backend.clone(),
             posts: self.posts,
             comments: self.comments,
-            connections: self.connections,
-            seconds: self.seconds,
+            connections: self.load.connections,
+            seconds: self.load.seconds,
             load_average_at_start: load_average,
             startup_ms: self.startup_ms,
             rss_idle_mb: mb(rss_idle_kb),
@@ -476,7 +533,6 @@ impl Measure {
             path: path.to_owned(),
             saturation,
             half,
-            steady: None,
         }
     }
 
@@ -509,7 +565,6 @@ impl Measure {
                 path: POST_PATH.to_owned(),
                 saturation: median_by(loads, |load| load.rps),
                 half: None,
-                steady: None,
             })
             .collect::<Vec<_>>();
         let mut post = routes.remove(0);
@@ -520,24 +575,10 @@ impl Measure {
         (post, routes)
     }
 
-    /// [`GROWTH_ROUNDS`] loads at [`GROWTH_RATE`]; the one with the median p50.
-    async fn steady(&self, name: &str, url: &str) -> Load {
-        let mut loads = Vec::new();
-        for round in 1..=GROWTH_ROUNDS {
-            let load = oha(self, url, self.seconds(), Some(GROWTH_RATE), None).await;
-            eprintln!(
-                "  {name:<18} at {GROWTH_RATE:.0}/s: p50 {:.3} ms  p99 {:.2} ms  (round {round})",
-                load.p50_ms, load.p99_ms
-            );
-            loads.push(load);
-        }
-        median_by(loads, |load| load.p50_ms)
-    }
-
     /// A warm-up, then a load as fast as it goes.
     async fn saturate(&self, url: &str, encoding: Option<&str>) -> Load {
-        oha(self, url, WARM_UP, None, encoding).await;
-        oha(self, url, self.seconds(), None, encoding).await
+        oha(&self.load, url, WARM_UP, None, encoding).await;
+        oha(&self.load, url, self.load.seconds(), None, encoding).await
     }
 
     /// A load at a fixed half of the rate `saturation` reached.
@@ -552,18 +593,14 @@ impl Measure {
         }
         Some(
             oha(
-                self,
+                &self.load,
                 url,
-                self.seconds(),
+                self.load.seconds(),
                 Some(saturation.rps / 2.0),
                 encoding,
             )
             .await,
         )
-    }
-
-    fn seconds(&self) -> Duration {
-        Duration::from_secs(self.seconds)
     }
 
     /// One user signs in through the API and writes a comment every WRITE_EVERY on the
@@ -592,7 +629,7 @@ impl Measure {
             .unwrap_or_else(|| fail("the benchmark post has no id"))
             .to_owned();
 
-        oha(self, &self.url(POST_PATH), WARM_UP, None, None).await;
+        oha(&self.load, &self.url(POST_PATH), WARM_UP, None, None).await;
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
             let (http, stop) = (http.clone(), stop.clone());
@@ -617,7 +654,14 @@ impl Measure {
                 (took, errors)
             })
         };
-        let load = oha(self, &self.url(POST_PATH), self.seconds(), None, None).await;
+        let load = oha(
+            &self.load,
+            &self.url(POST_PATH),
+            self.load.seconds(),
+            None,
+            None,
+        )
+        .await;
         stop.store(true, Ordering::Relaxed);
         let (mut took, errors) = writer
             .await
@@ -630,7 +674,7 @@ impl Measure {
         let writes = Writes {
             during: format!(
                 "the post page at saturation ({} connections); one writer, a comment every {} ms",
-                self.connections,
+                self.load.connections,
                 WRITE_EVERY.as_millis()
             ),
             written: took.len() as u64,
@@ -648,7 +692,6 @@ impl Measure {
             path: POST_PATH.to_owned(),
             saturation: load,
             half: None,
-            steady: None,
         };
         (route, writes)
     }
@@ -673,6 +716,65 @@ impl Measure {
             });
         }
         downloads
+    }
+}
+
+impl Growth {
+    /// Each round loads every route of every server once, at [`GROWTH_RATE`] after a second
+    /// of warm-up at that rate; the servers' order flips every round, so neither size is
+    /// always the one loaded first (or always right after the other).
+    async fn run(&self) -> Vec<Steady> {
+        if self.servers.len() < 2 {
+            fail("growth compares two or more servers (--server POSTS=URL)");
+        }
+        let routes = [
+            ("home", "/".to_owned()),
+            ("tag", format!("/tags/{}", self.tag)),
+            ("search", format!("/search?q={}", self.search)),
+        ];
+        let mut rounds: BTreeMap<(u64, &str), Vec<Load>> = BTreeMap::new();
+        for round in 1..=GROWTH_ROUNDS {
+            let mut servers: Vec<&(u64, String)> = self.servers.iter().collect();
+            if round % 2 == 0 {
+                servers.reverse();
+            }
+            for (name, path) in &routes {
+                for (posts, base) in &servers {
+                    let url = format!("{base}{path}");
+                    oha(&self.load, &url, WARM_UP, Some(GROWTH_RATE), None).await;
+                    let load = oha(
+                        &self.load,
+                        &url,
+                        self.load.seconds(),
+                        Some(GROWTH_RATE),
+                        None,
+                    )
+                    .await;
+                    eprintln!(
+                        "  {name:<8} {:>9} posts  p50 {:.3} ms  p99 {:.2} ms  (round {round})",
+                        thousands(*posts),
+                        load.p50_ms,
+                        load.p99_ms
+                    );
+                    rounds.entry((*posts, name)).or_default().push(load);
+                }
+            }
+        }
+        let mut steadies = Vec::new();
+        for (posts, _) in &self.servers {
+            for (name, path) in &routes {
+                let loads = rounds.remove(&(*posts, *name)).unwrap_or_default();
+                steadies.push(Steady {
+                    backend: self.backend.clone(),
+                    posts: *posts,
+                    route: (*name).to_owned(),
+                    path: path.clone(),
+                    median: median_by(loads.clone(), |load| load.p50_ms),
+                    rounds: loads,
+                });
+            }
+        }
+        steadies
     }
 }
 
@@ -783,17 +885,17 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 /// One oha run: `duration` at saturation, or at `rate` requests per second (with oha's
 /// correction for coordinated omission), with the connections of the whole benchmark.
 async fn oha(
-    measure: &Measure,
+    load: &LoadArgs,
     url: &str,
     duration: Duration,
     rate: Option<f64>,
     encoding: Option<&str>,
 ) -> Load {
-    let mut command = tokio::process::Command::new(&measure.oha);
+    let mut command = tokio::process::Command::new(&load.oha);
     command
         .args(["--no-tui", "--output-format", "json", "-w"])
         .args(["-z", &format!("{}ms", duration.as_millis())])
-        .args(["-c", &measure.connections.to_string()])
+        .args(["-c", &load.connections.to_string()])
         .args(["-H", &format!("user-agent: {USER_AGENT}")]);
     match encoding {
         // Bodies as they are: quire, nginx and the static server send the same bytes.
@@ -811,7 +913,7 @@ async fn oha(
     let out = command
         .output()
         .await
-        .unwrap_or_else(|e| fail(format!("running {}: {e}", measure.oha)));
+        .unwrap_or_else(|e| fail(format!("running {}: {e}", load.oha)));
     if !out.status.success() {
         fail(format!(
             "oha {url}: {}",
@@ -963,11 +1065,7 @@ fn checks_for(run: &Run) -> Vec<Check> {
         .routes
         .iter()
         .chain(&run.ceilings)
-        .flat_map(|r| {
-            std::iter::once(&r.saturation)
-                .chain(&r.half)
-                .chain(&r.steady)
-        })
+        .flat_map(|r| std::iter::once(&r.saturation).chain(&r.half))
         .map(|l| l.errors)
         .sum::<u64>()
         + run.writes.errors;
@@ -1022,81 +1120,82 @@ fn lighthouse_checks(audited: &Audited) -> Vec<Check> {
     ]
 }
 
-/// Home, tag and search latency (p50 at [`GROWTH_RATE`]) at the largest size against the
-/// smallest, per backend.
-fn growth_checks(runs: &[Run]) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let mut backends: Vec<&str> = runs.iter().map(|r| r.backend.as_str()).collect();
+/// Home, tag and search latency (the median p50 at [`GROWTH_RATE`]) at the largest size
+/// against the smallest, per backend.
+fn growth_checks(steadies: &[Steady]) -> Vec<Check> {
+    let mut backends: Vec<&str> = steadies.iter().map(|s| s.backend.as_str()).collect();
+    backends.sort_unstable();
     backends.dedup();
+    let mut checks = Vec::new();
     for backend in backends {
-        let of_backend: Vec<&Run> = runs.iter().filter(|r| r.backend == backend).collect();
-        let (Some(small), Some(large)) = (of_backend.first(), of_backend.last()) else {
-            continue;
-        };
         for name in GROWTH_ROUTES {
-            let p50 = |run: &Run| {
-                run.routes
-                    .iter()
-                    .find(|r| r.name == name)
-                    .and_then(|r| r.steady.as_ref())
-                    .map(|h| h.p50_ms)
+            let mut sizes: Vec<&Steady> = steadies
+                .iter()
+                .filter(|s| s.backend == backend && s.route == name)
+                .collect();
+            sizes.sort_by_key(|s| s.posts);
+            let (Some(small), Some(large)) = (sizes.first(), sizes.last()) else {
+                continue;
             };
-            let what = format!(
-                "{name} p50 at {GROWTH_RATE:.0}/s, {} vs {} posts",
-                thousands(large.posts),
-                thousands(small.posts)
-            );
-            let target = format!("≤ {TARGET_GROWTH}× (100,000 vs 1,000)");
-            match (p50(small), p50(large)) {
-                (Some(a), Some(b)) if large.posts > small.posts => {
-                    let applies = small.posts <= 1_000 && large.posts >= 100_000;
-                    checks.push(Check {
-                        run: backend.to_owned(),
-                        what,
-                        figure: format!("{a:.3} → {b:.3} ms ({:.2}×)", b / a),
-                        target,
-                        pass: applies.then_some(b / a <= TARGET_GROWTH),
-                    });
-                }
-                _ => checks.push(Check {
-                    run: backend.to_owned(),
-                    what: format!("{name} p50, 100,000 vs 1,000 posts"),
-                    figure: "not measured at two sizes".to_owned(),
-                    target,
-                    pass: None,
-                }),
+            if large.posts <= small.posts {
+                continue;
             }
+            let (a, b) = (small.median.p50_ms, large.median.p50_ms);
+            let errors: u64 = [small, large]
+                .iter()
+                .flat_map(|s| &s.rounds)
+                .map(|l| l.errors)
+                .sum();
+            let applies = small.posts <= 1_000 && large.posts >= 100_000;
+            checks.push(Check {
+                run: backend.to_owned(),
+                what: format!(
+                    "{name} p50 at {GROWTH_RATE:.0}/s, {} vs {} posts",
+                    thousands(large.posts),
+                    thousands(small.posts)
+                ),
+                figure: format!("{a:.3} → {b:.3} ms ({:.2}×)", b / a),
+                target: format!("≤ {TARGET_GROWTH}× (100,000 vs 1,000)"),
+                pass: applies.then_some(b / a <= TARGET_GROWTH && errors == 0),
+            });
         }
     }
     checks
 }
 
-fn report(files: &[PathBuf], out: &PathBuf, about: &[String], lighthouse: Option<&Path>) {
-    let mut runs: Vec<Run> = files
-        .iter()
-        .map(|file| {
-            let text = std::fs::read_to_string(file)
-                .unwrap_or_else(|e| fail(format!("reading {}: {e}", file.display())));
-            serde_json::from_str(&text)
-                .unwrap_or_else(|e| fail(format!("{} is no run: {e}", file.display())))
-        })
-        .collect();
+fn read_json<T: serde::de::DeserializeOwned>(file: &Path, what: &str) -> T {
+    let text = std::fs::read_to_string(file)
+        .unwrap_or_else(|e| fail(format!("reading {}: {e}", file.display())));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| fail(format!("{} is no {what}: {e}", file.display())))
+}
+
+fn report(
+    files: &[PathBuf],
+    out: &PathBuf,
+    about: &[String],
+    lighthouse: Option<&Path>,
+    growth: &[PathBuf],
+) {
+    let mut runs: Vec<Run> = files.iter().map(|file| read_json(file, "run")).collect();
     runs.sort_by(|a, b| (&a.backend, a.posts).cmp(&(&b.backend, b.posts)));
     if runs.is_empty() {
         fail("no runs to report");
     }
 
+    let steadies: Vec<Steady> = growth
+        .iter()
+        .flat_map(|file| read_json::<Vec<Steady>>(file, "growth measurement"))
+        .collect();
+
     for run in &runs {
         print_run(run);
     }
+    print_growth(&steadies);
     let mut checks: Vec<Check> = runs.iter().flat_map(checks_for).collect();
-    checks.extend(growth_checks(&runs));
-    let audits: Vec<Audited> = lighthouse.map_or_else(Vec::new, |file| {
-        let text = std::fs::read_to_string(file)
-            .unwrap_or_else(|e| fail(format!("reading {}: {e}", file.display())));
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| fail(format!("{} is no Lighthouse summary: {e}", file.display())))
-    });
+    checks.extend(growth_checks(&steadies));
+    let audits: Vec<Audited> =
+        lighthouse.map_or_else(Vec::new, |file| read_json(file, "Lighthouse summary"));
     checks.extend(audits.iter().flat_map(lighthouse_checks));
 
     println!("\n\x1b[1mTargets\x1b[0m");
@@ -1130,6 +1229,7 @@ fn report(files: &[PathBuf], out: &PathBuf, about: &[String], lighthouse: Option
     let document = json!({
         "about": about,
         "runs": runs,
+        "growth": steadies,
         "lighthouse": audits,
         "checks": checks,
         "passed": passed,
@@ -1142,6 +1242,35 @@ fn report(files: &[PathBuf], out: &PathBuf, about: &[String], lighthouse: Option
     let text = serde_json::to_string_pretty(&document).expect("the report serializes");
     std::fs::write(out, text).unwrap_or_else(|e| fail(format!("writing {}: {e}", out.display())));
     println!("JSON: {}", out.display());
+}
+
+fn print_growth(steadies: &[Steady]) {
+    if steadies.is_empty() {
+        return;
+    }
+    println!(
+        "\n\x1b[1mLatency at {GROWTH_RATE:.0} req/s\x1b[0m (sizes side by side, loaded in turn; the median of {GROWTH_ROUNDS} rounds' p50)"
+    );
+    println!(
+        "{:<10} {:<8} {:>9}  {:>10} {:>10}  rounds' p50 ms",
+        "backend", "what", "posts", "p50 ms", "p99 ms"
+    );
+    for s in steadies {
+        let rounds = s
+            .rounds
+            .iter()
+            .map(|l| format!("{:.3}", l.p50_ms))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        println!(
+            "{:<10} {:<8} {:>9}  {:>10.3} {:>10.2}  {rounds}",
+            s.backend,
+            s.route,
+            thousands(s.posts),
+            s.median.p50_ms,
+            s.median.p99_ms
+        );
+    }
 }
 
 fn print_run(run: &Run) {
@@ -1194,14 +1323,6 @@ fn print_run(run: &Run) {
             .take(3)
         {
             println!("{:<20}   ! {kind}", "");
-        }
-    }
-    for route in &run.routes {
-        if let Some(steady) = &route.steady {
-            println!(
-                "{:<20} at {GROWTH_RATE:.0} req/s: p50 {:.3} ms, p99 {:.2} ms, errors {} (median of {GROWTH_ROUNDS})",
-                route.name, steady.p50_ms, steady.p99_ms, steady.errors
-            );
         }
     }
     let w = &run.writes;

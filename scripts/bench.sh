@@ -2,17 +2,19 @@
 # The benchmark of issue #8: a release build of quire on SQLite and/or PostgreSQL, at each
 # dataset size, loaded by oha on this machine. Per route (home, the benchmark post, a tag, a
 # search, /feed.xml, /api/posts): requests per second and p50/p99 at saturation and at half of
-# that (home, tag and search also at a fixed 1,000 req/s, compared between sizes); the post
-# page's same bytes from nginx and from a plain static file server (the ceiling);
+# that; the post page's same bytes from nginx and from a plain static file server (the ceiling);
 # comment-write latency under load; the server's memory idle and at peak; start to first
-# page; what a reader downloads for the post page; then Lighthouse and axe-core
+# page; what a reader downloads for the post page. Then, per backend, the servers of every size
+# run side by side and their home, tag and search pages are loaded in turn at a fixed
+# 1,000 req/s, for latency compared between sizes. Last, Lighthouse and axe-core
 # (scripts/lighthouse.sh). Prints a table with the issue's targets and writes everything to
 # target/bench/results.json.
 #   scripts/bench.sh [sqlite|postgres|both]      (default both)
 # Settings: BENCH_SIZES ("1000 100000" posts), BENCH_SECONDS (10, per load), BENCH_COMMENTS
 # (10 comments per post), BENCH_CONNECTIONS (32), BENCH_TAG (rust, the dataset's most used
 # tag), BENCH_SEARCH (server, a common word), QUIRE_TEST_POSTGRES_URL
-# (postgres://postgres@127.0.0.1:5432/postgres; the database quire_bench is made and dropped),
+# (postgres://postgres@127.0.0.1:5432/postgres; databases quire_bench_<posts> are made and
+# dropped),
 # BENCH_LIGHTHOUSE (1; 0 skips scripts/lighthouse.sh, which the table then lacks).
 # Quick form: BENCH_SIZES=1000 BENCH_SECONDS=3 bash scripts/bench.sh sqlite
 set -euo pipefail
@@ -62,19 +64,32 @@ cargo leptos build --release --precompress --split
 cargo build --release --features ssr --example bench --example static_server
 
 work=$(mktemp -d)
-server= nginx_pid= static_pid=
+servers=() nginx_pid= static_pid=
+drop_data() {
+  local backend=$1 posts
+  for posts in $sizes; do
+    case $backend in
+      sqlite) rm -f "$work/bench-$posts.db"* ;;
+      postgres) psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_$posts WITH (FORCE)" >/dev/null ;;
+    esac
+  done
+}
+data_url() {
+  case $1 in
+    sqlite) echo "sqlite://$work/bench-$2.db" ;;
+    postgres) echo "${admin%/*}/quire_bench_$2" ;;
+  esac
+}
 cleanup() {
-  for pid in $server $nginx_pid $static_pid; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${servers[@]}" $nginx_pid $static_pid; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  if [[ $which != sqlite ]]; then
-    psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
+  if [[ $which != sqlite ]]; then drop_data postgres 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 # nginx's workers do not run as root: they must be able to read the page.
 chmod 755 "$work"
-mkdir -p "$work/static/posts" "$work/results" "$work/nginx" "$work/bin"
+mkdir -p "$work/static/posts" "$work/results" "$work/growth" "$work/nginx" "$work/bin"
 # Other builds (a debug one for the browser tests, say) write to the same target/site: the
 # benchmark runs a copy of this build, binary, asset hashes and site, checked to match.
 cp target/release/quire target/release/hash.txt target/release/examples/bench \
@@ -152,22 +167,11 @@ static_port=$(free_port $((nginx_port + 1)))
 static_pid=$!
 wait_http "http://127.0.0.1:$static_port/"
 
-measure() {
-  local backend=$1 posts=$2 url
-  local comments=$((posts * per_post))
-  case $backend in
-    sqlite) url="sqlite://$work/bench-$posts.db" ;;
-    postgres)
-      psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench WITH (FORCE)" -c "CREATE DATABASE quire_bench"
-      url="${admin%/*}/quire_bench"
-      ;;
-  esac
-  say "$backend, $posts posts: making the data ($comments comments)"
-  DATABASE_URL=$url RUST_LOG=warn,sqlx=error "$quire" demo --posts "$posts" --comments "$comments"
-
-  local port start_ns startup_ms
+# Starts quire on the data at $1 and a free port; sets $port, $startup_ms and $server_pid
+# and adds the server to $servers. Fails when no page is answered.
+start_quire() {
+  local url=$1 start_ns
   port=$(free_port $((static_port + 1)))
-  say "$backend, $posts posts: measuring on 127.0.0.1:$port ($connections connections, ${seconds}s per load)"
   # Limits meant for strangers would stop the load's API reads, sign-in and comments, and
   # the views counted (every request here is a new reader: the most view writes there can be).
   start_ns=$(date +%s%N)
@@ -175,30 +179,71 @@ measure() {
     QUIRE_API_RATE_LIMIT=100000000 QUIRE_AUTH_RATE_LIMIT=100000000 QUIRE_VIEWS_RATE_LIMIT=100000000 \
     QUIRE_COMMENTS_PER_MINUTE=1000 \
     "$quire" serve &
-  server=$!
+  server_pid=$!
+  servers+=("$server_pid")
+  startup_ms=$("$bench" first-page "http://127.0.0.1:$port/" "$start_ns" --pid "$server_pid")
+}
+stop_quires() {
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${servers[@]}"; do wait "$pid" 2>/dev/null || true; done
+  servers=()
+}
+load_settings=(--oha "$(command -v oha)" --seconds "$seconds" --connections "$connections")
+
+# One backend and size, alone on the machine; the data stays for growth below.
+measure() {
+  local backend=$1 posts=$2 url
+  local comments=$((posts * per_post))
+  url=$(data_url "$backend" "$posts")
+  if [[ $backend == postgres ]]; then
+    psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_$posts WITH (FORCE)" \
+      -c "CREATE DATABASE quire_bench_$posts"
+  fi
+  say "$backend, $posts posts: making the data ($comments comments)"
+  DATABASE_URL=$url RUST_LOG=warn,sqlx=error "$quire" demo --posts "$posts" --comments "$comments"
+
   local status=0
-  startup_ms=$("$bench" first-page "http://127.0.0.1:$port/" "$start_ns" --pid "$server") || status=$?
+  start_quire "$url" || status=$?
+  say "$backend, $posts posts: measuring on 127.0.0.1:$port ($connections connections, ${seconds}s per load)"
   if [[ $status -eq 0 ]]; then
-    "$bench" measure --quire "http://127.0.0.1:$port" --pid "$server" \
+    "$bench" measure "${load_settings[@]}" --quire "http://127.0.0.1:$port" --pid "$server_pid" \
       --nginx "http://127.0.0.1:$nginx_port" --static "http://127.0.0.1:$static_port" \
-      --page-file "$work/static/posts/benchmark-post" --oha "$(command -v oha)" \
-      --seconds "$seconds" --connections "$connections" --tag "$tag" --search "$search" \
+      --page-file "$work/static/posts/benchmark-post" --tag "$tag" --search "$search" \
       --backend "$backend" --posts "$posts" --comments "$comments" --startup-ms "$startup_ms" \
       --out "$work/results/$backend-$posts.json" || status=$?
   fi
-  kill "$server"
-  wait "$server" 2>/dev/null || true
-  server=
-  [[ $backend == sqlite ]] && rm -f "$work/bench-$posts.db"*
+  stop_quires
+  return $status
+}
+
+# One backend's servers of every size at once, their pages loaded in turn: loads of one
+# server minutes apart differ here by up to a quarter, which a comparison of sizes measured
+# minutes apart would take for growth.
+growth() {
+  local backend=$1 posts args=()
+  for posts in $sizes; do
+    start_quire "$(data_url "$backend" "$posts")" || { stop_quires; return 1; }
+    args+=(--server "$posts=http://127.0.0.1:$port")
+  done
+  say "$backend: home, tag and search at 1,000 req/s, ${args[*]}"
+  local status=0
+  "$bench" growth "${load_settings[@]}" "${args[@]}" --backend "$backend" --tag "$tag" \
+    --search "$search" --out "$work/growth/$backend.json" || status=$?
+  stop_quires
   return $status
 }
 
 failed=0
 for backend in sqlite postgres; do
   [[ $which == "$backend" || $which == both ]] || continue
+  measured=0
   for posts in $sizes; do
-    measure "$backend" "$posts" || failed=1
+    if measure "$backend" "$posts"; then measured=$((measured + 1)); else failed=1; fi
   done
+  if [[ $measured -ge 2 && $measured -eq $(wc -w <<<"$sizes") ]]; then
+    growth "$backend" || failed=1
+  fi
+  drop_data "$backend"
 done
 
 # Lighthouse and axe-core on this same build, with nothing else running.
@@ -214,9 +259,11 @@ fi
 
 shopt -s nullglob
 results=("$work"/results/*.json)
+growths=()
+for file in "$work"/growth/*.json; do growths+=(--growth "$file"); done
 [[ ${#results[@]} -gt 0 ]] || die "no measurement finished"
 say "results"
-"$bench" report "${results[@]}" "${lighthouse[@]}" --out target/bench/results.json \
+"$bench" report "${results[@]}" "${lighthouse[@]}" "${growths[@]}" --out target/bench/results.json \
   --about "oha=$(oha --version)" \
   --about "nginx=$(nginx -v 2>&1 | sed 's/^nginx version: //'), worker_processes auto ($cores on this machine), access_log off" \
   --about "static_server=examples/static_server.rs: tower-http ServeDir on axum/hyper, tokio's default runtime" \
