@@ -38,7 +38,6 @@ pub fn router(state: AppState) -> Router {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
-    let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
 
@@ -51,9 +50,11 @@ pub fn router(state: AppState) -> Router {
     }
     router
         .nest("/api", crate::api::routes())
+        // The router clones a route's handler, this closure included, for every request that
+        // reaches it: it holds the state (one reference count), not `LeptosOptions`' strings.
         .leptos_routes_with_context(&state, routes, provide_state.clone(), {
-            let leptos_options = leptos_options.clone();
-            move || shell(leptos_options.clone())
+            let state = state.clone();
+            move || shell(state.leptos_options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
