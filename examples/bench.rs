@@ -121,6 +121,29 @@ impl LoadArgs {
     }
 }
 
+/// The tag page and the search the loads read (both must find posts in the dataset).
+#[derive(Args)]
+struct Pages {
+    #[arg(long, default_value = "rust")]
+    tag: String,
+    #[arg(long, default_value = "server")]
+    search: String,
+}
+
+impl Pages {
+    /// Every measured route, as (name, path).
+    fn routes(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("home", "/".to_owned()),
+            ("post", POST_PATH.to_owned()),
+            ("tag", format!("/tags/{}", self.tag)),
+            ("search", format!("/search?q={}", self.search)),
+            ("feed", "/feed.xml".to_owned()),
+            ("api posts", "/api/posts".to_owned()),
+        ]
+    }
+}
+
 #[derive(Args)]
 struct Measure {
     #[command(flatten)]
@@ -146,10 +169,8 @@ struct Measure {
     /// From `bench first-page`
     #[arg(long)]
     startup_ms: f64,
-    #[arg(long, default_value = "rust")]
-    tag: String,
-    #[arg(long, default_value = "server")]
-    search: String,
+    #[command(flatten)]
+    pages: Pages,
     #[arg(long)]
     out: PathBuf,
 }
@@ -163,10 +184,8 @@ struct Growth {
     /// POSTS=URL: a running quire with that many posts (two or more)
     #[arg(long = "server", value_parser = posts_and_url, required = true)]
     servers: Vec<(u64, String)>,
-    #[arg(long, default_value = "rust")]
-    tag: String,
-    #[arg(long, default_value = "server")]
-    search: String,
+    #[command(flatten)]
+    pages: Pages,
     #[arg(long)]
     out: PathBuf,
 }
@@ -435,17 +454,9 @@ impl Measure {
         let downloads = self.downloads(&http, &page).await;
         self.check_data(&http).await;
 
-        let routes = [
-            ("home", "/".to_owned()),
-            ("post", POST_PATH.to_owned()),
-            ("tag", format!("/tags/{}", self.tag)),
-            ("search", format!("/search?q={}", self.search)),
-            ("feed", "/feed.xml".to_owned()),
-            ("api posts", "/api/posts".to_owned()),
-        ];
         let mut measured = Vec::new();
         let mut ceilings = Vec::new();
-        for (name, path) in routes {
+        for (name, path) in self.pages.routes() {
             if name != "post" {
                 let url = self.url(&path);
                 measured.push(self.route(name, &url, &path, true, None).await);
@@ -495,8 +506,8 @@ impl Measure {
     /// The data the loads read must be there: a tag page and a search with posts in them.
     async fn check_data(&self, http: &reqwest::Client) {
         for query in [
-            format!("tags={}", self.tag),
-            format!("search={}", self.search),
+            format!("tags={}", self.pages.tag),
+            format!("search={}", self.pages.search),
         ] {
             let url = self.url(&format!("/api/posts?limit=1&{query}"));
             let body = fetch(http, &url, "identity").await;
@@ -727,11 +738,12 @@ impl Growth {
         if self.servers.len() < 2 {
             fail("growth compares two or more servers (--server POSTS=URL)");
         }
-        let routes = [
-            ("home", "/".to_owned()),
-            ("tag", format!("/tags/{}", self.tag)),
-            ("search", format!("/search?q={}", self.search)),
-        ];
+        let routes: Vec<(&str, String)> = self
+            .pages
+            .routes()
+            .into_iter()
+            .filter(|(name, _)| GROWTH_ROUTES.contains(name))
+            .collect();
         let mut rounds: BTreeMap<(u64, &str), Vec<Load>> = BTreeMap::new();
         for round in 1..=GROWTH_ROUNDS {
             let mut servers: Vec<&(u64, String)> = self.servers.iter().collect();
