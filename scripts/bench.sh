@@ -204,8 +204,8 @@ measure() {
 
   local status=0
   start_quire "$url" || status=$?
-  say "$backend, $posts posts: measuring on 127.0.0.1:$port ($connections connections, ${seconds}s per load)"
   if [[ $status -eq 0 ]]; then
+    say "$backend, $posts posts: measuring on 127.0.0.1:$port ($connections connections, ${seconds}s per load)"
     "$bench" measure "${load_settings[@]}" --quire "http://127.0.0.1:$port" --pid "$server_pid" \
       --nginx "http://127.0.0.1:$nginx_port" --static "http://127.0.0.1:$static_port" \
       --page-file "$work/static/posts/benchmark-post" --tag "$tag" --search "$search" \
