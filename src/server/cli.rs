@@ -154,7 +154,6 @@ impl From<AppError> for CliError {
 }
 
 pub fn main() -> ExitCode {
-    return_big_allocations_to_the_system();
     if let Err(err) = dotenvy::dotenv() {
         if !err.not_found() {
             eprintln!("quire: .env: {err}");
@@ -286,22 +285,6 @@ async fn run(command: Command) -> Result<(), CliError> {
     }
     db.close().await;
     result
-}
-
-/// glibc's malloc raises its mmap threshold each time a big block is freed, up to 32 MiB, so
-/// after the first password hash (19 MiB) every later one comes from a per-thread arena that
-/// keeps the memory: the soak test saw RSS at 650–930 MB, in 64 MiB arenas. A fixed threshold
-/// keeps blocks of 4 MiB and more (password hashes, not pages) in their own mappings, given
-/// back when freed.
-fn return_big_allocations_to_the_system() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets malloc's tuning; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 * 1024 * 1024);
-        // Setting the threshold also freezes the trim threshold at 128 KiB, which hands the
-        // top of the heap back and takes it again around every big page render.
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 * 1024 * 1024);
-    }
 }
 
 async fn user_id(db: &Db, username: &str) -> Result<i64, CliError> {
