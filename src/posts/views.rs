@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
-use crate::server::db::{now, BeginWrite, Db};
+use crate::server::db::{let_waiting_writers_go_first, now, BeginWrite, Db};
 use crate::server::guard::client_ip;
 use crate::server::page_cache::PageCache;
 use crate::server::state::AppState;
@@ -91,7 +91,11 @@ impl ViewCounter {
         // every comment meanwhile. Writing a chunk again after a failure counts nothing
         // twice (the row is there, so it returns no id).
         let mut counted = 0;
-        for chunk in batch.chunks(CHUNK) {
+        for (i, chunk) in batch.chunks(CHUNK).enumerate() {
+            if i > 0 && matches!(self.db, Db::Sqlite(_)) {
+                // Views can wait; a comment being posted should not wait out the batch.
+                let_waiting_writers_go_first(Duration::from_millis(100)).await;
+            }
             counted += with_db!(&self.db, |pool| {
                 async {
                     let mut tx = pool.begin_write().await?;

@@ -4,6 +4,7 @@
 //! and expanded once per backend by [`with_db!`]. Where the dialects differ (full-text
 //! search, upserts) the two queries stand side by side in the module that needs them.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -143,12 +144,41 @@ pub trait BeginWrite {
 impl BeginWrite for SqlitePool {
     type Database = sqlx::Sqlite;
 
-    fn begin_write(
-        &self,
-    ) -> impl std::future::Future<
-        Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>,
-    > + Send {
-        self.begin_with("BEGIN IMMEDIATE")
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        let _waiting = WaitingWriter::arrive();
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+/// SQLite writers of this process waiting for the write lock. SQLite's busy handler retries
+/// on a timer of growing sleeps (up to 100 ms each), never when the lock is freed, so behind
+/// the view flusher's back-to-back chunks a comment waited up to 440 ms; the flusher steps
+/// aside while this is above zero.
+static SQLITE_WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+struct WaitingWriter;
+
+impl WaitingWriter {
+    fn arrive() -> Self {
+        SQLITE_WRITERS_WAITING.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for WaitingWriter {
+    fn drop(&mut self) {
+        SQLITE_WRITERS_WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Waits, for at most `longest`, until no other SQLite writer of this process is waiting for
+/// the write lock; for long runs of background writes, between their transactions.
+pub async fn let_waiting_writers_go_first(longest: Duration) {
+    let step = Duration::from_millis(1);
+    let mut waited = Duration::ZERO;
+    while SQLITE_WRITERS_WAITING.load(Ordering::Relaxed) > 0 && waited < longest {
+        tokio::time::sleep(step).await;
+        waited += step;
     }
 }
 
