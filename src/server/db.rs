@@ -174,11 +174,12 @@ impl Drop for WaitingWriter {
 /// Waits, for at most `longest`, until no other SQLite writer of this process is waiting for
 /// the write lock; for long runs of background writes, between their transactions.
 pub async fn let_waiting_writers_go_first(longest: Duration) {
-    let step = Duration::from_millis(1);
-    let mut waited = Duration::ZERO;
-    while SQLITE_WRITERS_WAITING.load(Ordering::Relaxed) > 0 && waited < longest {
-        tokio::time::sleep(step).await;
-        waited += step;
+    // Each 1 ms sleep may last longer; the bound is on the clock, not a count of sleeps.
+    let deadline = tokio::time::Instant::now() + longest;
+    while SQLITE_WRITERS_WAITING.load(Ordering::Relaxed) > 0
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
