@@ -106,7 +106,10 @@ async fn drafts_are_private_until_published(backend: Backend) {
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     let (status, page) = app.get_text("/posts/hello-world").await;
     assert_eq!(status, 200);
-    assert!(page.contains("hl-"), "highlighted code");
+    assert!(
+        page.contains("<span class=\"k\">fn</span>"),
+        "highlighted code"
+    );
     assert!(page.contains("href=\"/tags/web-dev\""), "tags normalized");
     let (_, home) = app.get_text("/").await;
     assert!(home.contains("Hello, World!"));

@@ -106,7 +106,7 @@ async fn post_page_shows_everything_a_reader_needs(backend: Backend) {
         "TOC links to headings"
     );
     assert!(
-        html.contains("class=\"hl-"),
+        html.contains("<span class=\"k\">fn</span>"),
         "code is highlighted on the server"
     );
     assert!(
