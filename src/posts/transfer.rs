@@ -184,7 +184,7 @@ pub async fn import(db: &Db, author_id: i64, post: ImportedPost) -> Result<Outco
             ))
         }
         Some((id, _, version)) => {
-            let version = editing::update(db, id, version, &input, SaveKind::Save).await?;
+            let version = editing::update(db, id, version, &input, SaveKind::Save, None).await?;
             (id, version, Outcome::Updated)
         }
         None => {
@@ -370,32 +370,21 @@ pub fn file_text(post: &ExportedPost) -> String {
     front
 }
 
-/// Files in a tar archive (ustar), for the dashboard's "download all".
-pub fn tar(files: &[(String, String)]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mtime = format!("{:011o}\0", now().timestamp().max(0));
+/// Files in a tar archive, for the dashboard's "download all". Names longer than a header's
+/// 100 bytes (long slugs, many of them multibyte) go in a GNU long-name entry before the file,
+/// so they come back whole instead of cut off, `.md` and all, possibly inside a character.
+pub fn tar(files: &[(String, String)]) -> std::io::Result<Vec<u8>> {
+    let mtime = u64::try_from(now().timestamp()).unwrap_or(0);
+    let mut archive = tar::Builder::new(Vec::new());
     for (name, text) in files {
-        let mut header = [0u8; 512];
-        let name_bytes = name.as_bytes();
-        let name_len = name_bytes.len().min(99);
-        header[..name_len].copy_from_slice(&name_bytes[..name_len]);
-        header[100..108].copy_from_slice(b"0000644\0");
-        header[108..116].copy_from_slice(b"0000000\0");
-        header[116..124].copy_from_slice(b"0000000\0");
-        header[124..136].copy_from_slice(format!("{:011o}\0", text.len()).as_bytes());
-        header[136..148].copy_from_slice(mtime.as_bytes());
-        header[148..156].copy_from_slice(b"        ");
-        header[156] = b'0';
-        header[257..263].copy_from_slice(b"ustar\0");
-        header[263..265].copy_from_slice(b"00");
-        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
-        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        out.extend_from_slice(&header);
-        out.extend_from_slice(text.as_bytes());
-        out.resize(out.len().div_ceil(512) * 512, 0);
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_mtime(mtime);
+        header.set_size(text.len() as u64);
+        archive.append_data(&mut header, name, text.as_bytes())?;
     }
-    out.resize(out.len() + 1024, 0);
-    out
+    archive.into_inner()
 }
 
 /// `GET /dashboard/export`: the signed-in author's posts as a tar of markdown files.
@@ -408,8 +397,15 @@ pub async fn download(
     let Ok(user) = caller.require_user() else {
         return Redirect::to("/signin?next=/dashboard").into_response();
     };
-    match export(&state.db, Some(user.id)).await {
-        Ok(files) => (
+    let archive = export(&state.db, Some(user.id)).await.and_then(|files| {
+        // Only a name tar cannot hold (none that `export` makes) fails here.
+        tar(&files).map_err(|err| {
+            tracing::error!("export archive: {err}");
+            AppError::Internal
+        })
+    });
+    match archive {
+        Ok(archive) => (
             [
                 (header::CONTENT_TYPE, "application/x-tar"),
                 (
@@ -418,7 +414,7 @@ pub async fn download(
                 ),
                 (header::CACHE_CONTROL, "no-store"),
             ],
-            tar(&files),
+            archive,
         )
             .into_response(),
         Err(err) => err.into_response(),
@@ -586,9 +582,33 @@ mod tests {
 
     #[test]
     fn tar_entries_are_aligned() {
-        let archive = tar(&[("a.md".to_owned(), "hello".to_owned())]);
+        let archive = tar(&[("a.md".to_owned(), "hello".to_owned())]).unwrap();
         assert_eq!(archive.len(), 512 + 512 + 1024);
         assert_eq!(&archive[..4], b"a.md");
         assert_eq!(&archive[512..517], b"hello");
+    }
+
+    #[test]
+    fn long_multibyte_names_come_back_whole() {
+        use std::io::Read;
+        // A name of 151 bytes, with a character across the old cut at 99.
+        let slug = format!("ab{}{}", "ü".repeat(40), "日本".repeat(11));
+        let name = format!("{slug}.md");
+        assert_eq!((name.len(), name.is_char_boundary(99)), (151, false));
+        let files = [
+            (name.clone(), "# Long\n\nbody ü\n".to_owned()),
+            ("short.md".to_owned(), "short".to_owned()),
+        ];
+        let bytes = tar(&files).unwrap();
+        let mut archive = ::tar::Archive::new(bytes.as_slice());
+        let mut read = Vec::new();
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = String::from_utf8(entry.path_bytes().into_owned()).unwrap();
+            let mut text = String::new();
+            entry.read_to_string(&mut text).unwrap();
+            read.push((path, text));
+        }
+        assert_eq!(read, files);
     }
 }
