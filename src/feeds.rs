@@ -223,6 +223,22 @@ fn link_url(origin: &str, item: &FeedItem) -> String {
         .unwrap_or_else(|| post_url(origin, item))
 }
 
+/// Escapes text for HTML, where the text must show as written.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Relative addresses in post HTML (images under /media, in-page links) made absolute:
 /// feed readers show the content away from the site.
 fn absolute_html(html: &str, origin: &str) -> String {
@@ -313,7 +329,7 @@ fn rss(feed: &Feed, origin: &str) -> String {
     ));
     out.push_str(&format!(
         "  <description>{}</description>\n",
-        xml(&feed.title)
+        xml(&escape_html(&feed.title))
     ));
     out.push_str(&format!(
         "  <atom:link href=\"{}{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
@@ -344,9 +360,10 @@ fn rss(feed: &Feed, origin: &str) -> String {
         for tag in &item.card.tags {
             out.push_str(&format!("    <category>{}</category>\n", xml(tag)));
         }
+        // A description is HTML (readers render it), the excerpt is text.
         out.push_str(&format!(
             "    <description>{}</description>\n",
-            xml(&item.card.excerpt)
+            xml(&escape_html(&item.card.excerpt))
         ));
         out.push_str(&format!(
             "    <content:encoded>{}</content:encoded>\n",

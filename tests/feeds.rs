@@ -1,0 +1,75 @@
+//! Feeds and sitemaps as feed readers and crawlers take them: text that stays text, addresses
+//! that still lead somewhere away from the site, and polls that cost nothing when nothing changed.
+
+mod common;
+
+use common::{make_user, new_post, spawn_app, Backend, TestApp};
+use quire::accounts::Role;
+use quire::posts::store::{create, NewPost};
+use quire::posts::PostStatus;
+
+/// An excerpt that closes the markup around it and opens a script.
+const HOSTILE: &str = "</code><script>alert(1)</script>";
+
+fn post(author_id: i64, slug: &str, title: &str, content: &str, excerpt: Option<&str>) -> NewPost {
+    NewPost {
+        title: title.to_owned(),
+        content: content.to_owned(),
+        excerpt: excerpt.map(str::to_owned),
+        ..new_post(author_id, slug, PostStatus::Published, None)
+    }
+}
+
+async fn body(app: &TestApp, path: &str) -> String {
+    let (status, body) = app.get_text(path).await;
+    assert_eq!(status, 200, "{path}");
+    body
+}
+
+/// The text of every `name` element in the XML document, entities resolved once, as an XML
+/// parser (and so a feed reader) reads it.
+fn texts(xml: &str, name: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == name)
+        .map(|n| n.text().unwrap_or_default().to_owned())
+        .collect()
+}
+
+async fn excerpts_reach_feed_readers_as_text(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "escaper", Role::User).await;
+    create(
+        &app.db,
+        post(author, "hostile", "Hostile", "Body.", Some(HOSTILE)),
+    )
+    .await
+    .unwrap();
+
+    // RSS descriptions are HTML: once the XML is read, the excerpt must still be escaped
+    // HTML, which a reader shows as the literal text.
+    let rss = body(&app, "/rss.xml").await;
+    let descriptions = texts(&rss, "description");
+    let item = descriptions
+        .iter()
+        .find(|d| d.contains("alert(1)"))
+        .expect("the post's description");
+    assert!(item.contains("&lt;script&gt;"), "{item}");
+    assert!(!item.contains("<script"), "{item}");
+    assert!(!item.contains("</code"), "{item}");
+
+    // Atom's summary is text (no type attribute), JSON Feed's summary is plain text: the
+    // parsed value is the excerpt itself.
+    let atom = body(&app, "/feed.xml").await;
+    let doc = roxmltree::Document::parse(&atom).unwrap();
+    let summary = doc
+        .descendants()
+        .find(|n| n.has_tag_name("summary"))
+        .expect("summary");
+    assert_eq!(summary.attribute("type").unwrap_or("text"), "text");
+    assert_eq!(summary.text(), Some(HOSTILE));
+    let json: serde_json::Value = serde_json::from_str(&body(&app, "/feed.json").await).unwrap();
+    assert_eq!(json["items"][0]["summary"], HOSTILE);
+}
+
+on_both_backends!(excerpts_reach_feed_readers_as_text);
