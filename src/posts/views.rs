@@ -11,7 +11,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
 use crate::server::db::{let_waiting_writers_go_first, now, BeginWrite, Db};
-use crate::server::guard::client_ip;
+use crate::server::guard::{client_ip, Bucket};
 use crate::server::page_cache::PageCache;
 use crate::server::state::AppState;
 use crate::with_db;
@@ -253,10 +253,7 @@ pub fn count_look(
 ) -> Option<HeaderValue> {
     let (viewer, new_cookie) = reader(headers, state.config.is_https())?;
     let client = client_ip(peer, headers, &state.config.trusted_proxies);
-    let counted = state
-        .rate_limiter
-        .check(client, "views", state.config.views_rate_limit)
-        .allowed;
+    let counted = state.rate_limiter.check(client, Bucket::Views).allowed;
     if counted {
         state.views.record(post_id, viewer);
     }

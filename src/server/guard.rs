@@ -3,16 +3,20 @@
 //! origins, rate limits with `RateLimit-*` headers, and JSON envelopes for every API error
 //! (even those made by outer layers: too large, too slow).
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::Quota;
 
 use super::state::AppState;
 use crate::api::Failure;
@@ -94,70 +98,212 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
         .unwrap_or(peer)
 }
 
-/// A client in one bucket ("api", "auth").
-type Key = (IpAddr, &'static str);
-/// When its window started, and how many requests it made since.
-type Window = (Instant, u32);
+/// What a client is limited on: every budget is kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// `/api` calls (`QUIRE_API_RATE_LIMIT`).
+    Api,
+    /// Sign-in, sign-up and refresh calls (`QUIRE_AUTH_RATE_LIMIT`).
+    Auth,
+    /// Looks at posts counted as views (`QUIRE_VIEWS_RATE_LIMIT`).
+    Views,
+}
 
-/// Fixed-window counters per client and bucket, in this process.
-pub struct RateLimiter {
+/// One bucket's state per client, in this process.
+type Keyed<C> =
+    governor::RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, C, StateInformationMiddleware>;
+
+/// One bucket: `limit` requests a `window`, refilled one at a time every `window / limit`
+/// (GCRA), so a client never waits for a whole window to pass, nor gets twice the limit
+/// across a window's edge.
+struct Budget<C: Clock> {
+    limit: u32,
     window: Duration,
-    counters: Mutex<HashMap<Key, Window>>,
+    /// How long one request takes to come back.
+    period: Duration,
+    clients: Keyed<C>,
+}
+
+impl<C: Clock + Clone> Budget<C> {
+    fn new(limit: u32, window: Duration, clock: &C) -> Self {
+        let burst = NonZeroU32::new(limit).unwrap_or(NonZeroU32::MIN);
+        let period = (window / burst.get()).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(period)
+            .unwrap_or_else(|| Quota::per_second(burst))
+            .allow_burst(burst);
+        Self {
+            limit: burst.get(),
+            window,
+            period,
+            clients: Keyed::new(quota, DefaultKeyedStateStore::default(), clock.clone()),
+        }
+    }
+}
+
+/// Rate limits per client and bucket. Each check is one lookup in a sharded map; the clients
+/// that are back to a whole budget are forgotten by [`RateLimiter::prune`], on a timer.
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    clock: C,
+    api: Budget<C>,
+    auth: Budget<C>,
+    views: Budget<C>,
 }
 
 pub struct Verdict {
     pub allowed: bool,
     pub limit: u32,
     pub remaining: u32,
+    /// Allowed: until the budget is whole again. Refused: until the next request may pass.
     pub reset: Duration,
 }
 
-impl RateLimiter {
-    pub fn new(window: Duration) -> Self {
-        Self {
-            window,
-            counters: Mutex::new(HashMap::new()),
-        }
+impl Verdict {
+    /// [`Self::reset`] in whole seconds, rounded up: a client that waits this long is let in.
+    pub fn reset_secs(&self) -> u64 {
+        self.reset.as_secs() + u64::from(self.reset.subsec_nanos() > 0)
     }
+}
 
-    pub fn check(&self, ip: IpAddr, bucket: &'static str, limit: u32) -> Verdict {
-        let now = Instant::now();
-        let Ok(mut counters) = self.counters.lock() else {
-            return Verdict {
-                allowed: true,
-                limit,
-                remaining: limit,
-                reset: self.window,
-            };
-        };
-        // Forget finished windows now and then, so the map stays the size of the live clients.
-        if counters.len() > 10_000 {
-            let window = self.window;
-            counters.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = counters.entry((ip, bucket)).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        Verdict {
-            allowed: entry.1 <= limit,
-            limit,
-            remaining: limit.saturating_sub(entry.1),
-            reset: self.window.saturating_sub(now.duration_since(entry.0)),
+impl RateLimiter {
+    /// The limits `config` sets.
+    pub fn new(config: &super::config::Config) -> Self {
+        Self::with_clock(
+            config.rate_limit_window,
+            [
+                config.api_rate_limit,
+                config.auth_rate_limit,
+                config.views_rate_limit,
+            ],
+            DefaultClock::default(),
+        )
+    }
+}
+
+impl<C: Clock + Clone> RateLimiter<C> {
+    /// `limits` for the api, auth and views buckets, each per `window`.
+    pub fn with_clock(window: Duration, limits: [u32; 3], clock: C) -> Self {
+        let [api, auth, views] = limits;
+        Self {
+            api: Budget::new(api, window, &clock),
+            auth: Budget::new(auth, window, &clock),
+            views: Budget::new(views, window, &clock),
+            clock,
         }
     }
 }
 
-fn api_bucket(method: &Method, path: &str) -> &'static str {
+impl<C: Clock> RateLimiter<C> {
+    fn budget(&self, bucket: Bucket) -> &Budget<C> {
+        match bucket {
+            Bucket::Api => &self.api,
+            Bucket::Auth => &self.auth,
+            Bucket::Views => &self.views,
+        }
+    }
+
+    /// Counts a request from `ip` against `bucket`, and says whether it may pass.
+    pub fn check(&self, ip: IpAddr, bucket: Bucket) -> Verdict {
+        let budget = self.budget(bucket);
+        match budget.clients.check_key(&client_key(ip)) {
+            Ok(state) => {
+                let remaining = state.remaining_burst_capacity().min(budget.limit);
+                Verdict {
+                    allowed: true,
+                    limit: budget.limit,
+                    remaining,
+                    reset: budget
+                        .period
+                        .saturating_mul(budget.limit - remaining)
+                        .min(budget.window),
+                }
+            }
+            Err(not_until) => Verdict {
+                allowed: false,
+                limit: budget.limit,
+                remaining: 0,
+                reset: not_until.wait_time_from(self.clock.now()),
+            },
+        }
+    }
+
+    /// Forgets the clients whose budgets are whole again: they are no different from
+    /// clients never seen.
+    pub fn prune(&self) {
+        for budget in [&self.api, &self.auth, &self.views] {
+            budget.clients.retain_recent();
+            budget.clients.shrink_to_fit();
+        }
+    }
+
+    /// How many (client, bucket) states are kept.
+    pub fn len(&self) -> usize {
+        [&self.api, &self.auth, &self.views]
+            .iter()
+            .map(|budget| budget.clients.len())
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<C: Clock + Send + Sync + 'static> RateLimiter<C>
+where
+    C::Instant: Send + Sync,
+{
+    /// Prunes `limiter` every `every` until it is dropped or the returned handle is; the task
+    /// holds no reference that would keep the limiter alive.
+    pub fn spawn_pruning(limiter: &Arc<Self>, every: Duration) -> AbortOnDrop {
+        let limiter = Arc::downgrade(limiter);
+        AbortOnDrop(tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The first tick is at once, when there is nothing to prune.
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(limiter) = limiter.upgrade() else {
+                    break;
+                };
+                limiter.prune();
+            }
+        }))
+    }
+}
+
+/// Ends a background task when dropped, so it lives no longer than its owner.
+pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Who is counted: an IPv4 address, or an IPv6 address's /64, the smallest network a host
+/// is given, from which it may pick any address for each request. IPv4 clients reaching a
+/// dual-stack socket arrive as IPv4-mapped IPv6 addresses and are counted by their IPv4
+/// address (otherwise all of them would share the /64 `::`).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
+fn api_bucket(method: &Method, path: &str) -> Bucket {
     let sign_in = matches!(
         path,
         "/api/auth/login" | "/api/auth/register" | "/api/auth/refresh"
     );
     if method == Method::POST && sign_in {
-        "auth"
+        Bucket::Auth
     } else {
-        "api"
+        Bucket::Api
     }
 }
 
@@ -205,13 +351,9 @@ pub async fn api_guard(
         return res;
     }
     let ip = client_ip(peer.ip(), req.headers(), &state.config.trusted_proxies);
-    let bucket = api_bucket(req.method(), &path);
-    let limit = if bucket == "auth" {
-        state.config.auth_rate_limit
-    } else {
-        state.config.api_rate_limit
-    };
-    let verdict = state.rate_limiter.check(ip, bucket, limit);
+    let verdict = state
+        .rate_limiter
+        .check(ip, api_bucket(req.method(), &path));
     let mut res = if verdict.allowed {
         envelope_errors(next.run(req).await).await
     } else {
@@ -219,24 +361,21 @@ pub async fn api_guard(
             status: StatusCode::TOO_MANY_REQUESTS,
             message: format!(
                 "Too many requests; try again in {} seconds",
-                verdict.reset.as_secs().max(1)
+                verdict.reset_secs().max(1)
             ),
             errors: None,
         }
         .into_response();
         res.headers_mut().insert(
             header::RETRY_AFTER,
-            HeaderValue::from(verdict.reset.as_secs().max(1)),
+            HeaderValue::from(verdict.reset_secs().max(1)),
         );
         res
     };
     let headers = res.headers_mut();
     headers.insert("ratelimit-limit", HeaderValue::from(verdict.limit));
     headers.insert("ratelimit-remaining", HeaderValue::from(verdict.remaining));
-    headers.insert(
-        "ratelimit-reset",
-        HeaderValue::from(verdict.reset.as_secs()),
-    );
+    headers.insert("ratelimit-reset", HeaderValue::from(verdict.reset_secs()));
     if let Some(origin) = &origin {
         cors_headers(headers, origin);
     }
@@ -308,14 +447,102 @@ mod tests {
         );
     }
 
+    use governor::clock::FakeRelativeClock;
+
+    const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    fn limiter(api: u32) -> (RateLimiter<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        (
+            RateLimiter::with_clock(WINDOW, [api, 2, 2], clock.clone()),
+            clock,
+        )
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
-    fn limits_reset_with_the_window() {
-        let limiter = RateLimiter::new(Duration::from_millis(50));
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!(limiter.check(ip, "api", 2).allowed);
-        assert!(limiter.check(ip, "api", 2).allowed);
-        assert!(!limiter.check(ip, "api", 2).allowed);
-        std::thread::sleep(Duration::from_millis(60));
-        assert!(limiter.check(ip, "api", 2).allowed);
+    fn the_limit_passes_then_refusals_until_a_request_comes_back() {
+        let (limiter, clock) = limiter(3);
+        let client = ip("192.0.2.1");
+        let verdicts: Vec<(bool, u32, u64)> = (0..4)
+            .map(|_| {
+                let v = limiter.check(client, Bucket::Api);
+                assert_eq!(v.limit, 3);
+                (v.allowed, v.remaining, v.reset_secs())
+            })
+            .collect();
+        // One request comes back every 5 minutes; the budget is whole 5 minutes per use.
+        assert_eq!(
+            verdicts,
+            [
+                (true, 2, 300),
+                (true, 1, 600),
+                (true, 0, 900),
+                (false, 0, 300)
+            ]
+        );
+        clock.advance(Duration::from_secs(299));
+        let refused = limiter.check(client, Bucket::Api);
+        assert!(!refused.allowed);
+        assert_eq!(refused.reset_secs(), 1);
+        clock.advance(Duration::from_secs(1));
+        let back = limiter.check(client, Bucket::Api);
+        assert!(back.allowed);
+        assert_eq!(back.remaining, 0);
+        assert!(!limiter.check(client, Bucket::Api).allowed);
+        // Other clients and other buckets have their own budgets.
+        assert!(limiter.check(ip("192.0.2.2"), Bucket::Api).allowed);
+        assert!(limiter.check(client, Bucket::Auth).allowed);
+        assert!(limiter.check(client, Bucket::Views).allowed);
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let (limiter, _clock) = limiter(2);
+        // Two addresses of one /64: one host picking a new address per request.
+        assert!(limiter.check(ip("2001:db8:1:2::1"), Bucket::Api).allowed);
+        assert!(
+            limiter
+                .check(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), Bucket::Api)
+                .allowed
+        );
+        assert!(
+            !limiter
+                .check(ip("2001:db8:1:2:abcd::9"), Bucket::Api)
+                .allowed
+        );
+        // The next /64 is somebody else.
+        assert!(limiter.check(ip("2001:db8:1:3::1"), Bucket::Api).allowed);
+        // IPv4 clients count by their whole address, also when they arrive IPv4-mapped.
+        assert!(
+            limiter
+                .check(ip("::ffff:198.51.100.7"), Bucket::Api)
+                .allowed
+        );
+        assert!(limiter.check(ip("198.51.100.7"), Bucket::Api).allowed);
+        assert!(!limiter.check(ip("198.51.100.7"), Bucket::Api).allowed);
+        assert!(
+            limiter
+                .check(ip("::ffff:198.51.100.8"), Bucket::Api)
+                .allowed
+        );
+    }
+
+    #[test]
+    fn pruning_forgets_clients_with_whole_budgets() {
+        let (limiter, clock) = limiter(3);
+        for n in 0..100u8 {
+            limiter.check(IpAddr::from([203, 0, 113, n]), Bucket::Api);
+        }
+        limiter.check(ip("192.0.2.1"), Bucket::Views);
+        assert_eq!(limiter.len(), 101);
+        limiter.prune();
+        assert_eq!(limiter.len(), 101, "budgets still in use are kept");
+        clock.advance(WINDOW + Duration::from_secs(1));
+        limiter.prune();
+        assert!(limiter.is_empty());
     }
 }

@@ -295,8 +295,14 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
 /// The largest request head (request line and headers) read; a bigger one is answered 431.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// How often clients whose rate limit budgets are whole again are forgotten.
+const RATE_LIMIT_PRUNE_EVERY: Duration = Duration::from_secs(60);
+
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // Dropped when serving ends, which ends the task.
+    let _pruning =
+        super::guard::RateLimiter::spawn_pruning(&state.rate_limiter, RATE_LIMIT_PRUNE_EVERY);
     spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
     state.views.clone().spawn(state.config.view_flush_interval);
     let views = state.views.clone();

@@ -49,7 +49,7 @@ impl AppState {
         Self(Arc::new(Shared {
             views: Arc::new(ViewCounter::new(db.clone(), pages.clone())),
             tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
-            rate_limiter: Arc::new(super::guard::RateLimiter::new(config.rate_limit_window)),
+            rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
             db,
             config: Arc::new(config),
