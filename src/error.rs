@@ -127,6 +127,18 @@ mod ssr {
     use super::AppError;
     use crate::server::db::{outage, Outage};
 
+    impl AppError {
+        /// A failure the client can do nothing about: its cause is logged here, with the
+        /// line that made it (and, inside a request, the request's id from the span), and the
+        /// client gets only [`AppError::Internal`].
+        #[track_caller]
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let at = std::panic::Location::caller();
+            tracing::error!(error = %cause, %at, "internal error");
+            Self::Internal
+        }
+    }
+
     impl From<sqlx::Error> for AppError {
         fn from(err: sqlx::Error) -> Self {
             if matches!(err, sqlx::Error::RowNotFound) {
@@ -141,10 +153,7 @@ mod ssr {
                     tracing::error!(error = %err, "the database takes no writes");
                     Self::Unwritable
                 }
-                None => {
-                    tracing::error!(error = %err, "database error");
-                    Self::Internal
-                }
+                None => Self::internal(format_args!("database error: {err}")),
             }
         }
     }
@@ -154,6 +163,51 @@ mod ssr {
             let status = axum::http::StatusCode::from_u16(self.status_code())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             (status, self.to_string()).into_response()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::AppError;
+        use std::sync::{Arc, Mutex};
+
+        /// Collects what the log subscriber writes.
+        #[derive(Clone, Default)]
+        struct Captured(Arc<Mutex<Vec<u8>>>);
+
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+
+        #[test]
+        fn internal_errors_log_their_cause_and_where_they_were_made() {
+            let captured = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer({
+                    let captured = captured.clone();
+                    move || captured.clone()
+                })
+                .with_ansi(false)
+                .finish();
+            let err = tracing::subscriber::with_default(subscriber, || {
+                AppError::internal("the disk caught fire")
+            });
+            assert_eq!(err, AppError::Internal);
+            assert_eq!(err.to_string(), "Something went wrong on our side");
+            let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+            assert!(log.contains("ERROR"), "{log}");
+            assert!(log.contains("the disk caught fire"), "{log}");
+            assert!(
+                log.contains("src/error.rs:"),
+                "the line that made it: {log}"
+            );
         }
     }
 }

@@ -308,7 +308,50 @@ async fn path_variants_do_not_get_around_authorization(backend: Backend) {
     }
 }
 
+async fn every_answer_carries_a_request_id(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let id_of = |res: &reqwest::Response| {
+        res.headers()
+            .get("x-request-id")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let mut ids = Vec::new();
+    for path in [
+        "/health",
+        "/",
+        "/api/categories",
+        "/api/nowhere",
+        "/no/such/page",
+    ] {
+        let res = app.get(path).await;
+        let id = id_of(&res).unwrap_or_else(|| panic!("{path} answers without an id"));
+        assert!(
+            id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{path}: {id}"
+        );
+        ids.push(id);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "each request has its own id");
+    // A proxy's id is kept, so its logs and ours line up; an unusable one is replaced.
+    let with_id = |id: &str| {
+        app.client
+            .get(app.url("/health"))
+            .header("x-request-id", id.to_owned())
+            .send()
+    };
+    let res = with_id("edge-42.a:7").await.unwrap();
+    assert_eq!(id_of(&res).as_deref(), Some("edge-42.a:7"));
+    for unusable in ["two words", "<script>", &"x".repeat(65)] {
+        let res = with_id(unusable).await.unwrap();
+        let id = id_of(&res).unwrap();
+        assert_eq!(id.len(), 16, "{unusable:?} is replaced, not kept: {id}");
+    }
+}
+
 on_both_backends!(
+    every_answer_carries_a_request_id,
     pages_carry_a_nonce_policy_and_the_usual_headers,
     https_sites_send_hsts,
     api_calls_are_rate_limited_per_client,

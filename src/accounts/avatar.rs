@@ -59,7 +59,7 @@ async fn store_avatar(
     }
     let thumbnail = tokio::task::spawn_blocking(move || thumbnail(&bytes))
         .await
-        .map_err(|_| AppError::Internal)??;
+        .map_err(|e| AppError::internal(format_args!("making a thumbnail: {e}")))??;
 
     let folder = state.config.media_dir.join("avatars");
     tokio::fs::create_dir_all(&folder).await.map_err(|e| {

@@ -319,10 +319,7 @@ pub(crate) mod ssr {
         leptos_axum::extract::<tower_sessions::Session>()
             .await
             .map(AuthSession)
-            .map_err(|e| {
-                tracing::error!(error = %e, "session layer missing");
-                AppError::Internal
-            })
+            .map_err(|e| AppError::internal(format_args!("session layer missing: {e}")))
     }
 
     /// The client's address, behind trusted proxies too.

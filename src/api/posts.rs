@@ -386,7 +386,9 @@ async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Row, Ap
 
 async fn single(state: &AppState, row: Row) -> Result<ApiPost, AppError> {
     let mut posts = with_categories(&state.db, vec![row], true).await?;
-    posts.pop().ok_or(AppError::Internal)
+    posts
+        .pop()
+        .ok_or_else(|| AppError::internal("a post was lost adding its categories"))
 }
 
 /// `GET /api/posts/{id or slug}`

@@ -103,7 +103,7 @@ impl Keys {
             return Ok(None);
         };
         let mut mac = Hmac::<Sha256>::new_from_slice(self.secret(db).await?)
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|e| AppError::internal(format_args!("token key: {e}")))?;
         mac.update(format!("{header}.{payload}").as_bytes());
         if mac.verify_slice(&signature).is_err() {
             return Ok(None);
@@ -131,7 +131,8 @@ impl Keys {
 }
 
 fn sign(secret: &[u8], input: &str) -> Result<String, AppError> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AppError::Internal)?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
+        .map_err(|e| AppError::internal(format_args!("token key: {e}")))?;
     mac.update(input.as_bytes());
     Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }

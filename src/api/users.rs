@@ -276,7 +276,9 @@ pub(super) async fn create(
         state.config.password_min_length,
     )
     .await?;
-    let row = find_by_id(&state.db, id).await?.ok_or(AppError::Internal)?;
+    let row = find_by_id(&state.db, id).await?.ok_or_else(|| {
+        AppError::internal(format_args!("user {id} is gone just after its creation"))
+    })?;
     Ok(Success::created(
         "User created",
         ApiUser::from_row(row, &caller),

@@ -573,37 +573,32 @@ pub async fn revision(
     row.ok_or(AppError::NotFound)
 }
 
-/// A line diff (longest common subsequence) from `old` to `new`.
+/// How long [`diff`] looks for the smallest diff before it settles for a coarser one.
+const DIFF_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A line diff from `old` to `new`, every line of both in it. Myers' algorithm needs time
+/// and memory that grow with the size of the change, not the square of the lengths; past
+/// [`DIFF_TIME`] it gives a diff that is correct but not the smallest. Still up to that long
+/// on a big document, so callers on the async runtime run it on a blocking thread.
 pub fn diff(old: &str, new: &str) -> Vec<DiffLine> {
-    const MAX_LINES: usize = 3_000;
-    let a: Vec<&str> = old.lines().take(MAX_LINES).collect();
-    let b: Vec<&str> = new.lines().take(MAX_LINES).collect();
-    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::new();
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out.push(DiffLine::Same(a[i].to_owned()));
-            i += 1;
-            j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
-            out.push(DiffLine::Added(b[j].to_owned()));
-            j += 1;
-        } else {
-            out.push(DiffLine::Removed(a[i].to_owned()));
-            i += 1;
-        }
-    }
-    out
+    use similar::ChangeTag;
+    // Lines as `str::lines` cuts them, so that a missing final newline is no change.
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(DIFF_TIME)
+        .diff_slices(&a, &b);
+    diff.iter_all_changes()
+        .map(|change| {
+            let line = change.value().to_owned();
+            match change.tag() {
+                ChangeTag::Equal => DiffLine::Same(line),
+                ChangeTag::Insert => DiffLine::Added(line),
+                ChangeTag::Delete => DiffLine::Removed(line),
+            }
+        })
+        .collect()
 }
 
 /// The author's posts, newest edit first.
@@ -684,6 +679,26 @@ mod tests {
                 DiffLine::Added("d".into()),
             ]
         );
+    }
+
+    #[test]
+    fn diffs_of_long_documents_reach_the_end() {
+        let old: String = (0..5_200).map(|n| format!("line {n}\n")).collect();
+        let new = old.replace("line 4499\n", "line 4499, edited\n");
+        let lines = diff(&old, &new);
+        let changed: Vec<_> = lines
+            .iter()
+            .filter(|line| !matches!(line, DiffLine::Same(_)))
+            .collect();
+        assert_eq!(
+            changed,
+            [
+                &DiffLine::Removed("line 4499".into()),
+                &DiffLine::Added("line 4499, edited".into()),
+            ]
+        );
+        assert_eq!(lines.len(), 5_201);
+        assert_eq!(lines[5_200], DiffLine::Same("line 5199".into()));
     }
 
     #[test]

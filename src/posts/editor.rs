@@ -292,7 +292,13 @@ pub async fn revision_diff(revision_id: i64) -> Result<Vec<DiffLine>, AppError> 
     let (post_id, _, content, _) = editing::revision(&state.db, revision_id).await?;
     ssr::may_edit(&state, post_id).await?;
     let current = editing::load(&state.db, post_id).await?;
-    Ok(editing::diff(&content, &current.content))
+    // Up to the diff's deadline of CPU on a long document: not on an async worker.
+    tokio::task::spawn_blocking(move || editing::diff(&content, &current.content))
+        .await
+        .map_err(|err| {
+            tracing::error!("revision diff: {err}");
+            AppError::Internal
+        })
 }
 
 /// Brings a revision's title, text and excerpt back as a new save.

@@ -75,7 +75,7 @@ async fn store(
         Ok::<_, AppError>((full, card))
     })
     .await
-    .map_err(|_| AppError::Internal)??;
+    .map_err(|e| AppError::internal(format_args!("resizing an image: {e}")))??;
 
     let folder = state.config.media_dir.join("images");
     tokio::fs::create_dir_all(&folder).await.map_err(|e| {

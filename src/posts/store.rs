@@ -362,14 +362,16 @@ impl Derived {
         let custom_excerpt = excerpt.map(str::trim).unwrap_or_default().to_owned();
         Ok(Self {
             html: rendered.html,
-            toc_json: serde_json::to_string(&rendered.toc).map_err(|_| AppError::Internal)?,
+            toc_json: serde_json::to_string(&rendered.toc)
+                .map_err(|e| AppError::internal(format_args!("encoding a toc: {e}")))?,
             excerpt: if custom_excerpt.is_empty() {
                 rendered.first_paragraph
             } else {
                 custom_excerpt.clone()
             },
             custom_excerpt,
-            tags_json: serde_json::to_string(tags).map_err(|_| AppError::Internal)?,
+            tags_json: serde_json::to_string(tags)
+                .map_err(|e| AppError::internal(format_args!("encoding tags: {e}")))?,
             read_time_minutes: rendered.read_time_minutes,
             body_text: rendered.body_text,
         })

@@ -70,10 +70,8 @@ impl Caller {
         let state = AppState::current()?;
         // Not `leptos_axum::extract_with_state`: it turns the rejection into text, and the
         // caller's errors must keep their kind (a database outage is a 503, not a 500).
-        let mut parts = leptos::prelude::use_context::<Parts>().ok_or_else(|| {
-            tracing::error!("request parts missing from the Leptos context");
-            AppError::Internal
-        })?;
+        let mut parts = leptos::prelude::use_context::<Parts>()
+            .ok_or_else(|| AppError::internal("request parts missing from the Leptos context"))?;
         Self::from_request_parts(&mut parts, &state).await
     }
 }
@@ -101,10 +99,7 @@ impl FromRequestParts<AppState> for Caller {
         }
         let session = Session::from_request_parts(parts, state)
             .await
-            .map_err(|(_, why)| {
-                tracing::error!(why, "session layer missing");
-                AppError::Internal
-            })?;
+            .map_err(|(_, why)| AppError::internal(format_args!("session layer missing: {why}")))?;
         Self::from_session(state, &AuthSession(session)).await
     }
 }

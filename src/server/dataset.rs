@@ -407,7 +407,7 @@ pub async fn fill(db: &Db, posts: usize, comments: usize) -> Result<DatasetSumma
         tag_ids.push(id);
     }
     let tag_weights = WeightedIndex::new((1..=tag_names.len()).map(|rank| 1.0 / rank as f64))
-        .map_err(|_| AppError::Internal)?;
+        .map_err(|e| AppError::internal(format_args!("tag weights: {e}")))?;
 
     let pool = tokio::task::spawn_blocking({
         let mut rng = StdRng::seed_from_u64(11);
@@ -415,7 +415,7 @@ pub async fn fill(db: &Db, posts: usize, comments: usize) -> Result<DatasetSumma
         move || sections(&mut rng, &Vocabulary::new(), size)
     })
     .await
-    .map_err(|_| AppError::Internal)?;
+    .map_err(|e| AppError::internal(format_args!("rendering sections: {e}")))?;
     progress(&format!("{} rendered sections", pool.len()));
 
     // Posts are spread over five years, oldest first, so ids grow with publication time.
@@ -492,7 +492,8 @@ pub async fn fill(db: &Db, posts: usize, comments: usize) -> Result<DatasetSumma
                 category: *categories.choose(&mut rng).unwrap_or(&categories[0]),
                 read_time: words.div_ceil(200).max(1) as i64,
                 published_at,
-                toc: serde_json::to_string(&toc).map_err(|_| AppError::Internal)?,
+                toc: serde_json::to_string(&toc)
+                    .map_err(|e| AppError::internal(format_args!("encoding a toc: {e}")))?,
                 body_text,
                 views,
             });
@@ -651,7 +652,9 @@ async fn insert_comments(
         })
         .collect();
     // The benchmark post is the last one; everything else shares the rest by weight.
-    let (benchmark, others) = posts.split_last().ok_or(AppError::Internal)?;
+    let (benchmark, others) = posts
+        .split_last()
+        .ok_or_else(|| AppError::internal("no posts to comment on"))?;
     let rest = wanted.saturating_sub(BENCHMARK_POST_COMMENTS);
     let weights: Vec<f64> = others.iter().map(|_| rng.gen::<f64>().powi(3)).collect();
     let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);

@@ -140,10 +140,7 @@ struct DemoPost<'a> {
 
 /// Reads the fixed front matter of the bundled demo posts.
 fn parse_demo_post(source: &str) -> Result<DemoPost<'_>, AppError> {
-    let broken = || {
-        tracing::error!("a bundled demo post has broken front matter");
-        AppError::Internal
-    };
+    let broken = || AppError::internal("a bundled demo post has broken front matter");
     let rest = source.strip_prefix("---\n").ok_or_else(broken)?;
     let (front, body) = rest.split_once("\n---\n").ok_or_else(broken)?;
     let mut post = DemoPost {

@@ -14,6 +14,9 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -88,8 +91,18 @@ pub fn router(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or_default();
                     // The path only: query strings may carry tokens.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                    tracing::info_span!(
+                        "request",
+                        id,
+                        method = %req.method(),
+                        path = %req.uri().path()
+                    )
                 })
                 .on_request(())
                 .on_response(|res: &Response, latency: Duration, _span: &Span| {
@@ -100,7 +113,45 @@ pub fn router(state: AppState) -> Router {
                     );
                 }),
         )
+        // Outside the trace, so its span has the id; the answer carries it back.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(NewRequestId))
+        .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// Names a request for the logs and its answer's `x-request-id`: 16 random hex digits.
+#[derive(Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _req: &Request<B>) -> Option<RequestId> {
+        let id = format!("{:016x}", rand::random::<u64>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// The longest `x-request-id` kept from a client or proxy.
+const MAX_REQUEST_ID_BYTES: usize = 64;
+
+/// A proxy's request id is kept so its logs and ours line up; one that is long or holds more
+/// than letters, digits and `-_.:` is dropped (it goes into every log line of the request)
+/// and replaced by ours.
+async fn drop_unusable_request_id(mut req: Request<Body>) -> Request<Body> {
+    let usable = |value: &HeaderValue| {
+        let bytes = value.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID_BYTES
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(b))
+    };
+    let headers = req.headers_mut();
+    let ids: Vec<&HeaderValue> = headers.get_all("x-request-id").iter().collect();
+    if !(ids.len() == 1 && usable(ids[0])) {
+        headers.remove("x-request-id");
+    }
+    req
 }
 
 /// Every route outside Leptos's pages and the API, as (path, handler): uploads, the export,

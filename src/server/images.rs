@@ -42,12 +42,12 @@ pub fn encode(picture: &DynamicImage) -> Result<Encoded, AppError> {
     let extension = if picture.color().has_alpha() {
         picture
             .write_to(&mut out, ImageFormat::Png)
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|e| AppError::internal(format_args!("encoding a PNG: {e}")))?;
         "png"
     } else {
         DynamicImage::ImageRgb8(picture.to_rgb8())
             .write_to(&mut out, ImageFormat::Jpeg)
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|e| AppError::internal(format_args!("encoding a JPEG: {e}")))?;
         "jpg"
     };
     Ok(Encoded {

@@ -48,7 +48,7 @@ async fn hashing_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppErro
         })
         .acquire()
         .await
-        .map_err(|_| AppError::Internal)
+        .map_err(|e| AppError::internal(format_args!("password hashing turns: {e}")))
 }
 
 pub async fn hash(password: Password) -> Result<String, AppError> {
@@ -60,10 +60,7 @@ pub async fn hash(password: Password) -> Result<String, AppError> {
             .map(|h| h.to_string())
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hashing task failed");
-        AppError::Internal
-    })?
+    .map_err(|e| AppError::internal(format_args!("password hashing task failed: {e}")))?
     .map_err(|e| {
         tracing::error!(error = %e, "password hashing failed");
         AppError::Internal
@@ -103,10 +100,7 @@ pub async fn verify(password: Password, stored_hash: String) -> Result<Verified,
         }
     })
     .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password check task failed");
-        AppError::Internal
-    })
+    .map_err(|e| AppError::internal(format_args!("password check task failed: {e}")))
 }
 
 #[cfg(test)]

@@ -60,9 +60,7 @@ impl AppState {
 
     /// The state inside a server function or a component rendered on the server.
     pub fn current() -> Result<Self, AppError> {
-        leptos::prelude::use_context::<Self>().ok_or_else(|| {
-            tracing::error!("AppState missing from the Leptos context");
-            AppError::Internal
-        })
+        leptos::prelude::use_context::<Self>()
+            .ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
     }
 }
