@@ -85,6 +85,9 @@ impl ConfigError {
 
 pub const DEFAULT_SQLITE_PATH: &str = "data/quire.db";
 
+/// The longest rate limit window: a week.
+const MAX_RATE_LIMIT_WINDOW_MINUTES: u64 = 7 * 24 * 60;
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -142,6 +145,13 @@ impl Config {
         }
         let request_timeout =
             Duration::from_secs(parse_number(&get, "QUIRE_REQUEST_TIMEOUT_SECS", 30)?);
+        // Zero would answer every request 503 before it is handled.
+        if request_timeout.is_zero() {
+            return Err(ConfigError::new(
+                "QUIRE_REQUEST_TIMEOUT_SECS",
+                "must be at least 1",
+            ));
+        }
         let header_timeout =
             Duration::from_secs(parse_number(&get, "QUIRE_HEADER_TIMEOUT_SECS", 10)?);
         if header_timeout.is_zero() {
@@ -196,21 +206,24 @@ impl Config {
         let api_rate_limit: u32 = parse_number(&get, "QUIRE_API_RATE_LIMIT", 100)?;
         let auth_rate_limit: u32 = parse_number(&get, "QUIRE_AUTH_RATE_LIMIT", 20)?;
         let views_rate_limit: u32 = parse_number(&get, "QUIRE_VIEWS_RATE_LIMIT", 300)?;
-        if views_rate_limit == 0 {
+        for (setting, limit) in [
+            ("QUIRE_API_RATE_LIMIT", api_rate_limit),
+            ("QUIRE_AUTH_RATE_LIMIT", auth_rate_limit),
+            ("QUIRE_VIEWS_RATE_LIMIT", views_rate_limit),
+        ] {
+            if limit == 0 {
+                return Err(ConfigError::new(setting, "must be at least 1"));
+            }
+        }
+        let window_minutes: u64 = parse_number(&get, "QUIRE_RATE_LIMIT_WINDOW_MINUTES", 15)?;
+        // Bounded so the window in nanoseconds (the limiter's unit) cannot overflow.
+        if !(1..=MAX_RATE_LIMIT_WINDOW_MINUTES).contains(&window_minutes) {
             return Err(ConfigError::new(
-                "QUIRE_VIEWS_RATE_LIMIT",
-                "rate limits must be at least 1",
+                "QUIRE_RATE_LIMIT_WINDOW_MINUTES",
+                format!("must be between 1 and {MAX_RATE_LIMIT_WINDOW_MINUTES}"),
             ));
         }
-        if api_rate_limit == 0 || auth_rate_limit == 0 {
-            return Err(ConfigError::new(
-                "QUIRE_API_RATE_LIMIT",
-                "rate limits must be at least 1",
-            ));
-        }
-        let rate_limit_window = Duration::from_secs(
-            60 * parse_number::<u64>(&get, "QUIRE_RATE_LIMIT_WINDOW_MINUTES", 15)?.max(1),
-        );
+        let rate_limit_window = Duration::from_secs(60 * window_minutes);
         let trusted_proxies = get("QUIRE_TRUSTED_PROXIES")
             .unwrap_or_default()
             .split(',')
@@ -372,6 +385,76 @@ mod tests {
         assert_eq!(err.setting, "QUIRE_BASE_URL");
         let err = config(&[("QUIRE_DB_MAX_CONNECTIONS", "many")]).unwrap_err();
         assert_eq!(err.setting, "QUIRE_DB_MAX_CONNECTIONS");
+    }
+
+    /// The setting a bad value is reported under, and its message.
+    fn refusal(pairs: &[(&str, &str)]) -> (&'static str, String) {
+        let err = config(pairs).expect_err("the value is refused");
+        (err.setting, err.to_string())
+    }
+
+    #[test]
+    fn a_zero_auth_rate_limit_names_its_own_setting() {
+        let (setting, message) = refusal(&[("QUIRE_AUTH_RATE_LIMIT", "0")]);
+        assert_eq!(setting, "QUIRE_AUTH_RATE_LIMIT");
+        assert!(message.starts_with("QUIRE_AUTH_RATE_LIMIT:"), "{message}");
+        let (setting, _) = refusal(&[("QUIRE_API_RATE_LIMIT", "0")]);
+        assert_eq!(setting, "QUIRE_API_RATE_LIMIT");
+        let (setting, _) = refusal(&[("QUIRE_VIEWS_RATE_LIMIT", "0")]);
+        assert_eq!(setting, "QUIRE_VIEWS_RATE_LIMIT");
+    }
+
+    #[test]
+    fn an_out_of_range_rate_limit_window_names_its_setting() {
+        // 60 times this overflowed: a panic in debug builds, a wrapped window in release.
+        for bad in ["0", "18446744073709551615", "10081"] {
+            let (setting, message) = refusal(&[("QUIRE_RATE_LIMIT_WINDOW_MINUTES", bad)]);
+            assert_eq!(setting, "QUIRE_RATE_LIMIT_WINDOW_MINUTES", "{bad}");
+            assert!(message.contains("between 1 and 10080"), "{message}");
+        }
+        let config = config(&[("QUIRE_RATE_LIMIT_WINDOW_MINUTES", "10080")]).unwrap();
+        assert_eq!(config.rate_limit_window, Duration::from_secs(7 * 24 * 3600));
+    }
+
+    #[test]
+    fn a_zero_request_timeout_names_its_setting() {
+        let (setting, _) = refusal(&[("QUIRE_REQUEST_TIMEOUT_SECS", "0")]);
+        assert_eq!(setting, "QUIRE_REQUEST_TIMEOUT_SECS");
+    }
+
+    /// Every setting this module reads has a row in README.md's Configuration table.
+    #[test]
+    fn readme_lists_every_setting() {
+        let readme = include_str!("../../README.md");
+        let table: String = readme
+            .split("\n## Configuration\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README.md has a Configuration section")
+            .lines()
+            .filter(|line| line.starts_with("| `"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The settings read are those the lookup is asked for.
+        let asked = std::cell::RefCell::new(Vec::new());
+        Config::from_lookup(|key| {
+            asked.borrow_mut().push(key.to_owned());
+            None
+        })
+        .unwrap();
+        let asked = asked.into_inner();
+        assert!(
+            asked.iter().any(|key| key == "QUIRE_PAGE_CACHE_MB"),
+            "every setting was read: {asked:?}"
+        );
+        let missing: Vec<&String> = asked
+            .iter()
+            .filter(|key| !table.contains(&format!("| `{key}` |")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md's Configuration table lacks {missing:?}"
+        );
     }
 
     #[test]
