@@ -398,14 +398,33 @@ fn json_feed(feed: &Feed, origin: &str) -> String {
             })
         })
         .collect();
-    serde_json::json!({
+    let doc = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "home_page_url": format!("{origin}{}", feed.page_path),
         "feed_url": format!("{origin}{}", feed.self_path),
         "items": items,
-    })
-    .to_string()
+    });
+    markup_free_json(&doc.to_string())
+}
+
+/// JSON with `<`, `>` and `&` written as escapes, and the two line separators JavaScript
+/// once refused: the feed then stays inert wherever it is pasted, an HTML `<script>` block
+/// included. Outside strings JSON has none of these characters, so every one met is inside
+/// a string, where the escape means the same character.
+fn markup_free_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 8);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// An address as seen from outside: site-relative ones get the origin.

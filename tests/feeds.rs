@@ -72,4 +72,44 @@ async fn excerpts_reach_feed_readers_as_text(backend: Backend) {
     assert_eq!(json["items"][0]["summary"], HOSTILE);
 }
 
-on_both_backends!(excerpts_reach_feed_readers_as_text);
+async fn json_feeds_hold_no_markup_characters(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "jason", Role::User).await;
+    create(
+        &app.db,
+        post(
+            author,
+            "angled",
+            "<script>alert(1)</script> & more",
+            "Some *markup* & <b>bold</b>.",
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    for path in [
+        "/feed.json",
+        "/u/jason/feed.json",
+        "/tags/testing/feed.json",
+    ] {
+        let raw = body(&app, path).await;
+        assert!(raw.contains("\\u003c"), "{path}: {raw}");
+        assert!(!raw.contains('<'), "{path}: {raw}");
+        assert!(!raw.contains('>'), "{path}: {raw}");
+        assert!(!raw.contains('&'), "{path}: {raw}");
+        let json: serde_json::Value = serde_json::from_str(&raw).expect("still JSON");
+        assert_eq!(
+            json["items"][0]["title"], "<script>alert(1)</script> & more",
+            "{path}"
+        );
+        assert!(json["items"][0]["content_html"]
+            .as_str()
+            .unwrap()
+            .contains("<em>markup</em>"));
+    }
+}
+
+on_both_backends!(
+    excerpts_reach_feed_readers_as_text,
+    json_feeds_hold_no_markup_characters,
+);
