@@ -61,10 +61,7 @@ pub async fn hash(password: Password) -> Result<String, AppError> {
     })
     .await
     .map_err(|e| AppError::internal(format_args!("password hashing task failed: {e}")))?
-    .map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        AppError::Internal
-    })
+    .map_err(|e| AppError::internal(format_args!("password hashing failed: {e}")))
 }
 
 /// What checking a password against a stored hash found.
