@@ -239,11 +239,28 @@ fn escape_html(text: &str) -> String {
     out
 }
 
-/// Relative addresses in post HTML (images under /media, in-page links) made absolute:
-/// feed readers show the content away from the site.
+/// Site-relative addresses in post HTML (images under /media, links to other posts) made
+/// absolute: feed readers show the content away from the site. Protocol-relative ones
+/// (`//cdn.example.com/a.png`) already name their host and stay as they are. The HTML is
+/// the sanitizer's, which quotes every attribute with `"` and escapes `"` in text, so
+/// `src="` only ever starts an attribute.
 fn absolute_html(html: &str, origin: &str) -> String {
-    html.replace("src=\"/", &format!("src=\"{origin}/"))
-        .replace("href=\"/", &format!("href=\"{origin}/"))
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = ["src=\"", "href=\""]
+        .iter()
+        .filter_map(|attr| rest.find(attr).map(|i| i + attr.len()))
+        .min()
+    {
+        let (before, value) = rest.split_at(at);
+        out.push_str(before);
+        if value.starts_with('/') && !value.starts_with("//") {
+            out.push_str(origin);
+        }
+        rest = value;
+    }
+    out.push_str(rest);
+    out
 }
 
 fn updated(feed: &Feed) -> DateTime<Utc> {
@@ -526,4 +543,18 @@ async fn robots(State(state): State<AppState>) -> Response {
         body,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_site_relative_addresses_get_the_origin() {
+        let html = r##"<img src="/media/a.png"><img src="//cdn.example.com/b.png"><a href="/posts/x">x</a><a href="//example.org/">y</a><a href="https://example.com/">z</a><a href="#top">t</a>"##;
+        assert_eq!(
+            absolute_html(html, "https://blog.example"),
+            r##"<img src="https://blog.example/media/a.png"><img src="//cdn.example.com/b.png"><a href="https://blog.example/posts/x">x</a><a href="//example.org/">y</a><a href="https://example.com/">z</a><a href="#top">t</a>"##
+        );
+    }
 }

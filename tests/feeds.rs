@@ -109,7 +109,50 @@ async fn json_feeds_hold_no_markup_characters(backend: Backend) {
     }
 }
 
+async fn protocol_relative_addresses_stay_as_they_are(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "linker", Role::User).await;
+    create(
+        &app.db,
+        post(
+            author,
+            "remote",
+            "Remote",
+            "![x](//cdn.example.com/a.png) and ![y](/media/b.png), [far](//example.org/page) and [near](/posts/remote)",
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    let origin = app.state.config.origin();
+    let atom = body(&app, "/feed.xml").await;
+    let rss = body(&app, "/rss.xml").await;
+    let json: serde_json::Value = serde_json::from_str(&body(&app, "/feed.json").await).unwrap();
+    let contents = [
+        texts(&atom, "content").concat(),
+        texts(&rss, "encoded").concat(),
+        json["items"][0]["content_html"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    ];
+    for html in contents {
+        assert!(html.contains("src=\"//cdn.example.com/a.png\""), "{html}");
+        assert!(html.contains("href=\"//example.org/page\""), "{html}");
+        assert!(
+            html.contains(&format!("src=\"{origin}/media/b.png\"")),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!("href=\"{origin}/posts/remote\"")),
+            "{html}"
+        );
+        assert!(!html.contains(&format!("{origin}//")), "{html}");
+    }
+}
+
 on_both_backends!(
     excerpts_reach_feed_readers_as_text,
     json_feeds_hold_no_markup_characters,
+    protocol_relative_addresses_stay_as_they_are,
 );
