@@ -360,3 +360,107 @@ async fn import_and_export_round_trip(backend: Backend) {
 }
 
 on_both_backends!(import_and_export_round_trip);
+
+/// Highlighted code as the renderer before version 1 wrote it: every scope a class.
+const OLD_STYLE_HTML: &str = "<h1 id=\"old\">Old</h1>\n<pre class=\"highlight\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\"><span class=\"hl-meta hl-function hl-rust\"><span class=\"hl-storage hl-type hl-function hl-rust\">fn</span> </span><span class=\"hl-entity hl-name hl-function hl-rust\">main</span>() {}\n</span></code></pre>\n";
+
+/// Makes the post `slug` look written by the renderer before version 1.
+async fn make_stale(db: &quire::server::db::Db, slug: &str) {
+    quire::with_db!(db, |pool| sqlx::query(
+        "UPDATE posts SET content_html = $1, toc = '[]', renderer_version = 0 WHERE slug = $2"
+    )
+    .bind(OLD_STYLE_HTML)
+    .bind(slug)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+}
+
+/// Asks for `path` until `done` holds of the page (kept pages learn of a change within the
+/// page cache's version check); the last page seen.
+async fn page_until(url: &str, done: impl Fn(&str) -> bool) -> String {
+    let client = reqwest::Client::new();
+    let mut page = String::new();
+    for _ in 0..100 {
+        if let Ok(res) = client.get(url).send().await {
+            page = res.text().await.unwrap_or_default();
+            if done(&page) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    page
+}
+
+/// Posts an older renderer wrote are rendered again, by `quire rerender` and when the server
+/// starts; the page caches see the change.
+async fn old_posts_are_rendered_again(backend: Backend) {
+    use quire::posts::PostStatus;
+    let app = common::spawn_app(backend).await;
+    let author = common::make_user(&app, "writer", quire::accounts::Role::User).await;
+    for slug in ["by-command", "at-start"] {
+        quire::posts::store::create(
+            &app.db,
+            common::new_post(author, slug, PostStatus::Published, None),
+        )
+        .await
+        .unwrap();
+    }
+    make_stale(&app.db, "by-command").await;
+    let old = |page: &str| page.contains("hl-source");
+    let new = |page: &str| {
+        page.contains("<span class=\"k\">fn</span> <span class=\"f\">main</span>")
+            && !page.contains("hl-")
+    };
+    let page = page_until(&app.url("/posts/by-command"), old).await;
+    assert!(old(&page), "the stale post is kept as stored: {page}");
+
+    let out = run(quire()
+        .arg("rerender")
+        .env("DATABASE_URL", &app.database.url))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "Rendered 1 post again.");
+    let page = page_until(&app.url("/posts/by-command"), new).await;
+    assert!(new(&page), "short classes, no hl-*: {page}");
+    let toc: String = quire::with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT toc FROM posts WHERE slug = 'by-command'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(toc, "[]", "the post has no headings: {toc}");
+
+    let out = run(quire()
+        .arg("rerender")
+        .env("DATABASE_URL", &app.database.url))
+    .await;
+    assert_eq!(
+        out.stdout.trim(),
+        "Rendered 0 posts again.",
+        "{}",
+        out.stderr
+    );
+
+    // A server starting renders them again by itself.
+    make_stale(&app.db, "at-start").await;
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut server = quire()
+        .arg("serve")
+        .env("DATABASE_URL", &app.database.url)
+        .env("QUIRE_ADDR", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+    let page = page_until(&format!("http://127.0.0.1:{port}/posts/at-start"), new).await;
+    server.kill().await.unwrap();
+    assert!(new(&page), "rendered again at start-up: {page}");
+    let page = page_until(&app.url("/posts/at-start"), new).await;
+    assert!(new(&page), "and other instances' caches see it: {page}");
+}
+
+on_both_backends!(old_posts_are_rendered_again);

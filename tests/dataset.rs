@@ -32,6 +32,18 @@ async fn generated_dataset_is_consistent(backend: Backend) {
         scalar(&app, "SELECT COUNT(*) FROM posts p WHERE comment_count <> (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.is_approved AND NOT c.is_deleted)").await,
         0
     );
+    // Written by the current renderer: a server started on it renders nothing again.
+    let stale = format!(
+        "SELECT COUNT(*) FROM posts WHERE renderer_version <> {}",
+        quire::server::markdown::RENDERER_VERSION
+    );
+    assert_eq!(scalar(&app, &stale).await, 0);
+    assert_eq!(
+        quire::posts::rerender::rerender_stale(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
     // Replies stay in their post's thread.
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM comments c JOIN comments parent ON parent.id = c.parent_id WHERE parent.post_id <> c.post_id").await,

@@ -14,6 +14,8 @@ pub mod editor;
 pub mod images;
 #[cfg(feature = "ssr")]
 pub mod likes;
+#[cfg(feature = "ssr")]
+pub mod rerender;
 pub mod search;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -470,8 +470,8 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, cover_image,
                                     status, tags, read_time_minutes, published_at, created_at, updated_at,
-                                    toc, body_text, custom_excerpt)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)
+                                    toc, body_text, custom_excerpt, renderer_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)
                  RETURNING id",
             )
             .bind(new.author_id)
@@ -489,6 +489,7 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
             .bind(&derived.toc_json)
             .bind(&derived.body_text)
             .bind(&derived.custom_excerpt)
+            .bind(markdown::RENDERER_VERSION)
             .fetch_one(&mut *tx)
             .await?;
             replace_links!(tx, post_id, &new.tags, &new.category_ids, listed_at).await?;
@@ -508,8 +509,13 @@ pub(crate) async fn author_trust(db: &Db, author_id: i64) -> Result<markdown::Tr
             .fetch_optional(pool)
             .await
     })?;
-    Ok(match role.as_deref() {
+    Ok(trust_of_role(role.as_deref()))
+}
+
+/// How far an author with this role (as stored) is trusted.
+pub(crate) fn trust_of_role(role: Option<&str>) -> markdown::Trust {
+    match role {
         Some("ADMIN" | "MODERATOR") => markdown::Trust::Trusted,
         _ => markdown::Trust::Untrusted,
-    })
+    }
 }

@@ -1,5 +1,5 @@
 //! The command line: `quire [serve]`, `migrate`, `user create`, `demo`, `import`, `export`,
-//! `backup`, `restore`.
+//! `backup`, `restore`, `rerender`.
 //!
 //! Mistakes of the person at the keyboard (a bad setting, a port in use, invalid input) end
 //! with one line on standard error and exit code 2; other failures with exit code 1.
@@ -70,6 +70,9 @@ enum Command {
     },
     /// Copy a backup into an empty database (a new one; migrations run first)
     Restore { file: std::path::PathBuf },
+    /// Render again the posts an older version of quire's renderer wrote (the server also
+    /// does this when it starts)
+    Rerender,
 }
 
 #[derive(Debug, Subcommand)]
@@ -276,6 +279,17 @@ async fn run(command: Command) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::Rerender => {
+            let posts = crate::posts::rerender::rerender_stale(&db).await?;
+            if posts > 0 {
+                if let Err(err) = super::page_cache::bump(&db).await {
+                    tracing::warn!(error = %err, "marking the content as changed failed");
+                }
+            }
+            let noun = if posts == 1 { "post" } else { "posts" };
+            println!("Rendered {posts} {noun} again.");
+            Ok(())
+        }
     };
     // A running server's kept pages would not show what this command wrote.
     if changes_content {
@@ -427,6 +441,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         backend = state.db.backend_name(),
         "quire is listening on http://{addr}"
     );
+    tokio::spawn(crate::posts::rerender::rerender_at_start(state.clone()));
     super::http::serve(listener, state)
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))

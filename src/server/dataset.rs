@@ -539,7 +539,8 @@ async fn insert_posts(
     let at = now();
     for chunk in rows.chunks(BATCH_ROWS / 2) {
         insert_rows!(db, "posts (id, author_id, title, slug, content, content_html, excerpt, status, tags,
-                            read_time_minutes, view_count, published_at, created_at, updated_at, toc, body_text)",
+                            read_time_minutes, view_count, published_at, created_at, updated_at, toc, body_text,
+                            renderer_version)",
             chunk, |b, post| {
                 let tags: Vec<&str> = post.tags.iter().map(|&t| tag_names[t]).collect();
                 b.push_bind(post.id)
@@ -557,7 +558,8 @@ async fn insert_posts(
                     .push_bind(post.published_at.unwrap_or(at))
                     .push_bind(at)
                     .push_bind(post.toc.clone())
-                    .push_bind(post.body_text.clone());
+                    .push_bind(post.body_text.clone())
+                    .push_bind(markdown::RENDERER_VERSION);
             });
     }
     // Link rows carry published_at only while the post is published (as the store does).
