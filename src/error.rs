@@ -51,6 +51,10 @@ pub enum AppError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed, but it cannot be done as asked (an `Idempotency-Key` reused with another
+    /// request).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     RateLimited(String),
     #[error("The database is unavailable; please try again shortly")]
@@ -106,6 +110,7 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,
+            Self::Unprocessable(_) => 422,
             Self::RateLimited(_) => 429,
             Self::Unavailable => 503,
             Self::Unwritable => 507,
@@ -143,6 +148,14 @@ mod ssr {
         fn from(err: sqlx::Error) -> Self {
             if matches!(err, sqlx::Error::RowNotFound) {
                 return Self::NotFound;
+            }
+            if crate::server::db::unique_violation(&err)
+                .is_some_and(|c| crate::idempotency::is_duplicate(&c))
+            {
+                return Self::Conflict(
+                    "A request with this Idempotency-Key is still being answered; try again shortly"
+                        .to_owned(),
+                );
             }
             match outage(&err) {
                 Some(Outage::Unreachable) => {

@@ -20,6 +20,8 @@ pub mod tags;
 
 #[cfg(feature = "ssr")]
 pub mod feeds;
+#[cfg(feature = "ssr")]
+pub mod idempotency;
 
 #[cfg(feature = "ssr")]
 pub mod server;

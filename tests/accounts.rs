@@ -483,6 +483,88 @@ async fn deleting_the_account_takes_everything_with_it(backend: Backend) {
     );
 }
 
+/// "The blog always has an active admin" holds on every path that could break it: deleting
+/// the account from settings, the API's role change, deactivation and deletion, the store
+/// functions the command line uses, and two admins demoting each other at the same moment.
+async fn the_last_admin_stays_an_admin_on_every_path(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let root = make_user(&app, "root", Role::Admin).await;
+    let client = signed_in_as(&app, "root").await;
+
+    let deleted = call(
+        &app,
+        &client,
+        "accounts/delete_account",
+        &[("current_password", PASSWORD), ("confirm", "root")],
+    )
+    .await;
+    assert_eq!(deleted.status, 409, "{:?}", deleted.body);
+    assert_eq!(whoami(&app, &client).await.as_deref(), Some("root"));
+
+    let api = reqwest::Client::new();
+    let login = api
+        .post(app.url("/api/auth/login"))
+        .json(&serde_json::json!({"username": "root", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = login.json().await.unwrap();
+    let token = body["data"]["accessToken"].as_str().unwrap().to_owned();
+    let me = app.url(&format!("/api/users/{root}"));
+    for change in [
+        serde_json::json!({"role": "USER"}),
+        serde_json::json!({"isActive": false}),
+    ] {
+        let reply = api
+            .patch(&me)
+            .bearer_auth(&token)
+            .json(&change)
+            .send()
+            .await
+            .unwrap();
+        // Nobody changes their own standing; the last admin is the only one who could.
+        assert_eq!(reply.status().as_u16(), 403, "{change}");
+    }
+    let reply = api.delete(&me).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(reply.status().as_u16(), 409);
+
+    use quire::accounts::store::{delete_user, set_active, set_role};
+    assert!(set_role(&app.db, root, Role::User).await.is_err());
+    assert!(set_active(&app.db, root, false).await.is_err());
+    assert!(delete_user(&app.db, root).await.is_err());
+    let row = quire::accounts::store::find_by_id(&app.db, root)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((row.role.as_str(), row.is_active), ("ADMIN", true));
+
+    // Two admins demoting each other at once: one may win, never both.
+    let mut others = vec![root];
+    for round in 0..10 {
+        let a = make_user(&app, &format!("first{round}"), Role::Admin).await;
+        let b = make_user(&app, &format!("second{round}"), Role::Admin).await;
+        for id in others {
+            set_role(&app.db, id, Role::User).await.unwrap();
+        }
+        let (first, second) = tokio::join!(
+            set_role(&app.db, a, Role::User),
+            set_active(&app.db, b, false)
+        );
+        assert!(
+            first.is_ok() != second.is_ok(),
+            "round {round}: exactly one change goes through ({first:?}, {second:?})"
+        );
+        let admins: i64 = quire::with_db!(&app.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!(admins, 1, "round {round}");
+        others = vec![if first.is_ok() { b } else { a }];
+    }
+}
+
 async fn cross_site_writes_are_refused(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "victim", Role::User).await;
@@ -619,6 +701,7 @@ on_both_backends!(
     settings_need_a_signed_in_user,
     users_see_and_end_their_sessions,
     deleting_the_account_takes_everything_with_it,
+    the_last_admin_stays_an_admin_on_every_path,
     cross_site_writes_are_refused,
     avatars_are_checked_resized_and_served,
 );

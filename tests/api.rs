@@ -255,19 +255,39 @@ async fn users_list_and_permissions(backend: Backend) {
     let ada = make_user(&app, "ada", Role::User).await;
     make_user(&app, "bob", Role::User).await;
     make_user(&app, "root", Role::Admin).await;
+    make_user(&app, "mona", Role::Moderator).await;
     let (user, _) = login(&app, "bob").await;
     let (admin, _) = login(&app, "root").await;
+    let (moderator, _) = login(&app, "mona").await;
     assert_eq!(send(&app, "GET", "/users", None, None).await.status, 401);
+    // Listing accounts is for moderators and admins.
+    assert_eq!(
+        send(&app, "GET", "/users", Some(&user), None).await.status,
+        403
+    );
+    // Nobody but admins finds or orders accounts by their hidden email addresses: a probe
+    // for part of one would tell whether it exists.
+    let probe = send(&app, "GET", "/users?search=example.com", Some(&moderator), None).await;
+    assert_eq!(probe.status, 200, "{}", probe.body);
+    assert_eq!(probe.body["data"]["total"], 0, "{}", probe.body);
+    assert_eq!(
+        send(&app, "GET", "/users?sortBy=email", Some(&moderator), None)
+            .await
+            .status,
+        403
+    );
+    let by_email = send(&app, "GET", "/users?search=example.com", Some(&admin), None).await;
+    assert_eq!(by_email.body["data"]["total"], 4, "{}", by_email.body);
     let list = send(
         &app,
         "GET",
         "/users?limit=2&page=1&sortBy=username&sortOrder=asc",
-        Some(&user),
+        Some(&moderator),
         None,
     )
     .await;
     assert_eq!(list.status, 200, "{}", list.body);
-    assert_eq!(list.body["data"]["total"], 3);
+    assert_eq!(list.body["data"]["total"], 4);
     assert_eq!(list.body["data"]["limit"], 2);
     let names: Vec<&str> = list.body["data"]["users"]
         .as_array()
@@ -279,7 +299,7 @@ async fn users_list_and_permissions(backend: Backend) {
     let ada_entry = &list.body["data"]["users"][0];
     assert!(
         ada_entry.get("email").is_none(),
-        "others' emails are hidden from users"
+        "others' emails are hidden from moderators"
     );
     assert_eq!(ada_entry["postCount"], 0);
     let as_admin = send(&app, "GET", "/users?search=ADA", Some(&admin), None).await;
@@ -749,12 +769,124 @@ async fn the_spec_lists_exactly_the_routes(backend: Backend) {
     assert!(docs.text().await.unwrap().contains("/api/openapi.json"));
 }
 
+/// A POST sent with a raw body and an `Idempotency-Key`.
+async fn send_keyed(app: &TestApp, path: &str, token: &str, key: &str, body: &str) -> Reply {
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/api{path}")))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    Reply {
+        status,
+        body: serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+    }
+}
+
+/// A client that did not hear an answer sends the same request again with the same key and
+/// gets the first answer: one post published in one go, one comment, one category, one user.
+async fn retries_with_an_idempotency_key_create_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::User).await;
+    make_user(&app, "other", Role::User).await;
+    make_user(&app, "root", Role::Admin).await;
+    let (writer, _) = login(&app, "writer").await;
+    let (other, _) = login(&app, "other").await;
+    let (admin, _) = login(&app, "root").await;
+
+    let body = r#"{"title": "Sent twice", "content": "Once is enough.", "status": "PUBLISHED"}"#;
+    let first = send_keyed(&app, "/posts", &writer, "post-1", body).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["data"]["status"], "PUBLISHED");
+    let again = send_keyed(&app, "/posts", &writer, "post-1", body).await;
+    assert_eq!(again.status, 201, "a retry is answered as the first: {}", again.body);
+    assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
+    let listed = send(&app, "GET", "/posts?search=twice", None, None).await;
+    assert_eq!(listed.body["data"]["posts"].as_array().unwrap().len(), 1);
+    // The same key with another request is a client's mistake.
+    let changed = r#"{"title": "Sent twice, changed", "content": "Once is enough."}"#;
+    let reused = send_keyed(&app, "/posts", &writer, "post-1", changed).await;
+    assert_eq!(reused.status, 422, "{}", reused.body);
+    assert_eq!(reused.body["success"], false);
+    // Keys are per user: another user's same key is a new request.
+    let theirs = send_keyed(
+        &app,
+        "/posts",
+        &other,
+        "post-1",
+        r#"{"title": "Theirs", "content": "x"}"#,
+    )
+    .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.body);
+    // A request that failed is not remembered: fixed, it goes through with the same key.
+    let bad = send_keyed(&app, "/posts", &writer, "post-2", r#"{"title": "", "content": "x"}"#).await;
+    assert_eq!(bad.status, 400);
+    let fixed = send_keyed(&app, "/posts", &writer, "post-2", r#"{"title": "Fixed", "content": "x"}"#).await;
+    assert_eq!(fixed.status, 201, "{}", fixed.body);
+    let bad_key = send_keyed(&app, "/posts", &writer, "", body).await;
+    assert_eq!(bad_key.status, 400, "{}", bad_key.body);
+
+    let post = first.body["data"]["id"].as_str().unwrap().to_owned();
+    let comment = r#"{"content": "Said once."}"#;
+    let path = format!("/posts/{post}/comments");
+    let first = send_keyed(&app, &path, &other, "c-1", comment).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = send_keyed(&app, &path, &other, "c-1", comment).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
+    let thread = send(&app, "GET", &path, None, None).await;
+    let said_once = thread.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["content"] == "Said once.")
+        .count();
+    assert!(said_once <= 1, "{}", thread.body);
+    let counted: i64 = quire::with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM comments WHERE content = 'Said once.'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(counted, 1);
+
+    let category = r#"{"name": "Once", "slug": "once"}"#;
+    let first = send_keyed(&app, "/categories", &admin, "cat-1", category).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = send_keyed(&app, "/categories", &admin, "cat-1", category).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
+
+    let user = r#"{"email": "once@example.com", "username": "once", "password": "a perfectly fine passphrase"}"#;
+    let first = send_keyed(&app, "/users", &admin, "user-1", user).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let again = send_keyed(&app, "/users", &admin, "user-1", user).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
+    let keys: Vec<String> = quire::with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT request FROM idempotency_keys"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap());
+    assert!(
+        keys.iter().all(|k| !k.contains("passphrase")),
+        "request bodies are not stored"
+    );
+}
+
 on_both_backends!(
     envelopes_and_unknown_routes,
     register_login_refresh_and_logout,
     deactivated_users_tokens_stop_at_once,
     users_list_and_permissions,
     posts_through_the_api,
+    retries_with_an_idempotency_key_create_once,
     comments_and_categories_through_the_api,
     the_spec_lists_exactly_the_routes,
 );

@@ -323,7 +323,7 @@ fn matrix() -> Vec<Check> {
         api("POST", "/auth/login", "/auth/login", Anyone).json(json!({"username": "{owner_name}", "password": PASSWORD})),
         api("POST", "/auth/refresh", "/auth/refresh", Anyone).json(json!({"refreshToken": "{refresh}"})).fresh(Fresh::Content),
         api("POST", "/auth/logout", "/auth/logout", Anyone).json(json!({"refreshToken": "{refresh}"})).fresh(Fresh::Content),
-        api("GET", "/users", "/users?search={owner_name}", SignedIn).shows("{owner_name}"),
+        api("GET", "/users", "/users?search={owner_name}", Staff).shows("{owner_name}"),
         api("POST", "/users", "/users", Admin)
             .json(json!({"email": "{unique}@example.com", "username": "made{unique}", "password": PASSWORD})),
         api("GET", "/users/me", "/users/me", SignedIn),

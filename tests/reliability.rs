@@ -214,6 +214,30 @@ async fn api(
     })
 }
 
+/// A POST with an `Idempotency-Key`; Err when no answer came.
+async fn api_keyed(
+    http: &reqwest::Client,
+    quire_base: &str,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> Result<Reply, reqwest::Error> {
+    let res = http
+        .post(format!("{quire_base}/api{path}"))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await?;
+    let status = res.status().as_u16();
+    let text = res.text().await?;
+    Ok(Reply {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    })
+}
+
 fn id_of(value: &Value) -> i64 {
     value
         .as_str()
@@ -266,6 +290,8 @@ struct Ledger {
     views: BTreeMap<i64, Vec<Instant>>,
     /// Per post: looks asked for, answered or not.
     views_tried: BTreeMap<i64, u64>,
+    /// Posts created published in one request whose answer never came: (token, key, body).
+    unanswered: Vec<(String, String, Value)>,
 }
 
 impl Ledger {
@@ -348,16 +374,10 @@ async fn writer(base: String, worker: usize, ledger: Arc<Mutex<Ledger>>, stop: A
             "tags": ["crash"],
             "status": "PUBLISHED",
         });
-        let Ok(reply) = api(
-            &http,
-            &base,
-            Method::POST,
-            "/posts",
-            Some(&token),
-            Some(body),
-        )
-        .await
-        else {
+        let key = format!("at-once-{name}");
+        let Ok(reply) = api_keyed(&http, &base, "/posts", &token, &key, &body).await else {
+            // Killed before answering: the client will send it again with the same key.
+            ledger.lock().unwrap().unanswered.push((token, key, body));
             return;
         };
         assert_eq!(reply.status, 201, "create published: {}", reply.body);
@@ -583,6 +603,40 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     assert!(missing.is_empty(), "acknowledged likes lost: {missing:?}");
 
     assert_consistent(&store).await;
+
+    // A post created published in one request is never left half-done (a draft), and the
+    // requests the kill left unanswered, sent again with their keys, create each post once.
+    let half_done = ids(
+        &store,
+        "SELECT id FROM posts WHERE title LIKE 'At once %' AND status <> 'PUBLISHED'",
+    )
+    .await;
+    assert!(half_done.is_empty(), "half-done publishes: {half_done:?}");
+    let http = client();
+    for (token, key, body) in &ledger.unanswered {
+        let reply = api_keyed(&http, &quire.base, "/posts", token, key, body)
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, 201, "retry of {key}: {}", reply.body);
+        let title = body["title"].as_str().expect("title");
+        let copies: i64 = with_db!(&store, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM posts WHERE title = $1 AND status = 'PUBLISHED'"
+        )
+        .bind(title)
+        .fetch_one(pool)
+        .await
+        .expect("count"));
+        assert_eq!(copies, 1, "{title}: one post after the retry");
+        // And again: the first answer once more.
+        let replayed = api_keyed(&http, &quire.base, "/posts", token, key, body)
+            .await
+            .expect("an answer");
+        assert_eq!(replayed.body["data"]["id"], reply.body["data"]["id"]);
+    }
+    eprintln!(
+        "{backend:?}: {} unanswered creations retried with their keys",
+        ledger.unanswered.len()
+    );
 
     // Views: those answered more than a flush interval (and a margin for a busy machine)
     // before the kill were written; none was counted twice.

@@ -251,6 +251,16 @@ pub fn check_password_not_common(
 
 /// Validates and creates an account; returns its id.
 pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Result<i64, AppError> {
+    create_user_keyed(db, new, min_password_len, None).await
+}
+
+/// [`create_user`] for an API request with an `Idempotency-Key`, recorded with the account.
+pub async fn create_user_keyed(
+    db: &Db,
+    new: NewUser,
+    min_password_len: usize,
+    claim: Option<&crate::idempotency::Claim>,
+) -> Result<i64, AppError> {
     let mut errors = Vec::new();
     let email = validation::email(&new.email)
         .map_err(|e| errors.push(e))
@@ -324,6 +334,9 @@ pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Resu
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            if let Some(claim) = claim {
+                crate::idempotency::record(&mut tx, claim, id).await?;
+            }
             tx.commit().await?;
             Ok(id)
         }
@@ -353,12 +366,26 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// Users matching a search (`$1`, a [`search_pattern`]), a role (`$2`, '' for any) and an
-/// active flag (`$3`: 1, 0, or -1 for any): the filter of the admin page and of the API.
-pub const USER_FILTER: &str = "(lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
+/// The user lists' filter (the admin page's and the API's): `$1` a [`search_pattern`], `$2` a role or '', `$3` 1, 0 or -1
+/// for active, inactive or both. Email addresses are private: only [`user_filter`]`(true)`,
+/// for admins, matches them.
+const USER_FILTER: &str = "(lower(username) LIKE $1 ESCAPE '\\' OR email LIKE $1 ESCAPE '\\'
         OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
     AND ($2 = '' OR role = $2)
     AND ($3 = -1 OR is_active = ($3 = 1))";
+const USER_FILTER_WITHOUT_EMAIL: &str = "(lower(username) LIKE $1 ESCAPE '\\'
+        OR lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) LIKE $1 ESCAPE '\\')
+    AND ($2 = '' OR role = $2)
+    AND ($3 = -1 OR is_active = ($3 = 1))";
+
+/// The user lists' filter, matching email addresses only when `by_email` (admins).
+pub fn user_filter(by_email: bool) -> &'static str {
+    if by_email {
+        USER_FILTER
+    } else {
+        USER_FILTER_WITHOUT_EMAIL
+    }
+}
 
 /// A LIKE pattern that finds `search` anywhere, its own `%`, `_` and `\` taken literally.
 pub fn search_pattern(search: &str) -> String {
@@ -594,15 +621,9 @@ pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppE
     })
 }
 
+/// Deletes an account (their posts and comments go with it); never the last active admin.
 pub async fn delete_user(db: &Db, user_id: i64) -> Result<(), AppError> {
-    with_db!(db, |pool| {
-        sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(user_id)
-            .execute(pool)
-            .await
-            .map(|_| ())
-    })?;
-    Ok(())
+    change_standing(db, user_id, Standing::Deleted).await
 }
 
 /// Ends every session of the user, but `keep` if given.
@@ -693,73 +714,105 @@ pub async fn end_sessions_except(
 
 /// Changes a role, refusing to demote the last active admin.
 pub async fn set_role(db: &Db, user_id: i64, role: Role) -> Result<(), AppError> {
-    let now = now();
-    let changed = with_db!(db, |pool| {
-        sqlx::query(
-            "UPDATE users SET role = $1, updated_at = $2
-             WHERE id = $3 AND (role <> 'ADMIN' OR $1 = 'ADMIN'
-                OR (SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active) > 1)",
-        )
-        .bind(role.as_str())
-        .bind(now)
-        .bind(user_id)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    if changed == 0 {
-        return Err(exists_or_last_admin(db, user_id).await);
-    }
-    Ok(())
+    change_standing(db, user_id, Standing::Role(role)).await
 }
 
 /// Deactivates (ending every session at once) or reactivates a user; never the last admin.
 pub async fn set_active(db: &Db, user_id: i64, active: bool) -> Result<(), AppError> {
-    let now = now();
-    let changed = with_db!(db, |pool| {
-        async {
-            let mut tx = pool.begin_write().await?;
-            let changed = sqlx::query(
-                "UPDATE users SET is_active = $1, updated_at = $2
-                 WHERE id = $3 AND ($1 OR role <> 'ADMIN'
-                    OR (SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active) > 1)",
-            )
-            .bind(active)
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if !active {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(changed)
-        }
-        .await
-    })?;
-    if changed == 0 {
-        return Err(exists_or_last_admin(db, user_id).await);
-    }
-    Ok(())
+    change_standing(db, user_id, Standing::Active(active)).await
 }
 
-async fn exists_or_last_admin(db: &Db, user_id: i64) -> AppError {
-    match with_db!(db, |pool| {
-        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-    }) {
-        Ok(Some(_)) => {
-            AppError::Conflict("The last active admin must stay an active admin".to_owned())
+/// A change to an account that may take it out of the active admins.
+#[derive(Debug, Clone, Copy)]
+enum Standing {
+    Role(Role),
+    Active(bool),
+    Deleted,
+}
+
+impl Standing {
+    /// Whether an active admin stays one after this change.
+    fn keeps_admin(self) -> bool {
+        match self {
+            Self::Role(role) => role == Role::Admin,
+            Self::Active(active) => active,
+            Self::Deleted => false,
         }
-        Ok(None) => AppError::NotFound,
-        Err(err) => err.into(),
     }
+
+    fn refusal(self) -> AppError {
+        AppError::Conflict(match self {
+            Self::Deleted => "The last admin cannot be deleted".to_owned(),
+            _ => "The last active admin must stay an active admin".to_owned(),
+        })
+    }
+}
+
+/// The one guard of "the blog always has an active admin", for every path that changes a
+/// role, deactivates or deletes (settings, admin pages, API, command line): the check and the
+/// change are one transaction, and on PostgreSQL the active admins' rows are locked first,
+/// so two admins demoting each other at the same moment cannot both succeed (each would
+/// count two admins under READ COMMITTED). SQLite's write lock already serializes writers.
+async fn change_standing(db: &Db, user_id: i64, change: Standing) -> Result<(), AppError> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE",
+        Db::Sqlite(_) => "",
+    };
+    let admins_sql =
+        format!("SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id{lock}");
+    let now = now();
+    let outcome: Result<Result<(), AppError>, sqlx::Error> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let admins: Vec<i64> = sqlx::query_scalar(&admins_sql)
+                .fetch_all(&mut *tx)
+                .await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Ok(Err(AppError::NotFound));
+            }
+            if admins == [user_id] && !change.keeps_admin() {
+                return Ok(Err(change.refusal()));
+            }
+            match change {
+                Standing::Role(role) => {
+                    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+                        .bind(role.as_str())
+                        .bind(now)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Standing::Active(active) => {
+                    sqlx::query("UPDATE users SET is_active = $1, updated_at = $2 WHERE id = $3")
+                        .bind(active)
+                        .bind(now)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if !active {
+                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                Standing::Deleted => {
+                    sqlx::query("DELETE FROM users WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            Ok(Ok(()))
+        }
+        .await
+    });
+    outcome?
 }
 
 #[cfg(test)]

@@ -55,16 +55,25 @@ pub struct CategoryWrite {
 pub(super) async fn create(
     State(state): State<AppState>,
     AsAdmin(caller): AsAdmin,
-    Body(body): Body<CategoryWrite>,
+    key: crate::idempotency::IdempotencyKey,
+    super::KeyedBody(body, raw): super::KeyedBody<CategoryWrite>,
 ) -> ApiResult<ApiCategoryFull> {
     let admin = caller.require_role(Role::Admin)?;
+    let (claim, earlier) =
+        super::idempotency(&state, admin.id, key, "POST /api/categories", &raw).await?;
+    if let Some(id) = earlier {
+        let category = store::find_by_id(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Ok(Success::created("Category created", api(category)));
+    }
     let input = store::CategoryInput::validate(
         body.name.as_deref().unwrap_or_default(),
         body.slug.as_deref().unwrap_or_default(),
         body.description.as_deref().unwrap_or_default(),
         body.color.as_deref().unwrap_or("#64748b"),
     )?;
-    let category = store::save(&state.db, admin, None, input).await?;
+    let category = store::save(&state.db, admin, None, input, claim.as_ref()).await?;
     Ok(Success::created("Category created", api(category)))
 }
 
@@ -86,7 +95,7 @@ pub(super) async fn update(
         body.description.as_deref().unwrap_or(&current.description),
         body.color.as_deref().unwrap_or(&current.color),
     )?;
-    let category = store::save(&state.db, admin, Some(id), input).await?;
+    let category = store::save(&state.db, admin, Some(id), input, None).await?;
     Ok(Success::ok("Category updated", api(category)))
 }
 

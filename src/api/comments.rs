@@ -76,10 +76,17 @@ pub(super) async fn create(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
-    Body(body): Body<CommentWrite>,
+    key: crate::idempotency::IdempotencyKey,
+    super::KeyedBody(body, raw): super::KeyedBody<CommentWrite>,
 ) -> ApiResult<ApiComment> {
     let user = caller.require_user()?;
     let post_id = id_of(&id)?;
+    let route = format!("POST /api/posts/{post_id}/comments");
+    let (claim, earlier) = super::idempotency(&state, user.id, key, &route, &raw).await?;
+    if let Some(comment) = earlier {
+        let view = store::own_view(&state.db, user, comment).await?;
+        return Ok(Success::created("Comment posted", api_comment(view)));
+    }
     let parent_id = match body.parent_id.as_deref() {
         None => None,
         Some(raw) => Some(
@@ -88,7 +95,7 @@ pub(super) async fn create(
         ),
     };
     let content = comments::validate_content(&body.content)?;
-    let view = store::add(&state, user, post_id, parent_id, content).await?;
+    let view = store::add(&state, user, post_id, parent_id, content, claim.as_ref()).await?;
     Ok(Success::created("Comment posted", api_comment(view)))
 }
 

@@ -240,34 +240,101 @@ where
     type Rejection = Failure;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                let status = rejection.status();
-                let message = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => {
-                        "Send JSON with Content-Type: application/json".to_owned()
-                    }
-                    JsonRejection::JsonSyntaxError(_) => "The body is not valid JSON".to_owned(),
-                    JsonRejection::JsonDataError(e) => {
-                        format!("The body does not fit: {}", e.body_text())
-                    }
-                    _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-                        "The body is too large".to_owned()
-                    }
-                    _ => "The body could not be read".to_owned(),
-                };
-                Err(Failure {
-                    status: if status == StatusCode::PAYLOAD_TOO_LARGE {
-                        status
+        axum::Json::<T>::from_request(req, state)
+            .await
+            .map(|axum::Json(value)| Self(value))
+            .map_err(json_failure)
+    }
+}
+
+/// A [`Body`] and its bytes as sent, for requests that take an `Idempotency-Key`: a retry must
+/// be the same request, byte for byte.
+pub struct KeyedBody<T>(pub T, pub axum::body::Bytes);
+
+impl<T, S> FromRequest<S> for KeyedBody<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Failure;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let request = axum::extract::Request::from_parts(parts.clone(), body);
+        // Read through axum's own extractor, so the body limit and its 413 apply as for `Body`.
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                let too_large = rejection.status() == StatusCode::PAYLOAD_TOO_LARGE;
+                Failure {
+                    status: if too_large {
+                        StatusCode::PAYLOAD_TOO_LARGE
                     } else {
                         StatusCode::BAD_REQUEST
                     },
-                    message,
+                    message: if too_large {
+                        "The body is too large"
+                    } else {
+                        "The body could not be read"
+                    }
+                    .to_owned(),
                     errors: None,
-                })
-            }
+                }
+            })?;
+        let again = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+        let Body(value) = Body::<T>::from_request(again, state).await?;
+        Ok(Self(value, bytes))
+    }
+}
+
+/// The `Idempotency-Key` of a creating request: the claim to record with what it creates,
+/// and what an earlier request with that key created, if it was this same request (anything
+/// else with the key is refused with 422).
+pub async fn idempotency(
+    state: &AppState,
+    user_id: i64,
+    key: crate::idempotency::IdempotencyKey,
+    route: &str,
+    body: &[u8],
+) -> Result<(Option<crate::idempotency::Claim>, Option<i64>), Failure> {
+    use crate::idempotency::{reused, Claim, Earlier};
+    let Some(key) = key.0 else {
+        return Ok((None, None));
+    };
+    let mut request = Vec::with_capacity(route.len() + 1 + body.len());
+    request.extend_from_slice(route.as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(body);
+    let fingerprint = state.tokens.fingerprint(&state.db, &request).await?;
+    let Some(claim) = Claim::new(user_id, Some(key), fingerprint) else {
+        return Ok((None, None));
+    };
+    match claim.earlier(&state.db).await? {
+        Earlier::None => Ok((Some(claim), None)),
+        Earlier::Created(id) => Ok((Some(claim), Some(id))),
+        Earlier::Different => Err(reused().into()),
+    }
+}
+
+fn json_failure(rejection: JsonRejection) -> Failure {
+    let status = rejection.status();
+    let message = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            "Send JSON with Content-Type: application/json".to_owned()
         }
+        JsonRejection::JsonSyntaxError(_) => "The body is not valid JSON".to_owned(),
+        JsonRejection::JsonDataError(e) => format!("The body does not fit: {}", e.body_text()),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => "The body is too large".to_owned(),
+        _ => "The body could not be read".to_owned(),
+    };
+    Failure {
+        status: if status == StatusCode::PAYLOAD_TOO_LARGE {
+            status
+        } else {
+            StatusCode::BAD_REQUEST
+        },
+        message,
+        errors: None,
     }
 }
 

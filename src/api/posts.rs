@@ -5,7 +5,8 @@ use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body, SignedIn, Success};
+use super::{ApiResult, Body, KeyedBody, SignedIn, Success};
+use crate::idempotency::IdempotencyKey;
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::posts::editing::{self, PostInput, SaveKind};
@@ -468,18 +469,31 @@ fn input_from(
 pub(super) async fn create(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
-    Body(body): Body<PostWrite>,
+    key: IdempotencyKey,
+    KeyedBody(body, raw): KeyedBody<PostWrite>,
 ) -> ApiResult<ApiPost> {
     let user = caller.require_user()?;
-    if body.title.is_none() {
-        return Err(AppError::field("title", "Give the post a title").into());
-    }
-    let status = parse_status(body.status.as_deref())?;
-    let input = input_from(&body, &Default::default())?;
-    let id = editing::create_draft(&state.db, user.id, &input, SaveKind::Save).await?;
-    if let Some(status) = status.filter(|s| *s != PostStatus::Draft) {
-        editing::set_status(&state.db, id, 1, status, body.published_at).await?;
-    }
+    let (claim, earlier) = super::idempotency(&state, user.id, key, "POST /api/posts", &raw).await?;
+    let id = match earlier {
+        Some(id) => id,
+        None => {
+            if body.title.is_none() {
+                return Err(AppError::field("title", "Give the post a title").into());
+            }
+            let status = parse_status(body.status.as_deref())?.unwrap_or(PostStatus::Draft);
+            let input = input_from(&body, &Default::default())?;
+            editing::create(
+                &state.db,
+                user.id,
+                &input,
+                SaveKind::Save,
+                status,
+                body.published_at,
+                claim.as_ref(),
+            )
+            .await?
+        }
+    };
     let row = visible(&state, &caller, &id.to_string()).await?;
     Ok(Success::created("Post created", single(&state, row).await?))
 }
@@ -502,7 +516,7 @@ pub(super) async fn update(
     let id = editable(&state, &caller, &key).await?;
     let current = editing::load(&state.db, id).await?;
     let status = parse_status(body.status.as_deref())?;
-    let mut version = body.version.unwrap_or(current.version);
+    let version = body.version.unwrap_or(current.version);
     let content_changed = body.title.is_some()
         || body.slug.is_some()
         || body.content.is_some()
@@ -511,13 +525,14 @@ pub(super) async fn update(
         || body.tags.is_some()
         || body.category_ids.is_some()
         || body.canonical_url.is_some();
+    let status_change = (status.is_some() || body.published_at.is_some())
+        .then(|| (status.unwrap_or(current.status), body.published_at));
     if content_changed {
+        // The fields and the status in one transaction: never one without the other.
         let input = input_from(&body, &current)?;
-        version = editing::update(&state.db, id, version, &input, SaveKind::Save).await?;
-    }
-    if status.is_some() || body.published_at.is_some() {
-        let to = status.unwrap_or(current.status);
-        editing::set_status(&state.db, id, version, to, body.published_at).await?;
+        editing::update(&state.db, id, version, &input, SaveKind::Save, status_change).await?;
+    } else if let Some((to, publish_at)) = status_change {
+        editing::set_status(&state.db, id, version, to, publish_at).await?;
     }
     let row = visible(&state, &caller, &id.to_string()).await?;
     Ok(Success::ok("Post updated", single(&state, row).await?))

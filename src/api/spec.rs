@@ -31,6 +31,13 @@ pub struct Endpoint {
     pub handler: MethodRouter<AppState>,
 }
 
+impl Endpoint {
+    /// Creating requests of signed-in callers take an `Idempotency-Key` (see `idempotency`).
+    pub fn idempotent(&self) -> bool {
+        self.created && self.access != Access::Anyone
+    }
+}
+
 fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
 }
@@ -71,10 +78,10 @@ const LIST_POSTS: &[(&str, &str)] = &[
 const LIST_USERS: &[(&str, &str)] = &[
     ("page", "From 1"),
     ("limit", "1 to 100 (default 10)"),
-    ("search", "Part of a username, email or name"),
+    ("search", "Part of a username or name (admins: or email)"),
     ("role", "USER, MODERATOR or ADMIN"),
     ("isActive", "true or false"),
-    ("sortBy", "createdAt, username or email"),
+    ("sortBy", "createdAt, username or (admins) email"),
     ("sortOrder", "asc or desc"),
 ];
 
@@ -84,7 +91,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/auth/login", "Sign in with email or username", Anyone, query: &[], body: Some(schema::<auth::Login>), answer: schema::<auth::Session>, created: false, auth::login),
         endpoint!(post "/auth/refresh", "Trade a refresh token for a new pair", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: schema::<auth::TokenPair>, created: false, auth::refresh),
         endpoint!(post "/auth/logout", "Revoke a refresh token", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: nothing, created: false, auth::logout),
-        endpoint!(get "/users", "List users", SignedIn, query: LIST_USERS, body: None, answer: schema::<users::UserList>, created: false, users::list),
+        endpoint!(get "/users", "List users (moderators, admins)", Moderator, query: LIST_USERS, body: None, answer: schema::<users::UserList>, created: false, users::list),
         endpoint!(post "/users", "Create a user (admins)", Admin, query: &[], body: Some(schema::<users::UserCreate>), answer: schema::<users::ApiUser>, created: true, users::create),
         endpoint!(get "/users/me", "The signed-in user", SignedIn, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::me),
         endpoint!(get "/users/{id}", "A user", Anyone, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::show),
@@ -131,6 +138,15 @@ pub fn openapi(origin: &str) -> Value {
                 json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}),
             );
         }
+        if endpoint.idempotent() {
+            parameters.push(json!({
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": false,
+                "description": "Sending the same request again with the same key (kept 24 hours per user) answers with what the first one created instead of creating it twice; the same key with another request is refused with 422.",
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
+            }));
+        }
         for (name, description) in endpoint.query {
             parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}}));
         }
@@ -170,6 +186,9 @@ pub fn openapi(origin: &str) -> Value {
                 ("409", "Conflict (taken, or changed since)"),
                 ("413", "Body too large"),
             ]);
+        }
+        if endpoint.idempotent() {
+            errors.push(("422", "The Idempotency-Key was used with another request"));
         }
         for (status, description) in errors {
             responses.insert(

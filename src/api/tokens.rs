@@ -130,6 +130,18 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// A digest of `data` keyed by the signing secret: to recognize a request again later
+    /// (`idempotency`) without storing anything that reveals or lets anyone guess its body,
+    /// which may hold a password.
+    pub async fn fingerprint(&self, db: &Db, data: &[u8]) -> Result<String, AppError> {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.secret(db).await?).map_err(|_| AppError::Internal)?;
+        mac.update(data);
+        Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    }
+}
+
 fn sign(secret: &[u8], input: &str) -> Result<String, AppError> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret)
         .map_err(|e| AppError::internal(format_args!("token key: {e}")))?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
-use crate::accounts::store::{create_user, find_by_id, NewUser, UserRow};
+use crate::accounts::store::{create_user_keyed, find_by_id, NewUser, UserRow};
 use crate::accounts::{validation, Role};
 use crate::error::{AppError, FieldError};
 use crate::server::auth::Caller;
@@ -104,14 +104,16 @@ pub struct UserList {
     limit: i64,
 }
 
-/// `GET /api/users` (signed in). Numbered pages, as the contract has them: user lists are
-/// small enough for that.
+/// `GET /api/users` (moderators and admins). Numbered pages, as the contract has them: user
+/// lists are small enough for that. Email addresses are private: only admins search or sort
+/// by them (anyone else could guess a hidden address one probe at a time).
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<UserList> {
-    caller.require_user()?;
+    let viewer = caller.require_role(Role::Moderator)?;
+    let by_email = viewer.role == Role::Admin;
     let mut errors = Vec::new();
     let page: i64 = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => 1,
@@ -149,7 +151,8 @@ pub(super) async fn list(
     let sort = match q.sort_by.as_deref().unwrap_or("createdAt") {
         "createdAt" => "created_at",
         "username" => "lower(username)",
-        "email" => "email",
+        "email" if by_email => "email",
+        "email" => return Err(AppError::Forbidden.into()),
         _ => {
             errors.push(FieldError::new(
                 "sortBy",
@@ -180,7 +183,7 @@ pub(super) async fn list(
         return Err(AppError::invalid(errors).into());
     }
     let pattern = crate::accounts::store::search_pattern(&search);
-    let filter = crate::accounts::store::USER_FILTER;
+    let filter = crate::accounts::store::user_filter(by_email);
     let sql = format!(
         "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at,
                 (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id AND p.status = 'PUBLISHED') AS post_count,
@@ -255,15 +258,21 @@ pub struct UserCreate {
 pub(super) async fn create(
     State(state): State<AppState>,
     AsAdmin(caller): AsAdmin,
-    Body(body): Body<UserCreate>,
+    key: crate::idempotency::IdempotencyKey,
+    super::KeyedBody(body, raw): super::KeyedBody<UserCreate>,
 ) -> ApiResult<ApiUser> {
-    caller.require_role(Role::Admin)?;
+    let admin = caller.require_role(Role::Admin)?;
+    let (claim, earlier) = super::idempotency(&state, admin.id, key, "POST /api/users", &raw).await?;
+    if let Some(id) = earlier {
+        let row = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+        return Ok(Success::created("User created", ApiUser::from_row(row, &caller)));
+    }
     let role = match body.role.as_deref() {
         None => Role::User,
         Some(raw) => Role::parse(raw)
             .ok_or_else(|| AppError::field("role", "`role` must be USER, MODERATOR or ADMIN"))?,
     };
-    let id = create_user(
+    let id = create_user_keyed(
         &state.db,
         NewUser {
             email: body.email,
@@ -274,6 +283,7 @@ pub(super) async fn create(
             role,
         },
         state.config.password_min_length,
+        claim.as_ref(),
     )
     .await?;
     let row = find_by_id(&state.db, id).await?.ok_or_else(|| {
@@ -378,17 +388,6 @@ pub(super) async fn remove(
 ) -> ApiResult<()> {
     let id = user_id(&id)?;
     caller.require_self_or_admin(id)?;
-    let target = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if target.role == "ADMIN" {
-        let admins: i64 = with_db!(&state.db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users WHERE role = 'ADMIN' AND is_active"
-        )
-        .fetch_one(pool)
-        .await)?;
-        if admins <= 1 && target.is_active {
-            return Err(AppError::Conflict("The last admin cannot be deleted".to_owned()).into());
-        }
-    }
     crate::accounts::store::delete_user(&state.db, id).await?;
     Ok(Success::ok("User deleted", ()))
 }

@@ -86,7 +86,7 @@ pub async fn save_category(
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     let input = store::CategoryInput::validate(&name, &slug, &description, &color)?;
-    store::save(&state.db, admin, id, input).await
+    store::save(&state.db, admin, id, input, None).await
 }
 
 /// Admins only: deletes a category; its posts stay, without it.

@@ -90,6 +90,7 @@ pub async fn save(
     admin: &CurrentUser,
     id: Option<i64>,
     input: CategoryInput,
+    claim: Option<&crate::idempotency::Claim>,
 ) -> Result<Category, AppError> {
     let now = now();
     let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
@@ -134,6 +135,9 @@ pub async fn save(
                     AuditEntry::new(admin, action, "category", Some(saved))
                         .detail(format!("{} (/{})", input.name, input.slug))
                 )?;
+                if let Some(claim) = claim {
+                    crate::idempotency::record(&mut tx, claim, saved).await?;
+                }
             }
             tx.commit().await?;
             Ok(saved)

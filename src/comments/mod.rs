@@ -76,7 +76,7 @@ pub async fn add_comment(
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let content = validate_content(&content)?;
-    store::add(&state, user, post_id, parent_id, content).await
+    store::add(&state, user, post_id, parent_id, content, None).await
 }
 
 /// Its author (or a moderator or admin) changes a comment. An untrusted author's edit of an

@@ -184,6 +184,7 @@ pub async fn add(
     post_id: i64,
     parent_id: Option<i64>,
     content: &str,
+    claim: Option<&crate::idempotency::Claim>,
 ) -> Result<CommentView, AppError> {
     let db = &state.db;
     require_visible_post(db, post_id).await?;
@@ -233,6 +234,9 @@ pub async fn add(
             .fetch_one(&mut *tx)
             .await?;
             recount!(tx, post_id)?;
+            if let Some(claim) = claim {
+                crate::idempotency::record(&mut tx, claim, id).await?;
+            }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(id)
         }
@@ -243,6 +247,15 @@ pub async fn add(
         crate::server::page_cache::unseen_by_readers();
     }
     Ok(find(db, id).await?.into_view(0, Some(user.id)))
+}
+
+/// A comment as its author sees it (an API request replayed by its `Idempotency-Key`).
+pub async fn own_view(db: &Db, user: &CurrentUser, id: i64) -> Result<CommentView, AppError> {
+    let comment = find(db, id).await?;
+    if comment.author_id != user.id || comment.is_deleted {
+        return Err(AppError::NotFound);
+    }
+    Ok(comment.into_view(0, Some(user.id)))
 }
 
 /// A comment `user` may edit or delete: their own, or anybody's for moderators and admins.

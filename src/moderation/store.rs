@@ -249,7 +249,7 @@ pub async fn users(
          FROM users WHERE {}
          ORDER BY created_at DESC, id DESC
          LIMIT $4",
-        crate::accounts::store::USER_FILTER
+        crate::accounts::store::user_filter(true)
     );
     let rows: Vec<Row> = with_db!(db, |pool| {
         sqlx::query_as(&sql)

@@ -231,6 +231,22 @@ pub async fn create_draft(
     input: &PostInput,
     kind: SaveKind,
 ) -> Result<i64, AppError> {
+    create(db, author_id, input, kind, PostStatus::Draft, None, None).await
+}
+
+/// A new post in `status` (published now, or at `publish_at`: scheduled), with its tags,
+/// categories and first revision, and the API request's `Idempotency-Key` if it has one: all
+/// in one transaction, so a crash leaves the whole post or nothing, never a draft that was
+/// meant to be published. Returns its id.
+pub async fn create(
+    db: &Db,
+    author_id: i64,
+    input: &PostInput,
+    kind: SaveKind,
+    status: PostStatus,
+    publish_at: Option<DateTime<Utc>>,
+    claim: Option<&crate::idempotency::Claim>,
+) -> Result<i64, AppError> {
     let derived = Derived::of(
         db,
         author_id,
@@ -240,14 +256,15 @@ pub async fn create_draft(
     )
     .await?;
     let now = now();
+    let published_at = (status == PostStatus::Published).then(|| publish_at.unwrap_or(now));
     let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
                                     cover_image, status, tags, read_time_minutes, created_at, updated_at,
-                                    toc, body_text, canonical_url)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'DRAFT', $9, $10, $11, $11, $12, $13, $14)
+                                    toc, body_text, canonical_url, published_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)
                  RETURNING id",
             )
             .bind(author_id)
@@ -258,16 +275,24 @@ pub async fn create_draft(
             .bind(&derived.excerpt)
             .bind(&derived.custom_excerpt)
             .bind(&input.cover_image)
+            .bind(status.as_str())
             .bind(&derived.tags_json)
             .bind(derived.read_time_minutes)
             .bind(now)
             .bind(&derived.toc_json)
             .bind(&derived.body_text)
             .bind(&input.canonical_url)
+            .bind(published_at)
             .fetch_one(&mut *tx)
             .await?;
-            replace_links!(tx, post_id, &input.tags, &input.category_ids, None::<DateTime<Utc>>).await?;
+            replace_links!(tx, post_id, &input.tags, &input.category_ids, published_at).await?;
             keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            if status == PostStatus::Published {
+                keep_revision!(tx, post_id, SaveKind::Publish, &input.title, &input.content, &input.excerpt).await?;
+            }
+            if let Some(claim) = claim {
+                crate::idempotency::record(&mut tx, claim, post_id).await?;
+            }
             tx.commit().await?;
             Ok(post_id)
         }
@@ -283,16 +308,22 @@ fn conflict() -> AppError {
     )
 }
 
-/// Saves the editor's fields over version `expected_version`; returns the new version. A
-/// save based on an older version is refused with 409 and changes nothing.
+/// Saves the editor's fields over version `expected_version`, and moves the post to
+/// `new_status` if given (as [`set_status`] does), in one transaction; returns the new
+/// version. A save based on an older version is refused with 409 and changes nothing.
 pub async fn update(
     db: &Db,
     post_id: i64,
     expected_version: i64,
     input: &PostInput,
     kind: SaveKind,
+    new_status: Option<(PostStatus, Option<DateTime<Utc>>)>,
 ) -> Result<i64, AppError> {
-    let (author_id, status, published_at) = owner_and_status(db, post_id).await?;
+    let (author_id, current, published_at) = owner_and_status(db, post_id).await?;
+    let (status, published_at) = match new_status {
+        Some((to, publish_at)) => (to, next_published_at(current, published_at, to, publish_at)),
+        None => (current, published_at),
+    };
     let derived = Derived::of(
         db,
         author_id,
@@ -311,7 +342,7 @@ pub async fn update(
                 "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
                         custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
                         toc = $10, body_text = $11, canonical_url = $12, updated_at = $13,
-                        version = version + 1
+                        status = $16, published_at = $17, version = version + 1
                  WHERE id = $14 AND version = $15
                  RETURNING version",
             )
@@ -330,6 +361,8 @@ pub async fn update(
             .bind(now())
             .bind(post_id)
             .bind(expected_version)
+            .bind(status.as_str())
+            .bind(published_at)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(version) = version else {
@@ -337,6 +370,9 @@ pub async fn update(
             };
             replace_links!(tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
             keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            if new_status.is_some_and(|(to, _)| to == PostStatus::Published) {
+                keep_revision!(tx, post_id, SaveKind::Publish, &input.title, &input.content, &input.excerpt).await?;
+            }
             tx.commit().await?;
             Ok(Some(version))
         }
@@ -385,6 +421,25 @@ pub fn parse_status(raw: &str) -> PostStatus {
     }
 }
 
+/// When a post moving from `current` to `status` is published: at `publish_at` if given;
+/// an already published post keeps its date, others go out now. Other moves keep the date.
+fn next_published_at(
+    current: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    status: PostStatus,
+    publish_at: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match status {
+        PostStatus::Published => {
+            Some(publish_at.unwrap_or_else(|| match (current, published_at) {
+                (PostStatus::Published, Some(at)) => at,
+                _ => now(),
+            }))
+        }
+        _ => published_at,
+    }
+}
+
 /// Moves a post between draft, published (now, or at `publish_at`: scheduled) and archived.
 /// Publishing an already published post without a new time keeps its date.
 pub async fn set_status(
@@ -395,15 +450,7 @@ pub async fn set_status(
     publish_at: Option<DateTime<Utc>>,
 ) -> Result<i64, AppError> {
     let (_, current, published_at) = owner_and_status(db, post_id).await?;
-    let published_at = match status {
-        PostStatus::Published => {
-            Some(publish_at.unwrap_or_else(|| match (current, published_at) {
-                (PostStatus::Published, Some(at)) => at,
-                _ => now(),
-            }))
-        }
-        _ => published_at,
-    };
+    let published_at = next_published_at(current, published_at, status, publish_at);
     let listed_at = (status == PostStatus::Published)
         .then_some(published_at)
         .flatten();

@@ -160,7 +160,7 @@ pub async fn save_post(
         Some(id) => {
             ssr::may_edit(&state, id).await?;
             let version = version.ok_or_else(|| AppError::field("version", "Reload the editor"))?;
-            editing::update(&state.db, id, version, &input, kind).await?;
+            editing::update(&state.db, id, version, &input, kind, None).await?;
             id
         }
     };
@@ -251,7 +251,7 @@ pub async fn preview(content: String) -> Result<String, AppError> {
     let rendered =
         tokio::task::spawn_blocking(move || crate::server::markdown::render(&content, trust))
             .await
-            .map_err(|_| AppError::Internal)?;
+            .map_err(|e| AppError::internal(format_args!("rendering a preview: {e}")))?;
     Ok(rendered.html)
 }
 
@@ -320,7 +320,7 @@ pub async fn restore_revision(revision_id: i64, version: i64) -> Result<Saved, A
         &categories.join(","),
         &current.canonical_url,
     )?;
-    editing::update(&state.db, post_id, version, &input, SaveKind::Save).await?;
+    editing::update(&state.db, post_id, version, &input, SaveKind::Save, None).await?;
     saved(&state.db, post_id).await
 }
 

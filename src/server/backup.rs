@@ -19,6 +19,10 @@
 //! largest id restored. A backup made by an older quire is first brought up to date on a
 //! temporary copy; one from a newer quire is refused.
 //!
+//! `quire backup` never migrates the database it copies: it refuses one that a newer quire
+//! has migrated, or that is not up to date (`quire migrate` first), so that upgrading quire
+//! can start with a backup of the database as the old version left it.
+//!
 //! Uploaded images live in `QUIRE_MEDIA_DIR`, not in the database, and are not in the backup.
 
 use std::path::{Path, PathBuf};
@@ -32,12 +36,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{ColumnIndex, Connection, Database, Decode, Encode, QueryBuilder, Row, Type};
 
 use super::db::{schema_versions, Db};
+use crate::with_db;
 
 /// Every table of quire's data, in the order they are written back: parents before the
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 17] = [
     "users",
     "categories",
     "posts",
@@ -54,6 +59,7 @@ pub const TABLES: [&str; 16] = [
     "comment_reports",
     "audit_log",
     "post_revisions",
+    "idempotency_keys",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,
@@ -153,6 +159,64 @@ pub async fn backup(db: &Db, file: &Path, force: bool) -> Result<Contents, Error
         let _ = std::fs::remove_file(&partial);
     }
     result
+}
+
+/// Refuses a database whose schema is not this quire's own: one a newer quire has migrated
+/// (it holds a migration this one does not know), and one not yet brought up to date.
+/// Commands that only read it (backup, export) call this instead of migrating, since a new
+/// binary would otherwise change the live database just before copying it, when the copy is
+/// what should come first. `label` names the database in messages.
+pub async fn require_current_schema(db: &Db, label: &str) -> Result<(), Error> {
+    let has_table: bool = match db {
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master
+                                WHERE type = 'table' AND name = '_sqlx_migrations')",
+            )
+            .fetch_one(pool)
+            .await?
+        }
+        Db::Postgres(pool) => {
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    let applied: Vec<(i64, bool)> = if has_table {
+        with_db!(db, |pool| {
+            sqlx::query_as("SELECT version, success FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(pool)
+                .await
+        })?
+    } else {
+        Vec::new()
+    };
+    let known = schema_versions();
+    let ours = known.iter().max().copied().unwrap_or_default();
+    let theirs = applied.iter().map(|(v, _)| *v).max().unwrap_or_default();
+    if applied.iter().any(|(v, _)| !known.contains(v)) {
+        return Err(Error::Usage(format!(
+            "{label} has schema {theirs}, from a newer quire than this one (schema {ours}): \
+             run this command with that newer quire"
+        )));
+    }
+    if let Some((failed, _)) = applied.iter().find(|(_, success)| !success) {
+        return Err(Error::Usage(format!(
+            "{label}: the schema change {failed} did not finish; run `quire migrate` to see why"
+        )));
+    }
+    if applied.is_empty() {
+        return Err(Error::Usage(format!(
+            "{label} has no quire schema yet: run `quire migrate` first"
+        )));
+    }
+    if applied.len() < known.len() {
+        return Err(Error::Usage(format!(
+            "{label} has schema {theirs}, older than this quire's ({ours}): run `quire migrate` \
+             to bring it up to date (to copy it as it is, use the quire that last ran on it)"
+        )));
+    }
+    Ok(())
 }
 
 /// Restores `file` into `db`, which must hold no content. `label` names the database in

@@ -354,7 +354,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // Dropped when serving ends, which ends the task.
     let _pruning =
         super::guard::RateLimiter::spawn_pruning(&state.rate_limiter, RATE_LIMIT_PRUNE_EVERY);
-    spawn_session_cleanup(DbSessionStore::new(state.db.clone()));
+    spawn_cleanup(state.db.clone());
     state.views.clone().spawn(state.config.view_flush_interval);
     let views = state.views.clone();
     let header_timeout = state.config.header_timeout;
@@ -437,14 +437,19 @@ async fn serve_connections(
     done_tx.closed().await;
 }
 
-/// Expired sessions are refused on load anyway; this only keeps the table small.
-fn spawn_session_cleanup(store: DbSessionStore) {
+/// Expired sessions and idempotency keys are ignored when read anyway; this only keeps their
+/// tables small.
+fn spawn_cleanup(db: crate::server::db::Db) {
     tokio::spawn(async move {
+        let sessions = DbSessionStore::new(db.clone());
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            if let Err(err) = store.delete_expired().await {
+            if let Err(err) = sessions.delete_expired().await {
                 tracing::warn!(error = %err, "expired session cleanup failed");
+            }
+            if let Err(err) = crate::idempotency::forget_expired(&db).await {
+                tracing::warn!(error = %err, "expired idempotency key cleanup failed");
             }
         }
     });
