@@ -420,6 +420,184 @@ async fn images_are_checked_reencoded_and_served(backend: Backend) {
     assert_eq!(res.status(), 401);
 }
 
+/// An EXIF block (big-endian TIFF) with one tag: Orientation = 6, "turn 90 degrees clockwise
+/// to show", as phones write for a portrait taken with the sensor on its side.
+fn exif_rotate_90() -> Vec<u8> {
+    let mut exif = b"MM\0\x2a\0\0\0\x08".to_vec();
+    exif.extend_from_slice(&1u16.to_be_bytes());
+    exif.extend_from_slice(&0x0112u16.to_be_bytes());
+    exif.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    exif.extend_from_slice(&1u32.to_be_bytes());
+    exif.extend_from_slice(&[0, 6, 0, 0]);
+    exif.extend_from_slice(&0u32.to_be_bytes());
+    exif
+}
+
+/// A 16x8 picture, red on its left half and blue on its right, as a JPEG whose EXIF says to
+/// turn it (so it shows 8x16, red above blue) and which carries XMP too.
+fn sideways_jpeg() -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(16, 8, |x, _| {
+        image::Rgb(if x < 8 { [255, 0, 0] } else { [0, 0, 255] })
+    });
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    picture
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .unwrap();
+    let jpeg = jpeg.into_inner();
+    let segment = |payload: &[u8]| {
+        let mut out = vec![0xFF, 0xE1];
+        out.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(payload);
+        out
+    };
+    let mut out = jpeg[..2].to_vec();
+    out.extend(segment(
+        &[b"Exif\0\0".as_slice(), &exif_rotate_90()].concat(),
+    ));
+    out.extend(segment(
+        b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x='adobe:ns:meta/'/>",
+    ));
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// The same picture half transparent, as a PNG with the orientation in an eXIf chunk.
+fn sideways_png() -> Vec<u8> {
+    let picture = image::RgbaImage::from_fn(16, 8, |x, _| {
+        image::Rgba(if x < 8 {
+            [255, 0, 0, 128]
+        } else {
+            [0, 0, 255, 128]
+        })
+    });
+    let mut png = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let png = png.into_inner();
+    let crc = |bytes: &[u8]| {
+        let mut crc = !0u32;
+        for byte in bytes {
+            crc ^= u32::from(*byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    };
+    let exif = exif_rotate_90();
+    let body = [b"eXIf".as_slice(), &exif].concat();
+    // After the signature (8 bytes) and IHDR (25).
+    let mut out = png[..33].to_vec();
+    out.extend_from_slice(&u32::try_from(exif.len()).unwrap().to_be_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc(&body).to_be_bytes());
+    out.extend_from_slice(&png[33..]);
+    out
+}
+
+/// The metadata segments (JPEG) or chunks (PNG) of an image file: what is in it besides the
+/// pixels and their layout.
+fn metadata_in(file: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    if file.starts_with(b"\x89PNG\r\n\x1a\n") {
+        let mut at = 8;
+        while at + 8 <= file.len() {
+            let len = u32::from_be_bytes(file[at..at + 4].try_into().unwrap()) as usize;
+            let kind = String::from_utf8_lossy(&file[at + 4..at + 8]).into_owned();
+            if !["IHDR", "PLTE", "tRNS", "IDAT", "IEND"].contains(&kind.as_str()) {
+                found.push(kind);
+            }
+            at += 12 + len;
+        }
+    } else {
+        assert_eq!(&file[..2], [0xFF, 0xD8], "a JPEG");
+        let mut at = 2;
+        // Up to the scan: the segments before it are where metadata lives.
+        while file[at] == 0xFF && file[at + 1] != 0xDA {
+            let marker = file[at + 1];
+            let len = usize::from(u16::from_be_bytes([file[at + 2], file[at + 3]]));
+            // APP0 is JFIF, the format's own header; APP1 and on and comments are metadata.
+            if (0xE1..=0xEF).contains(&marker) || marker == 0xFE {
+                found.push(format!("{marker:#04X}"));
+            }
+            at += 2 + len;
+        }
+    }
+    for needle in [b"Exif".as_slice(), b"ns.adobe.com", b"ICC_PROFILE"] {
+        if file.windows(needle.len()).any(|w| w == needle) {
+            found.push(String::from_utf8_lossy(needle).into_owned());
+        }
+    }
+    found
+}
+
+/// Whether a picture is 8x16 with red above blue: turned as its EXIF said.
+fn upright(file: &[u8]) -> bool {
+    let picture = image::load_from_memory(file).unwrap().to_rgb8();
+    if picture.dimensions() != (8, 16) {
+        return false;
+    }
+    let (top, bottom) = (picture.get_pixel(4, 3), picture.get_pixel(4, 12));
+    top[0] > top[2] + 100 && bottom[2] > bottom[0] + 100
+}
+
+async fn phone_pictures_are_turned_upright_and_lose_their_metadata(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "phone", Role::User).await;
+    let me = signed_in_as(&app, "phone").await;
+    let (jpeg, png) = (sideways_jpeg(), sideways_png());
+    // The crafted files are what they claim: sideways, with the metadata in them.
+    let raw = image::load_from_memory(&jpeg).unwrap();
+    assert_eq!((raw.width(), raw.height()), (16, 8));
+    assert!(metadata_in(&jpeg).contains(&"Exif".to_owned()));
+    assert!(metadata_in(&png).contains(&"eXIf".to_owned()));
+
+    for (file, extension) in [(jpeg.clone(), "jpg"), (png, "png")] {
+        let part = reqwest::multipart::Part::bytes(file).file_name(format!("portrait.{extension}"));
+        let res = me
+            .post(app.url("/editor/images"))
+            .multipart(reqwest::multipart::Form::new().part("image", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        for key in ["url", "cardUrl"] {
+            let url = body[key].as_str().unwrap();
+            assert!(url.ends_with(extension), "{url}");
+            let stored = app.get(url).await.bytes().await.unwrap();
+            assert!(upright(&stored), "{url} is turned as its EXIF said");
+            assert_eq!(metadata_in(&stored), Vec::<String>::new(), "{url}");
+        }
+    }
+
+    // The avatar is a square from the middle of the picture: red above blue when upright,
+    // red beside blue when not.
+    let part = reqwest::multipart::Part::bytes(jpeg).file_name("me.jpg");
+    let res = me
+        .post(app.url("/settings/avatar"))
+        .multipart(reqwest::multipart::Form::new().part("avatar", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/settings?avatar=updated");
+    let url = call(&app, &me, "accounts/me", &[]).await.body["avatar_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = app.get(&url).await.bytes().await.unwrap();
+    assert_eq!(metadata_in(&stored), Vec::<String>::new(), "{url}");
+    let avatar = image::load_from_memory(&stored).unwrap().to_rgb8();
+    let (top, bottom) = (avatar.get_pixel(128, 40), avatar.get_pixel(128, 215));
+    assert!(
+        top[0] > top[2] + 100 && bottom[2] > bottom[0] + 100,
+        "{top:?} above {bottom:?}"
+    );
+}
+
 async fn the_dashboard_imports_and_exports_markdown(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "mover", Role::User).await;
@@ -497,6 +675,7 @@ on_both_backends!(
     canonical_addresses_reach_the_head_and_the_feeds,
     the_dashboard_imports_and_exports_markdown,
     images_are_checked_reencoded_and_served,
+    phone_pictures_are_turned_upright_and_lose_their_metadata,
     drafts_are_private_until_published,
     scheduled_posts_appear_on_their_own,
     a_save_never_overwrites_a_newer_version,
