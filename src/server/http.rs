@@ -99,7 +99,7 @@ pub fn router(state: AppState) -> Router {
                     // The path only: query strings may carry tokens.
                     tracing::info_span!(
                         "request",
-                        id,
+                        id = %id,
                         method = %req.method(),
                         path = %req.uri().path()
                     )
