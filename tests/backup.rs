@@ -299,9 +299,97 @@ async fn backups_cover_every_table(backend: Backend) {
     );
 }
 
+/// The rows of `_sqlx_migrations`, or none when there is no such table.
+async fn migration_rows(db: &Db) -> Vec<(i64, bool, Vec<u8>)> {
+    with_db!(db, |pool| sqlx::query_as(
+        "SELECT version, success, checksum FROM _sqlx_migrations ORDER BY version"
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap_or_default())
+}
+
+/// `quire backup` and `quire export` never migrate the database they read: one a newer quire
+/// has migrated, one an older quire left behind and one never migrated are each refused with
+/// one line and exit code 2, and left exactly as they were.
+async fn backup_and_export_never_migrate(backend: Backend) {
+    let database = fresh_database(backend).await;
+    let folder = tempfile::tempdir().unwrap();
+    let config = common::config_for(&database.url, folder.path(), &[]);
+    let db = Db::connect(&config.database, 2).await.unwrap();
+    let attempt = |what: &'static str| {
+        let target = folder.path().join(format!("{what}-out"));
+        let mut cmd = quire();
+        cmd.arg(what)
+            .arg(&target)
+            .env("DATABASE_URL", &database.url);
+        async move {
+            let out = run(&mut cmd).await;
+            assert!(!target.exists(), "{what} wrote nothing");
+            out
+        }
+    };
+
+    for what in ["backup", "export"] {
+        assert_refused(&attempt(what).await, "run `quire migrate` first");
+    }
+    assert_eq!(migration_rows(&db).await, [], "never migrated");
+
+    // Every migration but the newest: the schema an older quire left.
+    let older = |migrator: &sqlx::migrate::Migrator| sqlx::migrate::Migrator {
+        migrations: std::borrow::Cow::Owned(
+            migrator.migrations[..migrator.migrations.len() - 1].to_vec(),
+        ),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+    static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+    match &db {
+        Db::Sqlite(pool) => older(&SQLITE).run(pool).await.unwrap(),
+        Db::Postgres(pool) => older(&POSTGRES).run(pool).await.unwrap(),
+    }
+    let before = migration_rows(&db).await;
+    assert_eq!(before.len(), SQLITE.migrations.len() - 1);
+    for what in ["backup", "export"] {
+        assert_refused(
+            &attempt(what).await,
+            "run `quire migrate` to bring it up to date",
+        );
+        assert_eq!(
+            migration_rows(&db).await,
+            before,
+            "{what} left it as it was"
+        );
+    }
+
+    // Up to date, then one migration further than this quire knows: a newer quire's.
+    let out = run(quire().arg("migrate").env("DATABASE_URL", &database.url)).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    with_db!(&db, |pool| sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (99990101000000, 'from a newer quire', TRUE, $1, 0)"
+    )
+    .bind(vec![7u8; 48])
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+    let before = migration_rows(&db).await;
+    for what in ["backup", "export"] {
+        assert_refused(&attempt(what).await, "from a newer quire");
+        assert_eq!(
+            migration_rows(&db).await,
+            before,
+            "{what} left it as it was"
+        );
+    }
+    db.close().await;
+}
+
 on_both_backends!(
     backup_while_writing_restores_into_either_backend,
-    backups_cover_every_table
+    backups_cover_every_table,
+    backup_and_export_never_migrate,
 );
 
 #[tokio::test]
@@ -314,6 +402,9 @@ async fn mistakes_are_one_line_and_exit_code_2() {
     };
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("b.db");
+    // Backup never migrates; this database is made as a server would make it.
+    let out = run(quire().arg("migrate").env("DATABASE_URL", &database.url)).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
 
     let missing = folder.path().join("no/such/folder/b.db");
     let out = run(&mut on(&["backup".as_ref(), missing.as_os_str()])).await;

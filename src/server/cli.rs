@@ -53,7 +53,8 @@ enum Command {
         #[arg(long)]
         author: String,
     },
-    /// Write posts as markdown files with YAML front matter into a folder
+    /// Write posts as markdown files with YAML front matter into a folder (never migrates: the
+    /// database must be at this quire's schema)
     Export {
         dir: std::path::PathBuf,
         /// Only this user's posts
@@ -61,7 +62,8 @@ enum Command {
         author: Option<String>,
     },
     /// Copy the whole database into one SQLite file, safely while the server runs; from
-    /// either backend, restorable into either
+    /// either backend, restorable into either (never migrates: the database must be at this
+    /// quire's schema)
     Backup {
         file: std::path::PathBuf,
         /// Replace FILE if it exists
@@ -210,7 +212,17 @@ fn init_tracing() -> Result<(), CliError> {
 
 async fn run(command: Command) -> Result<(), CliError> {
     let config = Config::from_env()?;
-    let db = connect(&config).await?;
+    // Backup and export only read, and never migrate: a newer quire would otherwise change
+    // the live database before copying it, the moment a backup is meant to come first.
+    let reads_only = matches!(command, Command::Backup { .. } | Command::Export { .. });
+    let db = connect(&config, !reads_only).await?;
+    if reads_only {
+        if let Err(err) = super::backup::require_current_schema(&db, &config.database_display).await
+        {
+            db.close().await;
+            return Err(err.into());
+        }
+    }
     let changes_content = matches!(
         command,
         Command::User { .. }
@@ -379,8 +391,8 @@ async fn export(db: &Db, dir: &std::path::Path, author: Option<&str>) -> Result<
     Ok(())
 }
 
-/// Connects and migrates; every command needs both.
-async fn connect(config: &Config) -> Result<Db, CliError> {
+/// Connects, and with `migrate` brings the schema up to date.
+async fn connect(config: &Config, migrate: bool) -> Result<Db, CliError> {
     let db = Db::connect(&config.database, config.db_max_connections)
         .await
         .map_err(|e| {
@@ -392,9 +404,11 @@ async fn connect(config: &Config) -> Result<Db, CliError> {
                 ),
             )
         })?;
-    db.migrate()
-        .await
-        .map_err(|e| CliError::Failed(format!("database migration failed: {e}")))?;
+    if migrate {
+        db.migrate()
+            .await
+            .map_err(|e| CliError::Failed(format!("database migration failed: {e}")))?;
+    }
     Ok(db)
 }
 
