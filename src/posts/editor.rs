@@ -295,10 +295,7 @@ pub async fn revision_diff(revision_id: i64) -> Result<Vec<DiffLine>, AppError> 
     // Up to the diff's deadline of CPU on a long document: not on an async worker.
     tokio::task::spawn_blocking(move || editing::diff(&content, &current.content))
         .await
-        .map_err(|err| {
-            tracing::error!("revision diff: {err}");
-            AppError::Internal
-        })
+        .map_err(|e| AppError::internal(format_args!("revision diff: {e}")))
 }
 
 /// Brings a revision's title, text and excerpt back as a new save.

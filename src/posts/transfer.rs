@@ -399,10 +399,7 @@ pub async fn download(
     };
     let archive = export(&state.db, Some(user.id)).await.and_then(|files| {
         // Only a name tar cannot hold (none that `export` makes) fails here.
-        tar(&files).map_err(|err| {
-            tracing::error!("export archive: {err}");
-            AppError::Internal
-        })
+        tar(&files).map_err(|e| AppError::internal(format_args!("export archive: {e}")))
     });
     match archive {
         Ok(archive) => (
