@@ -2,7 +2,7 @@
 //! per tag, category and author; the sitemap; robots.txt.
 
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use chrono::{DateTime, Utc};
@@ -11,6 +11,7 @@ use crate::components::post_card::encode_component;
 use crate::error::AppError;
 use crate::posts::store::{feed_items, FeedItem, Listing};
 use crate::server::db::Db;
+use crate::server::page_cache::{add_validators, conditional, settled};
 use crate::server::state::AppState;
 use crate::with_db;
 
@@ -76,29 +77,37 @@ pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
         routes.extend([
             (
                 format!("/{file}"),
-                get(move |State(state): State<AppState>| feed(state, Scope::Site, format)),
+                get(move |State(state): State<AppState>, request: HeaderMap| {
+                    feed(state, request, Scope::Site, format)
+                }),
             ),
             (
                 format!("/tags/{{tag}}/{file}"),
                 get(
-                    move |State(state): State<AppState>, Path(tag): Path<String>| {
-                        feed(state, Scope::Tag(tag), format)
+                    move |State(state): State<AppState>,
+                          request: HeaderMap,
+                          Path(tag): Path<String>| {
+                        feed(state, request, Scope::Tag(tag), format)
                     },
                 ),
             ),
             (
                 format!("/categories/{{slug}}/{file}"),
                 get(
-                    move |State(state): State<AppState>, Path(slug): Path<String>| {
-                        feed(state, Scope::Category(slug), format)
+                    move |State(state): State<AppState>,
+                          request: HeaderMap,
+                          Path(slug): Path<String>| {
+                        feed(state, request, Scope::Category(slug), format)
                     },
                 ),
             ),
             (
                 format!("/u/{{username}}/{file}"),
                 get(
-                    move |State(state): State<AppState>, Path(username): Path<String>| {
-                        feed(state, Scope::Author(username), format)
+                    move |State(state): State<AppState>,
+                          request: HeaderMap,
+                          Path(username): Path<String>| {
+                        feed(state, request, Scope::Author(username), format)
                     },
                 ),
             ),
@@ -107,7 +116,11 @@ pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     routes
 }
 
-async fn feed(state: AppState, scope: Scope, format: Format) -> Response {
+/// A feed, or 304 to a reader whose copy is current: readers poll every few minutes, and
+/// most polls find nothing new. (Behind the page cache, the kept copy answers conditions.)
+/// `Last-Modified` is the newest item's time, once its second is over: a change saved in
+/// that same second would otherwise be dated as old as the reader's copy.
+async fn feed(state: AppState, request: HeaderMap, scope: Scope, format: Format) -> Response {
     match load(&state.db, scope, format).await {
         Ok(feed) => {
             let origin = state.config.origin();
@@ -116,14 +129,20 @@ async fn feed(state: AppState, scope: Scope, format: Format) -> Response {
                 Format::Rss => rss(&feed, &origin),
                 Format::Json => json_feed(&feed, &origin),
             };
-            (
+            let mut validators = HeaderMap::new();
+            let now = crate::server::db::now();
+            let modified = newest(&feed).filter(|at| settled(*at, now));
+            add_validators(&mut validators, body.as_bytes(), modified);
+            let res = (
                 [
                     (header::CONTENT_TYPE, format.content_type()),
                     (header::CACHE_CONTROL, "public, max-age=300"),
                 ],
+                validators,
                 body,
             )
-                .into_response()
+                .into_response();
+            conditional(&request, res)
         }
         Err(err) => err.into_response(),
     }
@@ -263,12 +282,16 @@ fn absolute_html(html: &str, origin: &str) -> String {
     out
 }
 
-fn updated(feed: &Feed) -> DateTime<Utc> {
+/// When the newest change to an item was made; None for a feed without items.
+fn newest(feed: &Feed) -> Option<DateTime<Utc>> {
     feed.items
         .iter()
         .map(|item| item.updated_at.max(item.card.published_at))
         .max()
-        .unwrap_or_default()
+}
+
+fn updated(feed: &Feed) -> DateTime<Utc> {
+    newest(feed).unwrap_or_default()
 }
 
 fn atom(feed: &Feed, origin: &str) -> String {
@@ -453,18 +476,29 @@ pub fn absolute(origin: &str, src: &str) -> String {
     }
 }
 
-async fn sitemap(State(state): State<AppState>) -> Response {
+async fn sitemap(State(state): State<AppState>, request: HeaderMap) -> Response {
     match sitemap_xml(&state.db, &state.config.origin()).await {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => sitemap_answer(&request, body),
         Err(err) => err.into_response(),
     }
+}
+
+/// A sitemap file, tagged for crawlers' conditional requests. It has no `Last-Modified` of
+/// its own: no one time covers its tags, categories and authors (a kept copy has the time it
+/// was rendered).
+fn sitemap_answer(request: &HeaderMap, body: String) -> Response {
+    let mut validators = HeaderMap::new();
+    add_validators(&mut validators, body.as_bytes(), None);
+    let res = (
+        [
+            (header::CONTENT_TYPE, "application/xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        validators,
+        body,
+    )
+        .into_response();
+    conditional(request, res)
 }
 
 async fn sitemap_xml(db: &Db, origin: &str) -> Result<String, AppError> {

@@ -3,10 +3,12 @@
 
 mod common;
 
-use common::{make_user, new_post, spawn_app, Backend, TestApp};
+use common::{make_user, new_post, spawn_app, spawn_app_with, Backend, TestApp};
 use quire::accounts::Role;
 use quire::posts::store::{create, NewPost};
 use quire::posts::PostStatus;
+use quire::server::db::now;
+use quire::with_db;
 
 /// An excerpt that closes the markup around it and opens a script.
 const HOSTILE: &str = "</code><script>alert(1)</script>";
@@ -151,8 +153,259 @@ async fn protocol_relative_addresses_stay_as_they_are(backend: Backend) {
     }
 }
 
+async fn make_category(app: &TestApp, name: &str, slug: &str) -> i64 {
+    with_db!(&app.db, |pool| sqlx::query_scalar(
+        "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
+         VALUES ($1, $2, '', '#10b981', $3, $3) RETURNING id"
+    )
+    .bind(name)
+    .bind(slug)
+    .bind(now())
+    .fetch_one(pool)
+    .await
+    .unwrap())
+}
+
+/// A post of the poller's in the tag and category the polled feeds follow.
+async fn publish(
+    app: &TestApp,
+    author: i64,
+    category: i64,
+    slug: &str,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    create(
+        &app.db,
+        NewPost {
+            tags: vec!["polled".to_owned()],
+            category_ids: vec![category],
+            published_at: at,
+            ..post(author, slug, slug, "Body.", None)
+        },
+    )
+    .await
+    .unwrap();
+    // Made behind the server's back: tell the page cache, as the server's own writes do.
+    quire::server::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+}
+
+async fn get_with_headers(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut req = app.client.get(app.url(path));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.unwrap()
+}
+
+fn header(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// 304 and nothing else.
+async fn assert_not_modified(res: reqwest::Response, what: &str) {
+    assert_eq!(res.status(), 304, "{what}");
+    assert_eq!(res.bytes().await.unwrap().len(), 0, "{what}: no body");
+}
+
+const POLLED: [&str; 7] = [
+    "/feed.xml",
+    "/rss.xml",
+    "/feed.json",
+    "/tags/polled/feed.xml",
+    "/categories/news/rss.xml",
+    "/u/poller/feed.json",
+    "/sitemap.xml",
+];
+
+/// Polls of unchanged feeds answer 304 by tag or by date; a new post answers in full.
+async fn polls(app: &TestApp) {
+    let author = make_user(app, "poller", Role::User).await;
+    let category = make_category(app, "News", "news").await;
+    // An hour old, so that a post published now is a second newer at least.
+    let hour_ago = now() - chrono::Duration::hours(1);
+    publish(app, author, category, "first", Some(hour_ago)).await;
+    with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE posts SET updated_at = published_at"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+    quire::server::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+
+    let mut before = Vec::new();
+    for path in POLLED {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        let etag = header(&res, "etag").unwrap_or_else(|| panic!("{path}: no ETag"));
+        assert!(
+            etag.starts_with("W/\"") && etag.ends_with('"'),
+            "{path}: {etag}"
+        );
+        let modified = header(&res, "last-modified");
+        let full = res.text().await.unwrap();
+        assert!(!full.is_empty());
+        if !path.starts_with("/sitemap") {
+            let modified = modified
+                .clone()
+                .unwrap_or_else(|| panic!("{path}: no Last-Modified"));
+            let at = chrono::DateTime::parse_from_rfc2822(&modified).unwrap();
+            assert_eq!(
+                at.timestamp(),
+                hour_ago.timestamp(),
+                "{path}: the newest item's time"
+            );
+        }
+
+        let res = get_with_headers(app, path, &[("if-none-match", &etag)]).await;
+        assert_eq!(
+            header(&res, "etag").as_deref(),
+            Some(etag.as_str()),
+            "{path}"
+        );
+        assert_not_modified(res, path).await;
+        // One of several tags, strong or weak, matches.
+        let listed = format!("\"other\", {}", etag.trim_start_matches("W/"));
+        assert_not_modified(
+            get_with_headers(app, path, &[("if-none-match", &listed)]).await,
+            path,
+        )
+        .await;
+        let res = get_with_headers(app, path, &[("if-none-match", "W/\"other\"")]).await;
+        assert_eq!(res.status(), 200, "{path}: another tag");
+        assert_eq!(res.text().await.unwrap(), full, "{path}");
+
+        if let Some(modified) = &modified {
+            let res = get_with_headers(app, path, &[("if-modified-since", modified)]).await;
+            assert_not_modified(res, path).await;
+            let later = "Fri, 01 Jan 2100 00:00:00 GMT";
+            assert_not_modified(
+                get_with_headers(app, path, &[("if-modified-since", later)]).await,
+                path,
+            )
+            .await;
+            let earlier = chrono::DateTime::parse_from_rfc2822(modified).unwrap()
+                - chrono::Duration::seconds(1);
+            let earlier = earlier.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+            let res = get_with_headers(app, path, &[("if-modified-since", &earlier)]).await;
+            assert_eq!(res.status(), 200, "{path}: changed since");
+            // A tag that does not match decides, whatever the date says.
+            let res = get_with_headers(
+                app,
+                path,
+                &[
+                    ("if-none-match", "W/\"other\""),
+                    ("if-modified-since", modified),
+                ],
+            )
+            .await;
+            assert_eq!(res.status(), 200, "{path}: If-None-Match first");
+        }
+        before.push((path, etag, modified));
+    }
+
+    publish(app, author, category, "second", None).await;
+    for (path, etag, modified) in before {
+        let res = get_with_headers(app, path, &[("if-none-match", &etag)]).await;
+        assert_eq!(res.status(), 200, "{path}: a new post");
+        let new_tag = header(&res, "etag").unwrap();
+        assert_ne!(new_tag, etag, "{path}");
+        assert!(res.text().await.unwrap().contains("second"), "{path}");
+        assert_not_modified(
+            get_with_headers(app, path, &[("if-none-match", &new_tag)]).await,
+            path,
+        )
+        .await;
+        if let Some(modified) = modified {
+            let res = get_with_headers(app, path, &[("if-modified-since", &modified)]).await;
+            assert_eq!(res.status(), 200, "{path}: a new post");
+        }
+    }
+}
+
+async fn feed_polls_cost_nothing_while_nothing_changes(backend: Backend) {
+    polls(&spawn_app(backend).await).await;
+}
+
+async fn feed_polls_cost_nothing_without_the_page_cache_too(backend: Backend) {
+    polls(&spawn_app_with(backend, &[("QUIRE_PAGE_CACHE_MB", "0")]).await).await;
+}
+
+async fn kept_pages_answer_conditional_requests(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "keeper", Role::User).await;
+    create(&app.db, post(author, "kept", "Kept", "Body.", None))
+        .await
+        .unwrap();
+    // Rendered right after the content was first seen: a copy from another second could
+    // differ, so this one has no date, only its tag.
+    let res = app.get("/").await;
+    assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("miss"));
+    assert!(header(&res, "etag").is_some());
+    assert_eq!(header(&res, "last-modified"), None);
+    // Rendered again (new view counts) once that second is over, the page is dated.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    quire::server::page_cache::bump_views(&app.db)
+        .await
+        .unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    app.get("/").await;
+    let res = app.get("/").await;
+    assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("hit"));
+    let etag = header(&res, "etag").expect("ETag");
+    let modified = header(&res, "last-modified").expect("Last-Modified");
+    assert!(etag.starts_with("W/\""), "{etag}");
+
+    // One tag for every encoding of the page: it names the content, not the bytes sent.
+    for encoding in ["br", "gzip", "identity"] {
+        let res = get_with_headers(&app, "/", &[("accept-encoding", encoding)]).await;
+        assert_eq!(
+            header(&res, "etag").as_deref(),
+            Some(etag.as_str()),
+            "{encoding}"
+        );
+        let res = get_with_headers(
+            &app,
+            "/",
+            &[("accept-encoding", encoding), ("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("hit"));
+        assert_eq!(header(&res, "content-encoding"), None, "{encoding}");
+        assert_not_modified(res, encoding).await;
+    }
+    let res = get_with_headers(&app, "/", &[("if-modified-since", &modified)]).await;
+    assert_not_modified(res, "by date").await;
+
+    // New content: the page is rendered again, and the old tag no longer matches.
+    create(&app.db, post(author, "fresh", "Fresh", "Body.", None))
+        .await
+        .unwrap();
+    quire::server::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    let res = get_with_headers(&app, "/", &[("if-modified-since", &modified)]).await;
+    assert_eq!(res.status(), 200, "changed since");
+    assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("miss"));
+    let res = get_with_headers(&app, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("hit"));
+    assert_ne!(header(&res, "etag").as_deref(), Some(etag.as_str()));
+    assert!(res.text().await.unwrap().contains("Fresh"));
+}
+
 on_both_backends!(
     excerpts_reach_feed_readers_as_text,
     json_feeds_hold_no_markup_characters,
     protocol_relative_addresses_stay_as_they_are,
+    feed_polls_cost_nothing_while_nothing_changes,
+    feed_polls_cost_nothing_without_the_page_cache_too,
+    kept_pages_answer_conditional_requests,
 );

@@ -21,6 +21,13 @@
 //! at once after every write). When the only change is the view counts, or the page merely
 //! aged out, they get the previous copy at once instead of waiting.
 //!
+//! A kept page carries validators, `ETag` (a hash of the page) and `Last-Modified` (when it
+//! was rendered; a feed dates itself, by its newest item), and answers a matching
+//! conditional request with 304 and no body. The handler never sees the request's
+//! conditions: its 304 could not be kept. Dates have one-second steps, and two copies of a
+//! page from the same second must not share one when they differ: a page rendered within the
+//! second of a change (see [`settled`]) goes out with its `ETag` only.
+//!
 //! A kept page is sent many times, and a script nonce must be new in every answer; so a kept
 //! page's policy allows its inline scripts by their SHA-256 hashes instead (the hydration
 //! loader, the theme switch, the page's data), and its script tags lose the nonce.
@@ -64,6 +71,11 @@ pub const CACHE_HEADER: &str = "x-quire-cache";
 /// Set by a post's page (inside the server): the post whose views a kept copy must count.
 /// Never leaves the server.
 const VIEW_HEADER: HeaderName = HeaderName::from_static("x-quire-view");
+
+/// How long after a change a copy from before it may still be sent as current: by another
+/// instance that read the version just before the change, [`VERSION_TTL`] ago at most, in a
+/// reading that may itself have taken [`VERSION_TIMEOUT`].
+const SETTLE: Duration = Duration::from_millis(750);
 
 /// Requests other than GET that never change what readers see: reads made by server
 /// functions, signing in and out. Everything else counts as a write, so a new endpoint is
@@ -141,6 +153,8 @@ struct Version {
 struct Pages {
     /// The newest version seen; every page kept has its content version.
     version: Version,
+    /// When this instance first saw that content version (None: no version seen yet).
+    changed_at: Option<DateTime<Utc>>,
     /// When the next scheduled post goes out, as of a content version (None: none is
     /// scheduled).
     next_publication: Option<(i64, Option<DateTime<Utc>>)>,
@@ -340,6 +354,14 @@ impl PageCache {
             return Arc::new(page);
         }
         pages.next_publication = Some((page.version.content, next));
+        let rendered = now();
+        if pages
+            .changed_at
+            .is_some_and(|changed| settled(changed, rendered))
+            && !is_feed(&page.headers)
+        {
+            set_last_modified(&mut page.headers, rendered);
+        }
         pages.serial += 1;
         page.serial = pages.serial;
         let size = page.size();
@@ -372,8 +394,13 @@ impl Pages {
     /// whose view counts are behind stay, for [`Lookup::Stale`]). False when `version` is
     /// older than one already seen: nothing read under it may be kept.
     fn catch_up(&mut self, version: Version) -> bool {
+        if self.changed_at.is_none() {
+            // Another process may have served pages of a content this one never saw.
+            self.changed_at = Some(now());
+        }
         if version > self.version {
             if version.content > self.version.content {
+                self.changed_at = Some(now());
                 self.by_key.clear();
                 self.order.clear();
                 self.bytes = 0;
@@ -451,7 +478,10 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
     if state.pages.budget > 0 && cacheable_request(&req) {
         let key = req.uri().to_string();
         if let Some(version) = state.pages.version(&state.db).await {
-            return cached(&state, req, next, key, version).await;
+            let (mut parts, body) = req.into_parts();
+            let conditions = take_conditions(&mut parts.headers);
+            let res = cached(&state, Request::from_parts(parts, body), next, key, version).await;
+            return conditional(&conditions, res);
         }
     }
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
@@ -535,6 +565,7 @@ async fn cached(
     let new_viewer = parts.headers.remove(header::SET_COOKIE);
     parts.headers.remove(header::CONTENT_LENGTH);
     let identity = pin_scripts(&mut parts.headers, identity);
+    add_validators(&mut parts.headers, &identity, None);
     let max_age = next_publication
         .and_then(|at| (at - now()).to_std().ok())
         .map_or(MAX_AGE, |until| until.min(MAX_AGE));
@@ -660,6 +691,8 @@ fn cacheable_response(headers: &HeaderMap, status: StatusCode) -> bool {
             "application/atom+xml",
             "application/rss+xml",
             "application/feed+json",
+            // Sitemaps.
+            "application/xml",
         ]
         .iter()
         .any(|kind| content_type.starts_with(kind))
@@ -671,6 +704,125 @@ fn cacheable_response(headers: &HeaderMap, status: StatusCode) -> bool {
                 .as_bytes()
                 .starts_with(format!("{}=", views::VIEWER_COOKIE).as_bytes())
         })
+}
+
+/// Whether a date validator for `at` may be sent at `now`: a client holding it will be sent
+/// 304 for every copy whose date is in the same second or earlier, so that second (and the
+/// time other instances may still send copies from before `at`, [`SETTLE`]) must be over.
+pub fn settled(at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let settle = chrono::Duration::from_std(SETTLE).unwrap_or_default();
+    (at + settle).timestamp() < now.timestamp()
+}
+
+/// Feeds date themselves: by their newest item, not by when they were rendered.
+fn is_feed(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| {
+            [
+                "application/atom+xml",
+                "application/rss+xml",
+                "application/feed+json",
+            ]
+            .iter()
+            .any(|feed| kind.starts_with(feed))
+        })
+}
+
+/// Sets the validators of an answer with this body, keeping any the handler set: `ETag`
+/// from the body, and `Last-Modified` when given.
+///
+/// The tag is weak: a kept page goes out in three encodings under it, and a strong tag would
+/// have to differ between them. `If-None-Match` compares tags weakly anyway.
+pub fn add_validators(headers: &mut HeaderMap, body: &[u8], modified: Option<DateTime<Utc>>) {
+    use sha2::{Digest, Sha256};
+    if !headers.contains_key(header::ETAG) {
+        let digest = Sha256::digest(body);
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        if let Ok(tag) = HeaderValue::from_str(&format!("W/\"{hex}\"")) {
+            headers.insert(header::ETAG, tag);
+        }
+    }
+    if let Some(at) = modified {
+        set_last_modified(headers, at);
+    }
+}
+
+/// Sets `Last-Modified` unless the handler did; never later than now, as HTTP asks.
+fn set_last_modified(headers: &mut HeaderMap, at: DateTime<Utc>) {
+    if headers.contains_key(header::LAST_MODIFIED) {
+        return;
+    }
+    let date = at
+        .min(now())
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    if let Ok(date) = HeaderValue::from_str(&date) {
+        headers.insert(header::LAST_MODIFIED, date);
+    }
+}
+
+/// Moves the request's conditions out of its headers.
+fn take_conditions(headers: &mut HeaderMap) -> HeaderMap {
+    let mut conditions = HeaderMap::new();
+    for name in [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE] {
+        for value in headers.get_all(&name) {
+            conditions.append(name.clone(), value.clone());
+        }
+        headers.remove(&name);
+    }
+    conditions
+}
+
+/// Whether the client's copy, described by the request's conditions, is the answer's: a tag
+/// in `If-None-Match` matches the answer's (weakly), or else `If-Modified-Since` is not
+/// older than its `Last-Modified`. `If-None-Match` decides alone when present, as HTTP asks:
+/// dates have one-second steps, tags do not.
+pub fn not_modified(request: &HeaderMap, response: &HeaderMap) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
+    let mut tags = request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .peekable();
+    if tags.peek().is_some() {
+        let Some(etag) = response.get(header::ETAG).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let etag = opaque(etag);
+        return tags.any(|tag| tag.trim() == "*" || opaque(tag) == etag);
+    }
+    let date = |headers: &HeaderMap, name| {
+        let value = headers.get(name)?.to_str().ok()?;
+        DateTime::parse_from_rfc2822(value).ok()
+    };
+    match (
+        date(request, header::IF_MODIFIED_SINCE),
+        date(response, header::LAST_MODIFIED),
+    ) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+/// The answer to a GET, or 304 Not Modified without a body when the client already has it.
+pub fn conditional(request: &HeaderMap, res: Response) -> Response {
+    if res.status() != StatusCode::OK || !not_modified(request, res.headers()) {
+        return res;
+    }
+    let (mut parts, _) = res.into_parts();
+    parts.status = StatusCode::NOT_MODIFIED;
+    // A 304 describes the copy the client has: what would describe the body goes.
+    for name in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_TYPE,
+        header::CONTENT_ENCODING,
+    ] {
+        parts.headers.remove(name);
+    }
+    Response::from_parts(parts, Body::empty())
 }
 
 fn respond(
@@ -856,6 +1008,102 @@ mod tests {
             fresh_until: Instant::now() + MAX_AGE,
             serial: 0,
         }
+    }
+
+    fn headers(pairs: &[(HeaderName, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), HeaderValue::from_static(value)))
+            .collect()
+    }
+
+    #[test]
+    fn a_request_s_tags_decide_before_its_date() {
+        use header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+        const DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+        let response = headers(&[(ETAG, "W/\"abc\""), (LAST_MODIFIED, DATE)]);
+        let matches =
+            |pairs: &[(HeaderName, &'static str)]| not_modified(&headers(pairs), &response);
+        assert!(matches(&[(IF_NONE_MATCH, "W/\"abc\"")]));
+        assert!(matches(&[(IF_NONE_MATCH, "\"abc\"")]), "weak comparison");
+        assert!(matches(&[(IF_NONE_MATCH, "\"x\", W/\"abc\"")]));
+        assert!(matches(&[(IF_NONE_MATCH, "*")]));
+        assert!(!matches(&[(IF_NONE_MATCH, "\"abcd\"")]));
+        assert!(!matches(&[
+            (IF_NONE_MATCH, "\"x\""),
+            (IF_MODIFIED_SINCE, DATE)
+        ]));
+        assert!(matches(&[(IF_MODIFIED_SINCE, DATE)]));
+        assert!(matches(&[(
+            IF_MODIFIED_SINCE,
+            "Mon, 07 Nov 1994 00:00:00 GMT"
+        )]));
+        assert!(!matches(&[(
+            IF_MODIFIED_SINCE,
+            "Sun, 06 Nov 1994 08:49:36 GMT"
+        )]));
+        assert!(!matches(&[(IF_MODIFIED_SINCE, "yesterday")]));
+        assert!(!matches(&[]));
+        assert!(!not_modified(
+            &headers(&[(IF_NONE_MATCH, "*")]),
+            &HeaderMap::new()
+        ));
+
+        let mut res = Response::new(Body::from("page"));
+        res.headers_mut().clone_from(&headers(&[
+            (ETAG, "W/\"abc\""),
+            (header::CONTENT_TYPE, "text/html"),
+            (header::CONTENT_ENCODING, "br"),
+            (header::VARY, "accept-encoding"),
+        ]));
+        let res = conditional(&headers(&[(IF_NONE_MATCH, "W/\"abc\"")]), res);
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(res.headers()[ETAG], "W/\"abc\"");
+        assert_eq!(res.headers()[header::VARY], "accept-encoding");
+        assert!(!res.headers().contains_key(header::CONTENT_ENCODING));
+        assert!(!res.headers().contains_key(header::CONTENT_TYPE));
+    }
+
+    #[test]
+    fn a_kept_page_is_dated_once_the_second_of_the_last_change_is_over() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert!(!settled(
+            at("2026-01-01T10:00:00.1Z"),
+            at("2026-01-01T10:00:00.9Z")
+        ));
+        assert!(settled(
+            at("2026-01-01T10:00:00.1Z"),
+            at("2026-01-01T10:00:01.0Z")
+        ));
+        assert!(!settled(
+            at("2026-01-01T10:00:00.5Z"),
+            at("2026-01-01T10:00:01.2Z")
+        ));
+        assert!(settled(
+            at("2026-01-01T10:00:00.5Z"),
+            at("2026-01-01T10:00:02.0Z")
+        ));
+
+        let cache = PageCache::new(1 << 20);
+        let v1 = version(1, 0);
+        let page = cache.store("/".into(), page_at(10, v1), None);
+        assert!(!page.headers.contains_key(header::LAST_MODIFIED));
+        cache.inner.lock().unwrap().changed_at = Some(now() - chrono::Duration::seconds(2));
+        let page = cache.store("/".into(), page_at(10, v1), None);
+        assert!(page.headers.contains_key(header::LAST_MODIFIED));
+        // A feed keeps the date of its newest item, or none.
+        let mut feed = page_at(10, v1);
+        feed.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/atom+xml"),
+        );
+        let feed = cache.store("/feed.xml".into(), feed, None);
+        assert!(!feed.headers.contains_key(header::LAST_MODIFIED));
+        // A page from before a newer content is not kept, and is not dated.
+        cache.store("/".into(), page_at(10, version(2, 0)), None);
+        cache.inner.lock().unwrap().changed_at = Some(now() - chrono::Duration::seconds(2));
+        let old = cache.store("/a".into(), page_at(10, v1), None);
+        assert!(!old.headers.contains_key(header::LAST_MODIFIED));
     }
 
     fn is_hit(cache: &PageCache, key: &str, at: Version) -> bool {
