@@ -17,8 +17,9 @@ use crate::with_db;
 
 /// Posts per feed.
 const FEED_SIZE: i64 = 20;
-/// The sitemap protocol's limit per file.
-const SITEMAP_MAX_POSTS: i64 = 50_000;
+/// Addresses per sitemap file: the sitemap protocol's limit. Past it `/sitemap.xml` is an
+/// index of files (see [`sitemap_plan`]).
+const SITEMAP_LIMIT: i64 = 50_000;
 
 #[derive(Debug, Clone, Copy)]
 enum Format {
@@ -70,6 +71,8 @@ struct Feed {
 pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     let mut routes: Vec<(String, MethodRouter<AppState>)> = vec![
         ("/sitemap.xml".to_owned(), get(sitemap)),
+        // The files of a sitemap index: `/sitemap-2.xml` (the router takes `2.xml`).
+        ("/sitemap-{file}".to_owned(), get(sitemap_file)),
         ("/robots.txt".to_owned(), get(robots)),
     ];
     for format in Format::ALL {
@@ -477,7 +480,22 @@ pub fn absolute(origin: &str, src: &str) -> String {
 }
 
 async fn sitemap(State(state): State<AppState>, request: HeaderMap) -> Response {
-    match sitemap_xml(&state.db, &state.config.origin()).await {
+    match sitemap_root(&state.db, &state.config.origin()).await {
+        Ok(body) => sitemap_answer(&request, body),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `/sitemap-N.xml`, a file of a sitemap index.
+async fn sitemap_file(
+    State(state): State<AppState>,
+    request: HeaderMap,
+    Path(name): Path<String>,
+) -> Response {
+    let Some(file) = sitemap_file_number(&name) else {
+        return AppError::NotFound.into_response();
+    };
+    match sitemap_part(&state.db, &state.config.origin(), file).await {
         Ok(body) => sitemap_answer(&request, body),
         Err(err) => err.into_response(),
     }
@@ -501,24 +519,116 @@ fn sitemap_answer(request: &HeaderMap, body: String) -> Response {
     conditional(request, res)
 }
 
-async fn sitemap_xml(db: &Db, origin: &str) -> Result<String, AppError> {
+/// What `/sitemap.xml` is.
+#[derive(Debug, PartialEq, Eq)]
+enum SitemapPlan {
+    /// Every address, in one file.
+    Single,
+    /// An index of these files, by number (`/sitemap-N.xml`).
+    Index(Vec<i64>),
+}
+
+/// The sitemap's shape: one file while every address fits in one, else an index of file 1
+/// (the site's pages: home, categories, authors, tags) and, for each window of `limit` post
+/// ids holding a published post, a file of its posts (window `w` is file `w + 2`; see
+/// [`post_window`]). A window cannot hold more than `limit` posts, and a post stays in its
+/// file as others come and go. `windows` is (window, published posts in it).
+fn sitemap_plan(pages: i64, windows: &[(i64, i64)], limit: i64) -> SitemapPlan {
+    let posts: i64 = windows.iter().map(|(_, posts)| posts).sum();
+    if pages.saturating_add(posts) <= limit {
+        return SitemapPlan::Single;
+    }
+    SitemapPlan::Index(
+        std::iter::once(1)
+            .chain(windows.iter().map(|(window, _)| window + 2))
+            .collect(),
+    )
+}
+
+/// The ids of the posts file `file` lists, as (after, up to): a range of the primary key,
+/// read without counting past the posts before it. None for file 1 and numbers out of range.
+fn post_window(file: i64, limit: i64) -> Option<(i64, i64)> {
+    let window = file.checked_sub(2).filter(|window| *window >= 0)?;
+    let after = window.checked_mul(limit)?;
+    Some((after, after.checked_add(limit)?))
+}
+
+/// The number in a file name such as `2.xml`, written as the index writes it.
+fn sitemap_file_number(name: &str) -> Option<i64> {
+    let digits = name.strip_suffix(".xml")?;
+    let file: i64 = digits.parse().ok()?;
+    (file >= 1 && file.to_string() == digits).then_some(file)
+}
+
+/// `/sitemap.xml`: every address, or the index of the files that hold them.
+async fn sitemap_root(db: &Db, origin: &str) -> Result<String, AppError> {
     let now = crate::server::db::now();
-    type Posts = Vec<(String, DateTime<Utc>)>;
-    let (posts, tags, categories, authors): (Posts, Vec<String>, Vec<String>, Vec<String>) =
-        with_db!(db, |pool| {
-            async {
-                let posts = sqlx::query_as(
+    let pages = site_pages(db, now).await?;
+    let windows = post_windows(db, now, SITEMAP_LIMIT).await?;
+    let pages_count = i64::try_from(pages.len()).unwrap_or(i64::MAX);
+    match sitemap_plan(pages_count, &windows, SITEMAP_LIMIT) {
+        SitemapPlan::Single => {
+            // Posts published since the count must not push the file past the limit.
+            let room = SITEMAP_LIMIT.saturating_sub(pages_count);
+            let posts: Vec<(String, DateTime<Utc>)> = with_db!(db, |pool| {
+                sqlx::query_as(
                     "SELECT slug, updated_at FROM posts
-                 WHERE status = 'PUBLISHED' AND published_at <= $1
-                 ORDER BY published_at DESC, id DESC LIMIT $2",
+                     WHERE status = 'PUBLISHED' AND published_at <= $1
+                     ORDER BY published_at DESC, id DESC LIMIT $2",
                 )
                 .bind(now)
-                .bind(SITEMAP_MAX_POSTS)
+                .bind(room)
                 .fetch_all(pool)
-                .await?;
+                .await
+            })?;
+            Ok(urlset(origin, pages, posts))
+        }
+        SitemapPlan::Index(files) => Ok(sitemap_index(origin, &files)),
+    }
+}
+
+/// File `file` of the index: the site's pages, or a window of posts. Files past the last
+/// post are not found.
+async fn sitemap_part(db: &Db, origin: &str, file: i64) -> Result<String, AppError> {
+    let now = crate::server::db::now();
+    let Some((after, up_to)) = post_window(file, SITEMAP_LIMIT) else {
+        let mut pages = site_pages(db, now).await?;
+        let limit = usize::try_from(SITEMAP_LIMIT).unwrap_or(usize::MAX);
+        if pages.len() > limit {
+            tracing::warn!(
+                pages = pages.len(),
+                "more tags, categories and authors than a sitemap file holds: the rest are left out"
+            );
+            pages.truncate(limit);
+        }
+        return Ok(urlset(origin, pages, Vec::new()));
+    };
+    let posts: Vec<(String, DateTime<Utc>)> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT slug, updated_at FROM posts
+             WHERE id > $1 AND id <= $2 AND status = 'PUBLISHED' AND published_at <= $3
+             ORDER BY id",
+        )
+        .bind(after)
+        .bind(up_to)
+        .bind(now)
+        .fetch_all(pool)
+        .await
+    })?;
+    if posts.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(urlset(origin, Vec::new(), posts))
+}
+
+/// The paths of the site's pages other than posts: home, categories, authors, tags.
+async fn site_pages(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, AppError> {
+    let (tags, categories, authors): (Vec<String>, Vec<String>, Vec<String>) =
+        with_db!(db, |pool| {
+            async {
                 let tags = sqlx::query_scalar(
                     "SELECT DISTINCT t.name FROM post_tags x JOIN tags t ON t.id = x.tag_id
-                 WHERE x.published_at <= $1 ORDER BY t.name",
+                     WHERE x.published_at <= $1 ORDER BY t.name",
                 )
                 .bind(now)
                 .fetch_all(pool)
@@ -528,42 +638,87 @@ async fn sitemap_xml(db: &Db, origin: &str) -> Result<String, AppError> {
                     .await?;
                 let authors = sqlx::query_scalar(
                     "SELECT u.username FROM users u
-                 WHERE u.is_active AND EXISTS (SELECT 1 FROM posts p WHERE p.author_id = u.id
-                       AND p.status = 'PUBLISHED' AND p.published_at <= $1)
-                 ORDER BY u.username",
+                     WHERE u.is_active AND EXISTS (SELECT 1 FROM posts p WHERE p.author_id = u.id
+                           AND p.status = 'PUBLISHED' AND p.published_at <= $1)
+                     ORDER BY u.username",
                 )
                 .bind(now)
                 .fetch_all(pool)
                 .await?;
-                Ok::<_, sqlx::Error>((posts, tags, categories, authors))
+                Ok::<_, sqlx::Error>((tags, categories, authors))
             }
             .await
         })?;
+    let mut pages = vec!["/".to_owned()];
+    pages.extend(
+        categories
+            .into_iter()
+            .map(|slug| format!("/categories/{slug}")),
+    );
+    pages.extend(authors.into_iter().map(|username| format!("/u/{username}")));
+    pages.extend(
+        tags.into_iter()
+            .map(|tag| format!("/tags/{}", encode_component(&tag))),
+    );
+    Ok(pages)
+}
+
+/// Published posts per window of `limit` ids, as (window, posts), windows in order. One
+/// pass over the published posts' ids, which the index needs anyway to know it is one.
+async fn post_windows(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT (id - 1) / $2, COUNT(*) FROM posts
+             WHERE status = 'PUBLISHED' AND published_at <= $1
+             GROUP BY 1 ORDER BY 1",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+fn urlset(origin: &str, pages: Vec<String>, posts: Vec<(String, DateTime<Utc>)>) -> String {
+    use std::fmt::Write;
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    let mut url = |path: String, lastmod: Option<DateTime<Utc>>| {
-        out.push_str(&format!("  <url><loc>{}{}</loc>", xml(origin), xml(&path)));
-        if let Some(at) = lastmod {
-            out.push_str(&format!("<lastmod>{}</lastmod>", at.format("%Y-%m-%d")));
-        }
-        out.push_str("</url>\n");
-    };
-    url("/".to_owned(), None);
+    let origin = xml(origin);
+    for path in pages {
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "  <url><loc>{origin}{}</loc></url>", xml(&path));
+    }
     for (slug, updated_at) in posts {
-        url(format!("/posts/{slug}"), Some(updated_at));
-    }
-    for tag in tags {
-        url(format!("/tags/{}", encode_component(&tag)), None);
-    }
-    for slug in categories {
-        url(format!("/categories/{slug}"), None);
-    }
-    for username in authors {
-        url(format!("/u/{username}"), None);
+        let _ = writeln!(
+            out,
+            "  <url><loc>{origin}/posts/{}</loc><lastmod>{}</lastmod></url>",
+            xml(&slug),
+            updated_at.format("%Y-%m-%d")
+        );
     }
     out.push_str("</urlset>\n");
-    Ok(out)
+    out
+}
+
+fn sitemap_index(origin: &str, files: &[i64]) -> String {
+    use std::fmt::Write;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    let origin = xml(origin);
+    for file in files {
+        let _ = writeln!(
+            out,
+            "  <sitemap><loc>{origin}/sitemap-{file}.xml</loc></sitemap>"
+        );
+    }
+    out.push_str("</sitemapindex>\n");
+    out
 }
 
 async fn robots(State(state): State<AppState>) -> Response {
@@ -582,6 +737,49 @@ async fn robots(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sitemap_past_the_limit_becomes_an_index_of_files_within_it() {
+        use SitemapPlan::{Index, Single};
+        assert_eq!(sitemap_plan(1, &[], 3), Single);
+        assert_eq!(sitemap_plan(1, &[(0, 2)], 3), Single);
+        assert_eq!(sitemap_plan(1, &[(0, 3)], 3), Index(vec![1, 2]));
+        assert_eq!(sitemap_plan(4, &[], 3), Index(vec![1]));
+        // Windows without a published post get no file.
+        assert_eq!(
+            sitemap_plan(2, &[(0, 3), (2, 1), (7, 2)], 3),
+            Index(vec![1, 2, 4, 9])
+        );
+    }
+
+    #[test]
+    fn each_posts_file_is_a_window_of_ids_no_wider_than_the_limit() {
+        assert_eq!(post_window(1, 3), None, "the site's pages");
+        assert_eq!(post_window(0, 3), None);
+        assert_eq!(post_window(-5, 3), None);
+        assert_eq!(post_window(2, 3), Some((0, 3)));
+        assert_eq!(post_window(3, 3), Some((3, 6)));
+        assert_eq!(post_window(i64::MAX, 3), None);
+        // Every id lands in exactly one file, and the one the plan numbers its window by.
+        for id in 1..=20_i64 {
+            let window = (id - 1) / 3;
+            let holding: Vec<i64> = (1..=10)
+                .filter(|file| post_window(*file, 3).is_some_and(|(a, b)| a < id && id <= b))
+                .collect();
+            assert_eq!(holding, vec![window + 2], "{id}");
+        }
+    }
+
+    #[test]
+    fn sitemap_files_are_named_as_the_index_names_them() {
+        assert_eq!(sitemap_file_number("2.xml"), Some(2));
+        assert_eq!(sitemap_file_number("1.xml"), Some(1));
+        for name in [
+            "0.xml", "02.xml", "+2.xml", "-1.xml", "x.xml", "2", "2.xml.gz", ".xml",
+        ] {
+            assert_eq!(sitemap_file_number(name), None, "{name}");
+        }
+    }
 
     #[test]
     fn only_site_relative_addresses_get_the_origin() {

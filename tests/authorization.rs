@@ -360,6 +360,7 @@ fn matrix() -> Vec<Check> {
         plain("GET", "/dashboard/export", "/dashboard/export", OwnData).shows("{draft_title}"),
         plain("POST", "/editor/images", "/editor/images", SignedIn).file("image", "figure.png", "image/png", FileKind::Png),
         plain("GET", "/sitemap.xml", "/sitemap.xml", Anyone).shows("{post_slug}").never_shows("{draft_slug}"),
+        plain("GET", "/sitemap-{file}", "/sitemap-2.xml", Anyone).shows("{post_slug}").never_shows("{draft_slug}"),
         plain("GET", "/robots.txt", "/robots.txt", Anyone).shows("Sitemap"),
         plain("GET", "/media", "/media/matrix.txt", Anyone).shows("media for everyone"),
         plain("GET", "/pkg", "/pkg/{asset}", Anyone),

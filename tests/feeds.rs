@@ -401,6 +401,111 @@ async fn kept_pages_answer_conditional_requests(backend: Backend) {
     assert!(res.text().await.unwrap().contains("Fresh"));
 }
 
+fn locs(xml: &str) -> (String, Vec<String>) {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    let root = doc.root_element().tag_name().name().to_owned();
+    let locs = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("loc"))
+        .map(|n| n.text().unwrap_or_default().to_owned())
+        .collect();
+    (root, locs)
+}
+
+async fn a_small_site_has_one_sitemap(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "mapper", Role::User).await;
+    for slug in ["one", "two"] {
+        create(&app.db, post(author, slug, slug, "Text.", None))
+            .await
+            .unwrap();
+    }
+    let origin = app.state.config.origin();
+    let (root, all) = locs(&body(&app, "/sitemap.xml").await);
+    assert_eq!(root, "urlset");
+    for path in [
+        "/",
+        "/posts/one",
+        "/posts/two",
+        "/u/mapper",
+        "/tags/testing",
+    ] {
+        assert!(all.contains(&format!("{origin}{path}")), "{path}: {all:?}");
+    }
+    // The files an index would list answer too, split the same way: pages, then posts.
+    let (root, pages) = locs(&body(&app, "/sitemap-1.xml").await);
+    assert_eq!(root, "urlset");
+    assert!(pages.contains(&format!("{origin}/u/mapper")));
+    assert!(!pages.iter().any(|l| l.contains("/posts/")));
+    let (_, posts) = locs(&body(&app, "/sitemap-2.xml").await);
+    assert_eq!(posts.len(), 2);
+    for path in [
+        "/sitemap-3.xml",
+        "/sitemap-0.xml",
+        "/sitemap-01.xml",
+        "/sitemap-x.xml",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+}
+
+/// Published posts, as many as asked, in one statement (the store's one by one would take
+/// minutes): a title, a slug and dates are all a sitemap reads.
+async fn many_posts(app: &TestApp, author: i64, count: i64) {
+    let at = now() - chrono::Duration::hours(1);
+    with_db!(&app.db, |pool| sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
+         INSERT INTO posts (author_id, title, slug, content, content_html, status,
+                            published_at, created_at, updated_at)
+         SELECT $1, 'Post ' || i, 'post-' || i, '', '', 'PUBLISHED', $3, $3, $3 FROM n"
+    )
+    .bind(author)
+    .bind(count)
+    .bind(at)
+    .execute(pool)
+    .await
+    .map(|_| ())
+    .unwrap());
+}
+
+async fn a_sitemap_past_fifty_thousand_addresses_is_an_index(backend: Backend) {
+    const LIMIT: usize = 50_000;
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "prolific", Role::User).await;
+    many_posts(&app, author, LIMIT as i64 + 1).await;
+    let origin = app.state.config.origin();
+
+    let (root, files) = locs(&body(&app, "/sitemap.xml").await);
+    assert_eq!(root, "sitemapindex");
+    assert!(files.len() >= 3, "{files:?}");
+    for (i, file) in files.iter().enumerate() {
+        assert_eq!(file, &format!("{origin}/sitemap-{}.xml", i + 1));
+    }
+    let mut posts = Vec::new();
+    let mut pages = Vec::new();
+    for file in &files {
+        let path = file.strip_prefix(&origin).unwrap();
+        let (root, urls) = locs(&body(&app, path).await);
+        assert_eq!(root, "urlset", "{path}");
+        assert!(
+            !urls.is_empty() && urls.len() <= LIMIT,
+            "{path}: {}",
+            urls.len()
+        );
+        let (of_posts, others): (Vec<String>, Vec<String>) =
+            urls.into_iter().partition(|u| u.contains("/posts/"));
+        posts.extend(of_posts);
+        pages.extend(others);
+    }
+    assert!(pages.contains(&format!("{origin}/")));
+    assert!(pages.contains(&format!("{origin}/u/prolific")));
+    let listed = posts.len();
+    posts.sort();
+    posts.dedup();
+    assert_eq!(listed, LIMIT + 1, "every post once");
+    assert_eq!(posts.len(), LIMIT + 1);
+}
+
 on_both_backends!(
     excerpts_reach_feed_readers_as_text,
     json_feeds_hold_no_markup_characters,
@@ -408,4 +513,6 @@ on_both_backends!(
     feed_polls_cost_nothing_while_nothing_changes,
     feed_polls_cost_nothing_without_the_page_cache_too,
     kept_pages_answer_conditional_requests,
+    a_small_site_has_one_sitemap,
+    a_sitemap_past_fifty_thousand_addresses_is_an_index,
 );
