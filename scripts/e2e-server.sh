@@ -25,7 +25,9 @@ esac
 export QUIRE_ADDR="127.0.0.1:$port"
 export RUST_LOG=${RUST_LOG:-warn}
 "$bin" demo >/dev/null
-# A moderator the browser tests can sign in as (demo accounts have unknown passwords).
+# A moderator and an admin the browser tests can sign in as (demo accounts have unknown passwords).
 QUIRE_PASSWORD="moderating is careful work" "$bin" user create \
   --username mona --email mona@example.com --role moderator --first-name Mona >/dev/null
+QUIRE_PASSWORD="administering is careful work" "$bin" user create \
+  --username owner --email owner@example.com --role admin --first-name Olive >/dev/null
 exec "$bin" serve

@@ -26,9 +26,25 @@ use crate::pages::{
 /// the header's theme button (`data-theme-toggle`) switch it and remember the choice in this
 /// browser; and marks a page without islands as ready (`data-hydrated`, which browser tests
 /// wait for; a page with islands is marked once they have hydrated).
+///
+/// It also keeps what a reader types before an island has hydrated. The server's HTML shows
+/// real inputs at once, but hydration sets each bound input to the island's own state (the
+/// server's value), and on a phone the island's wasm can take seconds: a title typed by then
+/// was wiped. So every input, change of a field inside an island that has not hydrated yet is
+/// remembered, and once `components::island::register` marks that island hydrated
+/// (`data-island-hydrated`, then a `quire:hydrated` event) the values are put back and
+/// announced with `input` and `change` events, so the island takes them as the reader's own
+/// edits (unsaved changes, which autosave picks up).
 pub const THEME_SCRIPT: &str = "try{var t=localStorage.getItem('quire-theme');if(t==='dark'||(t!=='light'&&matchMedia('(prefers-color-scheme: dark)').matches)){document.documentElement.classList.add('dark')}}catch(e){}\
 document.addEventListener('click',function(e){if(!e.target.closest||!e.target.closest('[data-theme-toggle]'))return;var d=document.documentElement.classList.toggle('dark');try{localStorage.setItem('quire-theme',d?'dark':'light')}catch(e){}});\
-document.addEventListener('DOMContentLoaded',function(){if(!document.querySelector('leptos-island'))document.body.setAttribute('data-hydrated','true')});";
+document.addEventListener('DOMContentLoaded',function(){if(!document.querySelector('leptos-island'))document.body.setAttribute('data-hydrated','true')});\
+(function(){var early=new Map();\
+function box(f){return f.type==='checkbox'||f.type==='radio'}\
+function waiting(f){var i=f.closest&&f.closest('leptos-island');return i&&!i.hasAttribute('data-island-hydrated')?i:null}\
+function note(e){var f=e.target;if(e.isTrusted&&waiting(f))early.set(f,box(f)?f.checked:f.value)}\
+document.addEventListener('input',note,true);document.addEventListener('change',note,true);\
+document.addEventListener('quire:hydrated',function(){early.forEach(function(v,f){if(waiting(f))return;early.delete(f);if(box(f))f.checked=v;else f.value=v;\
+f.dispatchEvent(new Event('input',{bubbles:true}));f.dispatchEvent(new Event('change',{bubbles:true}))})})})();";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();

@@ -67,5 +67,5 @@ pub fn loaded<T>(result: Result<T, AppError>, view: impl FnOnce(T) -> AnyView) -
 
 /// The placeholder while a page's data loads.
 pub fn loading() -> impl IntoView {
-    view! { <p class="text-slate-500" aria-live="polite">"Loading…"</p> }
+    view! { <p class="text-slate-500 dark:text-slate-400" aria-live="polite">"Loading…"</p> }
 }

@@ -32,8 +32,19 @@ pub fn register() {
             count.get()
         });
         let document = leptos::prelude::document();
-        let islands = document.get_elements_by_tag_name("leptos-island").length();
-        if done >= islands {
+        let islands = document.get_elements_by_tag_name("leptos-island");
+        // The loader hydrates islands one at a time in document order, so the first `done`
+        // are the hydrated ones. The theme script puts back what was typed into them before
+        // (see `app::THEME_SCRIPT`).
+        for index in 0..done.min(islands.length()) {
+            if let Some(island) = islands.item(index) {
+                let _ = island.set_attribute("data-island-hydrated", "");
+            }
+        }
+        if let Ok(event) = web_sys::Event::new("quire:hydrated") {
+            let _ = document.dispatch_event(&event);
+        }
+        if done >= islands.length() {
             if let Some(body) = document.body() {
                 let _ = body.set_attribute("data-hydrated", "true");
             }

@@ -47,7 +47,7 @@ fn Header() -> impl IntoView {
 #[component]
 fn SearchBox() -> impl IntoView {
     view! {
-        <form action="/search" method="get" role="search" class="flex items-center">
+        <form action="/search" method="get" role="search" aria-label="Site search" class="flex items-center">
             <label for="header-search" class="sr-only">"Search posts"</label>
             <input id="header-search" type="search" name="q" placeholder="Search…" maxlength="200"
                 class="w-28 rounded-full border border-slate-300 bg-transparent px-3 py-1 text-sm focus:w-44 focus:outline-none focus:ring-2 focus:ring-indigo-500 sm:w-36 dark:border-slate-700"/>

@@ -112,13 +112,13 @@ fn QueueTab(items: Vec<QueueItem>) -> impl IntoView {
                     disabled=move || selected.get().is_empty()>"Approve selected"</button>
                 <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| decide_selected(false)
                     disabled=move || selected.get().is_empty()>"Reject selected"</button>
-                <span class="text-sm text-slate-500" aria-live="polite">{move || format!("{} selected", selected.get().len())}</span>
+                <span class="text-sm text-slate-500 dark:text-slate-400" aria-live="polite">{move || format!("{} selected", selected.get().len())}</span>
             </div>
             {move || match queue.get() {
                 None => loading().into_any(),
                 Some(items) => loaded(items, move |items| {
                     if items.is_empty() {
-                        return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">"Nothing waits for a decision."</p> }.into_any();
+                        return view! { <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700 dark:text-slate-400">"Nothing waits for a decision."</p> }.into_any();
                     }
                     view! {
                         <ol class="space-y-4" aria-label="Comments waiting">
@@ -154,10 +154,10 @@ fn QueueEntry(
                     <label for=check_id class="sr-only">{format!("Select the comment by {author}")}</label>
                     <Avatar name=author.clone() url=item.author.avatar_url.clone()/>
                     <a href=format!("/u/{}", item.author.username) class="font-medium hover:underline">{author.clone()}</a>
-                    <span class="text-slate-500">{format!("{} approved · {} rejected", item.author_approved, item.author_rejected)}</span>
-                    <span class="text-slate-500">"· on "</span>
+                    <span class="text-slate-500 dark:text-slate-400">{format!("{} approved · {} rejected", item.author_approved, item.author_rejected)}</span>
+                    <span class="text-slate-500 dark:text-slate-400">"· on "</span>
                     <a href=format!("/posts/{}#comment-{id}", item.post_slug) class="text-indigo-600 hover:underline dark:text-indigo-400">{item.post_title.clone()}</a>
-                    <span class="text-slate-500">"· "{format_date(&item.created_at)}</span>
+                    <span class="text-slate-500 dark:text-slate-400">"· "{format_date(&item.created_at)}</span>
                     {if item.pending {
                         view! { <span class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">"Pending"</span> }.into_any()
                     } else {
@@ -165,7 +165,7 @@ fn QueueEntry(
                     }}
                 </div>
                 {item.parent_excerpt.clone().map(|parent| view! {
-                    <blockquote class="mt-2 border-l-4 border-slate-300 pl-3 text-sm text-slate-500 dark:border-slate-700">"In reply to: "{parent}</blockquote>
+                    <blockquote class="mt-2 border-l-4 border-slate-300 pl-3 text-sm text-slate-500 dark:border-slate-700 dark:text-slate-400">"In reply to: "{parent}</blockquote>
                 })}
                 <div class="prose prose-sm prose-slate mt-2 max-w-none dark:prose-invert" inner_html=item.content_html.clone()></div>
                 {(!item.reports.is_empty()).then(|| view! {
@@ -368,7 +368,7 @@ fn UserRow(
         <tr class="border-b border-slate-100 align-top dark:border-slate-900">
             <td class="py-2">
                 <a href=format!("/u/{}", user.username) class="font-medium hover:underline">{user.display_name.clone()}</a>
-                <div class="text-slate-500">"@"{user.username.clone()}" · joined "{format_date(&user.created_at)}</div>
+                <div class="text-slate-500 dark:text-slate-400">"@"{user.username.clone()}" · joined "{format_date(&user.created_at)}</div>
             </td>
             <td class="py-2">{user.email.clone()}</td>
             <td class="py-2">
@@ -440,13 +440,13 @@ fn CategoriesTab(categories: Vec<Category>) -> impl IntoView {
                                 <details>
                                     <summary class="flex cursor-pointer items-center gap-2 font-medium">
                                         <ColorDot color=category.color.clone()/>{category.name.clone()}
-                                        <span class="text-sm text-slate-500">"/categories/"{category.slug.clone()}" · "{category.post_count}" posts"</span>
+                                        <span class="text-sm text-slate-500 dark:text-slate-400">"/categories/"{category.slug.clone()}" · "{category.post_count}" posts"</span>
                                     </summary>
                                     <div class="mt-4 max-w-xl">
                                         <CategoryForm save category=Some(category)/>
                                         <ActionForm action=delete attr:class="mt-3">
                                             <input type="hidden" name="id" value=id/>
-                                            <button type="submit" class="text-sm text-red-600 hover:underline">"Delete this category"</button>
+                                            <button type="submit" class="text-sm text-red-600 hover:underline dark:text-red-400">"Delete this category"</button>
                                         </ActionForm>
                                     </div>
                                 </details>
@@ -482,22 +482,22 @@ fn CategoryForm(save: ServerAction<SaveCategory>, category: Option<Category>) ->
             <div>
                 <label for=field("name") class="block text-sm font-medium">"Name"</label>
                 <input id=field("name") name="name" value=name required class=INPUT_CLASS/>
-                <p class="min-h-5 text-sm text-red-600">{move || error("name").get()}</p>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("name").get()}</p>
             </div>
             <div>
                 <label for=field("slug") class="block text-sm font-medium">"Address (slug; empty: from the name)"</label>
                 <input id=field("slug") name="slug" value=slug class=INPUT_CLASS/>
-                <p class="min-h-5 text-sm text-red-600">{move || error("slug").get()}</p>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("slug").get()}</p>
             </div>
             <div>
                 <label for=field("description") class="block text-sm font-medium">"Description"</label>
                 <textarea id=field("description") name="description" rows="2" class=INPUT_CLASS>{description}</textarea>
-                <p class="min-h-5 text-sm text-red-600">{move || error("description").get()}</p>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("description").get()}</p>
             </div>
             <div>
                 <label for=field("color") class="block text-sm font-medium">"Colour"</label>
                 <input id=field("color") name="color" type="color" value=color class="h-10 w-20"/>
-                <p class="min-h-5 text-sm text-red-600">{move || error("color").get()}</p>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("color").get()}</p>
             </div>
             <button type="submit" class=BUTTON_CLASS>{if id.is_some() { "Save category" } else { "Create category" }}</button>
         </ActionForm>
@@ -542,7 +542,7 @@ fn AuditTab() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        {older.map(|href| view! { <a href=href rel="next" class="mt-4 inline-block text-sm text-indigo-600 hover:underline">"Older entries →"</a> })}
+                        {older.map(|href| view! { <a href=href rel="next" class="mt-4 inline-block text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Older entries →"</a> })}
                     }.into_any()
                 })
             })}

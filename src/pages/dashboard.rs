@@ -81,7 +81,7 @@ fn ImportExport() -> impl IntoView {
                     </div>
                     <button type="submit" class=BUTTON_CLASS>"Import"</button>
                 </form>
-                <a href="/dashboard/export" download class="text-sm font-medium text-indigo-600 hover:underline" rel="external">"Download all my posts (.tar)"</a>
+                <a href="/dashboard/export" download class="text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400" rel="external">"Download all my posts (.tar)"</a>
             </div>
             {report.map(|text| view! {
                 <pre role="status" data-testid="import-report" class="mt-3 whitespace-pre-wrap rounded bg-slate-50 p-2 text-sm dark:bg-slate-900">{text}</pre>
@@ -104,7 +104,7 @@ fn Sections(
         <dl class="mb-8 grid grid-cols-2 gap-3 sm:grid-cols-4">
             {counts.into_iter().map(|(name, count)| view! {
                 <div class="rounded-xl border border-slate-200 p-3 dark:border-slate-800">
-                    <dt class="text-sm text-slate-500">{name}</dt>
+                    <dt class="text-sm text-slate-500 dark:text-slate-400">{name}</dt>
                     <dd class="text-2xl font-bold">{count}</dd>
                 </div>
             }).collect_view()}
@@ -121,8 +121,8 @@ fn Sections(
             })
         }).collect_view()}
         {posts.is_empty().then(|| view! {
-            <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">
-                "Nothing here yet. "<a href="/editor/new" class="text-indigo-600 hover:underline">"Write your first post"</a>"."
+            <p class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700 dark:text-slate-400">
+                "Nothing here yet. "<a href="/editor/new" class="text-indigo-600 hover:underline dark:text-indigo-400">"Write your first post"</a>"."
             </p>
         })}
     }
@@ -163,18 +163,18 @@ fn Row(
                     {(post.pending_comments > 0).then(|| format!(" ({} waiting)", post.pending_comments))}
                 </p>
             </div>
-            <a href=format!("/editor/{}", post.id) class="text-sm text-indigo-600 hover:underline">"Edit"</a>
-            <a href=format!("/posts/{}", post.slug) class="text-sm text-indigo-600 hover:underline">
+            <a href=format!("/editor/{}", post.id) class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Edit"</a>
+            <a href=format!("/posts/{}", post.slug) class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">
                 {if post.status == PostStatus::Published && !post.scheduled { "View" } else { "Preview" }}
             </a>
             <ActionForm action=status>
                 <input type="hidden" name="id" value=post.id/>
                 <input type="hidden" name="version" value=post.version/>
                 <input type="hidden" name="status" value=next.as_str()/>
-                <button type="submit" aria-label=next_label class="text-sm text-indigo-600 hover:underline">{next_text}</button>
+                <button type="submit" aria-label=next_label class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">{next_text}</button>
             </ActionForm>
             <details>
-                <summary class="cursor-pointer text-sm text-red-600 hover:underline">"Delete"</summary>
+                <summary class="cursor-pointer text-sm text-red-600 hover:underline dark:text-red-400">"Delete"</summary>
                 <ActionForm action=delete attr:class="mt-2">
                     <input type="hidden" name="id" value=post.id/>
                     <button type="submit" class="rounded-lg bg-red-600 px-3 py-1 text-sm text-white hover:bg-red-500">{delete_label}</button>

@@ -255,7 +255,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
                     <input id="post-title" name="title" required maxlength="200" class=INPUT_CLASS
                         prop:value=title on:input=move |ev| { title.set(event_target_value(&ev)); changed(); }
                         aria-describedby="post-title-message"/>
-                    <p id="post-title-message" class="min-h-5 text-sm text-red-600">{move || error("title").get()}</p>
+                    <p id="post-title-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("title").get()}</p>
                 </div>
                 <SlugField slug id title error=error("slug") on_change=changed/>
                 <div>
@@ -292,8 +292,8 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
                     <UploadStatus progress=upload_progress problem=upload_problem/>
                     <p id="post-content-message" class="min-h-5 text-sm">
                         {move || match error("content").get() {
-                            Some(message) => view! { <span class="text-red-600">{message}</span> }.into_any(),
-                            None => view! { <span class="text-slate-500">"Ctrl+S saves. Drafts also save themselves a few seconds after you stop typing."</span> }.into_any(),
+                            Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                            None => view! { <span class="text-slate-500 dark:text-slate-400">"Ctrl+S saves. Drafts also save themselves a few seconds after you stop typing."</span> }.into_any(),
                         }}
                     </p>
                 </div>
@@ -323,12 +323,12 @@ fn SaveStatus(state: RwSignal<SaveState>) -> impl IntoView {
     view! {
         <p role="status" aria-live="polite" data-testid="save-state" class="text-sm font-medium">
             {move || match state.get() {
-                SaveState::Unchanged => view! { <span class="text-slate-500">"No changes"</span> }.into_any(),
+                SaveState::Unchanged => view! { <span class="text-slate-500 dark:text-slate-400">"No changes"</span> }.into_any(),
                 SaveState::Unsaved => view! { <span class="text-amber-600">"Unsaved changes"</span> }.into_any(),
-                SaveState::Saving => view! { <span class="text-slate-500">"Saving…"</span> }.into_any(),
+                SaveState::Saving => view! { <span class="text-slate-500 dark:text-slate-400">"Saving…"</span> }.into_any(),
                 SaveState::Saved => view! { <span class="text-emerald-600">"Saved"</span> }.into_any(),
-                SaveState::Failed(why) => view! { <span class="text-red-600">"Not saved: "{why}</span> }.into_any(),
-                SaveState::Conflict(_) => view! { <span class="text-red-600">"Not saved: changed elsewhere"</span> }.into_any(),
+                SaveState::Failed(why) => view! { <span class="text-red-600 dark:text-red-400">"Not saved: "{why}</span> }.into_any(),
+                SaveState::Conflict(_) => view! { <span class="text-red-600 dark:text-red-400">"Not saved: changed elsewhere"</span> }.into_any(),
             }}
         </p>
     }
@@ -398,7 +398,7 @@ fn TextInput(
             <label for=id class="block text-sm font-medium">{label}</label>
             <input id=id name=name class=INPUT_CLASS aria-describedby=message.clone()
                 prop:value=value on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); }/>
-            <p id=message class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
+            <p id=message class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
         </div>
     }
 }
@@ -445,7 +445,7 @@ fn TagsInput(
             let found = suggestions.get().unwrap_or_default();
             (!found.is_empty()).then(|| view! {
                 <div class="-mt-3 mb-2 flex flex-wrap items-center gap-1 text-xs" aria-label="Existing tags">
-                    <span class="text-slate-500">"Existing:"</span>
+                    <span class="text-slate-500 dark:text-slate-400">"Existing:"</span>
                     {found.into_iter().map(|tag| {
                         let chosen = tag.clone();
                         view! {
@@ -487,10 +487,10 @@ fn SlugField(
                 prop:value=slug placeholder="made from the title"
                 on:input=move |ev| { slug.set(event_target_value(&ev)); typed.set(true); on_change(); }/>
             <p id="post-slug-message" class="min-h-5 text-sm" aria-live="polite">
-                {move || error.get().map(|m| view! { <span class="text-red-600">{m}</span> })}
+                {move || error.get().map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
                 {move || match check.get() {
-                    Some(Ok(Some(c))) if c.available => view! { <span class="text-slate-500">"Will be at /posts/"{c.slug}</span> }.into_any(),
-                    Some(Ok(Some(c))) => view! { <span class="text-red-600">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
+                    Some(Ok(Some(c))) if c.available => view! { <span class="text-slate-500 dark:text-slate-400">"Will be at /posts/"{c.slug}</span> }.into_any(),
+                    Some(Ok(Some(c))) => view! { <span class="text-red-600 dark:text-red-400">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
                     _ => ().into_any(),
                 }}
             </p>
@@ -530,7 +530,7 @@ fn CategoryChoice(
                     }
                 }).collect_view()}
             </div>
-            <p class="min-h-5 text-sm text-red-600">{move || error.get()}</p>
+            <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
         </fieldset>
     }
 }
@@ -549,7 +549,7 @@ fn Toolbar(
         ("Code", "</>", "```\n", "\n```"),
         ("Quote", "❝", "> ", ""),
         ("List", "•", "- ", ""),
-        ("Image", "Img", "![", "](/media/)"),
+        ("Image", "Image", "![", "](/media/)"),
     ];
     view! {
         <div role="toolbar" aria-label="Formatting" class="mt-1 flex flex-wrap gap-1">
@@ -612,7 +612,7 @@ fn ImageButton(
         let _ = (ev, textarea, progress, on_change);
     };
     view! {
-        <p class="mt-1 text-xs text-slate-500">
+        <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
             <label for="image-upload" class="cursor-pointer rounded border border-slate-300 px-2 py-0.5 font-semibold text-slate-700 hover:bg-slate-100 focus-within:ring-2 focus-within:ring-indigo-500 dark:border-slate-700 dark:text-slate-200 dark:hover:bg-slate-800">
                 "Add image"
                 <input id="image-upload" type="file" accept="image/png,image/jpeg,image/webp,image/gif" multiple class="sr-only" on:change=chosen/>
@@ -636,7 +636,7 @@ fn UploadStatus(
                     {format!("{percent}%")}
                 </label>
             })}
-            {move || problem.get().map(|why| view! { <p class="text-red-600">"Image not added: "{why}</p> })}
+            {move || problem.get().map(|why| view! { <p class="text-red-600 dark:text-red-400">"Image not added: "{why}</p> })}
         </div>
     }
 }
@@ -649,8 +649,8 @@ fn Preview(source: RwSignal<String>, first: String) -> impl IntoView {
             {move || match html.get() {
                 // Rendered and sanitized on the server, as the post page will be.
                 Some(Ok(html)) => view! { <div inner_html=html></div> }.into_any(),
-                Some(Err(err)) => view! { <p class="text-red-600">{err.to_string()}</p> }.into_any(),
-                None => view! { <p class="text-slate-500">"Rendering…"</p> }.into_any(),
+                Some(Err(err)) => view! { <p class="text-red-600 dark:text-red-400">{err.to_string()}</p> }.into_any(),
+                None => view! { <p class="text-slate-500 dark:text-slate-400">"Rendering…"</p> }.into_any(),
             }}
         </div>
     }
@@ -698,7 +698,7 @@ fn PublishPanel(
                 <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Draft, None)>"Back to draft"</button>
                 <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Archived, None)>"Archive"</button>
             </div>
-            <p id="publish-at-message" class="min-h-5 text-sm text-red-600">{move || error.get().or(failed.get())}</p>
+            <p id="publish-at-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get().or(failed.get())}</p>
         </section>
     }
 }
@@ -746,8 +746,8 @@ fn Revisions(
                             view! {
                                 <li class="flex flex-wrap items-center gap-2">
                                     <span>{kind}" · "{r.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()}</span>
-                                    <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| shown.set(Some(rid))>"Compare"</button>
-                                    <button type="button" class="text-indigo-600 hover:underline" on:click=move |_| {
+                                    <button type="button" class="text-indigo-600 hover:underline dark:text-indigo-400" on:click=move |_| shown.set(Some(rid))>"Compare"</button>
+                                    <button type="button" class="text-indigo-600 hover:underline dark:text-indigo-400" on:click=move |_| {
                                         restore.dispatch(RestoreRevision { revision_id: rid, version: version.get_untracked() });
                                     }>"Restore"</button>
                                 </li>

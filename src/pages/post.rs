@@ -189,7 +189,7 @@ fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
                 <span class="sr-only">" likes"</span>
             </button>
         </ActionForm>
-        {move || failed().then(|| view! { <p role="alert" class="text-sm text-red-600">"Your like was not saved. Try again."</p> })}
+        {move || failed().then(|| view! { <p role="alert" class="text-sm text-red-600 dark:text-red-400">"Your like was not saved. Try again."</p> })}
     }
     .into_any()
 }

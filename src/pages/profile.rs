@@ -19,7 +19,7 @@ pub fn ProfilePage() -> impl IntoView {
         |(username, cursor)| get_profile(username, cursor),
     );
     view! {
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
                     Ok((profile, page)) => {

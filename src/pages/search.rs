@@ -35,7 +35,7 @@ pub fn SearchPage() -> impl IntoView {
         <Title text=title/>
         <Meta name="robots" content="noindex"/>
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Search"</h1>
-        <form action="/search" method="get" role="search" class="mb-8 flex max-w-xl gap-2">
+        <form action="/search" method="get" role="search" aria-label="Search posts" class="mb-8 flex max-w-xl gap-2">
             <label for="search-q" class="sr-only">"Search posts"</label>
             <input id="search-q" type="search" name="q" prop:value=q maxlength=MAX_QUERY_CHARS.to_string()
                 placeholder="Words in the title, tags or text"
@@ -54,12 +54,12 @@ pub fn SearchPage() -> impl IntoView {
 #[component]
 fn Results(q: String, results: SearchResults) -> impl IntoView {
     if q.trim().is_empty() {
-        return view! { <p class="text-slate-500">"Type a few words to find posts."</p> }
+        return view! { <p class="text-slate-500 dark:text-slate-400">"Type a few words to find posts."</p> }
             .into_any();
     }
     if results.hits.is_empty() {
         return view! {
-            <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700">
+            <p role="status" class="rounded-xl border border-dashed border-slate-300 p-8 text-center text-slate-500 dark:border-slate-700 dark:text-slate-400">
                 "No posts match “"{q}"”."
             </p>
         }

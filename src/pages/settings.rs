@@ -29,7 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <h1 class="mb-8 text-3xl font-bold tracking-tight">"Settings"</h1>
-        <Suspense fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <p class="text-slate-500 dark:text-slate-400">"Loading…"</p> }>
             {move || {
                 let avatar_error = avatar_error.clone();
                 Suspend::new(async move {
@@ -96,7 +96,7 @@ fn SettingsForms(
                     <TextField label="Last name" name="last_name" value=settings.last_name.clone() autocomplete="family-name" error=field_error(profile_value, "lastName")/>
                 </div>
                 <TextArea label="Bio" name="bio" value=settings.bio.clone() rows=4 hint="A few words about you, shown on your profile." error=field_error(profile_value, "bio")/>
-                <p class="text-xs text-slate-500">{format!("At most {BIO_MAX} characters.")}</p>
+                <p class="text-xs text-slate-500 dark:text-slate-400">{format!("At most {BIO_MAX} characters.")}</p>
                 <FormStatus error=form_error(profile_value, &["firstName", "lastName", "bio"]) success=saved(profile_value, "Profile saved.")/>
                 <button type="submit" class=BUTTON_CLASS disabled=move || update_profile.pending().get()>
                     {move || if update_profile.pending().get() { "Saving…" } else { "Save profile" }}
@@ -152,7 +152,7 @@ fn Sessions(first: Vec<SessionInfo>) -> impl IntoView {
         |_| list_sessions(),
     );
     move || match sessions.get() {
-        None => view! { <p class="text-slate-500">"Loading…"</p> }.into_any(),
+        None => view! { <p class="text-slate-500 dark:text-slate-400">"Loading…"</p> }.into_any(),
         Some(Ok(list)) => {
             let others = list.iter().filter(|s| !s.is_current).count();
             view! {

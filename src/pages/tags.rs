@@ -18,7 +18,7 @@ pub fn TagsIndexPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 loaded(tags.await, |tags| {
                     if tags.is_empty() {
-                        return view! { <p class="text-slate-500">"No tags yet."</p> }.into_any();
+                        return view! { <p class="text-slate-500 dark:text-slate-400">"No tags yet."</p> }.into_any();
                     }
                     view! {
                         <ul class="flex flex-wrap gap-3">

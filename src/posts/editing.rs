@@ -9,7 +9,7 @@ use super::PostStatus;
 use crate::error::{AppError, FieldError};
 use crate::server::auth::Caller;
 use crate::server::db::{now, BeginWrite, Db};
-use crate::server::markdown::slugify;
+use crate::server::markdown::{slugify, RENDERER_VERSION};
 use crate::with_db;
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -263,8 +263,8 @@ pub async fn create(
             let post_id: i64 = sqlx::query_scalar(
                 "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
                                     cover_image, status, tags, read_time_minutes, created_at, updated_at,
-                                    toc, body_text, canonical_url, published_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16)
+                                    toc, body_text, canonical_url, published_at, renderer_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)
                  RETURNING id",
             )
             .bind(author_id)
@@ -283,6 +283,7 @@ pub async fn create(
             .bind(&derived.body_text)
             .bind(&input.canonical_url)
             .bind(published_at)
+            .bind(RENDERER_VERSION)
             .fetch_one(&mut *tx)
             .await?;
             replace_links!(tx, post_id, &input.tags, &input.category_ids, published_at).await?;
@@ -342,7 +343,8 @@ pub async fn update(
                 "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
                         custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
                         toc = $10, body_text = $11, canonical_url = $12, updated_at = $13,
-                        status = $16, published_at = $17, version = version + 1
+                        status = $16, published_at = $17, renderer_version = $18,
+                        version = version + 1
                  WHERE id = $14 AND version = $15
                  RETURNING version",
             )
@@ -363,6 +365,7 @@ pub async fn update(
             .bind(expected_version)
             .bind(status.as_str())
             .bind(published_at)
+            .bind(RENDERER_VERSION)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(version) = version else {

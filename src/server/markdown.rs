@@ -41,7 +41,8 @@ pub enum Trust {
 ///
 /// 1: highlighted code has one short class per kind of token ([`TokenKind`]) instead of every
 /// syntect scope as an `hl-*` class (a post's code HTML was 15 times its source).
-pub const RENDERER_VERSION: i64 = 1;
+/// 2: code blocks take keyboard focus (`tabindex="0"`), so a wide one scrolls by keyboard.
+pub const RENDERER_VERSION: i64 = 2;
 
 const WORDS_PER_MINUTE: usize = 200;
 const EXCERPT_MAX_CHARS: usize = 280;
@@ -333,7 +334,8 @@ fn highlight(code: &str, lang: &str) -> String {
     let body = syntax
         .and_then(|syntax| classed_html(code, syntax, set))
         .unwrap_or_else(|| escape(code));
-    format!("<pre class=\"highlight\"><code{class_attr}>{body}</code></pre>\n")
+    // A long line scrolls the block sideways; tabindex lets a keyboard reach and scroll it.
+    format!("<pre class=\"highlight\" tabindex=\"0\"><code{class_attr}>{body}</code></pre>\n")
 }
 
 /// The kinds of token the stylesheet colours, each with a one-letter class. Every token of
@@ -594,6 +596,7 @@ pub fn sanitize(html: &str, trust: Trust) -> String {
     for tag in ["span", "code", "pre", "sup", "li", "ul", "ol"] {
         tag_attributes.entry(tag).or_default().insert("class");
     }
+    tag_attributes.entry("pre").or_default().insert("tabindex");
     tag_attributes
         .entry("input")
         .or_default()
@@ -629,6 +632,8 @@ pub fn sanitize(html: &str, trust: Trust) -> String {
                 (!kept.is_empty()).then(|| kept.join(" ").into())
             }
             ("input", "type") => (value == "checkbox").then(|| value.into()),
+            // Only into the page's tab order, never ahead of it.
+            ("pre", "tabindex") => (value == "0").then(|| value.into()),
             ("iframe", "src") => IFRAME_ALLOWLIST
                 .iter()
                 .any(|prefix| value.starts_with(prefix))
@@ -929,6 +934,18 @@ mod tests {
                 "{lang} is highlighted: {pre}"
             );
         }
+    }
+
+    #[test]
+    fn code_blocks_are_reachable_by_keyboard_and_nothing_else_takes_focus() {
+        let out = html("```\nlet wide = 1;\n```\n\n```rust\nfn main() {}\n```\n");
+        assert_eq!(out.matches("<pre class=\"highlight\" tabindex=\"0\">").count(), 2, "{out}");
+        // An author's own tabindex could put text ahead of the page's controls.
+        let sneaky = sanitize(
+            "<pre tabindex=\"1\">a</pre><p tabindex=\"0\">b</p>",
+            Trust::Trusted,
+        );
+        assert!(!sneaky.contains("tabindex"), "{sneaky}");
     }
 
     #[test]
