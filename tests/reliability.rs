@@ -290,8 +290,9 @@ struct Ledger {
     views: BTreeMap<i64, Vec<Instant>>,
     /// Per post: looks asked for, answered or not.
     views_tried: BTreeMap<i64, u64>,
-    /// Posts created published in one request whose answer never came: (token, key, body).
-    unanswered: Vec<(String, String, Value)>,
+    /// Creations whose answer never came: (path, token, key, body). The client sends them
+    /// again after the restart, with the same key.
+    unanswered: Vec<(String, String, String, Value)>,
 }
 
 impl Ledger {
@@ -377,7 +378,8 @@ async fn writer(base: String, worker: usize, ledger: Arc<Mutex<Ledger>>, stop: A
         let key = format!("at-once-{name}");
         let Ok(reply) = api_keyed(&http, &base, "/posts", &token, &key, &body).await else {
             // Killed before answering: the client will send it again with the same key.
-            ledger.lock().unwrap().unanswered.push((token, key, body));
+            let path = "/posts".to_owned();
+            ledger.lock().unwrap().unanswered.push((path, token, key, body));
             return;
         };
         assert_eq!(reply.status, 201, "create published: {}", reply.body);
@@ -394,16 +396,15 @@ async fn writer(base: String, worker: usize, ledger: Arc<Mutex<Ledger>>, stop: A
             ledger.published.keys().rev().take(6).copied().collect()
         };
         for (i, post) in targets.into_iter().enumerate() {
-            let Ok(reply) = api(
-                &http,
-                &base,
-                Method::POST,
-                &format!("/posts/{post}/comments"),
-                Some(&token),
-                Some(json!({"content": format!("Comment {i} from {name}")})),
-            )
-            .await
-            else {
+            let path = format!("/posts/{post}/comments");
+            let body = json!({"content": format!("Comment {i} from {name}")});
+            let key = format!("comment-{i}-{name}");
+            let Ok(reply) = api_keyed(&http, &base, &path, &token, &key, &body).await else {
+                ledger
+                    .lock()
+                    .unwrap()
+                    .unanswered
+                    .push((path, token, key, body));
                 return;
             };
             assert_eq!(reply.status, 201, "comment: {}", reply.body);
@@ -613,22 +614,30 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
     .await;
     assert!(half_done.is_empty(), "half-done publishes: {half_done:?}");
     let http = client();
-    for (token, key, body) in &ledger.unanswered {
-        let reply = api_keyed(&http, &quire.base, "/posts", token, key, body)
+    for (path, token, key, body) in &ledger.unanswered {
+        let reply = api_keyed(&http, &quire.base, path, token, key, body)
             .await
             .expect("an answer");
         assert_eq!(reply.status, 201, "retry of {key}: {}", reply.body);
-        let title = body["title"].as_str().expect("title");
-        let copies: i64 = with_db!(&store, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM posts WHERE title = $1 AND status = 'PUBLISHED'"
-        )
-        .bind(title)
-        .fetch_one(pool)
-        .await
-        .expect("count"));
-        assert_eq!(copies, 1, "{title}: one post after the retry");
+        let copies: i64 = match body["title"].as_str() {
+            Some(title) => with_db!(&store, |pool| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM posts WHERE title = $1 AND status = 'PUBLISHED'"
+            )
+            .bind(title)
+            .fetch_one(pool)
+            .await
+            .expect("count")),
+            None => with_db!(&store, |pool| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM comments WHERE content = $1"
+            )
+            .bind(body["content"].as_str().expect("content"))
+            .fetch_one(pool)
+            .await
+            .expect("count")),
+        };
+        assert_eq!(copies, 1, "{key}: made once, retry and all");
         // And again: the first answer once more.
-        let replayed = api_keyed(&http, &quire.base, "/posts", token, key, body)
+        let replayed = api_keyed(&http, &quire.base, path, token, key, body)
             .await
             .expect("an answer");
         assert_eq!(replayed.body["data"]["id"], reply.body["data"]["id"]);
