@@ -267,7 +267,14 @@ async fn users_list_and_permissions(backend: Backend) {
     );
     // Nobody but admins finds or orders accounts by their hidden email addresses: a probe
     // for part of one would tell whether it exists.
-    let probe = send(&app, "GET", "/users?search=example.com", Some(&moderator), None).await;
+    let probe = send(
+        &app,
+        "GET",
+        "/users?search=example.com",
+        Some(&moderator),
+        None,
+    )
+    .await;
     assert_eq!(probe.status, 200, "{}", probe.body);
     assert_eq!(probe.body["data"]["total"], 0, "{}", probe.body);
     assert_eq!(
@@ -804,7 +811,11 @@ async fn retries_with_an_idempotency_key_create_once(backend: Backend) {
     assert_eq!(first.status, 201, "{}", first.body);
     assert_eq!(first.body["data"]["status"], "PUBLISHED");
     let again = send_keyed(&app, "/posts", &writer, "post-1", body).await;
-    assert_eq!(again.status, 201, "a retry is answered as the first: {}", again.body);
+    assert_eq!(
+        again.status, 201,
+        "a retry is answered as the first: {}",
+        again.body
+    );
     assert_eq!(again.body["data"]["id"], first.body["data"]["id"]);
     let listed = send(&app, "GET", "/posts?search=twice", None, None).await;
     assert_eq!(listed.body["data"]["posts"].as_array().unwrap().len(), 1);
@@ -824,9 +835,23 @@ async fn retries_with_an_idempotency_key_create_once(backend: Backend) {
     .await;
     assert_eq!(theirs.status, 201, "{}", theirs.body);
     // A request that failed is not remembered: fixed, it goes through with the same key.
-    let bad = send_keyed(&app, "/posts", &writer, "post-2", r#"{"title": "", "content": "x"}"#).await;
+    let bad = send_keyed(
+        &app,
+        "/posts",
+        &writer,
+        "post-2",
+        r#"{"title": "", "content": "x"}"#,
+    )
+    .await;
     assert_eq!(bad.status, 400);
-    let fixed = send_keyed(&app, "/posts", &writer, "post-2", r#"{"title": "Fixed", "content": "x"}"#).await;
+    let fixed = send_keyed(
+        &app,
+        "/posts",
+        &writer,
+        "post-2",
+        r#"{"title": "Fixed", "content": "x"}"#,
+    )
+    .await;
     assert_eq!(fixed.status, 201, "{}", fixed.body);
     let bad_key = send_keyed(&app, "/posts", &writer, "", body).await;
     assert_eq!(bad_key.status, 400, "{}", bad_key.body);

@@ -379,7 +379,11 @@ async fn writer(base: String, worker: usize, ledger: Arc<Mutex<Ledger>>, stop: A
         let Ok(reply) = api_keyed(&http, &base, "/posts", &token, &key, &body).await else {
             // Killed before answering: the client will send it again with the same key.
             let path = "/posts".to_owned();
-            ledger.lock().unwrap().unanswered.push((path, token, key, body));
+            ledger
+                .lock()
+                .unwrap()
+                .unanswered
+                .push((path, token, key, body));
             return;
         };
         assert_eq!(reply.status, 201, "create published: {}", reply.body);

@@ -764,9 +764,7 @@ async fn change_standing(db: &Db, user_id: i64, change: Standing) -> Result<(), 
     let outcome: Result<Result<(), AppError>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let admins: Vec<i64> = sqlx::query_scalar(&admins_sql)
-                .fetch_all(&mut *tx)
-                .await?;
+            let admins: Vec<i64> = sqlx::query_scalar(&admins_sql).fetch_all(&mut *tx).await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)

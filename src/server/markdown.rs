@@ -939,7 +939,12 @@ mod tests {
     #[test]
     fn code_blocks_are_reachable_by_keyboard_and_nothing_else_takes_focus() {
         let out = html("```\nlet wide = 1;\n```\n\n```rust\nfn main() {}\n```\n");
-        assert_eq!(out.matches("<pre class=\"highlight\" tabindex=\"0\">").count(), 2, "{out}");
+        assert_eq!(
+            out.matches("<pre class=\"highlight\" tabindex=\"0\">")
+                .count(),
+            2,
+            "{out}"
+        );
         // An author's own tabindex could put text ahead of the page's controls.
         let sneaky = sanitize(
             "<pre tabindex=\"1\">a</pre><p tabindex=\"0\">b</p>",
