@@ -136,7 +136,7 @@ impl Keys {
     /// which may hold a password.
     pub async fn fingerprint(&self, db: &Db, data: &[u8]) -> Result<String, AppError> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.secret(db).await?)
-            .map_err(|_| AppError::Internal)?;
+            .map_err(AppError::internal)?;
         mac.update(data);
         Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }

@@ -102,7 +102,7 @@ fn render_all(batch: Vec<Stale>) -> Result<Vec<Rerendered>, AppError> {
                 id: post.id,
                 version: post.version,
                 html: rendered.html,
-                toc_json: serde_json::to_string(&rendered.toc).map_err(|_| AppError::Internal)?,
+                toc_json: serde_json::to_string(&rendered.toc).map_err(AppError::internal)?,
             })
         })
         .collect()
