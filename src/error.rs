@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct FieldError {
     pub field: String,
     pub message: String,
-    /// The value is fine but already used by someone else (a 409 in the API).
+    /// The value is fine but at odds with what is stored: already used by someone else, or
+    /// naming something that is not there (a 409 in the API).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub taken: bool,
 }

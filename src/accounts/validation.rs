@@ -36,9 +36,10 @@ pub fn username(raw: &str) -> Result<String, FieldError> {
 pub fn email(raw: &str) -> Result<String, FieldError> {
     let email = raw.trim().to_lowercase();
     let invalid = || FieldError::new("email", "Enter an email address like name@example.com");
+    // The length as typed: the API's schema says so.
     if email.is_empty()
-        || email.chars().count() > EMAIL_MAX
-        || email.chars().any(char::is_whitespace)
+        || raw.chars().count() > EMAIL_MAX
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
     {
         return Err(invalid());
     }
@@ -75,15 +76,16 @@ pub fn password(raw: &str, min_len: usize) -> Result<(), FieldError> {
 
 /// An optional first or last name: trimmed, empty means none.
 pub fn display_name(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Ok(None);
-    };
-    if name.chars().count() > NAME_MAX {
+    // The length as typed: the API's schema says so.
+    if raw.is_some_and(|n| n.chars().count() > NAME_MAX) {
         return Err(FieldError::new(
             field,
             format!("Must be at most {NAME_MAX} characters long"),
         ));
     }
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
     if name.chars().any(char::is_control) {
         return Err(FieldError::new(
             field,

@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use serde::{Deserialize, Serialize};
 
+use super::spec::patterns;
 use super::tokens::{self, issue_refresh};
 use super::users::ApiUser;
 use super::{ApiResult, Body, Success};
 use crate::accounts::store::{create_user, find_by_id, NewUser};
+use crate::accounts::validation;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::server::auth::Caller;
@@ -16,26 +18,46 @@ use crate::server::password::Password;
 use crate::server::state::AppState;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Register {
+    /// Compared and kept lower-cased; one already used answers 409.
+    #[schemars(length(max = validation::EMAIL_MAX), regex(pattern = patterns::EMAIL))]
     email: String,
+    /// Letters, digits, _ and -; one already used (in any case) answers 409.
+    #[schemars(regex(pattern = patterns::USERNAME))]
     username: String,
+    #[schemars(schema_with = "super::spec::password_schema")]
     password: String,
+    /// Trimmed; blank for none.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     first_name: Option<String>,
+    /// Trimmed; blank for none.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     last_name: Option<String>,
 }
 
+/// The email address or the username (the first of them that is not blank) and the password.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[schemars(extend("anyOf" = [
+    {"required": ["email"], "properties": {"email": {"type": "string", "pattern": patterns::NOT_BLANK}}},
+    {"required": ["username"], "properties": {"username": {"type": "string", "pattern": patterns::NOT_BLANK}}}
+]))]
+#[serde(deny_unknown_fields)]
 pub struct Login {
-    /// Either works.
+    #[schemars(regex(pattern = patterns::TEXT))]
     email: Option<String>,
+    #[schemars(regex(pattern = patterns::TEXT))]
     username: Option<String>,
+    /// Wrong credentials answer 401.
+    #[schemars(regex(pattern = patterns::TEXT))]
     password: String,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// One that is unknown, used or revoked answers 401.
+    #[schemars(regex(pattern = patterns::TEXT))]
     refresh_token: String,
 }
 
@@ -105,10 +127,10 @@ pub(super) async fn login(
 ) -> ApiResult<Session> {
     let client =
         crate::server::guard::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
-    let login = body
-        .email
-        .or(body.username)
-        .filter(|l| !l.trim().is_empty())
+    let login = [body.email, body.username]
+        .into_iter()
+        .flatten()
+        .find(|l| !l.trim().is_empty())
         .ok_or_else(|| AppError::field("email", "Give your email or username"))?;
     let user_id = crate::accounts::functions::ssr::authenticate(
         &state.db,

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
+use super::spec::patterns;
 use super::{ApiResult, AsAdmin, Body, Success};
 use crate::accounts::Role;
 use crate::categories::{store, Category};
@@ -44,11 +45,35 @@ pub(super) async fn list(State(state): State<AppState>) -> ApiResult<Vec<ApiCate
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CategoryWrite {
+    /// Trimmed; not blank. Another category's name answers 409.
+    #[schemars(length(min = 1, max = store::NAME_MAX), regex(pattern = patterns::NOT_BLANK))]
     pub name: Option<String>,
+    /// Its letters and digits, lower-cased, other runs become -. Made from the name when blank
+    /// or without letters or digits (`category` when the name has none either). Another
+    /// category's slug answers 409.
+    #[schemars(length(max = store::SLUG_MAX), regex(pattern = patterns::TEXT))]
     pub slug: Option<String>,
+    /// Trimmed.
+    #[schemars(length(max = store::DESCRIPTION_MAX), regex(pattern = patterns::TEXT))]
     pub description: Option<String>,
-    /// `#rgb` or `#rrggbb`.
+    /// `#rgb` or `#rrggbb` (#64748b for new categories unless given).
+    #[schemars(regex(pattern = patterns::COLOR))]
     pub color: Option<String>,
+}
+
+/// The body of `POST /api/categories`: a [`CategoryWrite`] that has a name.
+pub struct CategoryCreate;
+
+impl schemars::JsonSchema for CategoryCreate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CategoryCreate".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = CategoryWrite::json_schema(generator);
+        super::spec::require(&mut schema, &["name"]);
+        schema
+    }
 }
 
 /// `POST /api/categories` (admins) → 201.

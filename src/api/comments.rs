@@ -1,10 +1,11 @@
 //! Comments through the API: threads, writing, and the moderators' queue.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::posts::ApiAuthor;
+use super::spec::patterns;
 use super::{ApiResult, Body, SignedIn, Success};
 use crate::accounts::Role;
 use crate::comments::{self, store, CommentView};
@@ -43,6 +44,12 @@ fn api_comment(view: CommentView) -> ApiComment {
     }
 }
 
+/// An id as the API writes them (`patterns::ID`).
+fn id_param(raw: &str) -> Option<i64> {
+    let digits = (1..=18).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| raw.parse().ok()).flatten()
+}
+
 fn id_of(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
@@ -66,8 +73,12 @@ pub(super) async fn thread(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CommentWrite {
-    /// Markdown: emphasis, links, code, quotes, lists; at most 10,000 characters.
+    /// Markdown: emphasis, links, code, quotes, lists. Trimmed; not blank.
+    #[schemars(length(min = 1, max = comments::MAX_COMMENT_CHARS), regex(pattern = patterns::NOT_BLANK))]
     pub content: String,
+    /// The comment this one answers, on the same post; one that is not there (any more)
+    /// answers 409.
+    #[schemars(regex(pattern = patterns::ID))]
     pub parent_id: Option<String>,
 }
 
@@ -90,8 +101,8 @@ pub(super) async fn create(
     let parent_id = match body.parent_id.as_deref() {
         None => None,
         Some(raw) => Some(
-            raw.parse()
-                .map_err(|_| AppError::field("parentId", "`parentId` must be a comment id"))?,
+            id_param(raw)
+                .ok_or_else(|| AppError::field("parentId", "`parentId` must be a comment id"))?,
         ),
     };
     let content = comments::validate_content(&body.content)?;
@@ -102,6 +113,8 @@ pub(super) async fn create(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentEdit {
+    /// Markdown. Trimmed; not blank.
+    #[schemars(length(min = 1, max = comments::MAX_COMMENT_CHARS), regex(pattern = patterns::NOT_BLANK))]
     pub content: String,
 }
 
@@ -129,8 +142,11 @@ pub(super) async fn remove(
     Ok(Success::ok("Comment deleted", ()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct QueueQuery {
+    /// Only pending comments are listed (with reported ones).
+    #[schemars(with = "String", extend("enum" = ["pending"]))]
     status: Option<String>,
 }
 
@@ -152,13 +168,10 @@ pub struct ApiQueued {
 pub(super) async fn queue(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<QueueQuery>,
+    super::Params(q): super::Params<QueueQuery>,
 ) -> ApiResult<Vec<ApiQueued>> {
     caller.require_role(Role::Moderator)?;
-    if q.status
-        .as_deref()
-        .is_some_and(|s| !s.eq_ignore_ascii_case("pending"))
-    {
+    if q.status.as_deref().is_some_and(|s| s != "pending") {
         return Err(AppError::field("status", "Only `status=pending` is supported").into());
     }
     let items =

@@ -1,14 +1,15 @@
 //! `/api/posts`: published posts for everybody, drafts for their author and admins, and
 //! writing through the same checks as the editor.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiResult, Body, KeyedBody, SignedIn, Success};
-use crate::idempotency::IdempotencyKey;
+use super::spec::patterns;
+use super::{ApiResult, Body, KeyedBody, Params, SignedIn, Success};
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
+use crate::idempotency::IdempotencyKey;
 use crate::posts::editing::{self, PostInput, SaveKind};
 use crate::posts::{likes, PostStatus};
 use crate::server::auth::Caller;
@@ -193,39 +194,78 @@ async fn with_categories(db: &Db, rows: Vec<Row>, full: bool) -> Result<Vec<ApiP
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `GET /api/posts`'s query. Values arrive as text and are checked one by one (every bad one
+/// is named); the schema attributes say what each accepts.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ListQuery {
+    /// From `nextCursor` of the previous page; empty or absent for the first.
+    #[schemars(with = "String", regex(pattern = patterns::CURSOR))]
     cursor: Option<String>,
+    /// Posts per page (10 unless given).
+    #[schemars(with = "i64", range(min = 1, max = MAX_LIMIT))]
     limit: Option<String>,
+    /// Only this author's posts.
+    #[schemars(with = "i64", range(min = 1, max = i64::MAX))]
     author_id: Option<String>,
+    /// Only posts in this category.
+    #[schemars(with = "i64", range(min = 1, max = i64::MAX))]
     category_id: Option<String>,
-    /// Any of these, comma-separated.
+    /// Any of these tags, comma-separated.
+    #[schemars(with = "String")]
     tags: Option<String>,
+    /// Words that must all appear.
+    #[schemars(with = "String")]
     search: Option<String>,
 }
 
-/// A query value that must be a number.
-fn number(raw: Option<&str>, field: &str) -> Result<Option<i64>, AppError> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+/// The largest page.
+const MAX_LIMIT: i64 = 100;
+
+/// A query value that must be a whole number from `min`, written as one (`5`, not ` 5` or
+/// an empty value).
+fn number(raw: Option<&str>, field: &str, min: i64) -> Result<Option<i64>, AppError> {
+    match raw {
         None => Ok(None),
         Some(raw) => raw
             .parse()
+            .ok()
+            .filter(|n| *n >= min)
             .map(Some)
-            .map_err(|_| AppError::field(field, format!("`{field}` must be a number"))),
+            .ok_or_else(|| {
+                AppError::field(
+                    field,
+                    format!("`{field}` must be a whole number from {min}"),
+                )
+            }),
     }
 }
 
 /// Page sizes: 1 to 100, 10 when not given.
 pub fn limit(raw: Option<&str>) -> Result<i64, AppError> {
-    let limit = number(raw, "limit")?.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
+    let limit = number(raw, "limit", 1)?.unwrap_or(10);
+    if limit > MAX_LIMIT {
         return Err(AppError::field(
             "limit",
-            "`limit` must be between 1 and 100",
+            format!("`limit` must be between 1 and {MAX_LIMIT}"),
         ));
     }
     Ok(limit)
+}
+
+/// A post list's cursor, in the shape `patterns::CURSOR` gives it.
+fn cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
+    let shaped = raw.split_once('_').is_some_and(|(at, id)| {
+        let at = at.strip_prefix('-').unwrap_or(at);
+        (1..=17).contains(&at.len())
+            && at.bytes().all(|b| b.is_ascii_digit())
+            && (1..=18).contains(&id.len())
+            && id.bytes().all(|b| b.is_ascii_digit())
+    });
+    if !shaped {
+        return Err(AppError::field("cursor", "This page link is not valid"));
+    }
+    crate::posts::store::decode_cursor(raw)
 }
 
 enum Param {
@@ -237,12 +277,12 @@ enum Param {
 /// `GET /api/posts`: published posts, newest first, keyset-paginated, with filters.
 pub(super) async fn list(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
+    Params(q): Params<ListQuery>,
 ) -> ApiResult<PostList> {
     let limit = limit(q.limit.as_deref())?;
     let now = now();
     let (before_at, before_id) = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(raw) => crate::posts::store::decode_cursor(raw)?,
+        Some(raw) => cursor(raw)?,
         None => (now, i64::MAX),
     };
     let mut params = vec![
@@ -251,11 +291,11 @@ pub(super) async fn list(
         Param::Int(before_id),
     ];
     let mut filters = String::new();
-    if let Some(author) = number(q.author_id.as_deref(), "authorId")? {
+    if let Some(author) = number(q.author_id.as_deref(), "authorId", 1)? {
         params.push(Param::Int(author));
         filters.push_str(&format!(" AND p.author_id = ${}", params.len()));
     }
-    if let Some(category) = number(q.category_id.as_deref(), "categoryId")? {
+    if let Some(category) = number(q.category_id.as_deref(), "categoryId", 1)? {
         params.push(Param::Int(category));
         filters.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM post_categories x WHERE x.post_id = p.id AND x.category_id = ${})",
@@ -333,15 +373,18 @@ pub(super) async fn list(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct PopularQuery {
+    /// How many (10 unless given).
+    #[schemars(with = "i64", range(min = 1, max = MAX_LIMIT))]
     limit: Option<String>,
 }
 
 /// `GET /api/posts/popular?limit=`: most viewed first.
 pub(super) async fn popular(
     State(state): State<AppState>,
-    Query(q): Query<PopularQuery>,
+    Params(q): Params<PopularQuery>,
 ) -> ApiResult<Vec<ApiPost>> {
     let limit = limit(q.limit.as_deref())?;
     let sql = format!(
@@ -364,6 +407,10 @@ pub(super) async fn popular(
 
 /// A post by id or slug, if `caller` may see it (else 404, as if it did not exist).
 async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Row, AppError> {
+    // No slug holds a NUL, and PostgreSQL refuses to compare with one.
+    if key.contains('\0') {
+        return Err(AppError::NotFound);
+    }
     let by_id = key.parse::<i64>().ok();
     let sql = format!(
         "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
@@ -402,33 +449,70 @@ pub(super) async fn show(
     Ok(Success::ok("Post", single(&state, row).await?))
 }
 
-/// What a client sends to write a post. On PATCH every field is optional.
+/// What a client sends to write a post. On PATCH every field is optional, and null is the
+/// same as absent: unchanged.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PostWrite {
+    /// Trimmed; not blank.
+    #[schemars(length(min = 1, max = editing::MAX_TITLE_CHARS), regex(pattern = patterns::NOT_BLANK))]
     pub title: Option<String>,
+    /// The post's address: its letters and digits, lower-cased, other runs become -. Made from
+    /// the title when blank or without letters or digits (cut to 100 characters; `post` when
+    /// the title has none either). Another post's slug answers 409.
+    #[schemars(length(max = editing::MAX_SLUG_CHARS), regex(pattern = patterns::TEXT))]
     pub slug: Option<String>,
     /// Markdown.
+    #[schemars(length(max = editing::MAX_BODY_CHARS), regex(pattern = patterns::TEXT))]
     pub content: Option<String>,
+    /// Shown in lists; made from the content when blank.
+    #[schemars(length(max = editing::MAX_EXCERPT_CHARS), regex(pattern = patterns::TEXT))]
     pub excerpt: Option<String>,
+    /// An uploaded image (`/media/...`) or an https:// address; blank for none.
+    #[schemars(regex(pattern = patterns::COVER))]
     pub cover_image: Option<String>,
+    /// Kept as their letters and digits, lower-cased, other runs become - ("Web Dev" is
+    /// `web-dev`); tags with neither are dropped, repeats kept once.
+    #[schemars(length(max = editing::MAX_TAGS), inner(length(max = editing::MAX_TAG_CHARS), regex(pattern = patterns::TEXT)))]
     pub tags: Option<Vec<String>>,
+    /// Ids of existing categories; one that does not exist answers 409.
+    #[schemars(inner(regex(pattern = patterns::ID)))]
     pub category_ids: Option<Vec<String>>,
+    /// Where the post first appeared: an http:// or https:// address; blank for none.
+    #[schemars(regex(pattern = patterns::WEB_ADDRESS))]
     pub canonical_url: Option<String>,
-    /// DRAFT (the default), PUBLISHED or ARCHIVED.
+    /// DRAFT (the default for new posts), PUBLISHED or ARCHIVED.
+    #[schemars(extend("enum" = ["DRAFT", "PUBLISHED", "ARCHIVED", null]))]
     pub status: Option<String>,
     /// With PUBLISHED: when; in the future means scheduled.
     pub published_at: Option<DateTime<Utc>>,
-    /// On PATCH: the version the change is based on; a newer one answers 409.
+    /// On PATCH: the version the change is based on; another one answers 409. Ignored on POST.
+    #[schemars(range(min = 0, max = super::MAX_SAFE_INTEGER))]
+    #[serde(default, deserialize_with = "super::whole_number")]
     pub version: Option<i64>,
 }
 
+/// The body of `POST /api/posts`: a [`PostWrite`] that has a title.
+pub struct PostCreate;
+
+impl schemars::JsonSchema for PostCreate {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PostCreate".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = PostWrite::json_schema(generator);
+        super::spec::require(&mut schema, &["title"]);
+        schema
+    }
+}
+
 fn parse_status(raw: Option<&str>) -> Result<Option<PostStatus>, AppError> {
-    match raw.map(|s| s.trim().to_ascii_uppercase()) {
+    match raw {
         None => Ok(None),
-        Some(s) if s == "DRAFT" => Ok(Some(PostStatus::Draft)),
-        Some(s) if s == "PUBLISHED" => Ok(Some(PostStatus::Published)),
-        Some(s) if s == "ARCHIVED" => Ok(Some(PostStatus::Archived)),
+        Some("DRAFT") => Ok(Some(PostStatus::Draft)),
+        Some("PUBLISHED") => Ok(Some(PostStatus::Published)),
+        Some("ARCHIVED") => Ok(Some(PostStatus::Archived)),
         Some(_) => Err(AppError::field(
             "status",
             "`status` must be DRAFT, PUBLISHED or ARCHIVED",
@@ -441,7 +525,20 @@ fn input_from(
     base: &crate::posts::editor::EditorPost,
 ) -> Result<PostInput, AppError> {
     let categories = match &body.category_ids {
-        Some(ids) => ids.join(","),
+        Some(ids) => {
+            // Ids as the API writes them; the editor's looser list (spaces, empty entries)
+            // would otherwise let through what the schema refuses.
+            let id = |raw: &String| {
+                (1..=18).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit())
+            };
+            if !ids.iter().all(id) {
+                return Err(AppError::field(
+                    "categoryIds",
+                    "Category ids are whole numbers",
+                ));
+            }
+            ids.join(",")
+        }
         None => base
             .category_ids
             .iter()
@@ -450,7 +547,28 @@ fn input_from(
             .join(","),
     };
     let tags = match &body.tags {
-        Some(tags) => tags.join(","),
+        // Counted and measured as sent: a comma inside one tag does not make it two.
+        Some(tags) => {
+            if tags.len() > editing::MAX_TAGS {
+                return Err(AppError::field(
+                    "tags",
+                    format!("Use at most {} tags", editing::MAX_TAGS),
+                ));
+            }
+            if tags
+                .iter()
+                .any(|t| t.chars().count() > editing::MAX_TAG_CHARS)
+            {
+                return Err(AppError::field(
+                    "tags",
+                    format!("Keep each tag under {} characters", editing::MAX_TAG_CHARS),
+                ));
+            }
+            tags.iter()
+                .map(|t| crate::server::markdown::slugify(t))
+                .collect::<Vec<_>>()
+                .join(",")
+        }
         None => base.tags.clone(),
     };
     PostInput::validate(
@@ -473,7 +591,8 @@ pub(super) async fn create(
     KeyedBody(body, raw): KeyedBody<PostWrite>,
 ) -> ApiResult<ApiPost> {
     let user = caller.require_user()?;
-    let (claim, earlier) = super::idempotency(&state, user.id, key, "POST /api/posts", &raw).await?;
+    let (claim, earlier) =
+        super::idempotency(&state, user.id, key, "POST /api/posts", &raw).await?;
     let id = match earlier {
         Some(id) => id,
         None => {
@@ -530,7 +649,15 @@ pub(super) async fn update(
     if content_changed {
         // The fields and the status in one transaction: never one without the other.
         let input = input_from(&body, &current)?;
-        editing::update(&state.db, id, version, &input, SaveKind::Save, status_change).await?;
+        editing::update(
+            &state.db,
+            id,
+            version,
+            &input,
+            SaveKind::Save,
+            status_change,
+        )
+        .await?;
     } else if let Some((to, publish_at)) = status_change {
         editing::set_status(&state.db, id, version, to, publish_at).await?;
     }

@@ -24,7 +24,8 @@ pub struct Endpoint {
     pub path: &'static str,
     pub summary: &'static str,
     pub access: Access,
-    pub query: &'static [(&'static str, &'static str)],
+    /// The query string's type: each of its properties is a parameter (see [`query_parameters`]).
+    pub query: Option<fn(&mut SchemaGenerator) -> Schema>,
     pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
     pub response: fn(&mut SchemaGenerator) -> Schema,
     pub created: bool,
@@ -40,6 +41,224 @@ impl Endpoint {
 
 fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     generator.subschema_for::<T>()
+}
+
+/// A type's own schema, inline rather than a reference to it.
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    T::json_schema(generator)
+}
+
+/// What `char::is_whitespace` (and so `str::trim`) counts as white space, as the inside of a
+/// regex character class that ECMA-262, Rust's and Python's engines all read alike (`\s` differs
+/// between them: Python's has U+001C-U+001F, ECMA's U+FEFF).
+macro_rules! ws {
+    () => {
+        r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    };
+}
+
+/// `char::is_control`, inside a character class.
+macro_rules! control {
+    () => {
+        r"\u0000-\u001f\u007f-\u009f"
+    };
+}
+
+/// ASCII digits and punctuation: what a password's "core" is stripped of (see
+/// `accounts::store::check_password_not_common`), inside a character class.
+macro_rules! padding {
+    () => {
+        r"0-9!-/:-@\[-`{-~"
+    };
+}
+
+/// A domain name whose last label starts with a letter: what every URL parser reads as a
+/// name rather than an IPv4 address.
+macro_rules! host {
+    () => {
+        r"(?:[A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(?::[0-9]{1,4})?"
+    };
+}
+
+/// The patterns the document states, each the same rule as the code that checks the value.
+/// JSON Schema's `pattern` is a search, so a pattern not anchored with `^...$` only asks for
+/// one match somewhere.
+pub mod patterns {
+    /// Any text: no string may hold a NUL (U+0000), which PostgreSQL cannot store.
+    pub const TEXT: &str = r"^[^\u0000]*$";
+    /// Text with something other than white space: what is refused when trimmed to nothing.
+    pub const NOT_BLANK: &str = concat!(r"^[^\u0000]*[^\u0000", ws!(), r"][^\u0000]*$");
+    /// `accounts::validation::username`, around white space that is trimmed.
+    pub const USERNAME: &str = concat!("^[", ws!(), "]*[A-Za-z0-9_-]{3,32}[", ws!(), "]*$");
+    /// `accounts::validation::email`: one @, a dotted domain whose labels neither start nor
+    /// end with -, no white space or control characters inside.
+    pub const EMAIL: &str = concat!(
+        "^[",
+        ws!(),
+        "]*[^@",
+        ws!(),
+        control!(),
+        "]+@(?:",
+        "[^@.\\-",
+        ws!(),
+        control!(),
+        "](?:[^@.",
+        ws!(),
+        control!(),
+        "]*[^@.\\-",
+        ws!(),
+        control!(),
+        "])?\\.)+",
+        "[^@.\\-",
+        ws!(),
+        control!(),
+        "](?:[^@.",
+        ws!(),
+        control!(),
+        "]*[^@.\\-",
+        ws!(),
+        control!(),
+        "])?",
+        "[",
+        ws!(),
+        "]*$"
+    );
+    /// `accounts::store::check_password_not_common`, the part a pattern can say: not only
+    /// digits, punctuation and spaces, and not one piece repeated, bare ("abcabcabcabc") or
+    /// padded ("1aaaaaaaaaa!"). One pattern with lookaheads: test tools read a `not` beside a
+    /// `pattern` less reliably.
+    pub const PASSWORD: &str = concat!(
+        r"^(?!([\s\S]+)\1+$)(?![",
+        padding!(),
+        ws!(),
+        "]*([^",
+        padding!(),
+        ws!(),
+        r"](?:[\s\S]*[^",
+        padding!(),
+        ws!(),
+        r"])?)\2+[",
+        padding!(),
+        ws!(),
+        r"]*$)",
+        r"[^\u0000]*[^\u0000",
+        padding!(),
+        ws!(),
+        r"][^\u0000]*$"
+    );
+    /// `accounts::validation::display_name`: no control characters once trimmed.
+    pub const NAME: &str = concat!("^[", ws!(), "]*[^", control!(), "]*[", ws!(), "]*$");
+    /// `categories::store::CategoryInput::validate`: `#rgb` or `#rrggbb`.
+    pub const COLOR: &str = concat!("^[", ws!(), "]*#(?:[0-9A-Fa-f]{3}){1,2}[", ws!(), "]*$");
+    /// An id as the API writes them.
+    pub const ID: &str = "^[0-9]{1,18}$";
+    /// `nextCursor` of a post list; empty is the first page.
+    pub const CURSOR: &str = "^(?:-?[0-9]{1,17}_[0-9]{1,18})?$";
+    /// A post's cover: an uploaded image (`/media/...`, no `..`), an https:// address, or
+    /// nothing (blank).
+    pub const COVER: &str = concat!(
+        "^[",
+        ws!(),
+        r"]*(?:/media/[^.\u0000]*(?:\.[^.\u0000]+)*\.?|https://",
+        host!(),
+        r"(?:[/?#][^\u0000]*)?)?[",
+        ws!(),
+        "]*$"
+    );
+    /// A canonical address: http:// or https://, or nothing (blank).
+    pub const WEB_ADDRESS: &str = concat!(
+        "^[",
+        ws!(),
+        "]*(?:https?://",
+        host!(),
+        r"(?:[/?#][^\u0000]*)?)?[",
+        ws!(),
+        "]*$"
+    );
+}
+
+/// Password rules that depend on the settings or that a single pattern cannot say: the length
+/// floor (`QUIRE_PASSWORD_MIN_LENGTH`) and no bare or padded repetition.
+pub fn password_schema(generator: &mut SchemaGenerator) -> Schema {
+    let _ = generator;
+    Schema::from(
+        json!({
+            "type": "string",
+            "minLength": crate::accounts::validation::PASSWORD_MIN_DEFAULT,
+            "maxLength": crate::accounts::validation::PASSWORD_MAX,
+            "pattern": patterns::PASSWORD,
+            "description": "minLength is this server's QUIRE_PASSWORD_MIN_LENGTH. Not only digits, punctuation and spaces, and not one piece repeated; well-known passwords, the account's own username or email, and runs like abcdefgh are refused too (400)."
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    )
+}
+
+/// Marks `names` required and not null: a create body whose update body has them optional.
+pub fn require(schema: &mut Schema, names: &[&str]) {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for name in names {
+            if let Some(Value::Object(property)) = properties.get_mut(*name) {
+                if let Some(Value::Array(types)) = property.get_mut("type") {
+                    types.retain(|t| t != "null");
+                    if types.len() == 1 {
+                        let only = types[0].clone();
+                        property.insert("type".into(), only);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(object) = schema.as_object_mut() {
+        let required = object
+            .entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(required) = required {
+            for name in names {
+                if !required.iter().any(|r| r == name) {
+                    required.push(json!(name));
+                }
+            }
+        }
+    }
+}
+
+/// A query type's properties as OpenAPI parameters: its name, whether required, its doc
+/// comment as the description, and the rest as the schema.
+fn query_parameters(schema: &Schema) -> Vec<Value> {
+    let required: Vec<&Value> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().collect())
+        .unwrap_or_default();
+    let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(name, property)| {
+            let mut property = property.clone();
+            let description = property
+                .as_object_mut()
+                .and_then(|p| {
+                    // A query type's `Default` gives every value as absent: no default to state.
+                    p.remove("default");
+                    p.remove("description")
+                })
+                .unwrap_or(Value::Null);
+            let mut parameter = json!({
+                "name": name,
+                "in": "query",
+                "required": required.iter().any(|r| r.as_str() == Some(name.as_str())),
+                "schema": property,
+            });
+            if !description.is_null() {
+                parameter["description"] = description;
+            }
+            parameter
+        })
+        .collect()
 }
 
 fn nothing(_: &mut SchemaGenerator) -> Schema {
@@ -67,59 +286,42 @@ macro_rules! endpoint {
     };
 }
 
-const LIST_POSTS: &[(&str, &str)] = &[
-    ("cursor", "From `nextCursor` of the previous page"),
-    ("limit", "1 to 100 (default 10)"),
-    ("authorId", "Only this author's posts"),
-    ("categoryId", "Only posts in this category"),
-    ("tags", "Any of these tags, comma-separated"),
-    ("search", "Words that must all appear"),
-];
-const LIST_USERS: &[(&str, &str)] = &[
-    ("page", "From 1"),
-    ("limit", "1 to 100 (default 10)"),
-    ("search", "Part of a username or name (admins: or email)"),
-    ("role", "USER, MODERATOR or ADMIN"),
-    ("isActive", "true or false"),
-    ("sortBy", "createdAt, username or (admins) email"),
-    ("sortOrder", "asc or desc"),
-];
-
 pub fn endpoints() -> Vec<Endpoint> {
     vec![
-        endpoint!(post "/auth/register", "Create an account; answers with tokens", Anyone, query: &[], body: Some(schema::<auth::Register>), answer: schema::<auth::Session>, created: true, auth::register),
-        endpoint!(post "/auth/login", "Sign in with email or username", Anyone, query: &[], body: Some(schema::<auth::Login>), answer: schema::<auth::Session>, created: false, auth::login),
-        endpoint!(post "/auth/refresh", "Trade a refresh token for a new pair", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: schema::<auth::TokenPair>, created: false, auth::refresh),
-        endpoint!(post "/auth/logout", "Revoke a refresh token", Anyone, query: &[], body: Some(schema::<auth::RefreshRequest>), answer: nothing, created: false, auth::logout),
-        endpoint!(get "/users", "List users (moderators, admins)", Moderator, query: LIST_USERS, body: None, answer: schema::<users::UserList>, created: false, users::list),
-        endpoint!(post "/users", "Create a user (admins)", Admin, query: &[], body: Some(schema::<users::UserCreate>), answer: schema::<users::ApiUser>, created: true, users::create),
-        endpoint!(get "/users/me", "The signed-in user", SignedIn, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::me),
-        endpoint!(get "/users/{id}", "A user", Anyone, query: &[], body: None, answer: schema::<users::ApiUser>, created: false, users::show),
-        endpoint!(patch "/users/{id}", "Change a user (themself or admins; role and isActive: admins)", SignedIn, query: &[], body: Some(schema::<users::UserUpdate>), answer: schema::<users::ApiUser>, created: false, users::update),
-        endpoint!(delete "/users/{id}", "Delete a user (themself or admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, users::remove),
-        endpoint!(get "/posts", "Published posts, newest first", Anyone, query: LIST_POSTS, body: None, answer: schema::<posts::PostList>, created: false, posts::list),
-        endpoint!(post "/posts", "Write a post (markdown in content)", SignedIn, query: &[], body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: true, posts::create),
-        endpoint!(get "/posts/popular", "Most viewed published posts", Anyone, query: &[("limit", "1 to 100 (default 10)")], body: None, answer: schema::<Vec<posts::ApiPost>>, created: false, posts::popular),
-        endpoint!(get "/posts/{id}", "A post by id or slug", Anyone, query: &[], body: None, answer: schema::<posts::ApiPost>, created: false, posts::show),
-        endpoint!(patch "/posts/{id}", "Change a post (its author or admins)", SignedIn, query: &[], body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: false, posts::update),
-        endpoint!(delete "/posts/{id}", "Delete a post (its author or admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, posts::remove),
-        endpoint!(post "/posts/{id}/like", "Like a post", SignedIn, query: &[], body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::like),
-        endpoint!(delete "/posts/{id}/like", "Unlike a post", SignedIn, query: &[], body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::unlike),
-        endpoint!(get "/posts/{id}/comments", "A post's approved comments, threaded by parentId", Anyone, query: &[], body: None, answer: schema::<Vec<comments::ApiComment>>, created: false, comments::thread),
-        endpoint!(post "/posts/{id}/comments", "Comment on a post", SignedIn, query: &[], body: Some(schema::<comments::CommentWrite>), answer: schema::<comments::ApiComment>, created: true, comments::create),
-        endpoint!(get "/comments", "Comments waiting for moderation (status=pending)", Moderator, query: &[("status", "pending")], body: None, answer: schema::<Vec<comments::ApiQueued>>, created: false, comments::queue),
-        endpoint!(patch "/comments/{id}", "Change a comment (its author, moderators, admins)", SignedIn, query: &[], body: Some(schema::<comments::CommentEdit>), answer: schema::<comments::ApiComment>, created: false, comments::edit),
-        endpoint!(delete "/comments/{id}", "Delete a comment (its author, moderators, admins)", SignedIn, query: &[], body: None, answer: nothing, created: false, comments::remove),
-        endpoint!(post "/comments/{id}/approve", "Approve a comment (moderators, admins)", Moderator, query: &[], body: None, answer: nothing, created: false, comments::approve),
-        endpoint!(get "/categories", "Every category", Anyone, query: &[], body: None, answer: schema::<Vec<categories::ApiCategoryFull>>, created: false, categories::list),
-        endpoint!(post "/categories", "Create a category (admins)", Admin, query: &[], body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: true, categories::create),
-        endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: &[], body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
-        endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: &[], body: None, answer: nothing, created: false, categories::remove),
+        endpoint!(post "/auth/register", "Create an account; answers with tokens", Anyone, query: None, body: Some(schema::<auth::Register>), answer: schema::<auth::Session>, created: true, auth::register),
+        endpoint!(post "/auth/login", "Sign in with email or username", Anyone, query: None, body: Some(schema::<auth::Login>), answer: schema::<auth::Session>, created: false, auth::login),
+        endpoint!(post "/auth/refresh", "Trade a refresh token for a new pair", Anyone, query: None, body: Some(schema::<auth::RefreshRequest>), answer: schema::<auth::TokenPair>, created: false, auth::refresh),
+        endpoint!(post "/auth/logout", "Revoke a refresh token", Anyone, query: None, body: Some(schema::<auth::RefreshRequest>), answer: nothing, created: false, auth::logout),
+        endpoint!(get "/users", "List users (moderators, admins)", Moderator, query: Some(schema_of::<users::ListQuery>), body: None, answer: schema::<users::UserList>, created: false, users::list),
+        endpoint!(post "/users", "Create a user (admins)", Admin, query: None, body: Some(schema::<users::UserCreate>), answer: schema::<users::ApiUser>, created: true, users::create),
+        endpoint!(get "/users/me", "The signed-in user", SignedIn, query: None, body: None, answer: schema::<users::ApiUser>, created: false, users::me),
+        endpoint!(get "/users/{id}", "A user", Anyone, query: None, body: None, answer: schema::<users::ApiUser>, created: false, users::show),
+        endpoint!(patch "/users/{id}", "Change a user (themself or admins; role and isActive: admins)", SignedIn, query: None, body: Some(schema::<users::UserUpdate>), answer: schema::<users::ApiUser>, created: false, users::update),
+        endpoint!(delete "/users/{id}", "Delete a user (themself or admins)", SignedIn, query: None, body: None, answer: nothing, created: false, users::remove),
+        endpoint!(get "/posts", "Published posts, newest first", Anyone, query: Some(schema_of::<posts::ListQuery>), body: None, answer: schema::<posts::PostList>, created: false, posts::list),
+        endpoint!(post "/posts", "Write a post (markdown in content)", SignedIn, query: None, body: Some(schema::<posts::PostCreate>), answer: schema::<posts::ApiPost>, created: true, posts::create),
+        endpoint!(get "/posts/popular", "Most viewed published posts", Anyone, query: Some(schema_of::<posts::PopularQuery>), body: None, answer: schema::<Vec<posts::ApiPost>>, created: false, posts::popular),
+        endpoint!(get "/posts/{id}", "A post by id or slug", Anyone, query: None, body: None, answer: schema::<posts::ApiPost>, created: false, posts::show),
+        endpoint!(patch "/posts/{id}", "Change a post (its author or admins)", SignedIn, query: None, body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: false, posts::update),
+        endpoint!(delete "/posts/{id}", "Delete a post (its author or admins)", SignedIn, query: None, body: None, answer: nothing, created: false, posts::remove),
+        endpoint!(post "/posts/{id}/like", "Like a post", SignedIn, query: None, body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::like),
+        endpoint!(delete "/posts/{id}/like", "Unlike a post", SignedIn, query: None, body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::unlike),
+        endpoint!(get "/posts/{id}/comments", "A post's approved comments, threaded by parentId", Anyone, query: None, body: None, answer: schema::<Vec<comments::ApiComment>>, created: false, comments::thread),
+        endpoint!(post "/posts/{id}/comments", "Comment on a post", SignedIn, query: None, body: Some(schema::<comments::CommentWrite>), answer: schema::<comments::ApiComment>, created: true, comments::create),
+        endpoint!(get "/comments", "Comments waiting for moderation (status=pending)", Moderator, query: Some(schema_of::<comments::QueueQuery>), body: None, answer: schema::<Vec<comments::ApiQueued>>, created: false, comments::queue),
+        endpoint!(patch "/comments/{id}", "Change a comment (its author, moderators, admins)", SignedIn, query: None, body: Some(schema::<comments::CommentEdit>), answer: schema::<comments::ApiComment>, created: false, comments::edit),
+        endpoint!(delete "/comments/{id}", "Delete a comment (its author, moderators, admins)", SignedIn, query: None, body: None, answer: nothing, created: false, comments::remove),
+        endpoint!(post "/comments/{id}/approve", "Approve a comment (moderators, admins)", Moderator, query: None, body: None, answer: nothing, created: false, comments::approve),
+        endpoint!(get "/categories", "Every category", Anyone, query: None, body: None, answer: schema::<Vec<categories::ApiCategoryFull>>, created: false, categories::list),
+        endpoint!(post "/categories", "Create a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryCreate>), answer: schema::<categories::ApiCategoryFull>, created: true, categories::create),
+        endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
+        endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: None, body: None, answer: nothing, created: false, categories::remove),
     ]
 }
 
 /// The OpenAPI 3.1 document.
-pub fn openapi(origin: &str) -> Value {
+pub fn openapi(config: &crate::server::config::Config) -> Value {
+    let origin = config.origin();
     let settings = SchemaSettings::draft2020_12().with(|s| {
         s.definitions_path = "/components/schemas".into();
     });
@@ -147,8 +349,8 @@ pub fn openapi(origin: &str) -> Value {
                 "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
             }));
         }
-        for (name, description) in endpoint.query {
-            parameters.push(json!({"name": name, "in": "query", "required": false, "description": description, "schema": {"type": "string"}}));
+        if let Some(query) = endpoint.query {
+            parameters.extend(query_parameters(&query(&mut generator)));
         }
         if !parameters.is_empty() {
             operation.insert("parameters".into(), Value::Array(parameters));
@@ -218,6 +420,14 @@ pub fn openapi(origin: &str) -> Value {
         }
     }
     let mut schemas = generator.take_definitions(true);
+    // The floor is a setting, so the schema of every password is given it here.
+    for schema in schemas.values_mut() {
+        if let Some(Value::Object(password)) = schema.pointer_mut("/properties/password") {
+            if password.contains_key("minLength") {
+                password.insert("minLength".into(), json!(config.password_min_length));
+            }
+        }
+    }
     schemas.insert(
         "Error".into(),
         json!({

@@ -1,10 +1,11 @@
 //! `/api/users`: accounts as API clients see them. Emails only to their owner and admins;
 //! password hashes and sessions never.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::spec::patterns;
 use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
 use crate::accounts::store::{create_user_keyed, find_by_id, NewUser, UserRow};
 use crate::accounts::{validation, Role};
@@ -84,16 +85,37 @@ pub(super) async fn show(
     Ok(Success::ok("User", ApiUser::from_row(row, &caller)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `GET /api/users`'s query. Values arrive as text and are checked one by one (every bad one
+/// is named); the schema attributes say what each accepts.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ListQuery {
+    /// From 1.
+    #[schemars(with = "i64", range(min = 1, max = i64::MAX))]
     page: Option<String>,
+    /// Users per page (10 unless given).
+    #[schemars(with = "i64", range(min = 1, max = 100))]
     limit: Option<String>,
+    /// Part of a username or name (for admins: or of an email address).
+    #[schemars(with = "String", length(max = SEARCH_MAX), regex(pattern = patterns::TEXT))]
     search: Option<String>,
+    #[schemars(with = "String", extend("enum" = ["USER", "MODERATOR", "ADMIN"]))]
     role: Option<String>,
+    #[schemars(with = "String", extend("enum" = ["true", "false"]))]
     is_active: Option<String>,
+    /// createdAt unless given; email is for admins only (403 for others).
+    #[schemars(with = "String", extend("enum" = ["createdAt", "username", "email"]))]
     sort_by: Option<String>,
+    /// desc unless given.
+    #[schemars(with = "String", extend("enum" = ["asc", "desc"]))]
     sort_order: Option<String>,
+}
+
+const SEARCH_MAX: usize = 100;
+
+/// A role exactly as the API writes it: USER, MODERATOR or ADMIN.
+fn role(raw: &str) -> Option<Role> {
+    Role::parse(raw).filter(|role| role.as_str() == raw)
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -110,12 +132,12 @@ pub struct UserList {
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    super::Params(q): super::Params<ListQuery>,
 ) -> ApiResult<UserList> {
     let viewer = caller.require_role(Role::Moderator)?;
     let by_email = viewer.role == Role::Admin;
     let mut errors = Vec::new();
-    let page: i64 = match q.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let page: i64 = match q.page.as_deref() {
         None => 1,
         Some(raw) => raw.parse().ok().filter(|p| *p >= 1).unwrap_or_else(|| {
             errors.push(FieldError::new("page", "`page` must be a number from 1"));
@@ -126,9 +148,9 @@ pub(super) async fn list(
         errors.push(FieldError::new("limit", e.to_string()));
         10
     });
-    let role = match q.role.as_deref().filter(|r| !r.is_empty()) {
+    let role = match q.role.as_deref() {
         None => None,
-        Some(raw) => Role::parse(raw).or_else(|| {
+        Some(raw) => role(raw).or_else(|| {
             errors.push(FieldError::new(
                 "role",
                 "`role` must be USER, MODERATOR or ADMIN",
@@ -137,7 +159,7 @@ pub(super) async fn list(
         }),
     };
     let active = match q.is_active.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
         Some(_) => {
@@ -173,7 +195,13 @@ pub(super) async fn list(
         }
     };
     let search = q.search.unwrap_or_default();
-    if search.chars().count() > 100 {
+    if search.contains('\0') {
+        errors.push(FieldError::new(
+            "search",
+            "Text must not contain the NUL character (U+0000)",
+        ));
+    }
+    if search.chars().count() > SEARCH_MAX {
         errors.push(FieldError::new(
             "search",
             "Search for at most 100 characters",
@@ -245,12 +273,22 @@ pub(super) async fn list(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserCreate {
+    /// Compared and kept lower-cased; one already used answers 409.
+    #[schemars(length(max = validation::EMAIL_MAX), regex(pattern = patterns::EMAIL))]
     pub email: String,
+    /// Letters, digits, _ and -; one already used (in any case) answers 409.
+    #[schemars(regex(pattern = patterns::USERNAME))]
     pub username: String,
+    #[schemars(schema_with = "super::spec::password_schema")]
     pub password: String,
+    /// Trimmed; blank for none.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub first_name: Option<String>,
+    /// Trimmed; blank for none.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub last_name: Option<String>,
     /// USER (the default), MODERATOR or ADMIN.
+    #[schemars(extend("enum" = ["USER", "MODERATOR", "ADMIN", null]))]
     pub role: Option<String>,
 }
 
@@ -262,14 +300,18 @@ pub(super) async fn create(
     super::KeyedBody(body, raw): super::KeyedBody<UserCreate>,
 ) -> ApiResult<ApiUser> {
     let admin = caller.require_role(Role::Admin)?;
-    let (claim, earlier) = super::idempotency(&state, admin.id, key, "POST /api/users", &raw).await?;
+    let (claim, earlier) =
+        super::idempotency(&state, admin.id, key, "POST /api/users", &raw).await?;
     if let Some(id) = earlier {
         let row = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
-        return Ok(Success::created("User created", ApiUser::from_row(row, &caller)));
+        return Ok(Success::created(
+            "User created",
+            ApiUser::from_row(row, &caller),
+        ));
     }
     let role = match body.role.as_deref() {
         None => Role::User,
-        Some(raw) => Role::parse(raw)
+        Some(raw) => role(raw)
             .ok_or_else(|| AppError::field("role", "`role` must be USER, MODERATOR or ADMIN"))?,
     };
     let id = create_user_keyed(
@@ -298,12 +340,19 @@ pub(super) async fn create(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserUpdate {
+    /// Trimmed; blank removes it.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub first_name: Option<String>,
+    /// Trimmed; blank removes it.
+    #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub last_name: Option<String>,
+    /// Trimmed.
+    #[schemars(length(max = crate::accounts::functions::BIO_MAX), regex(pattern = patterns::TEXT))]
     pub bio: Option<String>,
-    /// Admins only.
+    /// Admins only, not their own (403).
+    #[schemars(extend("enum" = ["USER", "MODERATOR", "ADMIN", null]))]
     pub role: Option<String>,
-    /// Admins only.
+    /// Admins only, not their own (403).
     pub is_active: Option<bool>,
 }
 
@@ -337,18 +386,23 @@ pub(super) async fn update(
             .flatten(),
         None => current.last_name.clone(),
     };
+    // Measured as sent, as the schema has it.
+    if body
+        .bio
+        .as_deref()
+        .is_some_and(|bio| bio.chars().count() > crate::accounts::functions::BIO_MAX)
+    {
+        errors.push(FieldError::new("bio", "The bio is too long"));
+    }
     let bio = body
         .bio
         .as_deref()
         .map(str::trim)
         .unwrap_or(&current.bio)
         .to_owned();
-    if bio.chars().count() > crate::accounts::functions::BIO_MAX {
-        errors.push(FieldError::new("bio", "The bio is too long"));
-    }
     let role = match body.role.as_deref() {
         None => None,
-        Some(raw) => Role::parse(raw).or_else(|| {
+        Some(raw) => role(raw).or_else(|| {
             errors.push(FieldError::new(
                 "role",
                 "`role` must be USER, MODERATOR or ADMIN",

@@ -5,7 +5,6 @@ use crate::accounts::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::moderation::store::AuditEntry;
 use crate::server::db::{now, unique_violation, BeginWrite, Db};
-use crate::server::markdown;
 use crate::with_db;
 
 /// Counts come from the (category_id, published_at) index: one range per category.
@@ -39,6 +38,10 @@ pub struct CategoryInput {
     color: String,
 }
 
+pub const NAME_MAX: usize = 60;
+pub const SLUG_MAX: usize = 80;
+pub const DESCRIPTION_MAX: usize = 500;
+
 impl CategoryInput {
     pub fn validate(
         name: &str,
@@ -47,27 +50,28 @@ impl CategoryInput {
         color: &str,
     ) -> Result<Self, AppError> {
         let mut errors = Vec::new();
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 60 {
+        // Lengths are measured as typed, before trimming: the API's schema says so.
+        if name.trim().is_empty() || name.chars().count() > NAME_MAX {
             errors.push(FieldError::new(
                 "name",
-                "Give it a name of 1 to 60 characters",
+                format!("Give it a name of 1 to {NAME_MAX} characters"),
             ));
         }
-        let slug = markdown::slugify(if slug.trim().is_empty() { name } else { slug });
-        if slug.is_empty() || slug.chars().count() > 80 {
+        let name = name.trim();
+        if slug.chars().count() > SLUG_MAX {
             errors.push(FieldError::new(
                 "slug",
-                "The address needs letters or digits (at most 80)",
+                format!("Keep the address under {SLUG_MAX} characters"),
+            ));
+        }
+        let slug = crate::posts::editing::derived_slug(slug, name, SLUG_MAX, "category");
+        if description.chars().count() > DESCRIPTION_MAX {
+            errors.push(FieldError::new(
+                "description",
+                format!("Keep the description under {DESCRIPTION_MAX} characters"),
             ));
         }
         let description = description.trim();
-        if description.chars().count() > 500 {
-            errors.push(FieldError::new(
-                "description",
-                "Keep the description under 500 characters",
-            ));
-        }
         let color = color.trim().to_lowercase();
         let hex = color.strip_prefix('#').unwrap_or("");
         if !(matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())) {

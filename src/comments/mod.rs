@@ -142,11 +142,12 @@ pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 pub fn validate_content(content: &str) -> Result<&str, AppError> {
+    // Measured as sent (the API's schema says so), then trimmed.
+    let length = content.chars().count();
     let content = content.trim();
     if content.is_empty() {
         return Err(AppError::field("content", "Write something first"));
     }
-    let length = content.chars().count();
     if length > MAX_COMMENT_CHARS {
         return Err(AppError::field(
             "content",

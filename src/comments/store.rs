@@ -194,7 +194,8 @@ pub async fn add(
             p.post_id == post_id && !p.is_deleted && (p.is_approved || p.author_id == user.id)
         });
         if !answerable {
-            return Err(AppError::field(
+            // Well-formed, but it names a comment that is not there: a conflict (409).
+            return Err(AppError::taken(
                 "parent_id",
                 "The comment you are answering is no longer there",
             ));

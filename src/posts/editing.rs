@@ -43,6 +43,23 @@ pub fn normalize_tags(raw: &str) -> Vec<String> {
     tags
 }
 
+/// A slug: the one given, as a slug; else (blank, or without letters or digits) one made
+/// from `name`, cut to `max` characters; else `fallback`. Never an error: a title such as
+/// "?!" still gets an address.
+pub fn derived_slug(given: &str, name: &str, max: usize, fallback: &str) -> String {
+    let given = slugify(given);
+    if !given.is_empty() {
+        return given;
+    }
+    let made: String = slugify(name).chars().take(max).collect();
+    let made = made.trim_end_matches('-');
+    if made.is_empty() {
+        fallback.to_owned()
+    } else {
+        made.to_owned()
+    }
+}
+
 impl PostInput {
     /// Checks everything at once, so every field with a problem says so.
     #[allow(clippy::too_many_arguments)]
@@ -57,27 +74,24 @@ impl PostInput {
         canonical_url: &str,
     ) -> Result<Self, AppError> {
         let mut errors = Vec::new();
-        let title = title.trim();
-        if title.is_empty() {
-            errors.push(FieldError::new("title", "Give the post a title"));
-        } else if title.chars().count() > MAX_TITLE_CHARS {
+        // Lengths are measured as typed, before trimming: the API's schema says so.
+        if title.chars().count() > MAX_TITLE_CHARS {
             errors.push(FieldError::new(
                 "title",
                 format!("Keep the title under {MAX_TITLE_CHARS} characters"),
             ));
         }
-        let slug = slugify(if slug.trim().is_empty() { title } else { slug });
-        if slug.is_empty() && !title.is_empty() {
-            errors.push(FieldError::new(
-                "slug",
-                "The address needs letters or digits",
-            ));
-        } else if slug.chars().count() > MAX_SLUG_CHARS {
+        let title = title.trim();
+        if title.is_empty() {
+            errors.push(FieldError::new("title", "Give the post a title"));
+        }
+        if slug.chars().count() > MAX_SLUG_CHARS {
             errors.push(FieldError::new(
                 "slug",
                 format!("Keep the address under {MAX_SLUG_CHARS} characters"),
             ));
         }
+        let slug = derived_slug(slug, title, MAX_SLUG_CHARS, "post");
         let length = content.chars().count();
         if length > MAX_BODY_CHARS {
             errors.push(FieldError::new(
@@ -85,13 +99,13 @@ impl PostInput {
                 format!("The text is {length} characters; the most is {MAX_BODY_CHARS}"),
             ));
         }
-        let excerpt = excerpt.trim();
         if excerpt.chars().count() > MAX_EXCERPT_CHARS {
             errors.push(FieldError::new(
                 "excerpt",
                 format!("Keep the excerpt under {MAX_EXCERPT_CHARS} characters"),
             ));
         }
+        let excerpt = excerpt.trim();
         let cover_image = cover_image.trim();
         let cover_image = if cover_image.is_empty() {
             None

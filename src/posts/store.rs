@@ -432,7 +432,8 @@ pub(crate) use replace_links;
 pub(crate) fn post_write_error(err: sqlx::Error) -> AppError {
     if let sqlx::Error::Database(db_err) = &err {
         if db_err.kind() == sqlx::error::ErrorKind::ForeignKeyViolation {
-            return AppError::field(
+            // Well-formed, but it names a category that is not there: a conflict (409).
+            return AppError::taken(
                 "categories",
                 "One of the chosen categories no longer exists",
             );
