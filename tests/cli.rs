@@ -170,9 +170,86 @@ async fn migrate_and_demo_fill_an_empty_database(backend: Backend) {
     assert_clear_failure(&out, "already has posts");
 }
 
+/// Roles, deactivation and deletion from the command line, through the same guard as the
+/// pages and the API: the last active admin stays one, said in one line with exit code 2.
+async fn the_command_line_keeps_the_last_admin(backend: Backend) {
+    let db = fresh_database(backend).await;
+    let user = |args: &[&str]| {
+        let mut cmd = quire();
+        cmd.arg("user")
+            .args(args)
+            .env("DATABASE_URL", &db.url)
+            .env("QUIRE_PASSWORD", "a long and unusual passphrase");
+        cmd
+    };
+    let out = run(&mut user(&[
+        "create",
+        "--username",
+        "root",
+        "--email",
+        "root@example.com",
+        "--role",
+        "admin",
+    ]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for args in [
+        &["role", "--username", "root", "--role", "user"][..],
+        &["deactivate", "--username", "root"],
+        &["delete", "--username", "root"],
+    ] {
+        let out = run(&mut user(args)).await;
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains("last"), "{}", out.stderr);
+    }
+    let out = run(&mut user(&[
+        "role",
+        "--username",
+        "nobody",
+        "--role",
+        "user",
+    ]))
+    .await;
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("no user named nobody"),
+        "{}",
+        out.stderr
+    );
+
+    // With a second admin, the first may step down, and then is the one who may not.
+    let out = run(&mut user(&[
+        "create",
+        "--username",
+        "second",
+        "--email",
+        "second@example.com",
+        "--role",
+        "admin",
+    ]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(&mut user(&[
+        "role",
+        "--username",
+        "root",
+        "--role",
+        "moderator",
+    ]))
+    .await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "root is now MODERATOR.");
+    let out = run(&mut user(&["deactivate", "--username", "second"])).await;
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = run(&mut user(&["delete", "--username", "root"])).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
 on_both_backends!(
     user_create_prints_the_new_id,
-    migrate_and_demo_fill_an_empty_database
+    migrate_and_demo_fill_an_empty_database,
+    the_command_line_keeps_the_last_admin
 );
 
 #[tokio::test]

@@ -92,6 +92,25 @@ enum UserCommand {
         #[arg(long)]
         last_name: Option<String>,
     },
+    /// Give a user another role (the last active admin stays one)
+    Role {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Deactivate a user (their sessions end) or, with --active, reactivate them
+    Deactivate {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        active: bool,
+    },
+    /// Delete a user with their posts and comments (never the last active admin)
+    Delete {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -258,6 +277,31 @@ async fn run(command: Command) -> Result<(), CliError> {
             let id =
                 crate::accounts::store::create_user(&db, new, config.password_min_length).await?;
             println!("{id}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Role { username, role },
+        } => {
+            let id = user_id(&db, &username).await?;
+            crate::accounts::store::set_role(&db, id, role.into()).await?;
+            println!("{username} is now {}.", Role::from(role).as_str());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Deactivate { username, active },
+        } => {
+            let id = user_id(&db, &username).await?;
+            crate::accounts::store::set_active(&db, id, active).await?;
+            let now = if active { "active" } else { "deactivated" };
+            println!("{username} is {now}.");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Delete { username },
+        } => {
+            let id = user_id(&db, &username).await?;
+            crate::accounts::store::delete_user(&db, id).await?;
+            println!("{username} is deleted.");
             Ok(())
         }
         Command::Demo { posts, comments } => {
