@@ -53,6 +53,9 @@ cargo leptos build --split
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr
 
+step "API against its OpenAPI document (Schemathesis; SQLite and PostgreSQL)"
+bash scripts/schemathesis.sh
+
 step "browser tests (Chromium; SQLite and PostgreSQL)"
 (cd end2end && npx playwright test)
 

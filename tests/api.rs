@@ -725,6 +725,112 @@ async fn comments_and_categories_through_the_api(backend: Backend) {
     );
 }
 
+/// The document states the rules the server keeps, and the server keeps them: what the
+/// document calls invalid is refused with 4xx, what it calls valid is accepted (issue #21,
+/// found by scripts/schemathesis.sh).
+async fn the_spec_states_the_rules_the_server_keeps(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::Admin).await;
+    let (writer, _) = login(&app, "writer").await;
+    let spec = send(&app, "GET", "/openapi.json", None, None).await.body;
+    let parameter = |path: &str, method: &str, name: &str| -> Value {
+        spec["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} lists no {name}"))["schema"]
+            .clone()
+    };
+    assert_eq!(
+        parameter("/posts", "get", "limit"),
+        json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": 100})
+    );
+    assert_eq!(
+        parameter("/comments", "get", "status")["enum"],
+        json!(["pending"])
+    );
+    assert_eq!(
+        parameter("/users", "get", "sortOrder")["enum"],
+        json!(["asc", "desc"])
+    );
+    let schemas = &spec["components"]["schemas"];
+    assert_eq!(schemas["PostCreate"]["required"], json!(["title"]));
+    assert_eq!(
+        schemas["PostCreate"]["properties"]["title"]["type"],
+        "string"
+    );
+    assert_eq!(
+        schemas["PostCreate"]["properties"]["title"]["maxLength"],
+        200
+    );
+    assert!(schemas["PostCreate"]["properties"]["title"]["pattern"].is_string());
+    assert_eq!(
+        schemas["Register"]["properties"]["password"]["minLength"],
+        12
+    );
+    assert_eq!(
+        schemas["CommentWrite"]["properties"]["content"]["maxLength"],
+        10_000
+    );
+
+    // Declared invalid: refused.
+    for path in [
+        "/comments?status=PENDING",
+        "/posts?limit=",
+        "/posts?limit=%205",
+        "/posts?authorId=0",
+        "/posts?cursor=x",
+        "/posts?unknown=1",
+        "/users?role=admin",
+        "/users?isActive=",
+    ] {
+        let reply = send(&app, "GET", path, Some(&writer), None).await;
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+        assert_envelope(&reply);
+    }
+    let post = |body: Value| send(&app, "POST", "/posts", Some(&writer), Some(body));
+    for body in [
+        json!({"title": "   "}),
+        json!({"title": "x".repeat(199) + "  "}),
+        json!({"title": "Fine", "status": "draft"}),
+        json!({"title": "Fine", "categoryIds": ["+1"]}),
+        json!({"title": "Fine\u{0}"}),
+        json!({"title": "Fine", "content": "\u{0}"}),
+    ] {
+        let reply = post(body.clone()).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+    }
+    let nul = send(
+        &app,
+        "POST",
+        "/auth/login",
+        None,
+        Some(json!({"username": "writer\u{0}", "password": "x"})),
+    )
+    .await;
+    assert_eq!(nul.status, 400, "{}", nul.body);
+    assert_eq!(
+        send(&app, "GET", "/posts/a%00b", None, None).await.status,
+        404
+    );
+
+    // Declared valid: accepted, or answered with a documented conflict.
+    let made = post(json!({"title": "?!", "version": 3.0})).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    assert_eq!(made.body["data"]["slug"], "post");
+    let long = post(json!({"title": "word ".repeat(40).trim()})).await;
+    assert_eq!(long.status, 201, "{}", long.body);
+    assert!(long.body["data"]["slug"].as_str().unwrap().chars().count() <= 100);
+    let tagged = post(json!({"title": "Tagged", "tags": ["a,b,c,d,e,f,g,h,i,j,k"]})).await;
+    assert_eq!(tagged.status, 201, "{}", tagged.body);
+    assert_eq!(tagged.body["data"]["tags"], json!(["abcdefghijk"]));
+    let unknown = post(json!({"title": "Filed", "categoryIds": ["999999"]})).await;
+    assert_eq!(unknown.status, 409, "{}", unknown.body);
+    let first = send(&app, "GET", "/posts?cursor=", None, None).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+}
+
 /// The routes the server answers and the routes the spec lists are the same.
 async fn the_spec_lists_exactly_the_routes(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -914,6 +1020,7 @@ on_both_backends!(
     retries_with_an_idempotency_key_create_once,
     comments_and_categories_through_the_api,
     the_spec_lists_exactly_the_routes,
+    the_spec_states_the_rules_the_server_keeps,
 );
 
 /// Every endpoint in the table, for each kind of caller: visitors get 401 where an account is

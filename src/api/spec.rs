@@ -72,6 +72,30 @@ macro_rules! padding {
     };
 }
 
+/// A label of an email address's domain: no @, dot, white space or control character, and
+/// not starting or ending with -.
+#[rustfmt::skip]
+macro_rules! label {
+    () => {
+        concat!(
+            "[^@.\\-", ws!(), control!(), "](?:[^@.", ws!(), control!(), "]*[^@.\\-", ws!(),
+            control!(), "])?"
+        )
+    };
+}
+
+/// One character of a password's padding, and one of its core (see `padding!`).
+macro_rules! padded {
+    () => {
+        concat!("[", padding!(), ws!(), "]")
+    };
+}
+macro_rules! core {
+    () => {
+        concat!("[^", padding!(), ws!(), "]")
+    };
+}
+
 /// A domain name whose last label starts with a letter: what every URL parser reads as a
 /// name rather than an IPv4 address.
 macro_rules! host {
@@ -82,7 +106,8 @@ macro_rules! host {
 
 /// The patterns the document states, each the same rule as the code that checks the value.
 /// JSON Schema's `pattern` is a search, so a pattern not anchored with `^...$` only asks for
-/// one match somewhere.
+/// one match somewhere. (Not formatted: one piece of a pattern a line is harder to read.)
+#[rustfmt::skip]
 pub mod patterns {
     /// Any text: no string may hold a NUL (U+0000), which PostgreSQL cannot store.
     pub const TEXT: &str = r"^[^\u0000]*$";
@@ -93,58 +118,17 @@ pub mod patterns {
     /// `accounts::validation::email`: one @, a dotted domain whose labels neither start nor
     /// end with -, no white space or control characters inside.
     pub const EMAIL: &str = concat!(
-        "^[",
-        ws!(),
-        "]*[^@",
-        ws!(),
-        control!(),
-        "]+@(?:",
-        "[^@.\\-",
-        ws!(),
-        control!(),
-        "](?:[^@.",
-        ws!(),
-        control!(),
-        "]*[^@.\\-",
-        ws!(),
-        control!(),
-        "])?\\.)+",
-        "[^@.\\-",
-        ws!(),
-        control!(),
-        "](?:[^@.",
-        ws!(),
-        control!(),
-        "]*[^@.\\-",
-        ws!(),
-        control!(),
-        "])?",
-        "[",
-        ws!(),
-        "]*$"
+        "^[", ws!(), "]*[^@", ws!(), control!(), "]+@(?:", label!(), r"\.)+", label!(),
+        "[", ws!(), "]*$"
     );
     /// `accounts::store::check_password_not_common`, the part a pattern can say: not only
     /// digits, punctuation and spaces, and not one piece repeated, bare ("abcabcabcabc") or
     /// padded ("1aaaaaaaaaa!"). One pattern with lookaheads: test tools read a `not` beside a
     /// `pattern` less reliably.
     pub const PASSWORD: &str = concat!(
-        r"^(?!([\s\S]+)\1+$)(?![",
-        padding!(),
-        ws!(),
-        "]*([^",
-        padding!(),
-        ws!(),
-        r"](?:[\s\S]*[^",
-        padding!(),
-        ws!(),
-        r"])?)\2+[",
-        padding!(),
-        ws!(),
-        r"]*$)",
-        r"[^\u0000]*[^\u0000",
-        padding!(),
-        ws!(),
-        r"][^\u0000]*$"
+        r"^(?!([\s\S]+)\1+$)",
+        "(?!", padded!(), "*(", core!(), r"(?:[\s\S]*", core!(), r")?)\2+", padded!(), "*$)",
+        r"[^\u0000]*[^\u0000", padding!(), ws!(), r"][^\u0000]*$"
     );
     /// `accounts::validation::display_name`: no control characters once trimmed.
     pub const NAME: &str = concat!("^[", ws!(), "]*[^", control!(), "]*[", ws!(), "]*$");
@@ -157,30 +141,18 @@ pub mod patterns {
     /// A post's cover: an uploaded image (`/media/...`, no `..`), an https:// address, or
     /// nothing (blank).
     pub const COVER: &str = concat!(
-        "^[",
-        ws!(),
-        r"]*(?:/media/[^.\u0000]*(?:\.[^.\u0000]+)*\.?|https://",
-        host!(),
-        r"(?:[/?#][^\u0000]*)?)?[",
-        ws!(),
-        "]*$"
+        "^[", ws!(), r"]*(?:/media/[^.\u0000]*(?:\.[^.\u0000]+)*\.?|https://", host!(),
+        r"(?:[/?#][^\u0000]*)?)?[", ws!(), "]*$"
     );
     /// A canonical address: http:// or https://, or nothing (blank).
     pub const WEB_ADDRESS: &str = concat!(
-        "^[",
-        ws!(),
-        "]*(?:https?://",
-        host!(),
-        r"(?:[/?#][^\u0000]*)?)?[",
-        ws!(),
-        "]*$"
+        "^[", ws!(), "]*(?:https?://", host!(), r"(?:[/?#][^\u0000]*)?)?[", ws!(), "]*$"
     );
 }
 
-/// Password rules that depend on the settings or that a single pattern cannot say: the length
-/// floor (`QUIRE_PASSWORD_MIN_LENGTH`) and no bare or padded repetition.
-pub fn password_schema(generator: &mut SchemaGenerator) -> Schema {
-    let _ = generator;
+/// A password's schema: its lengths (the floor is this server's setting, put in by [`openapi`])
+/// and the part of the blocklist a pattern can say; the rest is in words.
+pub fn password_schema(_: &mut SchemaGenerator) -> Schema {
     Schema::from(
         json!({
             "type": "string",
