@@ -357,7 +357,10 @@ pub fn openapi(config: &crate::server::config::Config) -> Value {
             errors.extend([
                 ("401", "No valid token"),
                 ("403", "Not allowed"),
-                ("409", "Conflict: a value taken, an id of nothing there, or changed since"),
+                (
+                    "409",
+                    "Conflict: a value taken, an id of nothing there, or changed since",
+                ),
                 ("413", "Body too large"),
             ]);
         }

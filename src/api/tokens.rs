@@ -135,8 +135,8 @@ impl Keys {
     /// (`idempotency`) without storing anything that reveals or lets anyone guess its body,
     /// which may hold a password.
     pub async fn fingerprint(&self, db: &Db, data: &[u8]) -> Result<String, AppError> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret(db).await?)
-            .map_err(AppError::internal)?;
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.secret(db).await?).map_err(AppError::internal)?;
         mac.update(data);
         Ok(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
     }
