@@ -69,12 +69,12 @@ pub enum Earlier {
 impl Claim {
     /// `fingerprint` is a keyed digest of the method, path and body (see
     /// `api::tokens::Keys::fingerprint`): a body may hold a password.
-    pub fn new(user_id: i64, key: Option<String>, fingerprint: String) -> Option<Self> {
-        key.map(|key| Self {
+    pub fn new(user_id: i64, key: String, fingerprint: String) -> Self {
+        Self {
             user_id,
             key,
             request: fingerprint,
-        })
+        }
     }
 
     /// What an earlier request with this key did. Keys past their time are forgotten first.

@@ -754,17 +754,17 @@ impl Standing {
 /// so two admins demoting each other at the same moment cannot both succeed (each would
 /// count two admins under READ COMMITTED). SQLite's write lock already serializes writers.
 async fn change_standing(db: &Db, user_id: i64, change: Standing) -> Result<(), AppError> {
-    let lock = match db {
-        Db::Postgres(_) => " FOR UPDATE",
-        Db::Sqlite(_) => "",
+    let admins_sql = match db {
+        Db::Postgres(_) => {
+            "SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id FOR UPDATE"
+        }
+        Db::Sqlite(_) => "SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id",
     };
-    let admins_sql =
-        format!("SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id{lock}");
     let now = now();
     let outcome: Result<Result<(), AppError>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let admins: Vec<i64> = sqlx::query_scalar(&admins_sql).fetch_all(&mut *tx).await?;
+            let admins: Vec<i64> = sqlx::query_scalar(admins_sql).fetch_all(&mut *tx).await?;
             let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)

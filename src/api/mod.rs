@@ -403,9 +403,7 @@ pub async fn idempotency(
     request.push(b'\n');
     request.extend_from_slice(body);
     let fingerprint = state.tokens.fingerprint(&state.db, &request).await?;
-    let Some(claim) = Claim::new(user_id, Some(key), fingerprint) else {
-        return Ok((None, None));
-    };
+    let claim = Claim::new(user_id, key, fingerprint);
     match claim.earlier(&state.db).await? {
         Earlier::None => Ok((Some(claim), None)),
         Earlier::Created(id) => Ok((Some(claim), Some(id))),
