@@ -52,8 +52,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // it (and the site's own files) run.
     #[cfg(feature = "ssr")]
     if let (Some(nonce), Some(response)) = (&nonce, use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&crate::server::guard::page_csp(nonce))
-        {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&crate::web::guard::page_csp(nonce)) {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
         }
     }

@@ -131,7 +131,7 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::AppError;
-    use crate::server::db::{outage, Outage};
+    use crate::platform::db::{outage, Outage};
 
     impl AppError {
         /// A failure the client can do nothing about: its cause is logged here, with the
@@ -150,7 +150,7 @@ mod ssr {
             if matches!(err, sqlx::Error::RowNotFound) {
                 return Self::NotFound;
             }
-            if crate::server::db::unique_violation(&err)
+            if crate::platform::db::unique_violation(&err)
                 .is_some_and(|c| crate::idempotency::is_duplicate(&c))
             {
                 return Self::Conflict(

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 
 use crate::components::post_card::encode_component;
 use crate::error::AppError;
+use crate::platform::db::Db;
 use crate::posts::store::{feed_items, FeedItem, Listing};
-use crate::server::db::Db;
-use crate::server::page_cache::{add_validators, conditional, settled};
-use crate::server::state::AppState;
+use crate::web::page_cache::{add_validators, conditional, settled};
+use crate::web::state::AppState;
 use crate::with_db;
 
 /// Posts per feed.
@@ -133,7 +133,7 @@ async fn feed(state: AppState, request: HeaderMap, scope: Scope, format: Format)
                 Format::Json => json_feed(&feed, &origin),
             };
             let mut validators = HeaderMap::new();
-            let now = crate::server::db::now();
+            let now = crate::platform::db::now();
             let modified = newest(&feed).filter(|at| settled(*at, now));
             add_validators(&mut validators, body.as_bytes(), modified);
             let res = (
@@ -562,7 +562,7 @@ fn sitemap_file_number(name: &str) -> Option<i64> {
 
 /// `/sitemap.xml`: every address, or the index of the files that hold them.
 async fn sitemap_root(db: &Db, origin: &str) -> Result<String, AppError> {
-    let now = crate::server::db::now();
+    let now = crate::platform::db::now();
     let pages = site_pages(db, now).await?;
     let windows = post_windows(db, now, SITEMAP_LIMIT).await?;
     let pages_count = i64::try_from(pages.len()).unwrap_or(i64::MAX);
@@ -590,7 +590,7 @@ async fn sitemap_root(db: &Db, origin: &str) -> Result<String, AppError> {
 /// File `file` of the index: the site's pages, or a window of posts. Files past the last
 /// post are not found.
 async fn sitemap_part(db: &Db, origin: &str, file: i64) -> Result<String, AppError> {
-    let now = crate::server::db::now();
+    let now = crate::platform::db::now();
     let Some((after, up_to)) = post_window(file, SITEMAP_LIMIT) else {
         let mut pages = site_pages(db, now).await?;
         let limit = usize::try_from(SITEMAP_LIMIT).unwrap_or(usize::MAX);

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::platform::db::{now, Db};
 use crate::with_db;
 
 pub const HEADER: &str = "idempotency-key";

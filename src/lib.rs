@@ -24,7 +24,11 @@ pub mod feeds;
 pub mod idempotency;
 
 #[cfg(feature = "ssr")]
-pub mod server;
+pub mod ops;
+#[cfg(feature = "ssr")]
+pub mod platform;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 /// Called by Leptos's island loader before it hydrates the page's islands: the rest of the
 /// page is server HTML that needs no code.

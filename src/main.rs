@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[cfg(feature = "ssr")]
 fn main() -> std::process::ExitCode {
-    quire::server::cli::main()
+    quire::ops::cli::main()
 }
 
 /// By default mimalloc commits its arenas up front and then purges freed memory in a way

@@ -787,10 +787,10 @@ fn server_routes(app: &TestApp) -> BTreeSet<(Surface, String)> {
     for (path, _) in quire::api::documents() {
         routes.insert((Surface::Api, format!("GET /api{path}")));
     }
-    for (path, _) in quire::server::http::plain_routes() {
+    for (path, _) in quire::web::http::plain_routes() {
         routes.insert((Surface::Plain, path));
     }
-    for (prefix, _) in quire::server::http::file_trees(&app.state) {
+    for (prefix, _) in quire::web::http::file_trees(&app.state) {
         routes.insert((Surface::Plain, prefix));
     }
     routes

@@ -13,9 +13,9 @@ use common::{
     Backend, Outcome, TestApp, PASSWORD,
 };
 use quire::accounts::Role;
+use quire::ops::backup::TABLES;
+use quire::platform::db::Db;
 use quire::posts::PostStatus;
-use quire::server::backup::TABLES;
-use quire::server::db::Db;
 use quire::with_db;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
@@ -86,9 +86,7 @@ async fn published_at(db: &Db) -> chrono::DateTime<chrono::Utc> {
 /// whose password is known.
 async fn populated(backend: Backend) -> (TestApp, i64) {
     let app = spawn_app(backend).await;
-    quire::server::demo::fill(&app.db)
-        .await
-        .expect("demo content");
+    quire::ops::demo::fill(&app.db).await.expect("demo content");
     let keeper = make_user(&app, "keeper", Role::User).await;
     (app, keeper)
 }
@@ -112,7 +110,7 @@ async fn backup_while_writing_restores_into_either_backend(backend: Backend) {
                     keeper,
                     &format!("written-during-backup-{i}"),
                     PostStatus::Published,
-                    Some(quire::server::db::now()),
+                    Some(quire::platform::db::now()),
                 );
                 quire::posts::store::create(&db, post).await.unwrap();
                 written.fetch_add(1, Ordering::Relaxed);

@@ -442,7 +442,7 @@ on_both_backends!(import_and_export_round_trip);
 const OLD_STYLE_HTML: &str = "<h1 id=\"old\">Old</h1>\n<pre class=\"highlight\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\"><span class=\"hl-meta hl-function hl-rust\"><span class=\"hl-storage hl-type hl-function hl-rust\">fn</span> </span><span class=\"hl-entity hl-name hl-function hl-rust\">main</span>() {}\n</span></code></pre>\n";
 
 /// Makes the post `slug` look written by the renderer before version 1.
-async fn make_stale(db: &quire::server::db::Db, slug: &str) {
+async fn make_stale(db: &quire::platform::db::Db, slug: &str) {
     quire::with_db!(db, |pool| sqlx::query(
         "UPDATE posts SET content_html = $1, toc = '[]', renderer_version = 0 WHERE slug = $2"
     )

@@ -15,8 +15,8 @@ async fn scalar(app: &common::TestApp, sql: &str) -> i64 {
 
 async fn generated_dataset_is_consistent(backend: Backend) {
     let app = spawn_app(backend).await;
-    quire::server::demo::fill(&app.db).await.unwrap();
-    let summary = quire::server::dataset::fill(&app.db, 300, 3_000)
+    quire::ops::demo::fill(&app.db).await.unwrap();
+    let summary = quire::ops::dataset::fill(&app.db, 300, 3_000)
         .await
         .unwrap();
     assert_eq!(summary.posts, 300 - 8);
@@ -35,7 +35,7 @@ async fn generated_dataset_is_consistent(backend: Backend) {
     // Written by the current renderer: a server started on it renders nothing again.
     let stale = format!(
         "SELECT COUNT(*) FROM posts WHERE renderer_version <> {}",
-        quire::server::markdown::RENDERER_VERSION
+        quire::platform::markdown::RENDERER_VERSION
     );
     assert_eq!(scalar(&app, &stale).await, 0);
     assert_eq!(

@@ -5,9 +5,9 @@ mod common;
 
 use common::{make_user, new_post, spawn_app, spawn_app_with, Backend, TestApp};
 use quire::accounts::Role;
+use quire::platform::db::now;
 use quire::posts::store::{create, NewPost};
 use quire::posts::PostStatus;
-use quire::server::db::now;
 use quire::with_db;
 
 /// An excerpt that closes the markup around it and opens a script.
@@ -186,8 +186,8 @@ async fn publish(
     .await
     .unwrap();
     // Made behind the server's back: tell the page cache, as the server's own writes do.
-    quire::server::page_cache::bump(&app.db).await.unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
 }
 
 async fn get_with_headers(
@@ -238,8 +238,8 @@ async fn polls(app: &TestApp) {
     .await
     .map(|_| ())
     .unwrap());
-    quire::server::page_cache::bump(&app.db).await.unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
 
     let mut before = Vec::new();
     for path in POLLED {
@@ -353,10 +353,8 @@ async fn kept_pages_answer_conditional_requests(backend: Backend) {
     assert_eq!(header(&res, "last-modified"), None);
     // Rendered again (new view counts) once that second is over, the page is dated.
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    quire::server::page_cache::bump_views(&app.db)
-        .await
-        .unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump_views(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     app.get("/").await;
     let res = app.get("/").await;
     assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("hit"));
@@ -389,8 +387,8 @@ async fn kept_pages_answer_conditional_requests(backend: Backend) {
     create(&app.db, post(author, "fresh", "Fresh", "Body.", None))
         .await
         .unwrap();
-    quire::server::page_cache::bump(&app.db).await.unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     let res = get_with_headers(&app, "/", &[("if-modified-since", &modified)]).await;
     assert_eq!(res.status(), 200, "changed since");
     assert_eq!(header(&res, "x-quire-cache").as_deref(), Some("miss"));

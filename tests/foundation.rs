@@ -21,10 +21,7 @@ async fn health_reports_the_database(backend: Backend) {
 
 async fn demo_blog_is_served(backend: Backend) {
     let app = spawn_app(backend).await;
-    let summary = quire::server::demo::fill(&app.db)
-        .await
-        .unwrap()
-        .to_string();
+    let summary = quire::ops::demo::fill(&app.db).await.unwrap().to_string();
     assert!(summary.contains("8 posts"), "{summary}");
 
     let (status, home) = app.get_text("/").await;
@@ -44,7 +41,7 @@ async fn demo_blog_is_served(backend: Backend) {
     )));
 
     // A second demo would duplicate everything: refused.
-    let again = quire::server::demo::fill(&app.db).await;
+    let again = quire::ops::demo::fill(&app.db).await;
     assert!(again.is_err());
 }
 
@@ -73,7 +70,7 @@ async fn drafts_and_scheduled_posts_stay_hidden(backend: Backend) {
                 author,
                 slug,
                 status,
-                offset_days.map(|d| quire::server::db::now() + chrono::Duration::days(d)),
+                offset_days.map(|d| quire::platform::db::now() + chrono::Duration::days(d)),
             ),
         )
         .await
@@ -93,7 +90,7 @@ async fn pagination_neither_skips_nor_repeats(backend: Backend) {
     let app = spawn_app(backend).await;
     let author = make_user(&app, "prolific").await;
     // Several posts share a timestamp, so the cursor must break ties by id.
-    let base = quire::server::db::now() - chrono::Duration::days(10);
+    let base = quire::platform::db::now() - chrono::Duration::days(10);
     for i in 0..23 {
         let at = base + chrono::Duration::hours(i / 3);
         create(
@@ -158,7 +155,7 @@ async fn deleting_a_user_removes_what_hangs_off_it(backend: Backend) {
     )
     .await
     .unwrap();
-    let now = quire::server::db::now();
+    let now = quire::platform::db::now();
     with_db!(&app.db, |pool| {
         sqlx::query("INSERT INTO likes (user_id, post_id, created_at) VALUES ($1, $2, $3)")
             .bind(reader)
@@ -283,7 +280,9 @@ fn new_user(username: &str, email: &str) -> quire::accounts::store::NewUser {
     quire::accounts::store::NewUser {
         email: email.to_owned(),
         username: username.to_owned(),
-        password: quire::server::password::Password::new("a perfectly fine passphrase".to_owned()),
+        password: quire::platform::password::Password::new(
+            "a perfectly fine passphrase".to_owned(),
+        ),
         first_name: None,
         last_name: None,
         role: quire::accounts::Role::User,

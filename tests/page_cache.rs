@@ -11,9 +11,9 @@ use common::{
     Backend, TestApp,
 };
 use quire::accounts::Role;
+use quire::platform::db::now;
 use quire::posts::store::create;
 use quire::posts::PostStatus;
-use quire::server::db::now;
 use quire::with_db;
 
 fn cache_status(res: &reqwest::Response) -> Option<String> {
@@ -112,8 +112,8 @@ async fn visitors_get_kept_pages_until_something_changes(backend: Backend) {
     .await
     .map(|_| ())
     .unwrap());
-    quire::server::page_cache::bump(&app.db).await.unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     let (status, home) = visit(&visitor, &app, "/").await;
     assert_eq!(status.as_deref(), Some("miss"));
     assert!(home.contains("Renamed elsewhere"));
@@ -322,8 +322,8 @@ async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
         };
 
     // New content: one visitor's request renders, the others wait for its page.
-    quire::server::page_cache::bump(&app.db).await.unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     let (statuses, same) = crowd(&app, "/posts/busy", 16).await;
     assert_eq!(misses(&statuses, &["hit"]), 1, "{statuses:?}");
     assert!(same, "all got the one render");
@@ -331,10 +331,8 @@ async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
     // New view counts: one renders, the others get the copy it replaces meanwhile (or the
     // new one, once kept). Two renders need not be byte for byte the same: the order in
     // which the page's data came in shows in its hydration script.
-    quire::server::page_cache::bump_views(&app.db)
-        .await
-        .unwrap();
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    quire::web::page_cache::bump_views(&app.db).await.unwrap();
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     let (statuses, _) = crowd(&app, "/posts/busy", 16).await;
     assert_eq!(misses(&statuses, &["stale", "hit"]), 1, "{statuses:?}");
     let (status, _) = visit(&browser(), &app, "/posts/busy").await;

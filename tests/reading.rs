@@ -7,9 +7,9 @@ use common::{
     browser, call, make_user, new_post, signed_in_as, spawn_app, spawn_app_with, Backend, TestApp,
 };
 use quire::accounts::Role;
+use quire::platform::db::now;
 use quire::posts::store::{create, list, Listing, NewPost};
 use quire::posts::PostStatus;
-use quire::server::db::now;
 use quire::with_db;
 
 const GUIDE: &str = "An introduction to the runtime.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::invariants::assert_consistent;
 use common::{fresh_database, Backend, PASSWORD};
-use quire::server::db::Db;
+use quire::platform::db::Db;
 use quire::with_db;
 use serde_json::{json, Value};
 
@@ -1035,12 +1035,12 @@ async fn assert_unavailable(
     slug: &str,
     token: &str,
 ) {
-    // Longer than twice the pool's acquire timeout (2 s, src/server/db.rs: a signed-in page
+    // Longer than twice the pool's acquire timeout (2 s, src/platform/db.rs: a signed-in page
     // waits for its session, then for its data), with room for a busy machine.
     const QUICKLY: Duration = Duration::from_secs(5);
     // For that long after the database went away, a visitor may still get a kept page (the
     // version read before it is trusted); after it, the page says the database is down.
-    tokio::time::sleep(quire::server::page_cache::VERSION_TTL).await;
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
     let asks = [
         (http, format!("{base}/"), ""),
         (http, format!("{base}/posts/{slug}"), ""),

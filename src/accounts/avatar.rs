@@ -5,9 +5,9 @@ use axum::extract::{Multipart, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::error::AppError;
-use crate::server::auth::Caller;
-use crate::server::images;
-use crate::server::state::AppState;
+use crate::platform::images;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 const SIZE: u32 = 256;

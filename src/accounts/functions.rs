@@ -2,7 +2,7 @@
 //! the store. Pages use them through `ActionForm`, so they work before hydration as plain
 //! form posts.
 //!
-//! [`Caller`]: crate::server::auth::Caller
+//! [`Caller`]: crate::web::auth::Caller
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -50,8 +50,9 @@ pub struct SessionInfo {
 pub const BIO_MAX: usize = 500;
 
 #[server(prefix = "/rpc", endpoint = "accounts/me")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::server::auth::Caller;
+    use crate::web::auth::Caller;
     Ok(Caller::current().await?.user().cloned())
 }
 
@@ -65,8 +66,8 @@ pub async fn sign_up(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use super::store::{create_user, NewUser};
-    use crate::server::password::Password;
-    use crate::server::state::AppState;
+    use crate::platform::password::Password;
+    use crate::web::state::AppState;
 
     let state = AppState::current()?;
     let id = create_user(
@@ -88,13 +89,14 @@ pub async fn sign_up(
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn sign_in(
     login: String,
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::password::Password;
-    use crate::server::state::AppState;
+    use crate::platform::password::Password;
+    use crate::web::state::AppState;
 
     let state = AppState::current()?;
     let user_id = ssr::authenticate(
@@ -110,6 +112,7 @@ pub async fn sign_in(
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_out")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn sign_out() -> Result<(), AppError> {
     ssr::auth_session().await?.sign_out().await?;
     leptos_axum::redirect("/");
@@ -118,13 +121,14 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 /// A profile and one page of its author's posts, in one round trip.
 #[server(prefix = "/rpc", endpoint = "accounts/profile")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_profile(
     username: String,
     cursor: Option<String>,
 ) -> Result<(Profile, PostPage), AppError> {
     use crate::posts::store::{list, Listing};
     use crate::posts::PAGE_SIZE;
-    use crate::server::state::AppState;
+    use crate::web::state::AppState;
     let state = AppState::current()?;
     let profile = super::store::public_profile(&state.db, &username)
         .await?
@@ -140,9 +144,10 @@ pub async fn get_profile(
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/settings")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_settings() -> Result<AccountSettings, AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     super::store::settings(&AppState::current()?.db, me.id).await
@@ -156,8 +161,8 @@ pub async fn update_profile(
 ) -> Result<(), AppError> {
     use super::validation;
     use crate::error::FieldError;
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -185,8 +190,8 @@ pub async fn update_profile(
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_email")]
 pub async fn change_email(email: String, current_password: String) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -201,9 +206,9 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::password::Password;
-    use crate::server::state::AppState;
+    use crate::platform::password::Password;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -225,8 +230,8 @@ pub async fn delete_account(
     current_password: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -242,9 +247,10 @@ pub async fn delete_account(
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sessions")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let current = ssr::auth_session().await?.id();
@@ -254,8 +260,8 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
 /// Ends one of the caller's sessions, or with no handle all of them but this one.
 #[server(prefix = "/rpc", endpoint = "accounts/end_sessions")]
 pub async fn end_sessions(handle: Option<String>) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let db = &AppState::current()?.db;
@@ -267,8 +273,8 @@ pub async fn end_sessions(handle: Option<String>) -> Result<(), AppError> {
 /// Admins only: a user's role. Nobody changes their own, and the last admin stays one.
 #[server(prefix = "/rpc", endpoint = "accounts/set_role")]
 pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     if admin.id == user_id {
@@ -285,8 +291,8 @@ pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
 /// Admins only: deactivate or reactivate a user. Deactivation ends their sessions at once.
 #[server(prefix = "/rpc", endpoint = "accounts/set_active")]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     if admin.id == user_id {
@@ -312,8 +318,8 @@ pub(crate) mod ssr {
 
     use crate::accounts::session::AuthSession;
     use crate::error::AppError;
-    use crate::server::db::Db;
-    use crate::server::password::{self, Password, Verified};
+    use crate::platform::db::Db;
+    use crate::platform::password::{self, Password, Verified};
 
     pub async fn auth_session() -> Result<AuthSession, AppError> {
         leptos_axum::extract::<tower_sessions::Session>()
@@ -330,10 +336,10 @@ pub(crate) mod ssr {
         let headers = leptos_axum::extract::<HeaderMap>()
             .await
             .unwrap_or_default();
-        let trusted = crate::server::state::AppState::current()
+        let trusted = crate::web::state::AppState::current()
             .map(|state| state.config.trusted_proxies.clone())
             .unwrap_or_default();
-        Some(crate::server::guard::client_ip(peer.ip(), &headers, &trusted).to_string())
+        Some(crate::web::guard::client_ip(peer.ip(), &headers, &trusted).to_string())
     }
 
     pub async fn start_session(user_id: i64) -> Result<(), AppError> {

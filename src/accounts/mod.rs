@@ -16,6 +16,18 @@ pub mod store;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
+/// A user's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// The signed-in user, as the header and the pages see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -66,6 +78,19 @@ impl Role {
             "MODERATOR" => Some(Self::Moderator),
             "ADMIN" => Some(Self::Admin),
             _ => None,
+        }
+    }
+}
+
+/// The one link-trust rule: links written by moderators and admins are followed by search
+/// engines; everybody else's carry `rel="nofollow"`. The preview and the saved post both ask
+/// here.
+#[cfg(feature = "ssr")]
+impl Role {
+    pub fn link_trust(self) -> crate::platform::markdown::Trust {
+        match self {
+            Self::Moderator | Self::Admin => crate::platform::markdown::Trust::Trusted,
+            Self::User => crate::platform::markdown::Trust::Untrusted,
         }
     }
 }

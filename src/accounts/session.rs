@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use tower_sessions::Session;
 
 use crate::error::AppError;
-use crate::server::db::now;
+use crate::platform::db::now;
 
 pub mod keys {
     pub const USER_ID: &str = "quire.user_id";

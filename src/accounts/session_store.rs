@@ -12,7 +12,7 @@ use tower_sessions::session_store::{self, SessionStore};
 
 use super::session::keys;
 use crate::error::AppError;
-use crate::server::db::{now, outage, Db, Outage};
+use crate::platform::db::{now, outage, Db, Outage};
 use crate::with_db;
 
 #[derive(Clone, Debug)]

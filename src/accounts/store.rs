@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::functions::{AccountSettings, Profile, SessionInfo};
 use super::{validation, Role};
 use crate::error::{AppError, FieldError};
-use crate::server::db::{now, unique_violation, BeginWrite, Db};
-use crate::server::password::{self, Password, Verified};
+use crate::platform::db::{now, unique_violation, BeginWrite, Db};
+use crate::platform::password::{self, Password, Verified};
 use crate::with_db;
 
 /// What it takes to make an account. The password is hashed here, never stored.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::platform::db::{now, Db};
 use crate::with_db;
 
 pub struct Policy {

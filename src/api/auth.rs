@@ -13,9 +13,9 @@ use crate::accounts::store::{create_user, find_by_id, NewUser};
 use crate::accounts::validation;
 use crate::accounts::Role;
 use crate::error::AppError;
-use crate::server::auth::Caller;
-use crate::server::password::Password;
-use crate::server::state::AppState;
+use crate::platform::password::Password;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -125,8 +125,9 @@ pub(super) async fn login(
     headers: axum::http::HeaderMap,
     Body(body): Body<Login>,
 ) -> ApiResult<Session> {
-    let client =
-        crate::server::guard::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
+    // Tokens are the client's own: no reader's page changes.
+    crate::platform::readers::unseen();
+    let client = crate::web::guard::client_ip(peer.ip(), &headers, &state.config.trusted_proxies);
     let login = [body.email, body.username]
         .into_iter()
         .flatten()
@@ -155,6 +156,8 @@ pub(super) async fn refresh(
     State(state): State<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> ApiResult<TokenPair> {
+    // Tokens are the client's own: no reader's page changes.
+    crate::platform::readers::unseen();
     let (user_id, refresh_token) = tokens::rotate(&state.db, &body.refresh_token).await?;
     // Deactivated users get no new tokens.
     let active = find_by_id(&state.db, user_id)
@@ -178,6 +181,8 @@ pub(super) async fn logout(
     State(state): State<AppState>,
     Body(body): Body<RefreshRequest>,
 ) -> ApiResult<()> {
+    // Tokens are the client's own: no reader's page changes.
+    crate::platform::readers::unseen();
     tokens::revoke(&state.db, &body.refresh_token).await?;
     Ok(Success::ok("Signed out", ()))
 }

@@ -8,8 +8,8 @@ use super::{ApiResult, AsAdmin, Body, Success};
 use crate::accounts::Role;
 use crate::categories::{store, Category};
 use crate::error::AppError;
-use crate::server::auth::Caller;
-use crate::server::state::AppState;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]

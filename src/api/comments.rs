@@ -10,8 +10,8 @@ use super::{ApiResult, Body, SignedIn, Success};
 use crate::accounts::Role;
 use crate::comments::{self, store, CommentView};
 use crate::error::AppError;
-use crate::server::auth::Caller;
-use crate::server::state::AppState;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 
 /// A comment; `parentId` ties replies to what they answer.
 #[derive(Debug, Serialize, schemars::JsonSchema)]

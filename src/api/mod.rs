@@ -12,7 +12,7 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 
 pub mod auth;
 pub mod categories;
@@ -200,11 +200,11 @@ pub type ApiResult<T> = Result<Success<T>, Failure>;
 /// The caller, already checked to be signed in (401 otherwise). As an extractor placed before
 /// the body, it decides before the body is even read: a visitor learns nothing from
 /// validation errors.
-pub struct SignedIn(pub crate::server::auth::Caller);
+pub struct SignedIn(pub crate::web::auth::Caller);
 /// The caller, checked to be a moderator or an admin (401, 403 otherwise).
-pub struct AsModerator(pub crate::server::auth::Caller);
+pub struct AsModerator(pub crate::web::auth::Caller);
 /// The caller, checked to be an admin (401, 403 otherwise).
-pub struct AsAdmin(pub crate::server::auth::Caller);
+pub struct AsAdmin(pub crate::web::auth::Caller);
 
 macro_rules! caller_with {
     ($name:ident, |$caller:ident| $check:expr) => {
@@ -215,7 +215,7 @@ macro_rules! caller_with {
                 parts: &mut axum::http::request::Parts,
                 state: &AppState,
             ) -> Result<Self, Self::Rejection> {
-                let $caller = crate::server::auth::Caller::from_request_parts(parts, state).await?;
+                let $caller = crate::web::auth::Caller::from_request_parts(parts, state).await?;
                 $check?;
                 Ok(Self($caller))
             }

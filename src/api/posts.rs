@@ -10,11 +10,11 @@ use super::{ApiResult, Body, KeyedBody, Params, SignedIn, Success};
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::idempotency::IdempotencyKey;
+use crate::platform::db::{now, Db};
 use crate::posts::editing::{self, PostInput, SaveKind};
 use crate::posts::{likes, PostStatus};
-use crate::server::auth::Caller;
-use crate::server::db::{now, Db};
-use crate::server::state::AppState;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 use crate::with_db;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -565,7 +565,7 @@ fn input_from(
                 ));
             }
             tags.iter()
-                .map(|t| crate::server::markdown::slugify(t))
+                .map(|t| crate::platform::markdown::slugify(t))
                 .collect::<Vec<_>>()
                 .join(",")
         }

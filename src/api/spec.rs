@@ -7,7 +7,7 @@ use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
 use super::{auth, categories, comments, posts, users};
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 
 /// Who may call an endpoint (the server decides; this is what the document says).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,7 +292,7 @@ pub fn endpoints() -> Vec<Endpoint> {
 }
 
 /// The OpenAPI 3.1 document.
-pub fn openapi(config: &crate::server::config::Config) -> Value {
+pub fn openapi(config: &crate::platform::config::Config) -> Value {
     let origin = config.origin();
     let settings = SchemaSettings::draft2020_12().with(|s| {
         s.definitions_path = "/components/schemas".into();

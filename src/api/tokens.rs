@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::platform::db::{now, Db};
 use crate::with_db;
 
 pub const ACCESS_TOKEN_MINUTES: i64 = 15;

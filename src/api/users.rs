@@ -10,9 +10,9 @@ use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
 use crate::accounts::store::{create_user_keyed, find_by_id, NewUser, UserRow};
 use crate::accounts::{validation, Role};
 use crate::error::{AppError, FieldError};
-use crate::server::auth::Caller;
-use crate::server::password::Password;
-use crate::server::state::AppState;
+use crate::platform::password::Password;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 use crate::with_db;
 
 /// A user in API answers.

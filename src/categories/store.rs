@@ -4,7 +4,7 @@ use super::Category;
 use crate::accounts::CurrentUser;
 use crate::error::{AppError, FieldError};
 use crate::moderation::store::AuditEntry;
-use crate::server::db::{now, unique_violation, BeginWrite, Db};
+use crate::platform::db::{now, unique_violation, BeginWrite, Db};
 use crate::with_db;
 
 /// Counts come from the (category_id, published_at) index: one range per category.
@@ -64,7 +64,7 @@ impl CategoryInput {
                 format!("Keep the address under {SLUG_MAX} characters"),
             ));
         }
-        let slug = crate::posts::editing::derived_slug(slug, name, SLUG_MAX, "category");
+        let slug = crate::platform::markdown::derived_slug(slug, name, SLUG_MAX, "category");
         if description.chars().count() > DESCRIPTION_MAX {
             errors.push(FieldError::new(
                 "description",

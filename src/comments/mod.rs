@@ -11,6 +11,18 @@ use crate::posts::Byline;
 #[cfg(feature = "ssr")]
 pub mod store;
 
+/// A comment's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+pub struct CommentId(pub i64);
+
+impl std::fmt::Display for CommentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Longest comment accepted, in characters.
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 /// Longest report reason.
@@ -51,9 +63,10 @@ pub struct Thread {
 
 /// The thread under a post: approved comments, plus the reader's own pending ones.
 #[server(prefix = "/rpc", endpoint = "comments/thread")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let viewer = caller.user().map(|u| u.id);
     store::require_visible_post(&state.db, post_id).await?;
@@ -71,8 +84,8 @@ pub async fn add_comment(
     parent_id: Option<i64>,
     content: String,
 ) -> Result<CommentView, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let content = validate_content(&content)?;
@@ -83,8 +96,8 @@ pub async fn add_comment(
 /// approved comment goes back to the queue.
 #[server(prefix = "/rpc", endpoint = "comments/edit")]
 pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let content = validate_content(&content)?;
@@ -95,8 +108,8 @@ pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppEr
 /// "deleted" placeholder so the replies keep their place.
 #[server(prefix = "/rpc", endpoint = "comments/delete")]
 pub async fn delete_comment(id: i64) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     store::delete(&state.db, user, id).await
@@ -105,8 +118,8 @@ pub async fn delete_comment(id: i64) -> Result<(), AppError> {
 /// Flags a comment for the moderators, with a reason.
 #[server(prefix = "/rpc", endpoint = "comments/report")]
 pub async fn report_comment(id: i64, reason: String) -> Result<(), AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let reason = reason.trim();

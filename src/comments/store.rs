@@ -10,10 +10,10 @@ use crate::accounts::{CurrentUser, Role};
 use crate::audit;
 use crate::error::AppError;
 use crate::moderation::store::AuditEntry;
+use crate::platform::db::{now, BeginWrite, Db};
+use crate::platform::markdown;
 use crate::posts::Byline;
-use crate::server::db::{now, BeginWrite, Db};
-use crate::server::markdown;
-use crate::server::state::AppState;
+use crate::web::state::AppState;
 use crate::with_db;
 
 #[derive(sqlx::FromRow)]
@@ -245,7 +245,7 @@ pub async fn add(
     })?;
     if !approved {
         // Held for moderation: only its author sees it, on pages never kept for visitors.
-        crate::server::page_cache::unseen_by_readers();
+        crate::platform::readers::unseen();
     }
     Ok(find(db, id).await?.into_view(0, Some(user.id)))
 }

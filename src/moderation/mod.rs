@@ -78,18 +78,20 @@ pub struct Overview {
 
 /// Comments waiting for a moderator, oldest first.
 #[server(prefix = "/rpc", endpoint = "moderation/queue")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn moderation_queue() -> Result<Vec<QueueItem>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_role(Role::Moderator)?;
     store::queue(&state.db, store::QUEUE_LIMIT).await
 }
 
 /// How many comments wait, for the badge in the header; None for those who cannot moderate.
 #[server(prefix = "/rpc", endpoint = "moderation/pending")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn pending_count() -> Result<Option<i64>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     if !caller.user().is_some_and(|u| u.is_moderator()) {
         return Ok(None);
@@ -102,8 +104,8 @@ pub async fn pending_count() -> Result<Option<i64>, AppError> {
 #[server(prefix = "/rpc", endpoint = "moderation/decide")]
 pub async fn moderate(ids: String, approve: bool) -> Result<usize, AppError> {
     use crate::comments::store::{decide, Decision};
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let moderator = caller.require_role(Role::Moderator)?;
     let ids: Vec<i64> = ids
@@ -130,8 +132,8 @@ pub async fn moderate(ids: String, approve: bool) -> Result<usize, AppError> {
 #[server(prefix = "/rpc", endpoint = "moderation/approve_user")]
 pub async fn approve_all_from(user_id: i64) -> Result<usize, AppError> {
     use crate::comments::store::{decide, pending_ids_of, Decision};
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let moderator = caller.require_role(Role::Moderator)?;
     let ids = pending_ids_of(&state.db, user_id).await?;
@@ -140,22 +142,24 @@ pub async fn approve_all_from(user_id: i64) -> Result<usize, AppError> {
 
 /// Admins only: the audit log, newest first, before `before_id`.
 #[server(prefix = "/rpc", endpoint = "admin/audit")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn audit_log(before_id: Option<i64>) -> Result<Vec<AuditLine>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_role(Role::Admin)?;
     store::audit_page(&state.db, before_id, 50).await
 }
 
 /// Admins only: users matching a search (name or email), role and active flag.
 #[server(prefix = "/rpc", endpoint = "admin/users")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn admin_users(
     search: String,
     role: Option<Role>,
     active: Option<bool>,
 ) -> Result<Vec<AdminUser>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_role(Role::Admin)?;
     if search.chars().count() > 100 {
         return Err(AppError::field(
@@ -169,8 +173,8 @@ pub async fn admin_users(
 /// Admins only: hides (unapproves) every comment of a user at once, e.g. with deactivation.
 #[server(prefix = "/rpc", endpoint = "admin/hide_comments")]
 pub async fn hide_user_comments(user_id: i64) -> Result<usize, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     store::hide_comments(&state.db, admin, user_id).await
@@ -178,9 +182,10 @@ pub async fn hide_user_comments(user_id: i64) -> Result<usize, AppError> {
 
 /// Admins only: the numbers at a glance.
 #[server(prefix = "/rpc", endpoint = "admin/overview")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_overview() -> Result<Overview, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_role(Role::Admin)?;
     store::overview(&state.db).await
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::{AdminUser, AuditLine, Overview, QueueItem, Report};
 use crate::accounts::{CurrentUser, Role};
 use crate::error::AppError;
+use crate::platform::db::{now, BeginWrite, Db};
 use crate::posts::Byline;
-use crate::server::db::{now, BeginWrite, Db};
 use crate::with_db;
 
 /// One line of the audit log.
@@ -58,7 +58,7 @@ macro_rules! audit {
         .bind(entry.target_type)
         .bind(entry.target_id)
         .bind(entry.detail)
-        .bind($crate::server::db::now())
+        .bind($crate::platform::db::now())
         .execute(&mut *$tx)
         .await
     }};

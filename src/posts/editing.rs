@@ -7,9 +7,9 @@ use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo};
 use super::store::{post_write_error, replace_links, Derived};
 use super::PostStatus;
 use crate::error::{AppError, FieldError};
-use crate::server::auth::Caller;
-use crate::server::db::{now, BeginWrite, Db};
-use crate::server::markdown::{slugify, RENDERER_VERSION};
+use crate::platform::db::{now, BeginWrite, Db};
+use crate::platform::markdown::{derived_slug, slugify, RENDERER_VERSION};
+use crate::web::auth::Caller;
 use crate::with_db;
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -41,23 +41,6 @@ pub fn normalize_tags(raw: &str) -> Vec<String> {
         }
     }
     tags
-}
-
-/// A slug: the one given, as a slug; else (blank, or without letters or digits) one made
-/// from `name`, cut to `max` characters; else `fallback`. Never an error: a title such as
-/// "?!" still gets an address.
-pub fn derived_slug(given: &str, name: &str, max: usize, fallback: &str) -> String {
-    let given = slugify(given);
-    if !given.is_empty() {
-        return given;
-    }
-    let made: String = slugify(name).chars().take(max).collect();
-    let made = made.trim_end_matches('-');
-    if made.is_empty() {
-        fallback.to_owned()
-    } else {
-        made.to_owned()
-    }
 }
 
 impl PostInput {

@@ -84,8 +84,8 @@ pub struct DashboardPost {
 #[cfg(feature = "ssr")]
 mod ssr {
     use crate::error::AppError;
-    use crate::server::auth::Caller;
-    use crate::server::state::AppState;
+    use crate::web::auth::Caller;
+    use crate::web::state::AppState;
 
     /// A browser posting a form without JavaScript asks for HTML; the hydrated page asks
     /// for JSON.
@@ -111,8 +111,9 @@ mod ssr {
 
 /// A post to edit.
 #[server(prefix = "/rpc", endpoint = "editor/load")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn load_post(id: i64) -> Result<EditorPost, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     ssr::may_edit(&state, id).await?;
     crate::posts::editing::load(&state.db, id).await
 }
@@ -134,8 +135,8 @@ pub async fn save_post(
     autosave: Option<bool>,
 ) -> Result<Saved, AppError> {
     use crate::posts::editing::{self, PostInput, SaveKind};
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let input = PostInput::validate(
         &title,
         &slug,
@@ -170,13 +171,13 @@ pub async fn save_post(
     }
     let saved = saved(&state.db, id).await?;
     if saved.status == PostStatus::Draft {
-        crate::server::page_cache::unseen_by_readers();
+        crate::platform::readers::unseen();
     }
     Ok(saved)
 }
 
 #[cfg(feature = "ssr")]
-async fn saved(db: &crate::server::db::Db, id: i64) -> Result<Saved, AppError> {
+async fn saved(db: &crate::platform::db::Db, id: i64) -> Result<Saved, AppError> {
     let post = crate::posts::editing::load(db, id).await?;
     Ok(Saved {
         id,
@@ -196,7 +197,7 @@ pub async fn set_post_status(
     status: PostStatus,
     publish_at: Option<String>,
 ) -> Result<Saved, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     ssr::may_edit(&state, id).await?;
     let publish_at = match publish_at
         .as_deref()
@@ -226,15 +227,16 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
 /// Deletes a post for good.
 #[server(prefix = "/rpc", endpoint = "editor/delete")]
 pub async fn delete_post(id: i64) -> Result<(), AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     ssr::may_edit(&state, id).await?;
     crate::posts::editing::delete(&state.db, id).await
 }
 
 /// The body as the post page will show it.
 #[server(prefix = "/rpc", endpoint = "editor/preview")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn preview(content: String) -> Result<String, AppError> {
-    use crate::server::auth::Caller;
+    use crate::web::auth::Caller;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     if content.chars().count() > crate::posts::editing::MAX_BODY_CHARS {
@@ -244,12 +246,12 @@ pub async fn preview(content: String) -> Result<String, AppError> {
         ));
     }
     let trust = if user.role >= crate::accounts::Role::Moderator {
-        crate::server::markdown::Trust::Trusted
+        crate::platform::markdown::Trust::Trusted
     } else {
-        crate::server::markdown::Trust::Untrusted
+        crate::platform::markdown::Trust::Untrusted
     };
     let rendered =
-        tokio::task::spawn_blocking(move || crate::server::markdown::render(&content, trust))
+        tokio::task::spawn_blocking(move || crate::platform::markdown::render(&content, trust))
             .await
             .map_err(|e| AppError::internal(format_args!("rendering a preview: {e}")))?;
     Ok(rendered.html)
@@ -257,11 +259,12 @@ pub async fn preview(content: String) -> Result<String, AppError> {
 
 /// The slug a title or typed slug becomes, and whether it is free.
 #[server(prefix = "/rpc", endpoint = "editor/slug")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn check_slug(slug: String, id: Option<i64>) -> Result<SlugCheck, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_user()?;
-    let slug = crate::server::markdown::slugify(&slug);
+    let slug = crate::platform::markdown::slugify(&slug);
     let available =
         !slug.is_empty() && crate::posts::editing::slug_is_free(&state.db, &slug, id).await?;
     Ok(SlugCheck { slug, available })
@@ -269,26 +272,29 @@ pub async fn check_slug(slug: String, id: Option<i64>) -> Result<SlugCheck, AppE
 
 /// Existing tags starting with what is typed.
 #[server(prefix = "/rpc", endpoint = "editor/tags")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn suggest_tags(prefix: String) -> Result<Vec<String>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_user()?;
     crate::posts::editing::suggest_tags(&state.db, prefix.trim()).await
 }
 
 /// A post's revisions, newest first.
 #[server(prefix = "/rpc", endpoint = "editor/revisions")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn list_revisions(id: i64) -> Result<Vec<RevisionInfo>, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     ssr::may_edit(&state, id).await?;
     crate::posts::editing::revisions(&state.db, id).await
 }
 
 /// How a revision differs from the post as it is now.
 #[server(prefix = "/rpc", endpoint = "editor/diff")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn revision_diff(revision_id: i64) -> Result<Vec<DiffLine>, AppError> {
     use crate::posts::editing;
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     let (post_id, _, content, _) = editing::revision(&state.db, revision_id).await?;
     ssr::may_edit(&state, post_id).await?;
     let current = editing::load(&state.db, post_id).await?;
@@ -302,7 +308,7 @@ pub async fn revision_diff(revision_id: i64) -> Result<Vec<DiffLine>, AppError> 
 #[server(prefix = "/rpc", endpoint = "editor/restore")]
 pub async fn restore_revision(revision_id: i64, version: i64) -> Result<Saved, AppError> {
     use crate::posts::editing::{self, PostInput, SaveKind};
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     let (post_id, title, content, excerpt) = editing::revision(&state.db, revision_id).await?;
     ssr::may_edit(&state, post_id).await?;
     let current = editing::load(&state.db, post_id).await?;
@@ -323,9 +329,10 @@ pub async fn restore_revision(revision_id: i64, version: i64) -> Result<Saved, A
 
 /// The signed-in author's posts.
 #[server(prefix = "/rpc", endpoint = "dashboard/posts")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn dashboard_posts() -> Result<Vec<DashboardPost>, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     crate::posts::editing::dashboard(&state.db, user.id).await

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use crate::error::AppError;
-use crate::server::auth::Caller;
-use crate::server::images;
-use crate::server::state::AppState;
+use crate::platform::images;
+use crate::web::auth::Caller;
+use crate::web::state::AppState;
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 const FULL_WIDTH: u32 = 2_000;

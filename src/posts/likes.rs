@@ -3,7 +3,7 @@
 
 use super::LikeState;
 use crate::error::AppError;
-use crate::server::db::{now, BeginWrite, Db};
+use crate::platform::db::{now, BeginWrite, Db};
 use crate::with_db;
 
 pub async fn is_liked(db: &Db, user_id: i64, post_id: i64) -> Result<bool, AppError> {

@@ -24,6 +24,18 @@ pub mod transfer;
 #[cfg(feature = "ssr")]
 pub mod views;
 
+/// A post's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+pub struct PostId(pub i64);
+
+impl std::fmt::Display for PostId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Posts per page in listings.
 pub const PAGE_SIZE: i64 = 10;
 /// Posts in the home page's "Popular" block.
@@ -134,15 +146,17 @@ pub struct LikeState {
 
 /// Published posts, newest first, from `cursor` on.
 #[server(prefix = "/rpc", endpoint = "posts/recent")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn list_recent_posts(cursor: Option<String>) -> Result<PostPage, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     store::list_published(&state.db, cursor.as_deref(), PAGE_SIZE).await
 }
 
 /// The most viewed published posts.
 #[server(prefix = "/rpc", endpoint = "posts/popular")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn popular_posts() -> Result<Vec<PostCard>, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     store::popular(&state.db, POPULAR_SIZE).await
 }
 
@@ -150,9 +164,10 @@ pub async fn popular_posts() -> Result<Vec<PostCard>, AppError> {
 /// admins: everybody else gets 404, exactly as for a slug that was never used. A reader's
 /// first look at a public post counts as a view.
 #[server(prefix = "/rpc", endpoint = "posts/get")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let found = store::find_by_slug(&state.db, &slug)
         .await?
@@ -165,7 +180,7 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
     let mut detail = found.detail;
     if detail.public {
         // A kept copy of this page counts its readers' views too (server::page_cache).
-        crate::server::page_cache::counts_views_of(detail.card.id);
+        crate::platform::readers::counts_views_of(detail.card.id);
         if !is_author {
             views::count_look_here(&state, detail.card.id).await;
         }
@@ -190,8 +205,8 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
 /// user likes a post at most once, however many clicks arrive at the same time.
 #[server(prefix = "/rpc", endpoint = "posts/like")]
 pub async fn like_post(post_id: i64, liked: bool) -> Result<LikeState, AppError> {
-    use crate::server::auth::Caller;
-    let state = crate::server::state::AppState::current()?;
+    use crate::web::auth::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     likes::set(&state.db, user.id, post_id, liked).await

@@ -4,9 +4,9 @@
 //! once the stylesheet follows the new one) until its author saved it again.
 
 use crate::error::AppError;
-use crate::server::db::{BeginWrite, Db};
-use crate::server::markdown::{self, RENDERER_VERSION};
-use crate::server::state::AppState;
+use crate::platform::db::{BeginWrite, Db};
+use crate::platform::markdown::{self, RENDERER_VERSION};
+use crate::web::state::AppState;
 use crate::with_db;
 
 /// Posts read, rendered and written at a time. Rendering happens between the read and the
@@ -35,7 +35,7 @@ struct Rerendered {
 /// one, and returns how many it rewrote. Safe to run while the server serves, and on several
 /// instances at once: a post saved meanwhile keeps its save (its version moved on), and a
 /// post another run rewrote first is skipped. What it rewrote must still be announced to the
-/// page caches ([`crate::server::page_cache::bump`]).
+/// page caches ([`crate::web::page_cache::bump`]).
 pub async fn rerender_stale(db: &Db) -> Result<usize, AppError> {
     let mut rewritten = 0;
     let mut walked = i64::MIN;

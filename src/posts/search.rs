@@ -50,6 +50,7 @@ pub fn terms(query: &str) -> Vec<String> {
 
 /// Published posts matching every word of `q` (stemmed: "running" finds "run"), best first.
 #[server(prefix = "/rpc", endpoint = "posts/search")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchResults, AppError> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(AppError::field(
@@ -57,7 +58,7 @@ pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchRes
             format!("Search for at most {MAX_QUERY_CHARS} characters"),
         ));
     }
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     ssr::search(&state.db, &terms(&q), cursor.as_deref(), super::PAGE_SIZE).await
 }
 
@@ -67,8 +68,8 @@ pub mod ssr {
 
     use super::{SearchHit, SearchResults, SEARCH_CANDIDATES};
     use crate::error::AppError;
+    use crate::platform::db::{now, Db};
     use crate::posts::store::{CardRow, CARD_COLUMNS};
-    use crate::server::db::{now, Db};
     use crate::with_db;
 
     /// Marks the server's text search puts around matches: private-use characters, which

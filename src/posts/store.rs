@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use super::{Byline, PostCard, PostDetail, PostPage, PostStatus};
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
-use crate::server::db::{now, unique_violation, BeginWrite, Db};
-use crate::server::markdown;
+use crate::platform::db::{now, unique_violation, BeginWrite, Db};
+use crate::platform::markdown;
 use crate::with_db;
 
 /// The columns every listing reads: one query, no per-post look-ups.

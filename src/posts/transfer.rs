@@ -8,8 +8,8 @@ use yaml_rust2::{Yaml, YamlLoader};
 use super::editing::{self, PostInput, SaveKind};
 use super::PostStatus;
 use crate::error::AppError;
-use crate::server::db::{now, BeginWrite, Db};
-use crate::server::markdown::slugify;
+use crate::platform::db::{now, BeginWrite, Db};
+use crate::platform::markdown::slugify;
 use crate::with_db;
 
 /// A post read from a file, before it meets the database.
@@ -389,8 +389,8 @@ pub fn tar(files: &[(String, String)]) -> std::io::Result<Vec<u8>> {
 
 /// `GET /dashboard/export`: the signed-in author's posts as a tar of markdown files.
 pub async fn download(
-    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
-    caller: crate::server::auth::Caller,
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::web::auth::Caller,
 ) -> axum::response::Response {
     use axum::http::header;
     use axum::response::{IntoResponse, Redirect};
@@ -421,8 +421,8 @@ pub async fn download(
 /// `POST /dashboard/import`: markdown files from a form; back to the dashboard with a report
 /// that names every file that failed and why.
 pub async fn upload(
-    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
-    caller: crate::server::auth::Caller,
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::web::auth::Caller,
     mut multipart: axum::extract::Multipart,
 ) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};

@@ -10,10 +10,10 @@ use std::time::Duration;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, HeaderValue};
 
-use crate::server::db::{let_waiting_writers_go_first, now, BeginWrite, Db};
-use crate::server::guard::{client_ip, Bucket};
-use crate::server::page_cache::PageCache;
-use crate::server::state::AppState;
+use crate::platform::db::{let_waiting_writers_go_first, now, BeginWrite, Db};
+use crate::web::guard::{client_ip, Bucket};
+use crate::web::page_cache::PageCache;
+use crate::web::state::AppState;
 use crate::with_db;
 
 /// The cookie that tells one browser session from another. No expiry: it ends with the

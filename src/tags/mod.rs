@@ -19,16 +19,18 @@ pub struct TagCount {
 
 /// Tags of published posts, most used first.
 #[server(prefix = "/rpc", endpoint = "tags/list")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn list_tags() -> Result<Vec<TagCount>, AppError> {
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     store::list(&state.db, store::INDEX_LIMIT).await
 }
 
 /// One page of the published posts with a tag; 404 for a tag nobody used.
 #[server(prefix = "/rpc", endpoint = "tags/posts")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn tag_posts(tag: String, cursor: Option<String>) -> Result<PostPage, AppError> {
     use crate::posts::store::{list, Listing};
-    let state = crate::server::state::AppState::current()?;
+    let state = crate::web::state::AppState::current()?;
     if !store::exists(&state.db, &tag).await? {
         return Err(AppError::NotFound);
     }

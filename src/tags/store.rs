@@ -2,7 +2,7 @@
 
 use super::TagCount;
 use crate::error::AppError;
-use crate::server::db::{now, Db};
+use crate::platform::db::{now, Db};
 use crate::with_db;
 
 /// The tags index shows at most this many.

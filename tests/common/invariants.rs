@@ -1,7 +1,7 @@
 //! What a consistent quire database looks like, checked on its rows: the crash, outage and
 //! concurrency tests all hold the data to the same rules.
 
-use quire::server::db::Db;
+use quire::platform::db::Db;
 use quire::with_db;
 
 pub async fn scalar(db: &Db, sql: &str) -> i64 {

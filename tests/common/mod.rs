@@ -6,10 +6,10 @@ pub mod invariants;
 
 use quire::accounts::store::{create_user, NewUser};
 use quire::accounts::Role;
-use quire::server::config::Config;
-use quire::server::db::Db;
-use quire::server::password::Password;
-use quire::server::state::AppState;
+use quire::platform::config::Config;
+use quire::platform::db::Db;
+use quire::platform::password::Password;
+use quire::web::state::AppState;
 use serde_json::Value;
 
 /// The `quire` binary, with none of the developer's settings (environment or `.env`), in a
@@ -222,7 +222,7 @@ pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, &str)]) -> 
         .site_addr(addr)
         .build();
     let state = AppState::new(db.clone(), config, leptos_options);
-    tokio::spawn(quire::server::http::serve(listener, state.clone()));
+    tokio::spawn(quire::web::http::serve(listener, state.clone()));
     TestApp {
         base_url: format!("http://{addr}"),
         db,

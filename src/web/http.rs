@@ -439,7 +439,7 @@ async fn serve_connections(
 
 /// Expired sessions and idempotency keys are ignored when read anyway; this only keeps their
 /// tables small.
-fn spawn_cleanup(db: crate::server::db::Db) {
+fn spawn_cleanup(db: crate::platform::db::Db) {
     tokio::spawn(async move {
         let sessions = DbSessionStore::new(db.clone());
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));

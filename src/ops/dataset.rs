@@ -17,10 +17,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sqlx::QueryBuilder;
 
-use super::db::{now, Db};
-use super::markdown::{self, Trust};
-use super::password::{self, Password};
 use crate::error::AppError;
+use crate::platform::db::{now, Db};
+use crate::platform::markdown::{self, Trust};
+use crate::platform::password::{self, Password};
 use crate::posts::TocEntry;
 use crate::with_db;
 

@@ -4,12 +4,12 @@ use chrono::Duration;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::db::{now, Db};
-use super::markdown;
-use super::password::Password;
 use crate::accounts::store::{create_user, NewUser};
 use crate::accounts::Role;
 use crate::error::AppError;
+use crate::platform::db::{now, Db};
+use crate::platform::markdown;
+use crate::platform::password::Password;
 use crate::posts::store::{create as create_post, NewPost};
 use crate::posts::PostStatus;
 use crate::with_db;

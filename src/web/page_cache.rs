@@ -10,8 +10,9 @@
 //! after each of its own writes: a write shows at once on the instance that made it, and
 //! within [`VERSION_TTL`] on the others.
 //!
-//! Writes readers cannot see (a draft saved, a comment held for moderation) say so with
-//! [`unseen_by_readers`] and leave the version alone. Writing a batch of counted views bumps
+//! Requests other than GET that readers cannot see (a read made by a server function, a
+//! draft saved, a comment held for moderation) say so through [`readers`], where they are
+//! handled, and leave the version alone. Writing a batch of counted views bumps
 //! a second counter, the views version (pages show view counts). What no write changes is
 //! bounded by time: a kept page is at most [`MAX_AGE`] old ("3 hours ago"), and none
 //! outlives the moment a scheduled post goes out.
@@ -32,7 +33,6 @@
 //! page's policy allows its inline scripts by their SHA-256 hashes instead (the hydration
 //! loader, the theme switch, the page's data), and its script tags lose the nonce.
 
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -41,16 +41,17 @@ use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use super::db::{now, Db};
 use super::http::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use super::state::AppState;
 use crate::error::AppError;
+use crate::platform::db::{now, Db};
+use crate::platform::readers::{self, VIEW_HEADER};
 use crate::posts::views;
 use crate::with_db;
 
@@ -68,51 +69,11 @@ pub const VERSION_TTL: Duration = Duration::from_millis(250);
 /// Set on pages and feeds: `hit` when served from memory, `stale` when served from memory
 /// while being rendered anew, `miss` when rendered.
 pub const CACHE_HEADER: &str = "x-quire-cache";
-/// Set by a post's page (inside the server): the post whose views a kept copy must count.
-/// Never leaves the server.
-const VIEW_HEADER: HeaderName = HeaderName::from_static("x-quire-view");
 
 /// How long after a change a copy from before it may still be sent as current: by another
 /// instance that read the version just before the change, [`VERSION_TTL`] ago at most, in a
 /// reading that may itself have taken [`VERSION_TIMEOUT`].
 const SETTLE: Duration = Duration::from_millis(750);
-
-/// Requests other than GET that never change what readers see: reads made by server
-/// functions, signing in and out. Everything else counts as a write, so a new endpoint is
-/// safe (if wasteful) until it is listed here.
-const READS: &[&str] = &[
-    "/rpc/accounts/me",
-    "/rpc/accounts/profile",
-    "/rpc/accounts/sessions",
-    "/rpc/accounts/settings",
-    "/rpc/accounts/sign_in",
-    "/rpc/accounts/sign_out",
-    "/rpc/admin/audit",
-    "/rpc/admin/overview",
-    "/rpc/admin/users",
-    "/rpc/categories/list",
-    "/rpc/categories/manage",
-    "/rpc/categories/posts",
-    "/rpc/comments/thread",
-    "/rpc/dashboard/posts",
-    "/rpc/editor/diff",
-    "/rpc/editor/load",
-    "/rpc/editor/preview",
-    "/rpc/editor/revisions",
-    "/rpc/editor/slug",
-    "/rpc/editor/tags",
-    "/rpc/moderation/pending",
-    "/rpc/moderation/queue",
-    "/rpc/posts/get",
-    "/rpc/posts/popular",
-    "/rpc/posts/recent",
-    "/rpc/posts/search",
-    "/rpc/tags/list",
-    "/rpc/tags/posts",
-    "/api/auth/login",
-    "/api/auth/refresh",
-    "/api/auth/logout",
-];
 
 /// Paths that are never kept: private pages, the API, files with their own caching.
 const PRIVATE_PREFIXES: &[&str] = &[
@@ -442,17 +403,6 @@ pub async fn bump_views(db: &Db) -> Result<(), sqlx::Error> {
     .map(|_| ()))
 }
 
-tokio::task_local! {
-    /// Set during a write by [`unseen_by_readers`].
-    static UNSEEN_BY_READERS: Cell<bool>;
-}
-
-/// Called by a write whose change no reader's page shows (a draft saved, a comment held for
-/// moderation): kept pages stay current. Outside a request it does nothing.
-pub fn unseen_by_readers() {
-    let _ = UNSEEN_BY_READERS.try_with(|unseen| unseen.set(true));
-}
-
 /// The next time a scheduled post goes out, if one is scheduled.
 async fn next_publication(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     with_db!(db, |pool| sqlx::query_scalar(
@@ -462,14 +412,6 @@ async fn next_publication(db: &Db) -> Result<Option<DateTime<Utc>>, sqlx::Error>
     .bind(now())
     .fetch_optional(pool)
     .await)
-}
-
-/// Marks the page being rendered as the page of this post, so that a kept copy of it still
-/// counts each reader's first look (see [`views`]).
-pub fn counts_views_of(post_id: i64) {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(VIEW_HEADER, HeaderValue::from(post_id));
-    }
 }
 
 /// The middleware: serves kept pages to visitors, keeps what it renders for them, and bumps
@@ -484,14 +426,9 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
             return conditional(&conditions, res);
         }
     }
-    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !READS.contains(&req.uri().path());
-    let (mut res, unseen) = UNSEEN_BY_READERS
-        .scope(Cell::new(false), async move {
-            let res = next.run(req).await;
-            (res, UNSEEN_BY_READERS.with(Cell::get))
-        })
-        .await;
+    // What the handler declared (platform::readers) decides whether readers' pages changed.
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let (mut res, unseen) = readers::watch(next.run(req)).await;
     res.headers_mut().remove(VIEW_HEADER);
     if writes && !unseen && (res.status().is_success() || res.status().is_redirection()) {
         if let Err(err) = state.pages.content_changed(&state.db).await {
@@ -920,6 +857,7 @@ fn brotli(bytes: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderName;
 
     fn accepting(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -277,6 +277,23 @@ pub fn slugify(text: &str) -> String {
     slug.trim_end_matches('-').to_owned()
 }
 
+/// A slug: the one given, as a slug; else (blank, or without letters or digits) one made
+/// from `name`, cut to `max` characters; else `fallback`. Never an error: a title such as
+/// "?!" still gets an address.
+pub fn derived_slug(given: &str, name: &str, max: usize, fallback: &str) -> String {
+    let given = slugify(given);
+    if !given.is_empty() {
+        return given;
+    }
+    let made: String = slugify(name).chars().take(max).collect();
+    let made = made.trim_end_matches('-');
+    if made.is_empty() {
+        fallback.to_owned()
+    } else {
+        made.to_owned()
+    }
+}
+
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
     // bat's syntax collection: the defaults plus TypeScript, TOML, Dockerfile and more.

@@ -25,8 +25,8 @@ pub enum Db {
 macro_rules! with_db {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
-            $crate::server::db::Db::Postgres($pool) => $body,
+            $crate::platform::db::Db::Sqlite($pool) => $body,
+            $crate::platform::db::Db::Postgres($pool) => $body,
         }
     };
 }

@@ -30,7 +30,7 @@ const DEFAULT_CSP: &str =
 /// The policy for a rendered page: only scripts with this response's nonce (the hydration
 /// loader, the theme switch, streamed resources) and the site's own wasm.
 pub fn page_csp(nonce: &str) -> String {
-    let frames: Vec<&str> = crate::server::markdown::IFRAME_ALLOWLIST
+    let frames: Vec<&str> = crate::platform::markdown::IFRAME_ALLOWLIST
         .iter()
         .filter_map(|url| url.split('/').nth(2))
         .collect();
@@ -166,7 +166,7 @@ impl Verdict {
 
 impl RateLimiter {
     /// The limits `config` sets.
-    pub fn new(config: &super::config::Config) -> Self {
+    pub fn new(config: &crate::platform::config::Config) -> Self {
         Self::with_clock(
             config.rate_limit_window,
             [

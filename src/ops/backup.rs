@@ -35,7 +35,7 @@ use sqlx::query_builder::Separated;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{ColumnIndex, Connection, Database, Decode, Encode, QueryBuilder, Row, Type};
 
-use super::db::{schema_versions, Db};
+use crate::platform::db::{schema_versions, Db};
 use crate::with_db;
 
 /// Every table of quire's data, in the order they are written back: parents before the

@@ -9,13 +9,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::config::{Config, ConfigError};
-use super::db::Db;
-use super::password::Password;
-use super::state::AppState;
 use crate::accounts::store::NewUser;
 use crate::accounts::Role;
 use crate::error::AppError;
+use crate::platform::config::{Config, ConfigError};
+use crate::platform::db::Db;
+use crate::platform::password::Password;
+use crate::web::state::AppState;
 
 #[derive(Debug, Parser)]
 #[command(name = "quire", version, about = "A self-hosted blogging platform")]
@@ -338,7 +338,7 @@ async fn run(command: Command) -> Result<(), CliError> {
         Command::Rerender => {
             let posts = crate::posts::rerender::rerender_stale(&db).await?;
             if posts > 0 {
-                if let Err(err) = super::page_cache::bump(&db).await {
+                if let Err(err) = crate::web::page_cache::bump(&db).await {
                     tracing::warn!(error = %err, "marking the content as changed failed");
                 }
             }
@@ -349,7 +349,7 @@ async fn run(command: Command) -> Result<(), CliError> {
     };
     // A running server's kept pages would not show what this command wrote.
     if changes_content {
-        if let Err(err) = super::page_cache::bump(&db).await {
+        if let Err(err) = crate::web::page_cache::bump(&db).await {
             tracing::warn!(error = %err, "marking the content as changed failed");
         }
     }
@@ -500,7 +500,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         "quire is listening on http://{addr}"
     );
     tokio::spawn(crate::posts::rerender::rerender_at_start(state.clone()));
-    super::http::serve(listener, state)
+    crate::web::http::serve(listener, state)
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
 }

@@ -7,9 +7,9 @@ use std::time::Instant;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use super::config::Config;
-use super::db::Db;
 use crate::error::AppError;
+use crate::platform::config::Config;
+use crate::platform::db::Db;
 use crate::posts::views::ViewCounter;
 
 /// Every middleware that reads the state gets its own clone, for every request: one

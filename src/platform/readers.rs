@@ -1,0 +1,104 @@
+//! What a request did to the pages readers see, told by the code that knows to the page cache
+//! (`web::page_cache`), which sits above everything and listens.
+//!
+//! Every request other than GET counts as a change to what readers see (the cache then drops
+//! its pages), unless the code that handled it says otherwise:
+//! - a server function that never changes what readers see declares so with
+//!   `#[middleware(crate::platform::readers::LeavesReadersAlone)]` next to its `#[server]`;
+//! - a handler whose write turned out to be invisible (a draft saved, a comment held for
+//!   moderation) calls [`unseen`].
+//!
+//! A new server function is thus safe (if wasteful) until it declares itself a read, and a
+//! renamed one keeps its declaration.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Request, Response};
+
+/// Set by a post's page (inside the server): the post whose views a kept copy must count.
+/// The page cache reads it and removes it; it never leaves the server.
+pub const VIEW_HEADER: HeaderName = HeaderName::from_static("x-quire-view");
+
+tokio::task_local! {
+    /// Set during a request by [`unseen`].
+    static UNSEEN: Cell<bool>;
+}
+
+/// Says that the request being handled changed nothing readers see. Outside a request
+/// watched by [`watch`] it does nothing.
+pub fn unseen() {
+    let _ = UNSEEN.try_with(|unseen| unseen.set(true));
+}
+
+/// Runs a request's handling and answers whether it said it changed nothing readers see.
+pub async fn watch<F: Future>(handling: F) -> (F::Output, bool) {
+    UNSEEN
+        .scope(Cell::new(false), async move {
+            let out = handling.await;
+            (out, UNSEEN.with(Cell::get))
+        })
+        .await
+}
+
+/// Marks the page being rendered as the page of this post, so that a kept copy of it still
+/// counts each reader's first look.
+pub fn counts_views_of(post_id: i64) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(VIEW_HEADER, HeaderValue::from(post_id));
+    }
+}
+
+/// The declaration of a server function that never changes what readers see (it only reads,
+/// or changes only the caller's own session): `#[middleware(LeavesReadersAlone)]`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LeavesReadersAlone;
+
+impl<S> tower::Layer<S> for LeavesReadersAlone {
+    type Service = Unseen<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Unseen(inner)
+    }
+}
+
+/// The service [`LeavesReadersAlone`] wraps a server function in.
+#[derive(Clone, Debug)]
+pub struct Unseen<S>(S);
+
+impl<S> tower::Service<Request<Body>> for Unseen<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        unseen();
+        Box::pin(self.0.call(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_is_a_change_until_it_says_otherwise() {
+        let ((), said) = watch(async {}).await;
+        assert!(!said);
+        let ((), said) = watch(async { unseen() }).await;
+        assert!(said);
+        // Outside a watched request nothing happens, and nothing panics.
+        unseen();
+    }
+}

@@ -1,0 +1,9 @@
+//! Serving HTTP: what every request handler can reach ([`state`]), who is calling
+//! ([`auth`]), the guards in front of every route ([`guard`]), the page cache for readers
+//! ([`page_cache`]), and the router and connection loop that put it all together ([`http`]).
+
+pub mod auth;
+pub mod guard;
+pub mod http;
+pub mod page_cache;
+pub mod state;
