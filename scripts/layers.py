@@ -28,18 +28,22 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 # The first matching prefix decides a file's layer. Paths are module paths (`posts::store`).
 LAYERS = [
     # application
-    ("app", 4), ("main", 4), ("lib", 4), ("ops", 4), ("web", 4),
+    ("app", 4), ("main", 4), ("lib", 4), ("ops", 4), ("web::http", 4),
     # adapters
     ("api", 3), ("feeds", 3), ("pages", 3), ("components", 3),
     ("accounts::functions", 3), ("posts::functions", 3), ("comments::functions", 3),
     ("moderation::functions", 3), ("categories::functions", 3), ("tags::functions", 3),
-    ("posts::editor", 3),
+    ("posts::editor", 3), ("web", 3),
     # domains
     ("accounts", 2), ("posts", 2), ("comments", 2), ("moderation", 2), ("categories", 2),
-    ("tags", 2), ("idempotency", 2),
+    ("tags", 2), ("idempotency", 2), ("audit", 2),
     # foundation
     ("error", 1), ("platform", 1),
 ]
+
+# Upward imports still to be removed, each as "file: `from` imports `to`". The list only
+# shrinks: an upward import not listed here fails the check.
+KNOWN = set()
 
 # Inside the domain layer, a domain may use only those before it in this list.
 DOMAIN_ORDER = ["idempotency", "accounts", "tags", "categories", "posts", "comments", "moderation"]
@@ -168,6 +172,8 @@ def main():
                 upward = a is not None and b is not None and b > a
             if upward and module not in ("lib",):
                 violation = f"{rel}: `{module}` (layer {mine}) imports `{target}` (layer {theirs})"
+                if f"{rel}: `{module}` imports `{target}`" in KNOWN:
+                    continue
                 if violation not in violations:
                     violations.append(violation)
 

@@ -42,6 +42,9 @@ fi
 step "formatting"
 cargo fmt --all -- --check
 
+step "layers (no module imports from a layer above its own)"
+python3 scripts/layers.py
+
 step "clippy: server"
 cargo clippy --features ssr --all-targets -- -D warnings
 step "clippy: browser"

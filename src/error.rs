@@ -103,7 +103,8 @@ impl AppError {
         }
     }
 
-    /// The HTTP status this error stands for.
+    /// The HTTP status this error stands for: the one place that decides it, for pages,
+    /// server functions and the API alike.
     pub fn status_code(&self) -> u16 {
         match self {
             Self::NotFound => 404,
@@ -116,6 +117,20 @@ impl AppError {
             Self::Unavailable => 503,
             Self::Unwritable => 507,
             Self::Internal | Self::Request(_) => 500,
+        }
+    }
+
+    /// The status in the REST API, whose contract also calls a value that is fine but
+    /// already someone else's (an email, a slug) a conflict, 409; forms keep 400 for it so
+    /// the message sits next to the field like every other.
+    pub fn api_status_code(&self) -> u16 {
+        match self {
+            Self::Invalid { fields, .. }
+                if !fields.is_empty() && fields.iter().all(|f| f.taken) =>
+            {
+                409
+            }
+            _ => self.status_code(),
         }
     }
 }
@@ -172,11 +187,26 @@ mod ssr {
         }
     }
 
+    impl AppError {
+        /// [`AppError::status_code`] as axum's type.
+        pub fn status(&self) -> axum::http::StatusCode {
+            to_status(self.status_code())
+        }
+
+        /// [`AppError::api_status_code`] as axum's type.
+        pub fn api_status(&self) -> axum::http::StatusCode {
+            to_status(self.api_status_code())
+        }
+    }
+
+    fn to_status(code: u16) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(code)
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     impl axum::response::IntoResponse for AppError {
         fn into_response(self) -> axum::response::Response {
-            let status = axum::http::StatusCode::from_u16(self.status_code())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, self.to_string()).into_response()
+            (self.status(), self.to_string()).into_response()
         }
     }
 

@@ -10,10 +10,9 @@ use chrono::{DateTime, Utc};
 use crate::components::post_card::encode_component;
 use crate::error::AppError;
 use crate::platform::db::Db;
-use crate::posts::store::{feed_items, FeedItem, Listing};
+use crate::posts::store::{self as post_store, feed_items, FeedItem, Listing};
 use crate::web::page_cache::{add_validators, conditional, settled};
 use crate::web::state::AppState;
-use crate::with_db;
 
 /// Posts per feed.
 const FEED_SIZE: i64 = 20;
@@ -199,19 +198,16 @@ async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
     })
 }
 
+/// An active author's id and display name, by username (in any case).
 async fn author_by_username(db: &Db, username: &str) -> Result<Option<(i64, String)>, AppError> {
-    let row: Option<(i64, String, Option<String>, Option<String>)> = with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT id, username, first_name, last_name FROM users
-             WHERE lower(username) = lower($1) AND is_active",
-        )
-        .bind(username)
-        .fetch_optional(pool)
-        .await
-    })?;
-    Ok(row.map(|(id, username, first, last)| {
-        let name = crate::accounts::display_name(&username, first.as_deref(), last.as_deref());
-        (id, name)
+    let user = crate::accounts::store::find_by_username(db, username).await?;
+    Ok(user.filter(|user| user.is_active).map(|user| {
+        let name = crate::accounts::display_name(
+            &user.username,
+            user.first_name.as_deref(),
+            user.last_name.as_deref(),
+        );
+        (user.id.0, name)
     }))
 }
 
@@ -564,23 +560,13 @@ fn sitemap_file_number(name: &str) -> Option<i64> {
 async fn sitemap_root(db: &Db, origin: &str) -> Result<String, AppError> {
     let now = crate::platform::db::now();
     let pages = site_pages(db, now).await?;
-    let windows = post_windows(db, now, SITEMAP_LIMIT).await?;
+    let windows = post_store::published_per_window(db, now, SITEMAP_LIMIT).await?;
     let pages_count = i64::try_from(pages.len()).unwrap_or(i64::MAX);
     match sitemap_plan(pages_count, &windows, SITEMAP_LIMIT) {
         SitemapPlan::Single => {
             // Posts published since the count must not push the file past the limit.
             let room = SITEMAP_LIMIT.saturating_sub(pages_count);
-            let posts: Vec<(String, DateTime<Utc>)> = with_db!(db, |pool| {
-                sqlx::query_as(
-                    "SELECT slug, updated_at FROM posts
-                     WHERE status = 'PUBLISHED' AND published_at <= $1
-                     ORDER BY published_at DESC, id DESC LIMIT $2",
-                )
-                .bind(now)
-                .bind(room)
-                .fetch_all(pool)
-                .await
-            })?;
+            let posts = post_store::sitemap_newest(db, now, room).await?;
             Ok(urlset(origin, pages, posts))
         }
         SitemapPlan::Index(files) => Ok(sitemap_index(origin, &files)),
@@ -603,18 +589,7 @@ async fn sitemap_part(db: &Db, origin: &str, file: i64) -> Result<String, AppErr
         }
         return Ok(urlset(origin, pages, Vec::new()));
     };
-    let posts: Vec<(String, DateTime<Utc>)> = with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT slug, updated_at FROM posts
-             WHERE id > $1 AND id <= $2 AND status = 'PUBLISHED' AND published_at <= $3
-             ORDER BY id",
-        )
-        .bind(after)
-        .bind(up_to)
-        .bind(now)
-        .fetch_all(pool)
-        .await
-    })?;
+    let posts = post_store::sitemap_window(db, now, after, up_to).await?;
     if posts.is_empty() {
         return Err(AppError::NotFound);
     }
@@ -623,32 +598,9 @@ async fn sitemap_part(db: &Db, origin: &str, file: i64) -> Result<String, AppErr
 
 /// The paths of the site's pages other than posts: home, categories, authors, tags.
 async fn site_pages(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, AppError> {
-    let (tags, categories, authors): (Vec<String>, Vec<String>, Vec<String>) =
-        with_db!(db, |pool| {
-            async {
-                let tags = sqlx::query_scalar(
-                    "SELECT DISTINCT t.name FROM post_tags x JOIN tags t ON t.id = x.tag_id
-                     WHERE x.published_at <= $1 ORDER BY t.name",
-                )
-                .bind(now)
-                .fetch_all(pool)
-                .await?;
-                let categories = sqlx::query_scalar("SELECT slug FROM categories ORDER BY slug")
-                    .fetch_all(pool)
-                    .await?;
-                let authors = sqlx::query_scalar(
-                    "SELECT u.username FROM users u
-                     WHERE u.is_active AND EXISTS (SELECT 1 FROM posts p WHERE p.author_id = u.id
-                           AND p.status = 'PUBLISHED' AND p.published_at <= $1)
-                     ORDER BY u.username",
-                )
-                .bind(now)
-                .fetch_all(pool)
-                .await?;
-                Ok::<_, sqlx::Error>((tags, categories, authors))
-            }
-            .await
-        })?;
+    let tags = crate::tags::store::listed_names(db, now).await?;
+    let categories = crate::categories::store::slugs(db).await?;
+    let authors = post_store::authors_with_posts(db, now).await?;
     let mut pages = vec!["/".to_owned()];
     pages.extend(
         categories
@@ -661,26 +613,6 @@ async fn site_pages(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, AppError
             .map(|tag| format!("/tags/{}", encode_component(&tag))),
     );
     Ok(pages)
-}
-
-/// Published posts per window of `limit` ids, as (window, posts), windows in order. One
-/// pass over the published posts' ids, which the index needs anyway to know it is one.
-async fn post_windows(
-    db: &Db,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<(i64, i64)>, AppError> {
-    Ok(with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT (id - 1) / $2, COUNT(*) FROM posts
-             WHERE status = 'PUBLISHED' AND published_at <= $1
-             GROUP BY 1 ORDER BY 1",
-        )
-        .bind(now)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-    })?)
 }
 
 fn urlset(origin: &str, pages: Vec<String>, posts: Vec<(String, DateTime<Utc>)>) -> String {

@@ -68,7 +68,7 @@ pub enum Earlier {
 
 impl Claim {
     /// `fingerprint` is a keyed digest of the method, path and body (see
-    /// `api::tokens::Keys::fingerprint`): a body may hold a password.
+    /// `accounts::tokens::Keys::fingerprint`): a body may hold a password.
     pub fn new(user_id: i64, key: String, fingerprint: String) -> Self {
         Self {
             user_id,

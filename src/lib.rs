@@ -9,6 +9,7 @@ pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod categories;
 pub mod comments;
 pub mod components;

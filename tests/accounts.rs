@@ -529,10 +529,11 @@ async fn the_last_admin_stays_an_admin_on_every_path(backend: Backend) {
     assert_eq!(reply.status().as_u16(), 409);
 
     use quire::accounts::store::{delete_user, set_active, set_role};
-    assert!(set_role(&app.db, root, Role::User).await.is_err());
-    assert!(set_active(&app.db, root, false).await.is_err());
-    assert!(delete_user(&app.db, root).await.is_err());
-    let row = quire::accounts::store::find_by_id(&app.db, root)
+    use quire::accounts::UserId;
+    assert!(set_role(&app.db, UserId(root), Role::User).await.is_err());
+    assert!(set_active(&app.db, UserId(root), false).await.is_err());
+    assert!(delete_user(&app.db, UserId(root)).await.is_err());
+    let row = quire::accounts::store::find_by_id(&app.db, UserId(root))
         .await
         .unwrap()
         .unwrap();
@@ -544,11 +545,11 @@ async fn the_last_admin_stays_an_admin_on_every_path(backend: Backend) {
         let a = make_user(&app, &format!("first{round}"), Role::Admin).await;
         let b = make_user(&app, &format!("second{round}"), Role::Admin).await;
         for id in others {
-            set_role(&app.db, id, Role::User).await.unwrap();
+            set_role(&app.db, UserId(id), Role::User).await.unwrap();
         }
         let (first, second) = tokio::join!(
-            set_role(&app.db, a, Role::User),
-            set_active(&app.db, b, false)
+            set_role(&app.db, UserId(a), Role::User),
+            set_active(&app.db, UserId(b), false)
         );
         assert!(
             first.is_ok() != second.is_ok(),

@@ -465,7 +465,7 @@ async fn caller(app: &TestApp, who: Who) -> Caller {
             token = Some(
                 app.state
                     .tokens
-                    .access_token_until(&app.db, id, past)
+                    .access_token_until(&app.db, quire::accounts::UserId(id), past)
                     .await
                     .unwrap(),
             );

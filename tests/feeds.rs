@@ -178,7 +178,7 @@ async fn publish(
         &app.db,
         NewPost {
             tags: vec!["polled".to_owned()],
-            category_ids: vec![category],
+            category_ids: vec![quire::categories::CategoryId(category)],
             published_at: at,
             ..post(author, slug, slug, "Body.", None)
         },

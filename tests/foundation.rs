@@ -300,6 +300,7 @@ async fn make_user(app: &TestApp, username: &str) -> i64 {
     )
     .await
     .unwrap()
+    .0
 }
 
 async fn count(app: &TestApp, table: &str) -> i64 {

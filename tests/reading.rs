@@ -74,7 +74,7 @@ async fn post_page_shows_everything_a_reader_needs(backend: Backend) {
         &app.db,
         NewPost {
             cover_image: Some("/media/cover.webp".to_owned()),
-            category_ids: vec![category],
+            category_ids: vec![quire::categories::CategoryId(category)],
             ..post_with(
                 author,
                 "the-guide",
@@ -182,7 +182,7 @@ async fn tag_and_category_pages_list_their_posts(backend: Backend) {
     create(
         &app.db,
         NewPost {
-            category_ids: vec![category],
+            category_ids: vec![quire::categories::CategoryId(category)],
             ..post_with(
                 author,
                 "sql-joins",
@@ -204,7 +204,7 @@ async fn tag_and_category_pages_list_their_posts(backend: Backend) {
         &app.db,
         NewPost {
             tags: vec!["sql".to_owned(), "secret".to_owned()],
-            category_ids: vec![category],
+            category_ids: vec![quire::categories::CategoryId(category)],
             ..new_post(author, "draft-sql", PostStatus::Draft, None)
         },
     )

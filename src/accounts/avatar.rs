@@ -1,67 +1,34 @@
-//! `POST /settings/avatar`: a multipart form with one image, checked by its content, made
-//! into a square thumbnail and re-encoded, which drops whatever metadata it carried.
+//! Profile pictures: an uploaded image, checked by its content, made into a square
+//! thumbnail and re-encoded, which drops whatever metadata it carried. The form that sends
+//! it is `accounts::functions::upload_avatar`.
 
-use axum::extract::{Multipart, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use std::path::Path;
 
 use crate::error::AppError;
+use crate::platform::db::Db;
 use crate::platform::images;
-use crate::web::auth::Caller;
-use crate::web::state::AppState;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 const SIZE: u32 = 256;
 
-pub async fn upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    multipart: Multipart,
-) -> Response {
-    let user_id = match caller.require_user() {
-        Ok(user) => user.id,
-        Err(_) => return Redirect::to("/signin?next=/settings").into_response(),
-    };
-    match store_avatar(&state, user_id, multipart).await {
-        Ok(()) => Redirect::to("/settings?avatar=updated").into_response(),
-        Err(err) => {
-            let message: String =
-                url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
-            Redirect::to(&format!("/settings?avatar_error={message}")).into_response()
-        }
+/// Makes `bytes` the user's picture, kept in `media_dir`; their old picture's file goes.
+pub async fn replace<B>(
+    db: &Db,
+    media_dir: &Path,
+    user_id: super::UserId,
+    bytes: B,
+) -> Result<(), AppError>
+where
+    B: AsRef<[u8]> + Send + 'static,
+{
+    if bytes.as_ref().len() > MAX_BYTES {
+        return Err(AppError::field("avatar", "The image must be at most 5 MB"));
     }
-}
-
-async fn store_avatar(
-    state: &AppState,
-    user_id: i64,
-    mut multipart: Multipart,
-) -> Result<(), AppError> {
-    let invalid = |why: &str| AppError::field("avatar", why);
-    let mut bytes = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| invalid("The upload was cut off; please try again"))?
-    {
-        if field.name() == Some("avatar") {
-            let data = field
-                .bytes()
-                .await
-                .map_err(|_| invalid("The upload was cut off; please try again"))?;
-            bytes = Some(data);
-        }
-    }
-    let bytes = bytes
-        .filter(|b| !b.is_empty())
-        .ok_or_else(|| invalid("Choose an image to upload"))?;
-    if bytes.len() > MAX_BYTES {
-        return Err(invalid("The image must be at most 5 MB"));
-    }
-    let thumbnail = tokio::task::spawn_blocking(move || thumbnail(&bytes))
+    let thumbnail = tokio::task::spawn_blocking(move || thumbnail(bytes.as_ref()))
         .await
         .map_err(|e| AppError::internal(format_args!("making a thumbnail: {e}")))??;
 
-    let folder = state.config.media_dir.join("avatars");
+    let folder = media_dir.join("avatars");
     tokio::fs::create_dir_all(&folder).await.map_err(|e| {
         tracing::error!(error = %e, folder = %folder.display(), "cannot create the avatar folder");
         AppError::Internal
@@ -77,9 +44,7 @@ async fn store_avatar(
             tracing::error!(error = %e, "cannot write an avatar");
             AppError::Internal
         })?;
-    let old =
-        crate::accounts::store::set_avatar(&state.db, user_id, &format!("/media/avatars/{name}"))
-            .await?;
+    let old = super::store::set_avatar(db, user_id, &format!("/media/avatars/{name}")).await?;
     if let Some(old_name) = old
         .as_deref()
         .and_then(|url| url.strip_prefix("/media/avatars/"))

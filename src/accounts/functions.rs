@@ -2,57 +2,18 @@
 //! the store. Pages use them through `ActionForm`, so they work before hydration as plain
 //! form posts.
 //!
-//! [`Caller`]: crate::web::auth::Caller
+//! [`Caller`]: crate::accounts::caller::Caller
 
-use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use super::{CurrentUser, Role};
+use super::{AccountSettings, CurrentUser, Profile, Role, SessionInfo};
 use crate::error::AppError;
 use crate::posts::PostPage;
-
-/// A user's public page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub avatar_url: Option<String>,
-    pub bio: String,
-    pub joined_at: DateTime<Utc>,
-    pub post_count: i64,
-    pub comment_count: i64,
-}
-
-/// What the settings page edits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountSettings {
-    pub username: String,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub bio: String,
-    pub avatar_url: Option<String>,
-}
-
-/// One of the signed-in user's sessions. `handle` names it without revealing its secret id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    pub handle: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub user_agent: Option<String>,
-    pub ip_address: Option<String>,
-    pub is_current: bool,
-}
-
-pub const BIO_MAX: usize = 500;
 
 #[server(prefix = "/rpc", endpoint = "accounts/me")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     Ok(Caller::current().await?.user().cloned())
 }
 
@@ -99,7 +60,7 @@ pub async fn sign_in(
     use crate::web::state::AppState;
 
     let state = AppState::current()?;
-    let user_id = ssr::authenticate(
+    let user_id = super::store::authenticate(
         &state.db,
         &login,
         Password::new(password),
@@ -135,7 +96,7 @@ pub async fn get_profile(
         .ok_or(AppError::NotFound)?;
     let posts = list(
         &state.db,
-        Listing::Author(profile.id),
+        Listing::Author(profile.id.0),
         cursor.as_deref(),
         PAGE_SIZE,
     )
@@ -146,7 +107,7 @@ pub async fn get_profile(
 #[server(prefix = "/rpc", endpoint = "accounts/settings")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn get_settings() -> Result<AccountSettings, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -159,9 +120,9 @@ pub async fn update_profile(
     last_name: Option<String>,
     bio: Option<String>,
 ) -> Result<(), AppError> {
-    use super::validation;
+    use super::{validation, BIO_MAX};
+    use crate::accounts::caller::Caller;
     use crate::error::FieldError;
-    use crate::web::auth::Caller;
     use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
@@ -190,13 +151,13 @@ pub async fn update_profile(
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_email")]
 pub async fn change_email(email: String, current_password: String) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let db = &AppState::current()?.db;
-    ssr::confirm_password(db, me.id, current_password, "currentPassword").await?;
+    super::store::confirm_password(db, me.id, current_password, "currentPassword").await?;
     let email = super::validation::email(&email).map_err(|e| AppError::invalid(vec![e]))?;
     super::store::change_email(db, me.id, &email).await
 }
@@ -206,14 +167,14 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
+    use crate::accounts::caller::Caller;
     use crate::platform::password::Password;
-    use crate::web::auth::Caller;
     use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
     let state = AppState::current()?;
-    ssr::confirm_password(&state.db, me.id, current_password, "currentPassword").await?;
+    super::store::confirm_password(&state.db, me.id, current_password, "currentPassword").await?;
     let field = |e: crate::error::FieldError| AppError::field("newPassword", e.message);
     super::validation::password(&new_password, state.config.password_min_length).map_err(field)?;
     let settings = super::store::settings(&state.db, me.id).await?;
@@ -230,7 +191,7 @@ pub async fn delete_account(
     current_password: String,
     confirm: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
@@ -239,7 +200,7 @@ pub async fn delete_account(
     if confirm.as_deref() != Some(me.username.as_str()) {
         return Err(AppError::field("confirm", "Type your username to confirm"));
     }
-    ssr::confirm_password(db, me.id, current_password, "currentPassword").await?;
+    super::store::confirm_password(db, me.id, current_password, "currentPassword").await?;
     super::store::delete_user(db, me.id).await?;
     ssr::auth_session().await?.sign_out().await?;
     leptos_axum::redirect("/");
@@ -249,7 +210,7 @@ pub async fn delete_account(
 #[server(prefix = "/rpc", endpoint = "accounts/sessions")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -260,7 +221,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
 /// Ends one of the caller's sessions, or with no handle all of them but this one.
 #[server(prefix = "/rpc", endpoint = "accounts/end_sessions")]
 pub async fn end_sessions(handle: Option<String>) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
@@ -273,8 +234,9 @@ pub async fn end_sessions(handle: Option<String>) -> Result<(), AppError> {
 /// Admins only: a user's role. Nobody changes their own, and the last admin stays one.
 #[server(prefix = "/rpc", endpoint = "accounts/set_role")]
 pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
+    let user_id = super::UserId(user_id);
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     if admin.id == user_id {
@@ -282,17 +244,22 @@ pub async fn set_user_role(user_id: i64, role: Role) -> Result<(), AppError> {
     }
     let db = &AppState::current()?.db;
     super::store::set_role(db, user_id, role).await?;
-    let entry =
-        crate::moderation::store::AuditEntry::new(admin, "user.role", "user", Some(user_id))
-            .detail(role.as_str());
-    crate::moderation::store::record(db, entry).await
+    let entry = crate::audit::store::AuditEntry::new(
+        admin.id.0,
+        &admin.username,
+        "user.role",
+        "user",
+        Some(user_id.0),
+    );
+    crate::audit::store::record(db, entry.detail(role.as_str())).await
 }
 
 /// Admins only: deactivate or reactivate a user. Deactivation ends their sessions at once.
 #[server(prefix = "/rpc", endpoint = "accounts/set_active")]
 pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
+    let user_id = super::UserId(user_id);
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
     if admin.id == user_id {
@@ -305,8 +272,43 @@ pub async fn set_user_active(user_id: i64, active: bool) -> Result<(), AppError>
     } else {
         "user.deactivate"
     };
-    let entry = crate::moderation::store::AuditEntry::new(admin, action, "user", Some(user_id));
-    crate::moderation::store::record(db, entry).await
+    let entry = crate::audit::store::AuditEntry::new(
+        admin.id.0,
+        &admin.username,
+        action,
+        "user",
+        Some(user_id.0),
+    );
+    crate::audit::store::record(db, entry).await
+}
+
+/// `POST /settings/avatar`: a multipart form with one image (a plain form, so it works
+/// before hydration); the settings page shows how it went from its address.
+#[cfg(feature = "ssr")]
+pub async fn upload_avatar(
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::accounts::caller::Caller,
+    multipart: axum::extract::Multipart,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    let user_id = match caller.require_user() {
+        Ok(user) => user.id,
+        Err(_) => return Redirect::to("/signin?next=/settings").into_response(),
+    };
+    let stored = match ssr::avatar_field(multipart).await {
+        Ok(bytes) => {
+            super::avatar::replace(&state.db, &state.config.media_dir, user_id, bytes).await
+        }
+        Err(err) => Err(err),
+    };
+    match stored {
+        Ok(()) => Redirect::to("/settings?avatar=updated").into_response(),
+        Err(err) => {
+            let message: String =
+                url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
+            Redirect::to(&format!("/settings?avatar_error={message}")).into_response()
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -318,8 +320,6 @@ pub(crate) mod ssr {
 
     use crate::accounts::session::AuthSession;
     use crate::error::AppError;
-    use crate::platform::db::Db;
-    use crate::platform::password::{self, Password, Verified};
 
     pub async fn auth_session() -> Result<AuthSession, AppError> {
         leptos_axum::extract::<tower_sessions::Session>()
@@ -342,7 +342,7 @@ pub(crate) mod ssr {
         Some(crate::web::guard::client_ip(peer.ip(), &headers, &trusted).to_string())
     }
 
-    pub async fn start_session(user_id: i64) -> Result<(), AppError> {
+    pub async fn start_session(user_id: crate::accounts::UserId) -> Result<(), AppError> {
         let headers = leptos_axum::extract::<HeaderMap>()
             .await
             .unwrap_or_default();
@@ -356,44 +356,28 @@ pub(crate) mod ssr {
             .await
     }
 
-    /// Checks a sign-in, slowed down per account and per client address after repeated
-    /// failures; the same for the pages and the API. Returns the user's id.
-    pub async fn authenticate(
-        db: &Db,
-        login: &str,
-        password: Password,
-        client_ip: Option<String>,
-    ) -> Result<i64, AppError> {
-        use crate::accounts::store::{check_credentials, Credentials};
-        use crate::accounts::throttle;
-        let account_key = throttle::account_key(login);
-        let address_key = client_ip.map(|ip| throttle::address_key(&ip));
-        for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
-            if let Some(wait) = throttle::blocked_for(db, key).await? {
-                return Err(AppError::RateLimited(throttle::wait_message(wait)));
+    /// The form's `avatar` file, not empty.
+    pub async fn avatar_field(
+        mut multipart: axum::extract::Multipart,
+    ) -> Result<axum::body::Bytes, AppError> {
+        let invalid = |why: &str| AppError::field("avatar", why);
+        let mut bytes = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| invalid("The upload was cut off; please try again"))?
+        {
+            if field.name() == Some("avatar") {
+                let data = field
+                    .bytes()
+                    .await
+                    .map_err(|_| invalid("The upload was cut off; please try again"))?;
+                bytes = Some(data);
             }
         }
-        match check_credentials(db, login, password).await? {
-            Credentials::Valid(user_id) => {
-                throttle::clear(db, &account_key).await?;
-                Ok(user_id)
-            }
-            Credentials::Deactivated => Err(AppError::field(
-                "login",
-                "This account has been deactivated. Contact the site's administrators.",
-            )),
-            Credentials::Invalid => {
-                throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
-                if let Some(key) = &address_key {
-                    throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
-                }
-                // The same words whether or not the account exists.
-                Err(AppError::field(
-                    "password",
-                    "Wrong email, username or password",
-                ))
-            }
-        }
+        bytes
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| invalid("Choose an image to upload"))
     }
 
     /// Only local paths: `next` must never send anyone to another site.
@@ -408,20 +392,6 @@ pub(crate) mod ssr {
                 path.to_owned()
             }
             _ => "/".to_owned(),
-        }
-    }
-
-    /// Sensitive changes ask for the current password again.
-    pub async fn confirm_password(
-        db: &Db,
-        user_id: i64,
-        given: String,
-        field: &str,
-    ) -> Result<(), AppError> {
-        let hash = crate::accounts::store::password_hash(db, user_id).await?;
-        match password::verify(Password::new(given), hash).await? {
-            Verified::No => Err(AppError::field(field, "Your current password is not right")),
-            Verified::Yes | Verified::YesButRehash => Ok(()),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Accounts: users, their roles and the rules for their names and passwords.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 pub mod avatar;
+pub mod caller;
 pub mod functions;
 pub mod validation;
 
@@ -15,6 +17,8 @@ pub mod session_store;
 pub mod store;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 
 /// A user's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -31,7 +35,7 @@ impl std::fmt::Display for UserId {
 /// The signed-in user, as the header and the pages see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub display_name: String,
     pub avatar_url: Option<String>,
@@ -43,6 +47,44 @@ impl CurrentUser {
         self.role >= Role::Moderator
     }
 }
+
+/// A user's public page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub joined_at: DateTime<Utc>,
+    pub post_count: i64,
+    pub comment_count: i64,
+}
+
+/// What the settings page edits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+}
+
+/// One of the signed-in user's sessions. `handle` names it without revealing its secret id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub handle: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub user_agent: Option<String>,
+    pub ip_address: Option<String>,
+    pub is_current: bool,
+}
+
+/// The longest bio, in characters.
+pub const BIO_MAX: usize = 500;
 
 /// "First Last", or whichever of them is set, or else the username.
 pub fn display_name(username: &str, first: Option<&str>, last: Option<&str>) -> String {

@@ -35,7 +35,7 @@ impl AuthSession {
     /// is worthless after it).
     pub async fn sign_in(
         &self,
-        user_id: i64,
+        user_id: super::UserId,
         user_agent: Option<String>,
         ip: Option<String>,
     ) -> Result<(), AppError> {
@@ -76,10 +76,10 @@ impl AuthSession {
     }
 
     /// The signed-in user's id, if the session is still within `max_age` of its sign-in.
-    pub async fn user_id(&self, max_age: Duration) -> Result<Option<i64>, AppError> {
+    pub async fn user_id(&self, max_age: Duration) -> Result<Option<super::UserId>, AppError> {
         let session = &self.0;
         let Some(user_id) = session
-            .get::<i64>(keys::USER_ID)
+            .get::<super::UserId>(keys::USER_ID)
             .await
             .map_err(store_error)?
         else {

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::functions::{AccountSettings, Profile, SessionInfo};
-use super::{validation, Role};
+use super::{validation, AccountSettings, CurrentUser, Profile, Role, SessionInfo, UserId};
 use crate::error::{AppError, FieldError};
 use crate::platform::db::{now, unique_violation, BeginWrite, Db};
 use crate::platform::password::{self, Password, Verified};
@@ -250,7 +249,11 @@ pub fn check_password_not_common(
 }
 
 /// Validates and creates an account; returns its id.
-pub async fn create_user(db: &Db, new: NewUser, min_password_len: usize) -> Result<i64, AppError> {
+pub async fn create_user(
+    db: &Db,
+    new: NewUser,
+    min_password_len: usize,
+) -> Result<UserId, AppError> {
     create_user_keyed(db, new, min_password_len, None).await
 }
 
@@ -260,7 +263,7 @@ pub async fn create_user_keyed(
     new: NewUser,
     min_password_len: usize,
     claim: Option<&crate::idempotency::Claim>,
-) -> Result<i64, AppError> {
+) -> Result<UserId, AppError> {
     let mut errors = Vec::new();
     let email = validation::email(&new.email)
         .map_err(|e| errors.push(e))
@@ -317,10 +320,10 @@ pub async fn create_user_keyed(
     // In a transaction of its own: on SQLite, sqlx hands back a RETURNING row before the
     // statement's implicit commit and drops that commit's error (a full disk), so the id of
     // a user never written would be returned (launchbadge/sqlx#3430).
-    let inserted: Result<i64, sqlx::Error> = with_db!(db, |pool| {
+    let inserted: Result<UserId, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let id = sqlx::query_scalar(
+            let id: UserId = sqlx::query_scalar(
                 "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)
                  RETURNING id",
@@ -335,7 +338,7 @@ pub async fn create_user_keyed(
             .fetch_one(&mut *tx)
             .await?;
             if let Some(claim) = claim {
-                crate::idempotency::record(&mut tx, claim, id).await?;
+                crate::idempotency::record(&mut tx, claim, id.0).await?;
             }
             tx.commit().await?;
             Ok(id)
@@ -354,7 +357,7 @@ pub async fn create_user_keyed(
 /// A user as the rest of the server sees it; never carries the password hash.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub first_name: Option<String>,
@@ -379,7 +382,7 @@ const USER_FILTER_WITHOUT_EMAIL: &str = "(lower(username) LIKE $1 ESCAPE '\\'
     AND ($3 = -1 OR is_active = ($3 = 1))";
 
 /// The user lists' filter, matching email addresses only when `by_email` (admins).
-pub fn user_filter(by_email: bool) -> &'static str {
+fn user_filter(by_email: bool) -> &'static str {
     if by_email {
         USER_FILTER
     } else {
@@ -388,7 +391,7 @@ pub fn user_filter(by_email: bool) -> &'static str {
 }
 
 /// A LIKE pattern that finds `search` anywhere, its own `%`, `_` and `\` taken literally.
-pub fn search_pattern(search: &str) -> String {
+fn search_pattern(search: &str) -> String {
     let escaped = search
         .trim()
         .to_lowercase()
@@ -398,7 +401,103 @@ pub fn search_pattern(search: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
+/// What a user list is sorted by (ties by id, in the same direction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    CreatedAt,
+    Username,
+    /// Only for admins: anyone else could find a hidden address by where it sorts.
+    Email,
+}
+
+/// Which users a list shows (the admin page's and the API's), and which page of them.
+#[derive(Debug, Clone)]
+pub struct UserQuery<'a> {
+    /// Part of a username or name, or for `by_email` of an email address.
+    pub search: &'a str,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// Email addresses are private: only admins' searches match them.
+    pub by_email: bool,
+    pub order: UserOrder,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl UserQuery<'_> {
+    fn role_text(&self) -> &'static str {
+        self.role.map(Role::as_str).unwrap_or("")
+    }
+
+    fn active_flag(&self) -> i64 {
+        self.active.map(i64::from).unwrap_or(-1)
+    }
+}
+
+/// A user in a list, with what they have written.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    /// Published posts (scheduled ones too, as the API has always counted them).
+    pub post_count: i64,
+    /// Approved comments that are not deleted.
+    pub comment_count: i64,
+}
+
+/// One page of the users `query` finds.
+pub async fn list_users(db: &Db, query: &UserQuery<'_>) -> Result<Vec<ListedUser>, AppError> {
+    let sort = match query.order {
+        UserOrder::CreatedAt => "created_at",
+        UserOrder::Username => "lower(username)",
+        UserOrder::Email => "email",
+    };
+    let order = if query.descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at,
+                (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id AND {published}) AS post_count,
+                (SELECT COUNT(*) FROM comments c WHERE c.author_id = users.id AND c.is_approved AND NOT c.is_deleted) AS comment_count
+         FROM users WHERE {}
+         ORDER BY {sort} {order}, id {order}
+         LIMIT $4 OFFSET $5",
+        user_filter(query.by_email),
+        // Scheduled posts count too: the list is for admins.
+        published = crate::published!(p)
+    );
+    let pattern = search_pattern(query.search);
+    let rows = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&pattern)
+            .bind(query.role_text())
+            .bind(query.active_flag())
+            .bind(query.limit)
+            .bind(query.offset)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows)
+}
+
+/// How many users `query` finds on all its pages together.
+pub async fn count_users(db: &Db, query: &UserQuery<'_>) -> Result<i64, AppError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM users WHERE {}",
+        user_filter(query.by_email)
+    );
+    let pattern = search_pattern(query.search);
+    let total = with_db!(db, |pool| {
+        sqlx::query_scalar(&sql)
+            .bind(&pattern)
+            .bind(query.role_text())
+            .bind(query.active_flag())
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(total)
+}
+
+pub async fn find_by_id(db: &Db, id: UserId) -> Result<Option<UserRow>, AppError> {
     let row = with_db!(db, |pool| {
         sqlx::query_as::<_, UserRow>(
             "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at
@@ -427,7 +526,7 @@ pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>
 /// What a sign-in attempt found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Credentials {
-    Valid(i64),
+    Valid(UserId),
     /// The password was right, but the account is deactivated.
     Deactivated,
     Invalid,
@@ -453,7 +552,7 @@ pub async fn check_credentials(
     given: Password,
 ) -> Result<Credentials, AppError> {
     let login = login.trim();
-    let row: Option<(i64, String, bool)> = with_db!(db, |pool| {
+    let row: Option<(UserId, String, bool)> = with_db!(db, |pool| {
         sqlx::query_as(
             "SELECT id, password_hash, is_active FROM users
              WHERE email = lower($1) OR lower(username) = lower($1)",
@@ -478,7 +577,94 @@ pub async fn check_credentials(
     }
 }
 
-pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, AppError> {
+/// Checks a sign-in, slowed down per account and per client address after repeated
+/// failures; the same for the pages and the API. Returns the user's id.
+pub async fn authenticate(
+    db: &Db,
+    login: &str,
+    password: Password,
+    client_ip: Option<String>,
+) -> Result<UserId, AppError> {
+    use super::throttle;
+    let account_key = throttle::account_key(login);
+    let address_key = client_ip.map(|ip| throttle::address_key(&ip));
+    for key in std::iter::once(&account_key).chain(address_key.as_ref()) {
+        if let Some(wait) = throttle::blocked_for(db, key).await? {
+            return Err(AppError::RateLimited(throttle::wait_message(wait)));
+        }
+    }
+    match check_credentials(db, login, password).await? {
+        Credentials::Valid(user_id) => {
+            throttle::clear(db, &account_key).await?;
+            Ok(user_id)
+        }
+        Credentials::Deactivated => Err(AppError::field(
+            "login",
+            "This account has been deactivated. Contact the site's administrators.",
+        )),
+        Credentials::Invalid => {
+            throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
+            if let Some(key) = &address_key {
+                throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;
+            }
+            // The same words whether or not the account exists.
+            Err(AppError::field(
+                "password",
+                "Wrong email, username or password",
+            ))
+        }
+    }
+}
+
+/// Sensitive changes ask for the current password again; a wrong one is an error on `field`.
+pub async fn confirm_password(
+    db: &Db,
+    user_id: UserId,
+    given: String,
+    field: &str,
+) -> Result<(), AppError> {
+    let hash = password_hash(db, user_id).await?;
+    match password::verify(Password::new(given), hash).await? {
+        Verified::No => Err(AppError::field(field, "Your current password is not right")),
+        Verified::Yes | Verified::YesButRehash => Ok(()),
+    }
+}
+
+/// The signed-in user behind a session or an access token, if the account is still there
+/// and active.
+pub async fn active_user(db: &Db, user_id: UserId) -> Result<Option<CurrentUser>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: UserId,
+        username: String,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        avatar_url: Option<String>,
+        role: String,
+    }
+    let row: Option<Row> = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT id, username, first_name, last_name, avatar_url, role
+             FROM users WHERE id = $1 AND is_active",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+    })?;
+    Ok(row.map(|row| CurrentUser {
+        id: row.id,
+        display_name: super::display_name(
+            &row.username,
+            row.first_name.as_deref(),
+            row.last_name.as_deref(),
+        ),
+        username: row.username,
+        avatar_url: row.avatar_url,
+        role: Role::parse(&row.role).unwrap_or(Role::User),
+    }))
+}
+
+pub async fn password_hash(db: &Db, user_id: UserId) -> Result<String, AppError> {
     let hash = with_db!(db, |pool| {
         sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user_id)
@@ -488,7 +674,7 @@ pub async fn password_hash(db: &Db, user_id: i64) -> Result<String, AppError> {
     Ok(hash)
 }
 
-async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), AppError> {
+async fn set_password_hash(db: &Db, user_id: UserId, hash: &str) -> Result<(), AppError> {
     let now = now();
     with_db!(db, |pool| {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
@@ -502,7 +688,7 @@ async fn set_password_hash(db: &Db, user_id: i64, hash: &str) -> Result<(), AppE
     Ok(())
 }
 
-pub async fn set_password(db: &Db, user_id: i64, new: Password) -> Result<(), AppError> {
+pub async fn set_password(db: &Db, user_id: UserId, new: Password) -> Result<(), AppError> {
     set_password_hash(db, user_id, &password::hash(new).await?).await
 }
 
@@ -514,11 +700,13 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
         return Ok(None);
     }
     let (post_count, comment_count): (i64, i64) = with_db!(db, |pool| {
-        sqlx::query_as(
+        sqlx::query_as(concat!(
             "SELECT
-                (SELECT COUNT(*) FROM posts WHERE author_id = $1 AND status = 'PUBLISHED' AND published_at <= $2),
-                (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted)",
-        )
+                (SELECT COUNT(*) FROM posts WHERE author_id = $1 AND ",
+            crate::published_and_due!("$2"),
+            "),
+                (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted)"
+        ))
         .bind(user.id)
         .bind(now())
         .fetch_one(pool)
@@ -540,7 +728,7 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
     }))
 }
 
-pub async fn settings(db: &Db, user_id: i64) -> Result<AccountSettings, AppError> {
+pub async fn settings(db: &Db, user_id: UserId) -> Result<AccountSettings, AppError> {
     let user: UserRow = with_db!(db, |pool| {
         sqlx::query_as(
             "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at
@@ -562,7 +750,7 @@ pub async fn settings(db: &Db, user_id: i64) -> Result<AccountSettings, AppError
 
 pub async fn update_profile(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     first_name: Option<String>,
     last_name: Option<String>,
     bio: &str,
@@ -582,7 +770,7 @@ pub async fn update_profile(
     Ok(())
 }
 
-pub async fn set_avatar(db: &Db, user_id: i64, url: &str) -> Result<Option<String>, AppError> {
+pub async fn set_avatar(db: &Db, user_id: UserId, url: &str) -> Result<Option<String>, AppError> {
     let now = now();
     let old: Option<String> = with_db!(db, |pool| {
         sqlx::query_scalar("SELECT avatar_url FROM users WHERE id = $1")
@@ -602,7 +790,7 @@ pub async fn set_avatar(db: &Db, user_id: i64, url: &str) -> Result<Option<Strin
     Ok(old)
 }
 
-pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppError> {
+pub async fn change_email(db: &Db, user_id: UserId, email: &str) -> Result<(), AppError> {
     let now = now();
     let result = with_db!(db, |pool| {
         sqlx::query("UPDATE users SET email = $1, updated_at = $2 WHERE id = $3")
@@ -622,12 +810,12 @@ pub async fn change_email(db: &Db, user_id: i64, email: &str) -> Result<(), AppE
 }
 
 /// Deletes an account (their posts and comments go with it); never the last active admin.
-pub async fn delete_user(db: &Db, user_id: i64) -> Result<(), AppError> {
-    change_standing(db, user_id, Standing::Deleted).await
+pub async fn delete_user(db: &Db, user_id: UserId) -> Result<(), AppError> {
+    change_standing(db, user_id, &[Standing::Deleted]).await
 }
 
 /// Ends every session of the user, but `keep` if given.
-pub async fn end_sessions(db: &Db, user_id: i64, keep: Option<&str>) -> Result<(), AppError> {
+pub async fn end_sessions(db: &Db, user_id: UserId, keep: Option<&str>) -> Result<(), AppError> {
     with_db!(db, |pool| {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
@@ -648,7 +836,7 @@ fn session_handle(id: &str) -> String {
 
 pub async fn sessions_of(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     current: Option<&str>,
 ) -> Result<Vec<SessionInfo>, AppError> {
     #[derive(sqlx::FromRow)]
@@ -685,7 +873,7 @@ pub async fn sessions_of(
 /// Ends the session named by `handle`, or with none all but `current`.
 pub async fn end_sessions_except(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     current: Option<&str>,
     handle: Option<&str>,
 ) -> Result<(), AppError> {
@@ -713,18 +901,43 @@ pub async fn end_sessions_except(
 }
 
 /// Changes a role, refusing to demote the last active admin.
-pub async fn set_role(db: &Db, user_id: i64, role: Role) -> Result<(), AppError> {
-    change_standing(db, user_id, Standing::Role(role)).await
+pub async fn set_role(db: &Db, user_id: UserId, role: Role) -> Result<(), AppError> {
+    change_standing(db, user_id, &[Standing::Role(role)]).await
 }
 
 /// Deactivates (ending every session at once) or reactivates a user; never the last admin.
-pub async fn set_active(db: &Db, user_id: i64, active: bool) -> Result<(), AppError> {
-    change_standing(db, user_id, Standing::Active(active)).await
+pub async fn set_active(db: &Db, user_id: UserId, active: bool) -> Result<(), AppError> {
+    change_standing(db, user_id, &[Standing::Active(active)]).await
 }
 
-/// A change to an account that may take it out of the active admins.
-#[derive(Debug, Clone, Copy)]
+/// A profile as it is to be after an edit: every field, changed or not.
+#[derive(Debug, Clone)]
+pub struct ProfileEdit {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub bio: String,
+}
+
+/// An admin's or the user's own edit of an account (the API's `PATCH /api/users/{id}`): the
+/// profile, and when given the role and whether it is active, all in one transaction, so the
+/// account never shows half of the edit. Never takes away the last active admin.
+pub async fn edit_user(
+    db: &Db,
+    user_id: UserId,
+    profile: ProfileEdit,
+    role: Option<Role>,
+    active: Option<bool>,
+) -> Result<(), AppError> {
+    let mut changes = vec![Standing::Profile(profile)];
+    changes.extend(role.map(Standing::Role));
+    changes.extend(active.map(Standing::Active));
+    change_standing(db, user_id, &changes).await
+}
+
+/// A change to an account; all but a profile edit may take it out of the active admins.
+#[derive(Debug, Clone)]
 enum Standing {
+    Profile(ProfileEdit),
     Role(Role),
     Active(bool),
     Deleted,
@@ -732,15 +945,16 @@ enum Standing {
 
 impl Standing {
     /// Whether an active admin stays one after this change.
-    fn keeps_admin(self) -> bool {
+    fn keeps_admin(&self) -> bool {
         match self {
-            Self::Role(role) => role == Role::Admin,
-            Self::Active(active) => active,
+            Self::Profile(_) => true,
+            Self::Role(role) => *role == Role::Admin,
+            Self::Active(active) => *active,
             Self::Deleted => false,
         }
     }
 
-    fn refusal(self) -> AppError {
+    fn refusal(&self) -> AppError {
         AppError::Conflict(match self {
             Self::Deleted => "The last admin cannot be deleted".to_owned(),
             _ => "The last active admin must stay an active admin".to_owned(),
@@ -750,59 +964,86 @@ impl Standing {
 
 /// The one guard of "the blog always has an active admin", for every path that changes a
 /// role, deactivates or deletes (settings, admin pages, API, command line): the check and the
-/// change are one transaction, and on PostgreSQL the active admins' rows are locked first,
+/// changes are one transaction, and on PostgreSQL the active admins' rows are locked first,
 /// so two admins demoting each other at the same moment cannot both succeed (each would
 /// count two admins under READ COMMITTED). SQLite's write lock already serializes writers.
-async fn change_standing(db: &Db, user_id: i64, change: Standing) -> Result<(), AppError> {
+/// The changes are made in the order given.
+async fn change_standing(db: &Db, user_id: UserId, changes: &[Standing]) -> Result<(), AppError> {
     let admins_sql = match db {
         Db::Postgres(_) => {
             "SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id FOR UPDATE"
         }
         Db::Sqlite(_) => "SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id",
     };
+    // A profile edit alone cannot take an admin away: it need not wait for the admins' lock.
+    let may_demote = changes
+        .iter()
+        .any(|change| !matches!(change, Standing::Profile(_)));
     let now = now();
     let outcome: Result<Result<(), AppError>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let admins: Vec<i64> = sqlx::query_scalar(admins_sql).fetch_all(&mut *tx).await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+            let admins: Vec<UserId> = if may_demote {
+                sqlx::query_scalar(admins_sql).fetch_all(&mut *tx).await?
+            } else {
+                Vec::new()
+            };
+            let exists: Option<UserId> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_none() {
                 return Ok(Err(AppError::NotFound));
             }
-            if admins == [user_id] && !change.keeps_admin() {
-                return Ok(Err(change.refusal()));
+            if admins == [user_id] {
+                if let Some(change) = changes.iter().find(|change| !change.keeps_admin()) {
+                    return Ok(Err(change.refusal()));
+                }
             }
-            match change {
-                Standing::Role(role) => {
-                    sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-                        .bind(role.as_str())
+            for change in changes {
+                match change {
+                    Standing::Profile(profile) => {
+                        sqlx::query(
+                            "UPDATE users SET first_name = $1, last_name = $2, bio = $3, updated_at = $4 WHERE id = $5",
+                        )
+                        .bind(&profile.first_name)
+                        .bind(&profile.last_name)
+                        .bind(&profile.bio)
                         .bind(now)
                         .bind(user_id)
                         .execute(&mut *tx)
                         .await?;
-                }
-                Standing::Active(active) => {
-                    sqlx::query("UPDATE users SET is_active = $1, updated_at = $2 WHERE id = $3")
+                    }
+                    Standing::Role(role) => {
+                        sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+                            .bind(role.as_str())
+                            .bind(now)
+                            .bind(user_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Standing::Active(active) => {
+                        sqlx::query(
+                            "UPDATE users SET is_active = $1, updated_at = $2 WHERE id = $3",
+                        )
                         .bind(active)
                         .bind(now)
                         .bind(user_id)
                         .execute(&mut *tx)
                         .await?;
-                    if !active {
-                        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        if !active {
+                            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                                .bind(user_id)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    Standing::Deleted => {
+                        sqlx::query("DELETE FROM users WHERE id = $1")
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
                     }
-                }
-                Standing::Deleted => {
-                    sqlx::query("DELETE FROM users WHERE id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?;
                 }
             }
             tx.commit().await?;

@@ -6,15 +6,15 @@ use axum::extract::{ConnectInfo, State};
 use serde::{Deserialize, Serialize};
 
 use super::spec::patterns;
-use super::tokens::{self, issue_refresh};
 use super::users::ApiUser;
 use super::{ApiResult, Body, Success};
-use crate::accounts::store::{create_user, find_by_id, NewUser};
+use crate::accounts::caller::Caller;
+use crate::accounts::store::{authenticate, create_user, find_by_id, NewUser};
+use crate::accounts::tokens::{self, issue_refresh};
 use crate::accounts::validation;
 use crate::accounts::Role;
 use crate::error::AppError;
 use crate::platform::password::Password;
-use crate::web::auth::Caller;
 use crate::web::state::AppState;
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -76,7 +76,10 @@ pub struct TokenPair {
     refresh_token: String,
 }
 
-async fn session_for(state: &AppState, user_id: i64) -> Result<Session, AppError> {
+async fn session_for(
+    state: &AppState,
+    user_id: crate::accounts::UserId,
+) -> Result<Session, AppError> {
     let row = find_by_id(&state.db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
@@ -133,7 +136,7 @@ pub(super) async fn login(
         .flatten()
         .find(|l| !l.trim().is_empty())
         .ok_or_else(|| AppError::field("email", "Give your email or username"))?;
-    let user_id = crate::accounts::functions::ssr::authenticate(
+    let user_id = authenticate(
         &state.db,
         &login,
         Password::new(body.password),
@@ -158,15 +161,8 @@ pub(super) async fn refresh(
 ) -> ApiResult<TokenPair> {
     // Tokens are the client's own: no reader's page changes.
     crate::platform::readers::unseen();
-    let (user_id, refresh_token) = tokens::rotate(&state.db, &body.refresh_token).await?;
-    // Deactivated users get no new tokens.
-    let active = find_by_id(&state.db, user_id)
-        .await?
-        .is_some_and(|u| u.is_active);
-    if !active {
-        return Err(AppError::Unauthorized.into());
-    }
-    let access_token = state.tokens.access_token(&state.db, user_id).await?;
+    let (access_token, refresh_token) =
+        tokens::renew(&state.db, &state.tokens, &body.refresh_token).await?;
     Ok(Success::ok(
         "Tokens renewed",
         TokenPair {

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::patterns;
 use super::{ApiResult, AsAdmin, Body, Success};
+use crate::accounts::caller::Caller;
 use crate::accounts::Role;
-use crate::categories::{store, Category};
+use crate::categories::{store, Category, CategoryId, DEFAULT_COLOR};
 use crate::error::AppError;
-use crate::web::auth::Caller;
 use crate::web::state::AppState;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -85,9 +85,9 @@ pub(super) async fn create(
 ) -> ApiResult<ApiCategoryFull> {
     let admin = caller.require_role(Role::Admin)?;
     let (claim, earlier) =
-        super::idempotency(&state, admin.id, key, "POST /api/categories", &raw).await?;
+        super::idempotency(&state, admin.id.0, key, "POST /api/categories", &raw).await?;
     if let Some(id) = earlier {
-        let category = store::find_by_id(&state.db, id)
+        let category = store::find_by_id(&state.db, CategoryId(id))
             .await?
             .ok_or(AppError::NotFound)?;
         return Ok(Success::created("Category created", api(category)));
@@ -96,7 +96,7 @@ pub(super) async fn create(
         body.name.as_deref().unwrap_or_default(),
         body.slug.as_deref().unwrap_or_default(),
         body.description.as_deref().unwrap_or_default(),
-        body.color.as_deref().unwrap_or("#64748b"),
+        body.color.as_deref().unwrap_or(DEFAULT_COLOR),
     )?;
     let category = store::save(&state.db, admin, None, input, claim.as_ref()).await?;
     Ok(Success::created("Category created", api(category)))
@@ -110,7 +110,7 @@ pub(super) async fn update(
     Body(body): Body<CategoryWrite>,
 ) -> ApiResult<ApiCategoryFull> {
     let admin = caller.require_role(Role::Admin)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = CategoryId(id.parse().map_err(|_| AppError::NotFound)?);
     let current = store::find_by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -131,7 +131,7 @@ pub(super) async fn remove(
     Path(id): Path<String>,
 ) -> ApiResult<()> {
     let admin = caller.require_role(Role::Admin)?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id = CategoryId(id.parse().map_err(|_| AppError::NotFound)?);
     store::delete(&state.db, admin, id).await?;
     Ok(Success::ok("Category deleted", ()))
 }

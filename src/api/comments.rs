@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use super::posts::ApiAuthor;
 use super::spec::patterns;
 use super::{ApiResult, Body, SignedIn, Success};
+use crate::accounts::caller::Caller;
 use crate::accounts::Role;
-use crate::comments::{self, store, CommentView};
+use crate::comments::{self, store, CommentId, CommentView};
 use crate::error::AppError;
-use crate::web::auth::Caller;
 use crate::web::state::AppState;
 
 /// A comment; `parentId` ties replies to what they answer.
@@ -63,7 +63,7 @@ pub(super) async fn thread(
 ) -> ApiResult<Vec<ApiComment>> {
     let post_id = id_of(&id)?;
     store::require_visible_post(&state.db, post_id).await?;
-    let views = store::thread(&state.db, post_id, caller.user().map(|u| u.id)).await?;
+    let views = store::thread(&state.db, post_id, caller.user().map(|u| u.id.0)).await?;
     Ok(Success::ok(
         "Comments",
         views.into_iter().map(api_comment).collect(),
@@ -93,20 +93,32 @@ pub(super) async fn create(
     let user = caller.require_user()?;
     let post_id = id_of(&id)?;
     let route = format!("POST /api/posts/{post_id}/comments");
-    let (claim, earlier) = super::idempotency(&state, user.id, key, &route, &raw).await?;
+    let (claim, earlier) = super::idempotency(&state, user.id.0, key, &route, &raw).await?;
     if let Some(comment) = earlier {
-        let view = store::own_view(&state.db, user, comment).await?;
+        let view = store::own_view(&state.db, user, CommentId(comment)).await?;
         return Ok(Success::created("Comment posted", api_comment(view)));
     }
     let parent_id = match body.parent_id.as_deref() {
         None => None,
-        Some(raw) => Some(
-            id_param(raw)
-                .ok_or_else(|| AppError::field("parentId", "`parentId` must be a comment id"))?,
-        ),
+        Some(raw) => Some(CommentId(id_param(raw).ok_or_else(|| {
+            AppError::field("parentId", "`parentId` must be a comment id")
+        })?)),
     };
     let content = comments::validate_content(&body.content)?;
-    let view = store::add(&state, user, post_id, parent_id, content, claim.as_ref()).await?;
+    let view = store::add(
+        &state.db,
+        &state.config,
+        user,
+        post_id,
+        parent_id,
+        content,
+        claim.as_ref(),
+    )
+    .await?;
+    if view.pending {
+        // Held for moderation: only its author sees it, on pages never kept for visitors.
+        crate::platform::readers::unseen();
+    }
     Ok(Success::created("Comment posted", api_comment(view)))
 }
 
@@ -127,7 +139,14 @@ pub(super) async fn edit(
 ) -> ApiResult<ApiComment> {
     let user = caller.require_user()?;
     let content = comments::validate_content(&body.content)?;
-    let view = store::edit(&state, user, id_of(&id)?, content).await?;
+    let view = store::edit(
+        &state.db,
+        &state.config,
+        user,
+        CommentId(id_of(&id)?),
+        content,
+    )
+    .await?;
     Ok(Success::ok("Comment updated", api_comment(view)))
 }
 
@@ -138,7 +157,7 @@ pub(super) async fn remove(
     Path(id): Path<String>,
 ) -> ApiResult<()> {
     let user = caller.require_user()?;
-    store::delete(&state.db, user, id_of(&id)?).await?;
+    store::delete(&state.db, user, CommentId(id_of(&id)?)).await?;
     Ok(Success::ok("Comment deleted", ()))
 }
 
@@ -209,7 +228,7 @@ pub(super) async fn approve(
     let changed = store::decide(
         &state.db,
         moderator,
-        &[id_of(&id)?],
+        &[CommentId(id_of(&id)?)],
         store::Decision::Approve,
     )
     .await?;

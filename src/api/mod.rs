@@ -19,7 +19,6 @@ pub mod categories;
 pub mod comments;
 pub mod posts;
 pub mod spec;
-pub mod tokens;
 pub mod users;
 
 /// Every endpoint of the table in `spec`, the spec itself and its docs; anything else is a
@@ -161,14 +160,7 @@ fn camel(field: &str) -> String {
 
 impl From<AppError> for Failure {
     fn from(err: AppError) -> Self {
-        let mut status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        // Values that are fine but already used (an email, a slug) are conflicts.
-        if let AppError::Invalid { fields, .. } = &err {
-            if !fields.is_empty() && fields.iter().all(|f| f.taken) {
-                status = StatusCode::CONFLICT;
-            }
-        }
+        let status = err.api_status();
         let errors = match &err {
             AppError::Invalid { fields, .. } => Some(
                 fields
@@ -200,11 +192,11 @@ pub type ApiResult<T> = Result<Success<T>, Failure>;
 /// The caller, already checked to be signed in (401 otherwise). As an extractor placed before
 /// the body, it decides before the body is even read: a visitor learns nothing from
 /// validation errors.
-pub struct SignedIn(pub crate::web::auth::Caller);
+pub struct SignedIn(pub crate::accounts::caller::Caller);
 /// The caller, checked to be a moderator or an admin (401, 403 otherwise).
-pub struct AsModerator(pub crate::web::auth::Caller);
+pub struct AsModerator(pub crate::accounts::caller::Caller);
 /// The caller, checked to be an admin (401, 403 otherwise).
-pub struct AsAdmin(pub crate::web::auth::Caller);
+pub struct AsAdmin(pub crate::accounts::caller::Caller);
 
 macro_rules! caller_with {
     ($name:ident, |$caller:ident| $check:expr) => {
@@ -215,7 +207,8 @@ macro_rules! caller_with {
                 parts: &mut axum::http::request::Parts,
                 state: &AppState,
             ) -> Result<Self, Self::Rejection> {
-                let $caller = crate::web::auth::Caller::from_request_parts(parts, state).await?;
+                let $caller =
+                    crate::accounts::caller::Caller::from_request_parts(parts, state).await?;
                 $check?;
                 Ok(Self($caller))
             }

@@ -7,15 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::patterns;
 use super::{ApiResult, Body, KeyedBody, Params, SignedIn, Success};
+use crate::accounts::caller::Caller;
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::idempotency::IdempotencyKey;
-use crate::platform::db::{now, Db};
+use crate::platform::db::Db;
 use crate::posts::editing::{self, PostInput, SaveKind};
-use crate::posts::{likes, PostStatus};
-use crate::web::auth::Caller;
+use crate::posts::store::{self, Cursor, PostRecord, RecordFilter};
+use crate::posts::{likes, PostId, PostStatus};
 use crate::web::state::AppState;
-use crate::with_db;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -69,70 +69,25 @@ pub struct PostList {
     pub has_more: bool,
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct Row {
-    id: i64,
-    author_id: i64,
-    title: String,
-    slug: String,
-    excerpt: String,
-    content: String,
-    content_html: String,
-    cover_image: Option<String>,
-    status: String,
-    tags: String,
-    published_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    read_time_minutes: i64,
-    view_count: i64,
-    like_count: i64,
-    comment_count: i64,
-    canonical_url: Option<String>,
-    username: String,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    avatar_url: Option<String>,
-}
-
-/// A post's columns with its author's, `$body` standing for its markdown and HTML.
-macro_rules! columns {
-    ($body:literal) => {
-        concat!(
-            "p.id, p.author_id, p.title, p.slug, p.excerpt, ",
-            $body,
-            ", p.cover_image, p.status, p.tags, p.published_at, p.created_at, p.updated_at,
-            p.read_time_minutes, p.view_count, p.like_count, p.comment_count, p.canonical_url,
-            u.username, u.first_name, u.last_name, u.avatar_url"
-        )
-    };
-}
-const COLUMNS: &str = columns!("p.content, p.content_html");
-/// Lists carry no bodies, so they are not read: twenty long posts are megabytes.
-const LIST_COLUMNS: &str = columns!("'' AS content, '' AS content_html");
-
-impl Row {
-    fn into_api(self, full: bool, categories: Vec<CategoryBadge>) -> ApiPost {
-        ApiPost {
-            id: self.id.to_string(),
+impl ApiPost {
+    /// A post as the API shows it: `full` with its markdown and HTML.
+    fn of(post: PostRecord, full: bool, categories: Vec<CategoryBadge>) -> Self {
+        Self {
+            id: post.id.to_string(),
             author: ApiAuthor {
-                id: self.author_id.to_string(),
-                display_name: crate::accounts::display_name(
-                    &self.username,
-                    self.first_name.as_deref(),
-                    self.last_name.as_deref(),
-                ),
-                username: self.username,
-                avatar_url: self.avatar_url,
+                id: post.author_id.to_string(),
+                display_name: post.author.display_name,
+                username: post.author.username,
+                avatar_url: post.author.avatar_url,
             },
-            title: self.title,
-            slug: self.slug,
-            excerpt: self.excerpt,
-            content: full.then_some(self.content),
-            content_html: full.then_some(self.content_html),
-            cover_image: self.cover_image,
-            status: self.status,
-            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            title: post.title,
+            slug: post.slug,
+            excerpt: post.excerpt,
+            content: full.then_some(post.content),
+            content_html: full.then_some(post.content_html),
+            cover_image: post.cover_image,
+            status: post.status.as_str().to_owned(),
+            tags: post.tags,
             categories: categories
                 .into_iter()
                 .map(|c| ApiCategory {
@@ -141,55 +96,34 @@ impl Row {
                     color: c.color,
                 })
                 .collect(),
-            published_at: self.published_at,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            read_time_minutes: self.read_time_minutes,
-            view_count: self.view_count,
-            like_count: self.like_count,
-            comment_count: self.comment_count,
-            canonical_url: self.canonical_url,
+            published_at: post.published_at,
+            created_at: post.created_at,
+            updated_at: post.updated_at,
+            read_time_minutes: post.read_time_minutes,
+            view_count: post.view_count,
+            like_count: post.like_count,
+            comment_count: post.comment_count,
+            canonical_url: post.canonical_url,
         }
     }
 }
 
-/// Categories of several posts in one query.
-async fn categories_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, CategoryBadge)>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT x.post_id, c.name, c.slug, c.color
-         FROM post_categories x JOIN categories c ON c.id = x.category_id
-         WHERE x.post_id IN ({}) ORDER BY c.name",
-        placeholders.join(", ")
-    );
-    let rows: Vec<(i64, String, String, String)> = with_db!(db, |pool| {
-        let mut query = sqlx::query_as(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        query.fetch_all(pool).await
-    })?;
-    Ok(rows
+async fn with_categories(
+    db: &Db,
+    posts: Vec<PostRecord>,
+    full: bool,
+) -> Result<Vec<ApiPost>, AppError> {
+    let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
+    let links = store::categories_of(db, &ids).await?;
+    Ok(posts
         .into_iter()
-        .map(|(id, name, slug, color)| (id, CategoryBadge { name, slug, color }))
-        .collect())
-}
-
-async fn with_categories(db: &Db, rows: Vec<Row>, full: bool) -> Result<Vec<ApiPost>, AppError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let links = categories_of(db, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
+        .map(|post| {
             let mine = links
                 .iter()
-                .filter(|(id, _)| *id == row.id)
+                .filter(|(id, _)| *id == post.id)
                 .map(|(_, c)| c.clone())
                 .collect();
-            row.into_api(full, mine)
+            ApiPost::of(post, full, mine)
         })
         .collect())
 }
@@ -253,122 +187,32 @@ pub fn limit(raw: Option<&str>) -> Result<i64, AppError> {
     Ok(limit)
 }
 
-/// A post list's cursor, in the shape `patterns::CURSOR` gives it.
-fn cursor(raw: &str) -> Result<(DateTime<Utc>, i64), AppError> {
-    let shaped = raw.split_once('_').is_some_and(|(at, id)| {
-        let at = at.strip_prefix('-').unwrap_or(at);
-        (1..=17).contains(&at.len())
-            && at.bytes().all(|b| b.is_ascii_digit())
-            && (1..=18).contains(&id.len())
-            && id.bytes().all(|b| b.is_ascii_digit())
-    });
-    if !shaped {
-        return Err(AppError::field("cursor", "This page link is not valid"));
-    }
-    crate::posts::store::decode_cursor(raw)
-}
-
-enum Param {
-    Int(i64),
-    Text(String),
-    Time(DateTime<Utc>),
-}
-
 /// `GET /api/posts`: published posts, newest first, keyset-paginated, with filters.
 pub(super) async fn list(
     State(state): State<AppState>,
     Params(q): Params<ListQuery>,
 ) -> ApiResult<PostList> {
     let limit = limit(q.limit.as_deref())?;
-    let now = now();
-    let (before_at, before_id) = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(raw) => cursor(raw)?,
-        None => (now, i64::MAX),
+    let cursor = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(Cursor::decode_strict)
+        .transpose()?;
+    let filter = RecordFilter {
+        author_id: number(q.author_id.as_deref(), "authorId", 1)?,
+        category_id: number(q.category_id.as_deref(), "categoryId", 1)?,
+        tags: editing::normalize_tags(q.tags.as_deref().unwrap_or_default()),
+        terms: crate::posts::search::terms(q.search.as_deref().unwrap_or_default()),
     };
-    let mut params = vec![
-        Param::Time(now),
-        Param::Time(before_at),
-        Param::Int(before_id),
-    ];
-    let mut filters = String::new();
-    if let Some(author) = number(q.author_id.as_deref(), "authorId", 1)? {
-        params.push(Param::Int(author));
-        filters.push_str(&format!(" AND p.author_id = ${}", params.len()));
-    }
-    if let Some(category) = number(q.category_id.as_deref(), "categoryId", 1)? {
-        params.push(Param::Int(category));
-        filters.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM post_categories x WHERE x.post_id = p.id AND x.category_id = ${})",
-            params.len()
-        ));
-    }
-    let tags = crate::posts::editing::normalize_tags(q.tags.as_deref().unwrap_or_default());
-    if !tags.is_empty() {
-        let mut marks = Vec::new();
-        for tag in tags.into_iter().take(20) {
-            params.push(Param::Text(tag));
-            marks.push(format!("${}", params.len()));
-        }
-        filters.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM post_tags x JOIN tags t ON t.id = x.tag_id
-                          WHERE x.post_id = p.id AND t.name IN ({}))",
-            marks.join(", ")
-        ));
-    }
-    let terms = crate::posts::search::terms(q.search.as_deref().unwrap_or_default());
-    if !terms.is_empty() {
-        let (query, clause) = match &state.db {
-            Db::Sqlite(_) => (
-                terms
-                    .iter()
-                    .map(|t| format!("\"{t}\""))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                "p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH $N)",
-            ),
-            Db::Postgres(_) => (
-                terms.join(" & "),
-                "p.search_vector @@ to_tsquery('english', $N)",
-            ),
-        };
-        params.push(Param::Text(query));
-        filters.push_str(" AND ");
-        filters.push_str(&clause.replace("$N", &format!("${}", params.len())));
-    }
-    params.push(Param::Int(limit + 1));
-    let sql = format!(
-        // `+p.author_id`: see `posts::store::list`.
-        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = +p.author_id
-         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
-           AND (p.published_at, p.id) < ($2, $3){filters}
-         ORDER BY p.published_at DESC, p.id DESC
-         LIMIT ${}",
-        params.len()
-    );
-    let mut rows: Vec<Row> = with_db!(&state.db, |pool| {
-        let mut query = sqlx::query_as(&sql);
-        for param in &params {
-            query = match param {
-                Param::Int(v) => query.bind(*v),
-                Param::Text(v) => query.bind(v.clone()),
-                Param::Time(v) => query.bind(*v),
-            };
-        }
-        query.fetch_all(pool).await
-    })?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last()).flatten().and_then(|r| {
-        r.published_at
-            .map(|at| format!("{}_{}", at.timestamp_micros(), r.id))
-    });
-    let posts = with_categories(&state.db, rows, false).await?;
+    let page = store::list_records(&state.db, &filter, cursor, limit).await?;
+    let posts = with_categories(&state.db, page.posts, false).await?;
     Ok(Success::ok(
         "Posts",
         PostList {
             posts,
-            next_cursor,
-            has_more,
+            next_cursor: page.next_cursor.map(|cursor| cursor.encode()),
+            has_more: page.has_more,
         },
     ))
 }
@@ -387,53 +231,27 @@ pub(super) async fn popular(
     Params(q): Params<PopularQuery>,
 ) -> ApiResult<Vec<ApiPost>> {
     let limit = limit(q.limit.as_deref())?;
-    let sql = format!(
-        "SELECT {LIST_COLUMNS} FROM posts p JOIN users u ON u.id = +p.author_id
-         WHERE p.status = 'PUBLISHED' AND p.published_at <= $1
-         ORDER BY p.view_count DESC, p.id DESC LIMIT $2"
-    );
-    let rows: Vec<Row> = with_db!(&state.db, |pool| {
-        sqlx::query_as(&sql)
-            .bind(now())
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-    })?;
+    let posts = store::popular_records(&state.db, limit).await?;
     Ok(Success::ok(
         "Popular posts",
-        with_categories(&state.db, rows, false).await?,
+        with_categories(&state.db, posts, false).await?,
     ))
 }
 
 /// A post by id or slug, if `caller` may see it (else 404, as if it did not exist).
-async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<Row, AppError> {
-    // No slug holds a NUL, and PostgreSQL refuses to compare with one.
-    if key.contains('\0') {
-        return Err(AppError::NotFound);
-    }
-    let by_id = key.parse::<i64>().ok();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-         WHERE p.id = $1 OR p.slug = $2"
-    );
-    let row: Option<Row> = with_db!(&state.db, |pool| {
-        sqlx::query_as(&sql)
-            .bind(by_id.unwrap_or(-1))
-            .bind(key)
-            .fetch_optional(pool)
-            .await
-    })?;
-    let row = row.ok_or(AppError::NotFound)?;
-    let public = row.status == "PUBLISHED" && row.published_at.is_some_and(|at| at <= now());
-    if public || editing::may_see_unpublished(caller, row.author_id) {
-        Ok(row)
+async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<PostRecord, AppError> {
+    let post = store::find_record(&state.db, key)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if post.is_public() || editing::may_see_unpublished(caller, post.author_id) {
+        Ok(post)
     } else {
         Err(AppError::NotFound)
     }
 }
 
-async fn single(state: &AppState, row: Row) -> Result<ApiPost, AppError> {
-    let mut posts = with_categories(&state.db, vec![row], true).await?;
+async fn single(state: &AppState, post: PostRecord) -> Result<ApiPost, AppError> {
+    let mut posts = with_categories(&state.db, vec![post], true).await?;
     posts
         .pop()
         .ok_or_else(|| AppError::internal("a post was lost adding its categories"))
@@ -445,8 +263,8 @@ pub(super) async fn show(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<ApiPost> {
-    let row = visible(&state, &caller, &key).await?;
-    Ok(Success::ok("Post", single(&state, row).await?))
+    let post = visible(&state, &caller, &key).await?;
+    Ok(Success::ok("Post", single(&state, post).await?))
 }
 
 /// What a client sends to write a post. On PATCH every field is optional, and null is the
@@ -524,27 +342,23 @@ fn input_from(
     body: &PostWrite,
     base: &crate::posts::editor::EditorPost,
 ) -> Result<PostInput, AppError> {
-    let categories = match &body.category_ids {
+    let categories: Vec<crate::categories::CategoryId> = match &body.category_ids {
         Some(ids) => {
             // Ids as the API writes them; the editor's looser list (spaces, empty entries)
             // would otherwise let through what the schema refuses.
-            let id = |raw: &String| {
-                (1..=18).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit())
-            };
-            if !ids.iter().all(id) {
-                return Err(AppError::field(
-                    "categoryIds",
-                    "Category ids are whole numbers",
-                ));
-            }
-            ids.join(",")
+            let not_ids = || AppError::field("categoryIds", "Category ids are whole numbers");
+            ids.iter()
+                .map(|raw| {
+                    let shaped =
+                        (1..=18).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit());
+                    match raw.parse() {
+                        Ok(id) if shaped => Ok(crate::categories::CategoryId(id)),
+                        _ => Err(not_ids()),
+                    }
+                })
+                .collect::<Result<_, _>>()?
         }
-        None => base
-            .category_ids
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        None => base.category_ids.clone(),
     };
     let tags = match &body.tags {
         // Counted and measured as sent: a comma inside one tag does not make it two.
@@ -564,23 +378,20 @@ fn input_from(
                     format!("Keep each tag under {} characters", editing::MAX_TAG_CHARS),
                 ));
             }
-            tags.iter()
-                .map(|t| crate::platform::markdown::slugify(t))
-                .collect::<Vec<_>>()
-                .join(",")
+            tags
         }
-        None => base.tags.clone(),
+        None => &base.tags,
     };
-    PostInput::validate(
-        body.title.as_deref().unwrap_or(&base.title),
-        body.slug.as_deref().unwrap_or(&base.slug),
-        body.content.as_deref().unwrap_or(&base.content),
-        body.excerpt.as_deref().unwrap_or(&base.excerpt),
-        body.cover_image.as_deref().unwrap_or(&base.cover_image),
-        &tags,
-        &categories,
-        body.canonical_url.as_deref().unwrap_or(&base.canonical_url),
-    )
+    PostInput::validate(editing::PostFields {
+        title: body.title.as_deref().unwrap_or(&base.title),
+        slug: body.slug.as_deref().unwrap_or(&base.slug),
+        content: body.content.as_deref().unwrap_or(&base.content),
+        excerpt: body.excerpt.as_deref().unwrap_or(&base.excerpt),
+        cover_image: body.cover_image.as_deref().unwrap_or(&base.cover_image),
+        tags,
+        categories: Some(&categories),
+        canonical_url: body.canonical_url.as_deref().unwrap_or(&base.canonical_url),
+    })
 }
 
 /// `POST /api/posts` → 201 with the rendered post.
@@ -592,7 +403,7 @@ pub(super) async fn create(
 ) -> ApiResult<ApiPost> {
     let user = caller.require_user()?;
     let (claim, earlier) =
-        super::idempotency(&state, user.id, key, "POST /api/posts", &raw).await?;
+        super::idempotency(&state, user.id.0, key, "POST /api/posts", &raw).await?;
     let id = match earlier {
         Some(id) => id,
         None => {
@@ -603,7 +414,7 @@ pub(super) async fn create(
             let input = input_from(&body, &Default::default())?;
             editing::create(
                 &state.db,
-                user.id,
+                user.id.0,
                 &input,
                 SaveKind::Save,
                 status,
@@ -689,8 +500,8 @@ async fn set_like(
     liked: bool,
 ) -> ApiResult<LikeAnswer> {
     let user = caller.require_user()?;
-    let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
-    let result = likes::set(&state.db, user.id, id, liked).await?;
+    let id = PostId(key.parse().map_err(|_| AppError::NotFound)?);
+    let result = likes::set(&state.db, user.id.0, id, liked).await?;
     Ok(Success::ok(
         if liked { "Liked" } else { "Unliked" },
         LikeAnswer {

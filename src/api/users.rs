@@ -7,13 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::patterns;
 use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
-use crate::accounts::store::{create_user_keyed, find_by_id, NewUser, UserRow};
-use crate::accounts::{validation, Role};
+use crate::accounts::caller::Caller;
+use crate::accounts::store::{
+    count_users, create_user_keyed, edit_user, find_by_id, list_users, NewUser, ProfileEdit,
+    UserOrder, UserQuery, UserRow,
+};
+use crate::accounts::{validation, Role, UserId, BIO_MAX};
 use crate::error::{AppError, FieldError};
 use crate::platform::password::Password;
-use crate::web::auth::Caller;
 use crate::web::state::AppState;
-use crate::with_db;
 
 /// A user in API answers.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -60,8 +62,8 @@ impl ApiUser {
     }
 }
 
-fn user_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
+fn user_id(raw: &str) -> Result<UserId, AppError> {
+    raw.parse().map(UserId).map_err(|_| AppError::NotFound)
 }
 
 /// `GET /api/users/me`
@@ -170,28 +172,28 @@ pub(super) async fn list(
             None
         }
     };
-    let sort = match q.sort_by.as_deref().unwrap_or("createdAt") {
-        "createdAt" => "created_at",
-        "username" => "lower(username)",
-        "email" if by_email => "email",
+    let order = match q.sort_by.as_deref().unwrap_or("createdAt") {
+        "createdAt" => UserOrder::CreatedAt,
+        "username" => UserOrder::Username,
+        "email" if by_email => UserOrder::Email,
         "email" => return Err(AppError::Forbidden.into()),
         _ => {
             errors.push(FieldError::new(
                 "sortBy",
                 "`sortBy` must be createdAt, username or email",
             ));
-            "created_at"
+            UserOrder::CreatedAt
         }
     };
-    let order = match q.sort_order.as_deref().unwrap_or("desc") {
-        "asc" => "ASC",
-        "desc" => "DESC",
+    let descending = match q.sort_order.as_deref().unwrap_or("desc") {
+        "asc" => false,
+        "desc" => true,
         _ => {
             errors.push(FieldError::new(
                 "sortOrder",
                 "`sortOrder` must be asc or desc",
             ));
-            "DESC"
+            true
         }
     };
     let search = q.search.unwrap_or_default();
@@ -210,46 +212,18 @@ pub(super) async fn list(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors).into());
     }
-    let pattern = crate::accounts::store::search_pattern(&search);
-    let filter = crate::accounts::store::user_filter(by_email);
-    let sql = format!(
-        "SELECT id, email, username, first_name, last_name, avatar_url, bio, role, is_active, created_at,
-                (SELECT COUNT(*) FROM posts p WHERE p.author_id = users.id AND p.status = 'PUBLISHED') AS post_count,
-                (SELECT COUNT(*) FROM comments c WHERE c.author_id = users.id AND c.is_approved AND NOT c.is_deleted) AS comment_count
-         FROM users WHERE {filter}
-         ORDER BY {sort} {order}, id {order}
-         LIMIT $4 OFFSET $5"
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM users WHERE {filter}");
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        user: UserRow,
-        post_count: i64,
-        comment_count: i64,
-    }
-    let role_text = role.map(Role::as_str).unwrap_or("");
-    let active_flag = active.map(i64::from).unwrap_or(-1);
-    let (rows, total): (Vec<Row>, i64) = with_db!(&state.db, |pool| {
-        async {
-            let rows = sqlx::query_as(&sql)
-                .bind(&pattern)
-                .bind(role_text)
-                .bind(active_flag)
-                .bind(limit)
-                .bind((page - 1).saturating_mul(limit))
-                .fetch_all(pool)
-                .await?;
-            let total = sqlx::query_scalar(&count_sql)
-                .bind(&pattern)
-                .bind(role_text)
-                .bind(active_flag)
-                .fetch_one(pool)
-                .await?;
-            Ok::<_, sqlx::Error>((rows, total))
-        }
-        .await
-    })?;
+    let query = UserQuery {
+        search: &search,
+        role,
+        active,
+        by_email,
+        order,
+        descending,
+        limit,
+        offset: (page - 1).saturating_mul(limit),
+    };
+    let rows = list_users(&state.db, &query).await?;
+    let total = count_users(&state.db, &query).await?;
     let users = rows
         .into_iter()
         .map(|row| {
@@ -301,9 +275,11 @@ pub(super) async fn create(
 ) -> ApiResult<ApiUser> {
     let admin = caller.require_role(Role::Admin)?;
     let (claim, earlier) =
-        super::idempotency(&state, admin.id, key, "POST /api/users", &raw).await?;
+        super::idempotency(&state, admin.id.0, key, "POST /api/users", &raw).await?;
     if let Some(id) = earlier {
-        let row = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+        let row = find_by_id(&state.db, UserId(id))
+            .await?
+            .ok_or(AppError::NotFound)?;
         return Ok(Success::created(
             "User created",
             ApiUser::from_row(row, &caller),
@@ -347,7 +323,7 @@ pub struct UserUpdate {
     #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub last_name: Option<String>,
     /// Trimmed.
-    #[schemars(length(max = crate::accounts::functions::BIO_MAX), regex(pattern = patterns::TEXT))]
+    #[schemars(length(max = BIO_MAX), regex(pattern = patterns::TEXT))]
     pub bio: Option<String>,
     /// Admins only, not their own (403).
     #[schemars(extend("enum" = ["USER", "MODERATOR", "ADMIN", null]))]
@@ -390,7 +366,7 @@ pub(super) async fn update(
     if body
         .bio
         .as_deref()
-        .is_some_and(|bio| bio.chars().count() > crate::accounts::functions::BIO_MAX)
+        .is_some_and(|bio| bio.chars().count() > BIO_MAX)
     {
         errors.push(FieldError::new("bio", "The bio is too long"));
     }
@@ -413,22 +389,31 @@ pub(super) async fn update(
     if !errors.is_empty() {
         return Err(AppError::invalid(errors).into());
     }
-    crate::accounts::store::update_profile(&state.db, id, first_name, last_name, &bio).await?;
+    let profile = ProfileEdit {
+        first_name,
+        last_name,
+        bio,
+    };
+    edit_user(&state.db, id, profile, role, body.is_active).await?;
     if let Some(role) = role {
-        crate::accounts::store::set_role(&state.db, id, role).await?;
-        let entry = crate::moderation::store::AuditEntry::new(me, "user.role", "user", Some(id))
-            .detail(role.as_str());
-        crate::moderation::store::record(&state.db, entry).await?;
+        let entry = crate::audit::store::AuditEntry::new(
+            me.id.0,
+            &me.username,
+            "user.role",
+            "user",
+            Some(id.0),
+        );
+        crate::audit::store::record(&state.db, entry.detail(role.as_str())).await?;
     }
     if let Some(active) = body.is_active {
-        crate::accounts::store::set_active(&state.db, id, active).await?;
         let action = if active {
             "user.reactivate"
         } else {
             "user.deactivate"
         };
-        let entry = crate::moderation::store::AuditEntry::new(me, action, "user", Some(id));
-        crate::moderation::store::record(&state.db, entry).await?;
+        let entry =
+            crate::audit::store::AuditEntry::new(me.id.0, &me.username, action, "user", Some(id.0));
+        crate::audit::store::record(&state.db, entry).await?;
     }
     let row = find_by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
     Ok(Success::ok("User updated", ApiUser::from_row(row, &caller)))

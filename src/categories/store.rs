@@ -1,16 +1,20 @@
 //! Categories in the database.
 
-use super::Category;
+use super::{Category, CategoryId};
 use crate::accounts::CurrentUser;
+use crate::audit::store::{record_in, AuditEntry};
 use crate::error::{AppError, FieldError};
-use crate::moderation::store::AuditEntry;
 use crate::platform::db::{now, unique_violation, BeginWrite, Db};
 use crate::with_db;
 
 /// Counts come from the (category_id, published_at) index: one range per category.
-const CATEGORY_COLUMNS: &str = "c.id, c.name, c.slug, c.description, c.color,
+const CATEGORY_COLUMNS: &str = concat!(
+    "c.id, c.name, c.slug, c.description, c.color,
     (SELECT COUNT(*) FROM post_categories x
-     WHERE x.category_id = c.id AND x.published_at <= $1) AS post_count";
+     WHERE x.category_id = c.id AND ",
+    crate::listed_and_due!(x, "$1"),
+    ") AS post_count"
+);
 
 pub async fn list(db: &Db) -> Result<Vec<Category>, AppError> {
     let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c ORDER BY lower(c.name)");
@@ -92,7 +96,7 @@ impl CategoryInput {
 pub async fn save(
     db: &Db,
     admin: &CurrentUser,
-    id: Option<i64>,
+    id: Option<CategoryId>,
     input: CategoryInput,
     claim: Option<&crate::idempotency::Claim>,
 ) -> Result<Category, AppError> {
@@ -134,11 +138,10 @@ pub async fn save(
                 } else {
                     "category.create"
                 };
-                crate::audit!(
-                    tx,
-                    AuditEntry::new(admin, action, "category", Some(saved))
-                        .detail(format!("{} (/{})", input.name, input.slug))
-                )?;
+                let entry =
+                    AuditEntry::new(admin.id.0, &admin.username, action, "category", Some(saved));
+                record_in(&mut tx, entry.detail(format!("{} (/{})", input.name, input.slug)))
+                    .await?;
                 if let Some(claim) = claim {
                     crate::idempotency::record(&mut tx, claim, saved).await?;
                 }
@@ -158,10 +161,12 @@ pub async fn save(
         _ => err.into(),
     })?;
     let saved = saved.ok_or(AppError::NotFound)?;
-    find_by_id(db, saved).await?.ok_or(AppError::NotFound)
+    find_by_id(db, CategoryId(saved))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Category>, AppError> {
+pub async fn find_by_id(db: &Db, id: CategoryId) -> Result<Option<Category>, AppError> {
     let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $2");
     Ok(with_db!(db, |pool| {
         sqlx::query_as(&sql)
@@ -172,7 +177,7 @@ pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<Category>, AppError> 
     })?)
 }
 
-pub async fn delete(db: &Db, admin: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, admin: &CurrentUser, id: CategoryId) -> Result<(), AppError> {
     let deleted = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
@@ -182,11 +187,14 @@ pub async fn delete(db: &Db, admin: &CurrentUser, id: i64) -> Result<(), AppErro
                     .fetch_optional(&mut *tx)
                     .await?;
             if let Some(name) = &name {
-                crate::audit!(
-                    tx,
-                    AuditEntry::new(admin, "category.delete", "category", Some(id))
-                        .detail(name.clone())
-                )?;
+                let entry = AuditEntry::new(
+                    admin.id.0,
+                    &admin.username,
+                    "category.delete",
+                    "category",
+                    Some(id.0),
+                );
+                record_in(&mut tx, entry.detail(name.clone())).await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(name.is_some())
@@ -198,4 +206,13 @@ pub async fn delete(db: &Db, admin: &CurrentUser, id: i64) -> Result<(), AppErro
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// Every category's slug, in order: the sitemap's category pages.
+pub async fn slugs(db: &Db) -> Result<Vec<String>, AppError> {
+    Ok(with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT slug FROM categories ORDER BY slug")
+            .fetch_all(pool)
+            .await
+    })?)
 }

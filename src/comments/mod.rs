@@ -2,12 +2,12 @@
 //! them through (trusted commenters skip the wait).
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::posts::Byline;
 
+pub mod functions;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -61,80 +61,6 @@ pub struct Thread {
     pub signed_in: bool,
 }
 
-/// The thread under a post: approved comments, plus the reader's own pending ones.
-#[server(prefix = "/rpc", endpoint = "comments/thread")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let viewer = caller.user().map(|u| u.id);
-    store::require_visible_post(&state.db, post_id).await?;
-    let comments = store::thread(&state.db, post_id, viewer).await?;
-    Ok(Thread {
-        comments,
-        signed_in: viewer.is_some(),
-    })
-}
-
-/// Comments on a post, or replies to a comment (`parent_id`), as the signed-in user.
-#[server(prefix = "/rpc", endpoint = "comments/add")]
-pub async fn add_comment(
-    post_id: i64,
-    parent_id: Option<i64>,
-    content: String,
-) -> Result<CommentView, AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    let content = validate_content(&content)?;
-    store::add(&state, user, post_id, parent_id, content, None).await
-}
-
-/// Its author (or a moderator or admin) changes a comment. An untrusted author's edit of an
-/// approved comment goes back to the queue.
-#[server(prefix = "/rpc", endpoint = "comments/edit")]
-pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    let content = validate_content(&content)?;
-    store::edit(&state, user, id, content).await
-}
-
-/// Deletes a comment: its author, moderators and admins may. One with replies stays as a
-/// "deleted" placeholder so the replies keep their place.
-#[server(prefix = "/rpc", endpoint = "comments/delete")]
-pub async fn delete_comment(id: i64) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    store::delete(&state.db, user, id).await
-}
-
-/// Flags a comment for the moderators, with a reason.
-#[server(prefix = "/rpc", endpoint = "comments/report")]
-pub async fn report_comment(id: i64, reason: String) -> Result<(), AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::field("reason", "Say what is wrong with it"));
-    }
-    if reason.chars().count() > MAX_REASON_CHARS {
-        return Err(AppError::field(
-            "reason",
-            format!("Keep the reason under {MAX_REASON_CHARS} characters"),
-        ));
-    }
-    store::report(&state.db, user.id, id, reason).await
-}
-
 /// "just now", "5 minutes ago", "3 days ago", or the date for anything older than a month.
 pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - at).num_seconds().max(0);
@@ -168,6 +94,21 @@ pub fn validate_content(content: &str) -> Result<&str, AppError> {
         ));
     }
     Ok(content)
+}
+
+/// A report's reason, checked and trimmed.
+pub fn validate_reason(reason: &str) -> Result<&str, AppError> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::field("reason", "Say what is wrong with it"));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(AppError::field(
+            "reason",
+            format!("Keep the reason under {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
 }
 
 #[cfg(test)]

@@ -5,15 +5,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{CommentView, MAX_LINKS_UNREVIEWED};
+use super::{CommentId, CommentView, MAX_LINKS_UNREVIEWED};
 use crate::accounts::{CurrentUser, Role};
-use crate::audit;
+use crate::audit::store::{record_in, AuditEntry};
 use crate::error::AppError;
-use crate::moderation::store::AuditEntry;
+use crate::platform::config::Config;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::platform::markdown;
 use crate::posts::Byline;
-use crate::web::state::AppState;
 use crate::with_db;
 
 #[derive(sqlx::FromRow)]
@@ -77,9 +76,10 @@ impl Row {
 /// 404 unless readers can see the post.
 pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<(), AppError> {
     let found: Option<i64> = with_db!(db, |pool| {
-        sqlx::query_scalar(
-            "SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' AND published_at <= $2",
-        )
+        sqlx::query_scalar(concat!(
+            "SELECT id FROM posts WHERE id = $1 AND ",
+            crate::published_and_due!("$2")
+        ))
         .bind(post_id)
         .bind(now())
         .fetch_optional(pool)
@@ -149,7 +149,7 @@ fn arrange(rows: Vec<Row>, viewer: Option<i64>) -> Vec<CommentView> {
         .collect()
 }
 
-async fn find(db: &Db, id: i64) -> Result<Row, AppError> {
+async fn find(db: &Db, id: CommentId) -> Result<Row, AppError> {
     let sql = format!(
         "SELECT {ROW_COLUMNS} FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1"
     );
@@ -160,12 +160,12 @@ async fn find(db: &Db, id: i64) -> Result<Row, AppError> {
 }
 
 /// Moderators, admins, and users with enough approved comments skip the queue.
-async fn is_trusted(state: &AppState, user: &CurrentUser) -> Result<bool, AppError> {
+async fn is_trusted(db: &Db, config: &Config, user: &CurrentUser) -> Result<bool, AppError> {
     if user.role >= Role::Moderator {
         return Ok(true);
     }
-    let needed = state.config.trusted_commenter_approvals;
-    let approved: i64 = with_db!(&state.db, |pool| {
+    let needed = config.trusted_commenter_approvals;
+    let approved: i64 = with_db!(db, |pool| {
         sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM comments
              WHERE author_id = $1 AND is_approved AND NOT is_deleted LIMIT $2) AS enough",
@@ -178,20 +178,22 @@ async fn is_trusted(state: &AppState, user: &CurrentUser) -> Result<bool, AppErr
     Ok(approved >= needed)
 }
 
+/// Writes a comment. It is held for moderation (`pending` in the answer) unless its author is
+/// trusted and it has few links; what readers see changes only when it is not.
 pub async fn add(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
     user: &CurrentUser,
     post_id: i64,
-    parent_id: Option<i64>,
+    parent_id: Option<CommentId>,
     content: &str,
     claim: Option<&crate::idempotency::Claim>,
 ) -> Result<CommentView, AppError> {
-    let db = &state.db;
     require_visible_post(db, post_id).await?;
     if let Some(parent_id) = parent_id {
         let parent = find(db, parent_id).await.ok();
         let answerable = parent.is_some_and(|p| {
-            p.post_id == post_id && !p.is_deleted && (p.is_approved || p.author_id == user.id)
+            p.post_id == post_id && !p.is_deleted && (p.is_approved || p.author_id == user.id.0)
         });
         if !answerable {
             // Well-formed, but it names a comment that is not there: a conflict (409).
@@ -209,13 +211,13 @@ pub async fn add(
             .fetch_one(pool)
             .await
     })?;
-    if recent >= state.config.comments_per_minute {
+    if recent >= config.comments_per_minute {
         return Err(AppError::RateLimited(
             "You are commenting very fast; wait a minute and try again".to_owned(),
         ));
     }
-    let approved =
-        is_trusted(state, user).await? && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
+    let approved = is_trusted(db, config, user).await?
+        && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
     let html = markdown::render_comment(content);
     let id: i64 = with_db!(db, |pool| {
         async {
@@ -234,7 +236,7 @@ pub async fn add(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            recount!(tx, post_id)?;
+            recount(&mut tx, post_id).await?;
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id).await?;
             }
@@ -243,30 +245,26 @@ pub async fn add(
         }
         .await
     })?;
-    if !approved {
-        // Held for moderation: only its author sees it, on pages never kept for visitors.
-        crate::platform::readers::unseen();
-    }
-    Ok(find(db, id).await?.into_view(0, Some(user.id)))
+    Ok(find(db, CommentId(id)).await?.into_view(0, Some(user.id.0)))
 }
 
 /// A comment as its author sees it (an API request replayed by its `Idempotency-Key`).
-pub async fn own_view(db: &Db, user: &CurrentUser, id: i64) -> Result<CommentView, AppError> {
+pub async fn own_view(db: &Db, user: &CurrentUser, id: CommentId) -> Result<CommentView, AppError> {
     let comment = find(db, id).await?;
-    if comment.author_id != user.id || comment.is_deleted {
+    if comment.author_id != user.id.0 || comment.is_deleted {
         return Err(AppError::NotFound);
     }
-    Ok(comment.into_view(0, Some(user.id)))
+    Ok(comment.into_view(0, Some(user.id.0)))
 }
 
 /// A comment `user` may edit or delete: their own, or anybody's for moderators and admins.
 /// Also says whether it is their own.
-async fn changeable(db: &Db, user: &CurrentUser, id: i64) -> Result<(Row, bool), AppError> {
+async fn changeable(db: &Db, user: &CurrentUser, id: CommentId) -> Result<(Row, bool), AppError> {
     let comment = find(db, id).await?;
     if comment.is_deleted {
         return Err(AppError::NotFound);
     }
-    let own = comment.author_id == user.id;
+    let own = comment.author_id == user.id.0;
     if !own && user.role < Role::Moderator {
         return Err(AppError::Forbidden);
     }
@@ -274,18 +272,18 @@ async fn changeable(db: &Db, user: &CurrentUser, id: i64) -> Result<(Row, bool),
 }
 
 pub async fn edit(
-    state: &AppState,
+    db: &Db,
+    config: &Config,
     user: &CurrentUser,
-    id: i64,
+    id: CommentId,
     content: &str,
 ) -> Result<CommentView, AppError> {
-    let db = &state.db;
     let (comment, own) = changeable(db, user, id).await?;
     // A moderator's correction keeps the comment where it was; an author's own edit must
     // earn its approval again unless they are trusted.
     let approved = comment.is_approved
         && (!own
-            || (is_trusted(state, user).await?
+            || (is_trusted(db, config, user).await?
                 && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED));
     let html = markdown::render_comment(content);
     with_db!(db, |pool| {
@@ -302,22 +300,20 @@ pub async fn edit(
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            recount!(tx, comment.post_id)?;
+            recount(&mut tx, comment.post_id).await?;
             if !own {
-                audit!(
-                    tx,
-                    AuditEntry::new(user, "comment.edit", "comment", Some(id))
-                        .detail(format!("by @{}", comment.username))
-                )?;
+                let entry =
+                    AuditEntry::new(user.id.0, &user.username, "comment.edit", "comment", Some(id.0));
+                record_in(&mut tx, entry.detail(format!("by @{}", comment.username))).await?;
             }
             tx.commit().await
         }
         .await
     })?;
-    Ok(find(db, id).await?.into_view(0, Some(user.id)))
+    Ok(find(db, id).await?.into_view(0, Some(user.id.0)))
 }
 
-pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+pub async fn delete(db: &Db, user: &CurrentUser, id: CommentId) -> Result<(), AppError> {
     let (comment, own) = changeable(db, user, id).await?;
     with_db!(db, |pool| {
         async {
@@ -342,13 +338,16 @@ pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError
                     .execute(&mut *tx)
                     .await?;
             }
-            recount!(tx, comment.post_id)?;
+            recount(&mut tx, comment.post_id).await?;
             if !own {
-                audit!(
-                    tx,
-                    AuditEntry::new(user, "comment.delete", "comment", Some(id))
-                        .detail(format!("by @{}", comment.username))
-                )?;
+                let entry = AuditEntry::new(
+                    user.id.0,
+                    &user.username,
+                    "comment.delete",
+                    "comment",
+                    Some(id.0),
+                );
+                record_in(&mut tx, entry.detail(format!("by @{}", comment.username))).await?;
             }
             tx.commit().await
         }
@@ -357,7 +356,12 @@ pub async fn delete(db: &Db, user: &CurrentUser, id: i64) -> Result<(), AppError
     Ok(())
 }
 
-pub async fn report(db: &Db, reporter_id: i64, id: i64, reason: &str) -> Result<(), AppError> {
+pub async fn report(
+    db: &Db,
+    reporter_id: i64,
+    id: CommentId,
+    reason: &str,
+) -> Result<(), AppError> {
     let comment = find(db, id).await?;
     if comment.is_deleted || !comment.is_approved {
         return Err(AppError::NotFound);
@@ -398,7 +402,7 @@ pub enum Decision {
 pub async fn decide(
     db: &Db,
     moderator: &CurrentUser,
-    ids: &[i64],
+    ids: &[CommentId],
     decision: Decision,
 ) -> Result<usize, AppError> {
     let mut changed = 0;
@@ -406,7 +410,7 @@ pub async fn decide(
         let Ok(comment) = find(db, id).await else {
             continue;
         };
-        if comment.author_id == moderator.id || comment.is_deleted {
+        if comment.author_id == moderator.id.0 || comment.is_deleted {
             continue;
         }
         let done: bool = with_db!(db, |pool| {
@@ -445,16 +449,19 @@ pub async fn decide(
                         .await?;
                     }
                 }
-                recount!(tx, comment.post_id)?;
+                recount(&mut tx, comment.post_id).await?;
                 let action = match decision {
                     Decision::Approve => "comment.approve",
                     Decision::Reject => "comment.reject",
                 };
-                audit!(
-                    tx,
-                    AuditEntry::new(moderator, action, "comment", Some(id))
-                        .detail(format!("by @{}", comment.username))
-                )?;
+                let entry = AuditEntry::new(
+                    moderator.id.0,
+                    &moderator.username,
+                    action,
+                    "comment",
+                    Some(id.0),
+                );
+                record_in(&mut tx, entry.detail(format!("by @{}", comment.username))).await?;
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(true)
             }
@@ -466,7 +473,7 @@ pub async fn decide(
 }
 
 /// Ids of a user's comments waiting for approval.
-pub async fn pending_ids_of(db: &Db, author_id: i64) -> Result<Vec<i64>, AppError> {
+pub async fn pending_ids_of(db: &Db, author_id: i64) -> Result<Vec<CommentId>, AppError> {
     Ok(with_db!(db, |pool| {
         sqlx::query_scalar(
             "SELECT id FROM comments WHERE author_id = $1 AND NOT is_approved AND NOT is_deleted
@@ -479,31 +486,35 @@ pub async fn pending_ids_of(db: &Db, author_id: i64) -> Result<Vec<i64>, AppErro
 }
 
 /// Sets the post's comment counter from its rows: approved and not deleted. One indexed
-/// count per change, so the counter can never drift from the thread. A macro because it runs
-/// inside transactions of either backend.
+/// count per change, so the counter can never drift from the thread. Runs inside the
+/// transaction of the change, on either backend.
 ///
 /// The post's row is locked by a statement of its own first. On PostgreSQL each statement
 /// counts what was committed when it started: a count that began before it had to wait for
 /// another transaction's lock would miss that transaction's comment, and concurrent comments
 /// would be lost from the counter. Counted after the lock, it sees them all. (SQLite writes
 /// one transaction at a time anyway.)
-macro_rules! recount {
-    ($tx:expr, $post_id:expr) => {
-        async {
-            sqlx::query("UPDATE posts SET comment_count = comment_count WHERE id = $1")
-                .bind($post_id)
-                .execute(&mut *$tx)
-                .await?;
-            sqlx::query(
-                "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
-                     WHERE post_id = $1 AND is_approved AND NOT is_deleted)
-                 WHERE id = $1",
-            )
-            .bind($post_id)
-            .execute(&mut *$tx)
-            .await
-        }
-        .await
-    };
+pub async fn recount<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    post_id: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE posts SET comment_count = comment_count WHERE id = $1")
+        .bind(post_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE posts SET comment_count = (SELECT COUNT(*) FROM comments
+             WHERE post_id = $1 AND is_approved AND NOT is_deleted)
+         WHERE id = $1",
+    )
+    .bind(post_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
-pub(crate) use recount;

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::comments::{
-    get_thread, AddComment, CommentView, DeleteComment, EditComment, ReportComment, Thread,
-    MAX_COMMENT_CHARS, MAX_INDENT,
+use crate::comments::functions::{
+    get_thread, AddComment, DeleteComment, EditComment, ReportComment,
 };
+use crate::comments::{CommentView, Thread, MAX_COMMENT_CHARS, MAX_INDENT};
 use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS};
 use crate::components::island::reloaded;

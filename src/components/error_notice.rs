@@ -11,10 +11,7 @@ use crate::error::AppError;
 pub fn ErrorNotice(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            axum::http::StatusCode::from_u16(error.status_code())
-                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
+        response.set_status(error.status());
     }
     view! {
         <div role="alert" class="rounded-lg border border-red-200 bg-red-50 p-4 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">

@@ -6,7 +6,7 @@ use leptos_router::hooks::use_location;
 use crate::accounts::functions::{get_current_user, SignOut};
 use crate::accounts::CurrentUser;
 use crate::components::post_card::Avatar;
-use crate::moderation::pending_count;
+use crate::moderation::functions::pending_count;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {

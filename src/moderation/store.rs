@@ -1,81 +1,15 @@
-//! The audit log, and the queries behind the moderation queue.
+//! The queries behind the moderation queue and the admin's overview.
 
 use chrono::{DateTime, Utc};
 
-use super::{AdminUser, AuditLine, Overview, QueueItem, Report};
+use super::{AdminUser, Overview, QueueItem, Report};
 use crate::accounts::{CurrentUser, Role};
+use crate::audit::store::{record_in, AuditEntry};
+use crate::comments::store::recount;
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::posts::Byline;
 use crate::with_db;
-
-/// One line of the audit log.
-pub struct AuditEntry {
-    pub actor_id: i64,
-    pub actor_name: String,
-    pub action: &'static str,
-    pub target_type: &'static str,
-    pub target_id: Option<i64>,
-    pub detail: String,
-}
-
-impl AuditEntry {
-    pub fn new(
-        actor: &CurrentUser,
-        action: &'static str,
-        target_type: &'static str,
-        target_id: Option<i64>,
-    ) -> Self {
-        Self {
-            actor_id: actor.id,
-            actor_name: actor.username.clone(),
-            action,
-            target_type,
-            target_id,
-            detail: String::new(),
-        }
-    }
-
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = detail.into();
-        self
-    }
-}
-
-/// Records an action inside the transaction `$tx` of the action itself (either backend):
-/// both happen or neither.
-#[macro_export]
-macro_rules! audit {
-    ($tx:expr, $entry:expr) => {{
-        let entry: $crate::moderation::store::AuditEntry = $entry;
-        sqlx::query(
-            "INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, detail, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(entry.actor_id)
-        .bind(entry.actor_name)
-        .bind(entry.action)
-        .bind(entry.target_type)
-        .bind(entry.target_id)
-        .bind(entry.detail)
-        .bind($crate::platform::db::now())
-        .execute(&mut *$tx)
-        .await
-    }};
-}
-
-/// Records an action that ran in its own transaction (role and account changes).
-pub async fn record(db: &Db, entry: AuditEntry) -> Result<(), AppError> {
-    with_db!(db, |pool| {
-        async {
-            let mut tx = pool.begin_write().await?;
-            crate::audit!(tx, entry)?;
-            tx.commit().await
-        }
-        .await
-    })?;
-    Ok(())
-}
 
 /// The queue shows at most this many at once; deciding makes room for the next.
 pub const QUEUE_LIMIT: i64 = 100;
@@ -208,23 +142,6 @@ fn excerpt(text: &str, max_chars: usize) -> String {
     out
 }
 
-pub async fn audit_page(
-    db: &Db,
-    before_id: Option<i64>,
-    limit: i64,
-) -> Result<Vec<AuditLine>, AppError> {
-    Ok(with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT id, actor_name, action, target_type, target_id, detail, created_at
-             FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
-        )
-        .bind(before_id.unwrap_or(i64::MAX))
-        .bind(limit)
-        .fetch_all(pool)
-        .await
-    })?)
-}
-
 pub async fn users(
     db: &Db,
     search: &str,
@@ -232,43 +149,28 @@ pub async fn users(
     active: Option<bool>,
     limit: i64,
 ) -> Result<Vec<AdminUser>, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        username: String,
-        first_name: Option<String>,
-        last_name: Option<String>,
-        email: String,
-        role: String,
-        is_active: bool,
-        created_at: DateTime<Utc>,
-    }
-    let pattern = crate::accounts::store::search_pattern(search);
-    let sql = format!(
-        "SELECT id, username, first_name, last_name, email, role, is_active, created_at
-         FROM users WHERE {}
-         ORDER BY created_at DESC, id DESC
-         LIMIT $4",
-        crate::accounts::store::user_filter(true)
-    );
-    let rows: Vec<Row> = with_db!(db, |pool| {
-        sqlx::query_as(&sql)
-            .bind(&pattern)
-            .bind(role.map(Role::as_str).unwrap_or(""))
-            .bind(active.map(i64::from).unwrap_or(-1))
-            .bind(limit)
-            .fetch_all(pool)
-            .await
-    })?;
+    use crate::accounts::store::{list_users, UserOrder, UserQuery};
+    let query = UserQuery {
+        search,
+        role,
+        active,
+        by_email: true,
+        order: UserOrder::CreatedAt,
+        descending: true,
+        limit,
+        offset: 0,
+    };
+    let rows = list_users(db, &query).await?;
     Ok(rows
         .into_iter()
+        .map(|row| row.user)
         .map(|row| AdminUser {
             display_name: crate::accounts::display_name(
                 &row.username,
                 row.first_name.as_deref(),
                 row.last_name.as_deref(),
             ),
-            id: row.id,
+            id: row.id.0,
             username: row.username,
             email: row.email,
             role: Role::parse(&row.role).unwrap_or(Role::User),
@@ -297,13 +199,16 @@ pub async fn hide_comments(db: &Db, admin: &CurrentUser, user_id: i64) -> Result
             .await?
             .rows_affected();
             for post_id in posts {
-                crate::comments::store::recount!(tx, post_id)?;
+                recount(&mut tx, post_id).await?;
             }
-            crate::audit!(
-                tx,
-                AuditEntry::new(admin, "user.hide_comments", "user", Some(user_id))
-                    .detail(format!("{hidden} comments"))
-            )?;
+            let entry = AuditEntry::new(
+                admin.id.0,
+                &admin.username,
+                "user.hide_comments",
+                "user",
+                Some(user_id),
+            );
+            record_in(&mut tx, entry.detail(format!("{hidden} comments"))).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(hidden)
         }

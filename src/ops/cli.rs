@@ -357,7 +357,7 @@ async fn run(command: Command) -> Result<(), CliError> {
     result
 }
 
-async fn user_id(db: &Db, username: &str) -> Result<i64, CliError> {
+async fn user_id(db: &Db, username: &str) -> Result<crate::accounts::UserId, CliError> {
     crate::accounts::store::find_by_username(db, username)
         .await?
         .map(|user| user.id)
@@ -396,7 +396,7 @@ async fn import(db: &Db, path: &std::path::Path, author: &str) -> Result<(), Cli
             Err(e) => Err(e.to_string()),
             Ok(text) => match transfer::parse(&text) {
                 Err(why) => Err(why),
-                Ok(post) => transfer::import(db, author_id, post)
+                Ok(post) => transfer::import(db, author_id.0, post)
                     .await
                     .map_err(|e| CliError::from(e).to_string()),
             },
@@ -425,7 +425,7 @@ async fn export(db: &Db, dir: &std::path::Path, author: Option<&str>) -> Result<
         Some(name) => Some(user_id(db, name).await?),
         None => None,
     };
-    let files = crate::posts::transfer::export(db, author_id).await?;
+    let files = crate::posts::transfer::export(db, author_id.map(|id| id.0)).await?;
     std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
     for (name, text) in &files {
         std::fs::write(dir.join(name), text)
@@ -499,7 +499,11 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         backend = state.db.backend_name(),
         "quire is listening on http://{addr}"
     );
-    tokio::spawn(crate::posts::rerender::rerender_at_start(state.clone()));
+    let announced = state.clone();
+    tokio::spawn(crate::posts::rerender::rerender_at_start(
+        state.db.clone(),
+        move || async move { announced.pages.content_changed(&announced.db).await },
+    ));
     crate::web::http::serve(listener, state)
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))

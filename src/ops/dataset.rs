@@ -19,9 +19,9 @@ use sqlx::QueryBuilder;
 
 use crate::error::AppError;
 use crate::platform::db::{now, Db};
+use crate::platform::markdown::Heading;
 use crate::platform::markdown::{self, Trust};
 use crate::platform::password::{self, Password};
-use crate::posts::TocEntry;
 use crate::with_db;
 
 /// One multi-row INSERT of `$rows` into `$into` ("table (columns)"), each row bound by
@@ -147,7 +147,7 @@ impl std::fmt::Display for DatasetSummary {
 struct Section {
     markdown: String,
     html: String,
-    toc: Vec<TocEntry>,
+    toc: Vec<Heading>,
     text: String,
     words: usize,
     has_code: bool,
@@ -292,7 +292,7 @@ struct PostRow {
 }
 
 /// A post's (markdown, html, table of contents, excerpt, search text, words).
-type Assembled = (String, String, Vec<TocEntry>, String, String, usize);
+type Assembled = (String, String, Vec<Heading>, String, String, usize);
 
 fn assemble_post(
     rng: &mut StdRng,

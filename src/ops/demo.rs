@@ -209,7 +209,7 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
                 .await
                 .map(|_| ())
         })?;
-        user_ids.push(id);
+        user_ids.push(id.0);
     }
 
     let mut category_ids = Vec::new();
@@ -237,7 +237,7 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
         let category_ids = category_ids
             .iter()
             .filter(|(name, _)| *name == post.category)
-            .map(|(_, id)| *id)
+            .map(|(_, id)| crate::categories::CategoryId(*id))
             .collect();
         let days_ago = (POSTS.len() - index) as i64 * 6 + rng.gen_range(0..4);
         let id = create_post(

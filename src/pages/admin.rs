@@ -10,17 +10,19 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{SetUserActive, SetUserRole};
 use crate::accounts::Role;
-use crate::categories::{manage_categories, Category, DeleteCategory, SaveCategory};
+use crate::categories::functions::{manage_categories, DeleteCategory, SaveCategory};
+use crate::categories::Category;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
     field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
-use crate::moderation::{
-    admin_users, audit_log, get_overview, moderation_queue, AdminUser, ApproveAllFrom,
-    HideUserComments, Moderate, Overview, QueueItem,
+use crate::moderation::functions::{
+    admin_users, audit_log, get_overview, moderation_queue, ApproveAllFrom, HideUserComments,
+    Moderate,
 };
+use crate::moderation::{AdminUser, Overview, QueueItem};
 use crate::pages::categories::ColorDot;
 
 const TABS: &[(&str, &str)] = &[

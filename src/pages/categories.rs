@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::categories::{category_posts, list_categories, Category};
+use crate::categories::functions::{category_posts, list_categories};
+use crate::categories::Category;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::PostList;
 use crate::pages::tags::FeedLinks;

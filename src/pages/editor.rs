@@ -9,14 +9,15 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 use crate::accounts::functions::get_current_user;
-use crate::categories::{list_categories, Category};
+use crate::categories::functions::list_categories;
+use crate::categories::{Category, CategoryId};
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::components::island::reloaded;
 use crate::error::AppError;
 use crate::posts::editor::{
-    check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags, DiffLine,
-    EditorPost, RestoreRevision, SavePost, Saved, SetPostStatus,
+    category_field, check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags,
+    DiffLine, EditorPost, RestoreRevision, SavePost, Saved, SetPostStatus,
 };
 use crate::posts::PostStatus;
 
@@ -83,7 +84,8 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
     let content = RwSignal::new(post.content.clone());
     let excerpt = RwSignal::new(post.excerpt.clone());
     let cover = RwSignal::new(post.cover_image.clone());
-    let tags = RwSignal::new(post.tags.clone());
+    // Typed as text, "rust, web".
+    let tags = RwSignal::new(post.tags.join(", "));
     let categories = RwSignal::new(post.category_ids.clone());
     let canonical = RwSignal::new(post.canonical_url.clone());
     let state = RwSignal::new(SaveState::Unchanged);
@@ -113,12 +115,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
             excerpt: excerpt.get_untracked(),
             cover_image: cover.get_untracked(),
             tags: tags.get_untracked(),
-            categories: categories
-                .get_untracked()
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
+            categories: category_field(&categories.get_untracked()),
             canonical_url: canonical.get_untracked(),
             autosave: Some(autosave),
         });
@@ -501,14 +498,11 @@ fn SlugField(
 #[component]
 fn CategoryChoice(
     all: Vec<Category>,
-    chosen: RwSignal<Vec<i64>>,
+    chosen: RwSignal<Vec<CategoryId>>,
     error: Signal<Option<String>>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let joined = move || {
-        let ids: Vec<String> = chosen.get().iter().map(i64::to_string).collect();
-        ids.join(",")
-    };
+    let joined = move || category_field(&chosen.get());
     view! {
         <fieldset>
             <legend class="text-sm font-medium">"Categories"</legend>
@@ -517,7 +511,7 @@ fn CategoryChoice(
                 {all.into_iter().map(|c| {
                     let box_id = format!("category-choice-{}", c.id);
                     let label_for = box_id.clone();
-                    let cid = c.id;
+                    let cid = CategoryId(c.id);
                     view! {
                         <label for=label_for class="flex items-center gap-1.5 text-sm">
                             <input type="checkbox" id=box_id prop:checked=move || chosen.get().contains(&cid)

@@ -4,7 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::PostList;
-use crate::posts::{list_recent_posts, popular_posts, PostCard};
+use crate::posts::functions::{list_recent_posts, popular_posts};
+use crate::posts::PostCard;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

@@ -6,7 +6,8 @@ use crate::components::comments::CommentSection;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::{BylineView, TagList, HEART_PATH};
 use crate::pages::categories::ColorDot;
-use crate::posts::{get_post, LikePost, LikeState, PostDetail, PostStatus, TocEntry};
+use crate::posts::functions::{get_post, LikePost};
+use crate::posts::{LikeState, PostDetail, PostStatus, TocEntry};
 
 #[component]
 pub fn PostPage() -> impl IntoView {

@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::accounts::functions::{get_profile, Profile};
+use crate::accounts::functions::get_profile;
+use crate::accounts::Profile;
 use crate::components::error_notice::ErrorNotice;
 use crate::components::post_card::{format_date, Avatar, PostList};
 use crate::error::AppError;

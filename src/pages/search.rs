@@ -4,7 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::{encode_component, BylineView};
-use crate::posts::search::{search_posts, SearchHit, SearchResults, MAX_QUERY_CHARS};
+use crate::posts::functions::search_posts;
+use crate::posts::search::{SearchHit, SearchResults, MAX_QUERY_CHARS};
 
 /// `/search?q=`: ranked results with the matched words marked.
 #[component]

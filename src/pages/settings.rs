@@ -3,9 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{
-    get_settings, list_sessions, AccountSettings, ChangeEmail, ChangePassword, DeleteAccount,
-    EndSessions, SessionInfo, UpdateProfile, BIO_MAX,
+    get_settings, list_sessions, ChangeEmail, ChangePassword, DeleteAccount, EndSessions,
+    UpdateProfile,
 };
+use crate::accounts::{AccountSettings, SessionInfo, BIO_MAX};
 use crate::components::error_notice::{loaded, ErrorNotice};
 use crate::components::form::{
     field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,

@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::error_notice::{loaded, loading};
 use crate::components::post_card::{encode_component, PostList};
-use crate::tags::{list_tags, tag_posts};
+use crate::tags::functions::{list_tags, tag_posts};
 
 /// `/tags`: every tag in use, most used first.
 #[component]

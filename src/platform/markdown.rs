@@ -11,13 +11,20 @@ use syntect::easy::ScopeRangeIterator;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
-use crate::posts::TocEntry;
+/// One heading of a post, for its table of contents. Stored as JSON with the post, read back
+/// by the posts domain as its `Heading` (the same fields).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
 
 /// What a post's markdown turns into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     pub html: String,
-    pub toc: Vec<TocEntry>,
+    pub toc: Vec<Heading>,
     /// Plain text of the first paragraph, for cards and descriptions.
     pub first_paragraph: String,
     /// At about 200 words a minute, code included; at least one.
@@ -77,7 +84,7 @@ pub fn render(markdown: &str, trust: Trust) -> Rendered {
 }
 
 /// Gives every heading an id (and a TOC entry) and replaces code blocks by highlighted HTML.
-fn transform<'a>(events: Vec<Event<'a>>, toc: &mut Vec<TocEntry>) -> Vec<Event<'a>> {
+fn transform<'a>(events: Vec<Event<'a>>, toc: &mut Vec<Heading>) -> Vec<Event<'a>> {
     let mut used_ids = HashSet::new();
     let mut out = Vec::with_capacity(events.len());
     let mut iter = events.into_iter().peekable();
@@ -123,7 +130,7 @@ fn transform<'a>(events: Vec<Event<'a>>, toc: &mut Vec<TocEntry>) -> Vec<Event<'
                     unique = format!("{base}-{n}");
                     n += 1;
                 }
-                toc.push(TocEntry {
+                toc.push(Heading {
                     level: level as u8,
                     id: unique.clone(),
                     text: text.trim().to_owned(),

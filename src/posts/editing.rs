@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo};
-use super::store::{post_write_error, replace_links, Derived};
+use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo, Saved};
+use super::store::{self, post_write_error, replace_links, Derived, NewRow};
 use super::PostStatus;
+use crate::accounts::caller::Caller;
+use crate::categories::CategoryId;
 use crate::error::{AppError, FieldError};
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::platform::markdown::{derived_slug, slugify, RENDERER_VERSION};
-use crate::web::auth::Caller;
 use crate::with_db;
 
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -28,14 +29,40 @@ pub struct PostInput {
     pub excerpt: String,
     pub cover_image: Option<String>,
     pub tags: Vec<String>,
-    pub category_ids: Vec<i64>,
+    pub category_ids: Vec<CategoryId>,
     pub canonical_url: Option<String>,
+}
+
+/// A post's fields as its author (or a client, or a file) gave them, before they are checked.
+/// Lists are lists: whoever received them as text split it once.
+#[derive(Debug, Clone, Copy)]
+pub struct PostFields<'a> {
+    pub title: &'a str,
+    pub slug: &'a str,
+    pub content: &'a str,
+    pub excerpt: &'a str,
+    pub cover_image: &'a str,
+    /// As typed ("Web Dev"); [`PostInput::validate`] makes them names.
+    pub tags: &'a [String],
+    /// `None` when what was sent named something that is not a category id: refused together
+    /// with the other fields' problems.
+    pub categories: Option<&'a [CategoryId]>,
+    pub canonical_url: &'a str,
 }
 
 /// Tags as authors type them ("Rust, web dev") become plain lower-case names ("rust", "web-dev").
 pub fn normalize_tags(raw: &str) -> Vec<String> {
+    tag_names(raw.split(','))
+}
+
+/// Tags as given become plain lower-case names, each once; those with no letter or digit go.
+pub fn tag_names<T: AsRef<str>>(given: impl IntoIterator<Item = T>) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in raw.split(',').map(slugify).filter(|t| !t.is_empty()) {
+    for tag in given
+        .into_iter()
+        .map(|t| slugify(t.as_ref()))
+        .filter(|t| !t.is_empty())
+    {
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -45,17 +72,17 @@ pub fn normalize_tags(raw: &str) -> Vec<String> {
 
 impl PostInput {
     /// Checks everything at once, so every field with a problem says so.
-    #[allow(clippy::too_many_arguments)]
-    pub fn validate(
-        title: &str,
-        slug: &str,
-        content: &str,
-        excerpt: &str,
-        cover_image: &str,
-        tags: &str,
-        categories: &str,
-        canonical_url: &str,
-    ) -> Result<Self, AppError> {
+    pub fn validate(fields: PostFields<'_>) -> Result<Self, AppError> {
+        let PostFields {
+            title,
+            slug,
+            content,
+            excerpt,
+            cover_image,
+            tags,
+            categories,
+            canonical_url,
+        } = fields;
         let mut errors = Vec::new();
         // Lengths are measured as typed, before trimming: the API's schema says so.
         if title.chars().count() > MAX_TITLE_CHARS {
@@ -103,7 +130,7 @@ impl PostInput {
             ));
             None
         };
-        let tags = normalize_tags(tags);
+        let tags = tag_names(tags);
         if tags.len() > MAX_TAGS {
             errors.push(FieldError::new(
                 "tags",
@@ -115,19 +142,16 @@ impl PostInput {
                 format!("Keep each tag under {MAX_TAG_CHARS} characters"),
             ));
         }
-        let category_ids: Result<Vec<i64>, _> = categories
-            .split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::parse)
-            .collect();
-        let category_ids = category_ids.unwrap_or_else(|_| {
-            errors.push(FieldError::new(
-                "categories",
-                "Choose categories from the list",
-            ));
-            Vec::new()
-        });
+        let category_ids = match categories {
+            Some(ids) => ids.to_vec(),
+            None => {
+                errors.push(FieldError::new(
+                    "categories",
+                    "Choose categories from the list",
+                ));
+                Vec::new()
+            }
+        };
         let canonical_url = canonical_url.trim();
         let canonical_url = if canonical_url.is_empty() {
             None
@@ -176,49 +200,61 @@ impl SaveKind {
     }
 }
 
-/// Keeps a revision; autosaves replace the newest revision when that is an autosave too.
-macro_rules! keep_revision {
-    ($tx:expr, $post_id:expr, $kind:expr, $title:expr, $content:expr, $excerpt:expr) => {
-        async {
-            let kind: SaveKind = $kind;
-            let latest: Option<(i64, String)> = sqlx::query_as(
-                "SELECT id, kind FROM post_revisions WHERE post_id = $1 ORDER BY id DESC LIMIT 1",
+/// Keeps a revision inside the transaction `tx`; autosaves replace the newest revision when
+/// that is an autosave too.
+async fn keep_revision<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    post_id: i64,
+    kind: SaveKind,
+    title: &str,
+    content: &str,
+    excerpt: &str,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64, String): sqlx::FromRow<'r, DB::Row>,
+{
+    let latest: Option<(i64, String)> = sqlx::query_as(
+        "SELECT id, kind FROM post_revisions WHERE post_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(post_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match latest {
+        Some((id, latest_kind)) if kind == SaveKind::Autosave && latest_kind == "AUTOSAVE" => {
+            sqlx::query(
+                "UPDATE post_revisions SET title = $1, content = $2, excerpt = $3, created_at = $4
+                 WHERE id = $5",
             )
-            .bind($post_id)
-            .fetch_optional(&mut *$tx)
+            .bind(title.to_owned())
+            .bind(content.to_owned())
+            .bind(excerpt.to_owned())
+            .bind(now())
+            .bind(id)
+            .execute(&mut **tx)
             .await?;
-            match latest {
-                Some((id, latest_kind)) if kind == SaveKind::Autosave && latest_kind == "AUTOSAVE" => {
-                    sqlx::query(
-                        "UPDATE post_revisions SET title = $1, content = $2, excerpt = $3, created_at = $4
-                         WHERE id = $5",
-                    )
-                    .bind($title)
-                    .bind($content)
-                    .bind($excerpt)
-                    .bind(now())
-                    .bind(id)
-                    .execute(&mut *$tx)
-                    .await?;
-                }
-                _ => {
-                    sqlx::query(
-                        "INSERT INTO post_revisions (post_id, kind, title, content, excerpt, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind($post_id)
-                    .bind(kind.as_str())
-                    .bind($title)
-                    .bind($content)
-                    .bind($excerpt)
-                    .bind(now())
-                    .execute(&mut *$tx)
-                    .await?;
-                }
-            }
-            Ok::<(), sqlx::Error>(())
         }
-    };
+        _ => {
+            sqlx::query(
+                "INSERT INTO post_revisions (post_id, kind, title, content, excerpt, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(post_id)
+            .bind(kind.as_str().to_owned())
+            .bind(title.to_owned())
+            .bind(content.to_owned())
+            .bind(excerpt.to_owned())
+            .bind(now())
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A new draft; returns its id.
@@ -254,39 +290,49 @@ pub async fn create(
     .await?;
     let now = now();
     let published_at = (status == PostStatus::Published).then(|| publish_at.unwrap_or(now));
+    let row = NewRow {
+        author_id,
+        title: &input.title,
+        slug: &input.slug,
+        content: &input.content,
+        cover_image: input.cover_image.as_deref(),
+        canonical_url: input.canonical_url.as_deref(),
+        status,
+        published_at,
+        derived: &derived,
+        now,
+    };
     let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let post_id: i64 = sqlx::query_scalar(
-                "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
-                                    cover_image, status, tags, read_time_minutes, created_at, updated_at,
-                                    toc, body_text, canonical_url, published_at, renderer_version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)
-                 RETURNING id",
+            let post_id = store::insert(&mut tx, &row).await?;
+            replace_links(
+                &mut tx,
+                post_id,
+                &input.tags,
+                &input.category_ids,
+                published_at,
             )
-            .bind(author_id)
-            .bind(&input.title)
-            .bind(&input.slug)
-            .bind(&input.content)
-            .bind(&derived.html)
-            .bind(&derived.excerpt)
-            .bind(&derived.custom_excerpt)
-            .bind(&input.cover_image)
-            .bind(status.as_str())
-            .bind(&derived.tags_json)
-            .bind(derived.read_time_minutes)
-            .bind(now)
-            .bind(&derived.toc_json)
-            .bind(&derived.body_text)
-            .bind(&input.canonical_url)
-            .bind(published_at)
-            .bind(RENDERER_VERSION)
-            .fetch_one(&mut *tx)
             .await?;
-            replace_links!(tx, post_id, &input.tags, &input.category_ids, published_at).await?;
-            keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            keep_revision(
+                &mut tx,
+                post_id,
+                kind,
+                &input.title,
+                &input.content,
+                &input.excerpt,
+            )
+            .await?;
             if status == PostStatus::Published {
-                keep_revision!(tx, post_id, SaveKind::Publish, &input.title, &input.content, &input.excerpt).await?;
+                keep_revision(
+                    &mut tx,
+                    post_id,
+                    SaveKind::Publish,
+                    &input.title,
+                    &input.content,
+                    &input.excerpt,
+                )
+                .await?;
             }
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, post_id).await?;
@@ -368,10 +414,19 @@ pub async fn update(
             let Some(version) = version else {
                 return Ok(None);
             };
-            replace_links!(tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
-            keep_revision!(tx, post_id, kind, &input.title, &input.content, &input.excerpt).await?;
+            replace_links(&mut tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
+            keep_revision(&mut tx, post_id, kind, &input.title, &input.content, &input.excerpt)
+                .await?;
             if new_status.is_some_and(|(to, _)| to == PostStatus::Published) {
-                keep_revision!(tx, post_id, SaveKind::Publish, &input.title, &input.content, &input.excerpt).await?;
+                keep_revision(
+                    &mut tx,
+                    post_id,
+                    SaveKind::Publish,
+                    &input.title,
+                    &input.content,
+                    &input.excerpt,
+                )
+                .await?;
             }
             tx.commit().await?;
             Ok(Some(version))
@@ -410,7 +465,9 @@ pub async fn require_editor(db: &Db, caller: &Caller, post_id: i64) -> Result<()
 
 /// The author themself, or an admin.
 pub fn may_see_unpublished(caller: &Caller, author_id: i64) -> bool {
-    caller.require_self_or_admin(author_id).is_ok()
+    caller
+        .require_self_or_admin(crate::accounts::UserId(author_id))
+        .is_ok()
 }
 
 pub fn parse_status(raw: &str) -> PostStatus {
@@ -489,7 +546,8 @@ pub async fn set_status(
                 .bind(post_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                keep_revision!(tx, post_id, SaveKind::Publish, &title, &content, &excerpt).await?;
+                keep_revision(&mut tx, post_id, SaveKind::Publish, &title, &content, &excerpt)
+                    .await?;
             }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(version)
@@ -508,34 +566,46 @@ pub async fn delete(db: &Db, post_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        title: String,
-        slug: String,
-        content: String,
-        custom_excerpt: String,
-        cover_image: Option<String>,
-        tags: String,
-        status: String,
-        published_at: Option<DateTime<Utc>>,
-        canonical_url: Option<String>,
-        version: i64,
-        updated_at: DateTime<Utc>,
+/// The columns of [`AuthoredRow`], from `posts p`.
+pub(crate) const AUTHORED_COLUMNS: &str =
+    "p.id, p.title, p.slug, p.content, p.custom_excerpt, p.cover_image, p.tags, p.status,
+     p.published_at, p.canonical_url, p.version, p.updated_at";
+
+/// A post as its author wrote it: what the editor loads and export writes out.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuthoredRow {
+    pub id: i64,
+    pub title: String,
+    pub slug: String,
+    pub content: String,
+    /// The author's own excerpt; empty when the first paragraph serves.
+    pub custom_excerpt: String,
+    pub cover_image: Option<String>,
+    /// JSON, as stored; [`AuthoredRow::tags`] reads it.
+    pub tags: String,
+    pub status: String,
+    pub published_at: Option<DateTime<Utc>>,
+    pub canonical_url: Option<String>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AuthoredRow {
+    pub(crate) fn tags(&self) -> Vec<String> {
+        serde_json::from_str(&self.tags).unwrap_or_default()
     }
-    let row: Option<Row> = with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT id, title, slug, content, custom_excerpt, cover_image, tags, status, published_at,
-                    canonical_url, version, updated_at
-             FROM posts WHERE id = $1",
-        )
-        .bind(post_id)
-        .fetch_optional(pool)
-        .await
+}
+
+pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
+    let sql = format!("SELECT {AUTHORED_COLUMNS} FROM posts p WHERE p.id = $1");
+    let row: Option<AuthoredRow> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(post_id)
+            .fetch_optional(pool)
+            .await
     })?;
     let row = row.ok_or(AppError::NotFound)?;
-    let category_ids: Vec<i64> = with_db!(db, |pool| {
+    let category_ids: Vec<CategoryId> = with_db!(db, |pool| {
         sqlx::query_scalar(
             "SELECT category_id FROM post_categories WHERE post_id = $1 ORDER BY category_id",
         )
@@ -543,21 +613,32 @@ pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
         .fetch_all(pool)
         .await
     })?;
-    let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
     Ok(EditorPost {
+        tags: row.tags(),
         id: row.id,
         title: row.title,
         slug: row.slug,
         content: row.content,
         excerpt: row.custom_excerpt,
         cover_image: row.cover_image.unwrap_or_default(),
-        tags: tags.join(", "),
         category_ids,
         status: parse_status(&row.status),
         published_at: row.published_at,
         canonical_url: row.canonical_url.unwrap_or_default(),
         version: row.version,
         updated_at: row.updated_at,
+    })
+}
+
+/// Where a post stands after a save or a status change.
+pub async fn saved(db: &Db, post_id: i64) -> Result<Saved, AppError> {
+    let post = load(db, post_id).await?;
+    Ok(Saved {
+        id: post_id,
+        slug: post.slug,
+        version: post.version,
+        status: post.status,
+        published_at: post.published_at,
     })
 }
 
@@ -750,16 +831,18 @@ mod tests {
 
     #[test]
     fn bad_fields_are_all_reported() {
-        let err = PostInput::validate(
-            "",
-            "",
-            &"x".repeat(MAX_BODY_CHARS + 1),
-            "",
-            "javascript:x",
-            "",
-            "a",
-            "ftp://x",
-        )
+        let content = "x".repeat(MAX_BODY_CHARS + 1);
+        let err = PostInput::validate(PostFields {
+            title: "",
+            slug: "",
+            content: &content,
+            excerpt: "",
+            cover_image: "javascript:x",
+            tags: &[],
+            // What the editor's form sends as "a".
+            categories: None,
+            canonical_url: "ftp://x",
+        })
         .unwrap_err();
         for field in [
             "title",

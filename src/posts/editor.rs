@@ -9,9 +9,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::PostStatus;
+use crate::categories::CategoryId;
 use crate::error::AppError;
 
-/// A post as the editor holds it. Lists are text, as the form fields have them.
+/// A post as the editor holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct EditorPost {
     pub id: i64,
@@ -21,15 +22,31 @@ pub struct EditorPost {
     /// The author's own excerpt; empty when the first paragraph serves.
     pub excerpt: String,
     pub cover_image: String,
-    /// "rust, web"
-    pub tags: String,
-    pub category_ids: Vec<i64>,
+    pub tags: Vec<String>,
+    pub category_ids: Vec<CategoryId>,
     pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub canonical_url: String,
     /// What the next save must be based on.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The editor form's `categories` field: the chosen ids, comma-separated ("3,7"). The form
+/// posts it as text, so that it also saves without JavaScript; [`save_post`] reads it back.
+pub fn category_field(ids: &[CategoryId]) -> String {
+    let ids: Vec<String> = ids.iter().map(CategoryId::to_string).collect();
+    ids.join(",")
+}
+
+/// The ids in a [`category_field`]; `None` when one of them is not an id.
+#[cfg(feature = "ssr")]
+fn category_ids_of_field(raw: &str) -> Option<Vec<CategoryId>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse().ok().map(CategoryId))
+        .collect()
 }
 
 /// The result of a save.
@@ -83,8 +100,8 @@ pub struct DashboardPost {
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    use crate::accounts::caller::Caller;
     use crate::error::AppError;
-    use crate::web::auth::Caller;
     use crate::web::state::AppState;
 
     /// A browser posting a form without JavaScript asks for HTML; the hydrated page asks
@@ -119,7 +136,8 @@ pub async fn load_post(id: i64) -> Result<EditorPost, AppError> {
 }
 
 /// Saves the editor's fields: a new draft when `id` is absent, else over `version` (409 when
-/// the post changed since). `autosave` folds into the previous autosave's revision.
+/// the post changed since). `autosave` folds into the previous autosave's revision. `tags` is
+/// the text typed ("rust, web dev") and `categories` a [`category_field`]: the form's fields.
 #[server(prefix = "/rpc", endpoint = "editor/save")]
 pub async fn save_post(
     id: Option<i64>,
@@ -134,19 +152,21 @@ pub async fn save_post(
     canonical_url: String,
     autosave: Option<bool>,
 ) -> Result<Saved, AppError> {
-    use crate::posts::editing::{self, PostInput, SaveKind};
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
+    use crate::posts::editing::{self, PostFields, PostInput, SaveKind};
     let state = crate::web::state::AppState::current()?;
-    let input = PostInput::validate(
-        &title,
-        &slug,
-        &content,
-        &excerpt,
-        &cover_image,
-        &tags,
-        &categories,
-        &canonical_url,
-    )?;
+    let tags: Vec<String> = tags.split(',').map(str::to_owned).collect();
+    let categories = category_ids_of_field(&categories);
+    let input = PostInput::validate(PostFields {
+        title: &title,
+        slug: &slug,
+        content: &content,
+        excerpt: &excerpt,
+        cover_image: &cover_image,
+        tags: &tags,
+        categories: categories.as_deref(),
+        canonical_url: &canonical_url,
+    })?;
     let kind = if autosave.unwrap_or(false) {
         SaveKind::Autosave
     } else {
@@ -156,7 +176,7 @@ pub async fn save_post(
         None => {
             let caller = Caller::current().await?;
             let user = caller.require_user()?;
-            editing::create_draft(&state.db, user.id, &input, kind).await?
+            editing::create_draft(&state.db, user.id.0, &input, kind).await?
         }
         Some(id) => {
             ssr::may_edit(&state, id).await?;
@@ -169,23 +189,11 @@ pub async fn save_post(
     if ssr::from_plain_form().await {
         leptos_axum::redirect(&format!("/editor/{id}"));
     }
-    let saved = saved(&state.db, id).await?;
+    let saved = editing::saved(&state.db, id).await?;
     if saved.status == PostStatus::Draft {
         crate::platform::readers::unseen();
     }
     Ok(saved)
-}
-
-#[cfg(feature = "ssr")]
-async fn saved(db: &crate::platform::db::Db, id: i64) -> Result<Saved, AppError> {
-    let post = crate::posts::editing::load(db, id).await?;
-    Ok(Saved {
-        id,
-        slug: post.slug,
-        version: post.version,
-        status: post.status,
-        published_at: post.published_at,
-    })
 }
 
 /// Publishes (now, or at `publish_at`, an RFC 3339 time or a `datetime-local` value in UTC),
@@ -210,7 +218,7 @@ pub async fn set_post_status(
         })?),
     };
     crate::posts::editing::set_status(&state.db, id, version, status, publish_at).await?;
-    saved(&state.db, id).await
+    crate::posts::editing::saved(&state.db, id).await
 }
 
 #[cfg(feature = "ssr")]
@@ -236,7 +244,7 @@ pub async fn delete_post(id: i64) -> Result<(), AppError> {
 #[server(prefix = "/rpc", endpoint = "editor/preview")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn preview(content: String) -> Result<String, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     if content.chars().count() > crate::posts::editing::MAX_BODY_CHARS {
@@ -245,11 +253,7 @@ pub async fn preview(content: String) -> Result<String, AppError> {
             "The text is too long to preview",
         ));
     }
-    let trust = if user.role >= crate::accounts::Role::Moderator {
-        crate::platform::markdown::Trust::Trusted
-    } else {
-        crate::platform::markdown::Trust::Untrusted
-    };
+    let trust = user.role.link_trust();
     let rendered =
         tokio::task::spawn_blocking(move || crate::platform::markdown::render(&content, trust))
             .await
@@ -261,7 +265,7 @@ pub async fn preview(content: String) -> Result<String, AppError> {
 #[server(prefix = "/rpc", endpoint = "editor/slug")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn check_slug(slug: String, id: Option<i64>) -> Result<SlugCheck, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_user()?;
     let slug = crate::platform::markdown::slugify(&slug);
@@ -274,7 +278,7 @@ pub async fn check_slug(slug: String, id: Option<i64>) -> Result<SlugCheck, AppE
 #[server(prefix = "/rpc", endpoint = "editor/tags")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn suggest_tags(prefix: String) -> Result<Vec<String>, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_user()?;
     crate::posts::editing::suggest_tags(&state.db, prefix.trim()).await
@@ -307,33 +311,182 @@ pub async fn revision_diff(revision_id: i64) -> Result<Vec<DiffLine>, AppError> 
 /// Brings a revision's title, text and excerpt back as a new save.
 #[server(prefix = "/rpc", endpoint = "editor/restore")]
 pub async fn restore_revision(revision_id: i64, version: i64) -> Result<Saved, AppError> {
-    use crate::posts::editing::{self, PostInput, SaveKind};
+    use crate::posts::editing::{self, PostFields, PostInput, SaveKind};
     let state = crate::web::state::AppState::current()?;
     let (post_id, title, content, excerpt) = editing::revision(&state.db, revision_id).await?;
     ssr::may_edit(&state, post_id).await?;
     let current = editing::load(&state.db, post_id).await?;
-    let categories: Vec<String> = current.category_ids.iter().map(i64::to_string).collect();
-    let input = PostInput::validate(
-        &title,
-        &current.slug,
-        &content,
-        &excerpt,
-        &current.cover_image,
-        &current.tags,
-        &categories.join(","),
-        &current.canonical_url,
-    )?;
+    let input = PostInput::validate(PostFields {
+        title: &title,
+        slug: &current.slug,
+        content: &content,
+        excerpt: &excerpt,
+        cover_image: &current.cover_image,
+        tags: &current.tags,
+        categories: Some(&current.category_ids),
+        canonical_url: &current.canonical_url,
+    })?;
     editing::update(&state.db, post_id, version, &input, SaveKind::Save, None).await?;
-    saved(&state.db, post_id).await
+    editing::saved(&state.db, post_id).await
 }
 
 /// The signed-in author's posts.
 #[server(prefix = "/rpc", endpoint = "dashboard/posts")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn dashboard_posts() -> Result<Vec<DashboardPost>, AppError> {
-    use crate::web::auth::Caller;
+    use crate::accounts::caller::Caller;
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
-    crate::posts::editing::dashboard(&state.db, user.id).await
+    crate::posts::editing::dashboard(&state.db, user.id.0).await
+}
+
+/// `POST /editor/images`: an image for a post, from the editor's button, a drop or a paste;
+/// answers JSON with its addresses and the markdown to insert (see [`super::images`]).
+#[cfg(feature = "ssr")]
+pub async fn upload_image(
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::accounts::caller::Caller,
+    mut multipart: axum::extract::Multipart,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use axum::Json;
+    let error_response = |err: AppError| {
+        (
+            err.status(),
+            Json(serde_json::json!({ "error": err.to_string() })),
+        )
+            .into_response()
+    };
+    let user = match caller.require_user() {
+        Ok(user) => user.clone(),
+        Err(err) => return error_response(err),
+    };
+    let invalid = |why: &str| AppError::field("image", why);
+    let mut upload = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                if field.name() == Some("image") {
+                    let name = field.file_name().unwrap_or("image").to_owned();
+                    match field.bytes().await {
+                        Ok(data) => upload = Some((name, data)),
+                        Err(_) => {
+                            return error_response(invalid(
+                                "The upload was cut off or is over 10 MB",
+                            ))
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_response(invalid("The upload was cut off; please try again")),
+        }
+    }
+    match super::images::store(&state.config.media_dir, user.id.0, upload).await {
+        Ok(image) => (
+            StatusCode::CREATED,
+            Json(serde_json::json!({
+                "url": image.url,
+                "cardUrl": image.card_url,
+                "markdown": image.markdown,
+            })),
+        )
+            .into_response(),
+        Err(err) => error_response(err),
+    }
+}
+
+/// `GET /dashboard/export`: the signed-in author's posts as a tar of markdown files.
+#[cfg(feature = "ssr")]
+pub async fn download_posts(
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::accounts::caller::Caller,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::{IntoResponse, Redirect};
+    let Ok(user) = caller.require_user() else {
+        return Redirect::to("/signin?next=/dashboard").into_response();
+    };
+    use crate::posts::transfer::{export, tar};
+    let archive = export(&state.db, Some(user.id.0)).await.and_then(|files| {
+        // Only a name tar cannot hold (none that `export` makes) fails here.
+        tar(&files).map_err(|e| AppError::internal(format_args!("export archive: {e}")))
+    });
+    match archive {
+        Ok(archive) => (
+            [
+                (header::CONTENT_TYPE, "application/x-tar"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"quire-posts.tar\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            archive,
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `POST /dashboard/import`: markdown files from a form; back to the dashboard with a report
+/// that names every file that failed and why.
+#[cfg(feature = "ssr")]
+pub async fn upload_posts(
+    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
+    caller: crate::accounts::caller::Caller,
+    mut multipart: axum::extract::Multipart,
+) -> axum::response::Response {
+    use crate::posts::transfer::{import, parse};
+    use axum::response::{IntoResponse, Redirect};
+    let Ok(user) = caller.require_user() else {
+        return Redirect::to("/signin?next=/dashboard").into_response();
+    };
+    let mut lines = Vec::new();
+    let (mut done, mut failed) = (0, 0);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                lines.push("The upload was cut off; please try again.".to_owned());
+                failed += 1;
+                break;
+            }
+        };
+        if field.name() != Some("files") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("file").to_owned();
+        let result = match field.text().await {
+            Err(_) => Err("not a text file".to_owned()),
+            Ok(text) if text.is_empty() && name.is_empty() => continue,
+            Ok(text) => match parse(&text) {
+                Err(why) => Err(why),
+                Ok(post) => import(&state.db, user.id.0, post)
+                    .await
+                    .map_err(|e| match &e {
+                        AppError::Invalid { fields, .. } => fields
+                            .iter()
+                            .map(|f| format!("{}: {}", f.field, f.message))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        _ => e.to_string(),
+                    }),
+            },
+        };
+        match result {
+            Ok(_) => done += 1,
+            Err(why) => {
+                failed += 1;
+                lines.push(format!("{name}: {why}"));
+            }
+        }
+    }
+    lines.insert(0, format!("Imported {done} posts; {failed} failed."));
+    let report: String =
+        url::form_urlencoded::byte_serialize(lines.join("\n").as_bytes()).collect();
+    Redirect::to(&format!("/dashboard?import_report={report}")).into_response()
 }

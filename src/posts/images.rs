@@ -1,67 +1,32 @@
-//! `POST /editor/images`: an image for a post, from the editor's button, a drop or a paste.
-//! Stored re-encoded under the media folder, at most 2000 pixels wide, with an 800-pixel copy
-//! for covers and cards; answers JSON with the addresses and the markdown to insert.
+//! Images for posts, from the editor's button, a drop or a paste (`POST /editor/images`,
+//! [`super::editor::upload_image`]). Stored re-encoded under the media folder, at most 2000
+//! pixels wide, with an 800-pixel copy for covers and cards.
 
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use std::path::Path;
 
 use crate::error::AppError;
 use crate::platform::images;
-use crate::web::auth::Caller;
-use crate::web::state::AppState;
 
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 const FULL_WIDTH: u32 = 2_000;
 const CARD_WIDTH: u32 = 800;
 
-pub async fn upload(
-    State(state): State<AppState>,
-    caller: Caller,
-    multipart: Multipart,
-) -> Response {
-    let user = match caller.require_user() {
-        Ok(user) => user.clone(),
-        Err(err) => return error_response(err),
-    };
-    match store(&state, user.id, multipart).await {
-        Ok(body) => (StatusCode::CREATED, Json(body)).into_response(),
-        Err(err) => error_response(err),
-    }
+/// An image stored for a post: its addresses, and the markdown that shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImage {
+    pub url: String,
+    pub card_url: String,
+    pub markdown: String,
 }
 
-fn error_response(err: AppError) -> Response {
-    let status =
-        StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        Json(serde_json::json!({ "error": err.to_string() })),
-    )
-        .into_response()
-}
-
-async fn store(
-    state: &AppState,
+/// Checks, re-encodes and stores `upload` (its file name and bytes; `None` when none came)
+/// under `media_dir`, named after `user_id`.
+pub async fn store(
+    media_dir: &Path,
     user_id: i64,
-    mut multipart: Multipart,
-) -> Result<serde_json::Value, AppError> {
+    upload: Option<(String, axum::body::Bytes)>,
+) -> Result<StoredImage, AppError> {
     let invalid = |why: &str| AppError::field("image", why);
-    let mut upload = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| invalid("The upload was cut off; please try again"))?
-    {
-        if field.name() == Some("image") {
-            let name = field.file_name().unwrap_or("image").to_owned();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|_| invalid("The upload was cut off or is over 10 MB"))?;
-            upload = Some((name, data));
-        }
-    }
     let (name, bytes) = upload
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| invalid("Choose an image to upload"))?;
@@ -77,7 +42,7 @@ async fn store(
     .await
     .map_err(|e| AppError::internal(format_args!("resizing an image: {e}")))??;
 
-    let folder = state.config.media_dir.join("images");
+    let folder = media_dir.join("images");
     tokio::fs::create_dir_all(&folder).await.map_err(|e| {
         tracing::error!(error = %e, folder = %folder.display(), "cannot create the image folder");
         AppError::Internal
@@ -103,9 +68,9 @@ async fn store(
         .filter(|c| !matches!(c, '[' | ']' | '(' | ')'))
         .take(80)
         .collect();
-    Ok(serde_json::json!({
-        "url": url,
-        "cardUrl": format!("/media/images/{card_name}"),
-        "markdown": format!("![{alt}]({url})"),
-    }))
+    Ok(StoredImage {
+        markdown: format!("![{alt}]({url})"),
+        url,
+        card_url: format!("/media/images/{card_name}"),
+    })
 }

@@ -1,12 +1,12 @@
 //! Likes: at most one per user and post, with the post's counter kept in the same
 //! transaction so listings never count rows.
 
-use super::LikeState;
+use super::{LikeState, PostId};
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::with_db;
 
-pub async fn is_liked(db: &Db, user_id: i64, post_id: i64) -> Result<bool, AppError> {
+pub async fn is_liked(db: &Db, user_id: i64, post_id: PostId) -> Result<bool, AppError> {
     let found: Option<i64> = with_db!(db, |pool| {
         sqlx::query_scalar("SELECT post_id FROM likes WHERE user_id = $1 AND post_id = $2")
             .bind(user_id)
@@ -19,7 +19,12 @@ pub async fn is_liked(db: &Db, user_id: i64, post_id: i64) -> Result<bool, AppEr
 
 /// Likes or unlikes. The counter moves only when the like row was really inserted or
 /// deleted, so concurrent clicks can neither count twice nor go below zero.
-pub async fn set(db: &Db, user_id: i64, post_id: i64, liked: bool) -> Result<LikeState, AppError> {
+pub async fn set(
+    db: &Db,
+    user_id: i64,
+    post_id: PostId,
+    liked: bool,
+) -> Result<LikeState, AppError> {
     let now = now();
     let count: Option<i64> = with_db!(db, |pool| {
         async {
@@ -47,9 +52,10 @@ pub async fn set(db: &Db, user_id: i64, post_id: i64, liked: bool) -> Result<Lik
             .rows_affected();
             // Only posts readers can see can be liked; anything else does not exist for them
             // (and returning without commit undoes the change).
-            let visible: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM posts WHERE id = $1 AND status = 'PUBLISHED' AND published_at <= $2",
-            )
+            let visible: Option<i64> = sqlx::query_scalar(concat!(
+                "SELECT id FROM posts WHERE id = $1 AND ",
+                crate::published_and_due!("$2")
+            ))
             .bind(post_id)
             .bind(now)
             .fetch_optional(&mut *tx)

@@ -1,15 +1,14 @@
-//! Posts: what readers see of them, and the server functions that fetch them.
+//! Posts: what readers see of them, and the one rule of who may see them.
 
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::categories::CategoryBadge;
-use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod editing;
 pub mod editor;
+pub mod functions;
 #[cfg(feature = "ssr")]
 pub mod images;
 #[cfg(feature = "ssr")]
@@ -51,6 +50,15 @@ pub enum PostStatus {
 }
 
 impl PostStatus {
+    /// A status as the database holds it (its CHECK allows these three only).
+    pub fn from_stored(raw: &str) -> Self {
+        match raw {
+            "PUBLISHED" => Self::Published,
+            "ARCHIVED" => Self::Archived,
+            _ => Self::Draft,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "DRAFT",
@@ -58,6 +66,63 @@ impl PostStatus {
             Self::Archived => "ARCHIVED",
         }
     }
+}
+
+/// THE visibility rule: a post is seen by everybody when it is published and its time has
+/// come ("published and due"); before that (a draft, an archived post, a scheduled one) only
+/// its author and admins see it. This is the rule for a post held in memory; queries write
+/// it with [`published_and_due!`](crate::published_and_due) and, on the tag and category
+/// link tables, [`listed_and_due!`](crate::listed_and_due).
+pub fn published_and_due(
+    status: PostStatus,
+    published_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    status == PostStatus::Published && published_at.is_some_and(|at| at <= now)
+}
+
+/// SQL for "this post is published" (scheduled ones included), as a string literal for
+/// `concat!`: `published!(p)` is `p.status = 'PUBLISHED'`, `published!()` names no table.
+/// Counts of published posts use it; what readers see uses [`published_and_due!`].
+#[macro_export]
+macro_rules! published {
+    () => {
+        "status = 'PUBLISHED'"
+    };
+    ($table:ident) => {
+        concat!(stringify!($table), ".status = 'PUBLISHED'")
+    };
+}
+
+/// SQL for THE visibility rule ([`published_and_due`](crate::posts::published_and_due)), as a
+/// string literal for `concat!`: `published_and_due!(p, "$1")` is
+/// `p.status = 'PUBLISHED' AND p.published_at <= $1`, where `$1` is bound to now;
+/// `published_and_due!("$1")` names no table. Every query of what readers may see uses it.
+#[macro_export]
+macro_rules! published_and_due {
+    ($now:literal) => {
+        concat!($crate::published!(), " AND published_at <= ", $now)
+    };
+    ($table:ident, $now:literal) => {
+        concat!(
+            $crate::published!($table),
+            " AND ",
+            stringify!($table),
+            ".published_at <= ",
+            $now
+        )
+    };
+}
+
+/// [`published_and_due!`] on a link table (`post_tags`, `post_categories`): its rows carry
+/// the post's published_at only while the post is published (the posts store keeps them so),
+/// so `listed_and_due!(x, "$1")`, `x.published_at <= $1`, is the same rule read from the link
+/// row alone.
+#[macro_export]
+macro_rules! listed_and_due {
+    ($table:ident, $now:literal) => {
+        concat!(stringify!($table), ".published_at <= ", $now)
+    };
 }
 
 /// The author as shown next to a post.
@@ -142,72 +207,4 @@ pub struct PostDetail {
 pub struct LikeState {
     pub liked: bool,
     pub count: i64,
-}
-
-/// Published posts, newest first, from `cursor` on.
-#[server(prefix = "/rpc", endpoint = "posts/recent")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn list_recent_posts(cursor: Option<String>) -> Result<PostPage, AppError> {
-    let state = crate::web::state::AppState::current()?;
-    store::list_published(&state.db, cursor.as_deref(), PAGE_SIZE).await
-}
-
-/// The most viewed published posts.
-#[server(prefix = "/rpc", endpoint = "posts/popular")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn popular_posts() -> Result<Vec<PostCard>, AppError> {
-    let state = crate::web::state::AppState::current()?;
-    store::popular(&state.db, POPULAR_SIZE).await
-}
-
-/// A post by its slug. Drafts, archived and scheduled posts exist only for their author and
-/// admins: everybody else gets 404, exactly as for a slug that was never used. A reader's
-/// first look at a public post counts as a view.
-#[server(prefix = "/rpc", endpoint = "posts/get")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let found = store::find_by_slug(&state.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let user = caller.user();
-    let is_author = user.is_some_and(|u| u.id == found.author_id);
-    if !found.detail.public && !editing::may_see_unpublished(&caller, found.author_id) {
-        return Err(AppError::NotFound);
-    }
-    let mut detail = found.detail;
-    if detail.public {
-        // A kept copy of this page counts its readers' views too (server::page_cache).
-        crate::platform::readers::counts_views_of(detail.card.id);
-        if !is_author {
-            views::count_look_here(&state, detail.card.id).await;
-        }
-    }
-    if let Some(user) = user {
-        detail.signed_in = true;
-        detail.liked = likes::is_liked(&state.db, user.id, detail.card.id).await?;
-    }
-    let origin = state.config.origin();
-    if detail.url.is_empty() {
-        detail.url = format!("{origin}/posts/{}", detail.card.slug);
-    }
-    detail.share_image = detail
-        .card
-        .cover_image
-        .as_deref()
-        .map(|src| crate::feeds::absolute(&origin, src));
-    Ok(detail)
-}
-
-/// Likes (`liked: true`) or unlikes a post as the signed-in user. Either is idempotent: a
-/// user likes a post at most once, however many clicks arrive at the same time.
-#[server(prefix = "/rpc", endpoint = "posts/like")]
-pub async fn like_post(post_id: i64, liked: bool) -> Result<LikeState, AppError> {
-    use crate::web::auth::Caller;
-    let state = crate::web::state::AppState::current()?;
-    let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    likes::set(&state.db, user.id, post_id, liked).await
 }

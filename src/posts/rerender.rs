@@ -6,7 +6,6 @@
 use crate::error::AppError;
 use crate::platform::db::{BeginWrite, Db};
 use crate::platform::markdown::{self, RENDERER_VERSION};
-use crate::web::state::AppState;
 use crate::with_db;
 
 /// Posts read, rendered and written at a time. Rendering happens between the read and the
@@ -139,11 +138,15 @@ async fn write(db: &Db, posts: &[Rerendered]) -> Result<usize, AppError> {
 }
 
 /// At start-up, in the background: the server answers meanwhile, with a post's old markup
-/// until its turn comes. The page caches learn of the change once, at the end, so a long run
-/// does not empty them batch after batch.
-pub async fn rerender_at_start(state: AppState) {
+/// until its turn comes. `announce` tells the page caches of the change, once, at the end, so
+/// a long run does not empty them batch after batch.
+pub async fn rerender_at_start<F, Fut>(db: Db, announce: F)
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), sqlx::Error>>,
+{
     let started = std::time::Instant::now();
-    match rerender_stale(&state.db).await {
+    match rerender_stale(&db).await {
         Ok(0) => {}
         Ok(posts) => {
             tracing::info!(
@@ -152,7 +155,7 @@ pub async fn rerender_at_start(state: AppState) {
                 seconds = started.elapsed().as_secs_f64(),
                 "posts rendered again by the current renderer"
             );
-            if let Err(err) = state.pages.content_changed(&state.db).await {
+            if let Err(err) = announce().await {
                 tracing::warn!(error = %err, "marking the content as changed failed");
             }
         }

@@ -2,11 +2,9 @@
 //! matched words marked in a snippet. SQLite uses FTS5 (bm25), PostgreSQL a weighted tsvector
 //! (ts_rank); both read the same words out of the query, so both match the same posts.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::PostCard;
-use crate::error::AppError;
 
 /// Longest query accepted.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -46,20 +44,6 @@ pub fn terms(query: &str) -> Vec<String> {
         .filter(|t| !t.is_empty())
         .take(MAX_TERMS)
         .collect()
-}
-
-/// Published posts matching every word of `q` (stemmed: "running" finds "run"), best first.
-#[server(prefix = "/rpc", endpoint = "posts/search")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchResults, AppError> {
-    if q.chars().count() > MAX_QUERY_CHARS {
-        return Err(AppError::field(
-            "q",
-            format!("Search for at most {MAX_QUERY_CHARS} characters"),
-        ));
-    }
-    let state = crate::web::state::AppState::current()?;
-    ssr::search(&state.db, &terms(&q), cursor.as_deref(), super::PAGE_SIZE).await
 }
 
 #[cfg(feature = "ssr")]
@@ -129,14 +113,14 @@ pub mod ssr {
                                  FROM posts_fts WHERE posts_fts MATCH $1
                                  ORDER BY rowid DESC LIMIT $6) c
                            WHERE EXISTS (SELECT 1 FROM posts v INDEXED BY posts_visible
-                                         WHERE v.id = c.id AND v.status = 'PUBLISHED'
-                                           AND v.published_at <= $2)
+                                         WHERE v.id = c.id AND {visible})
                              AND (c.score > $3 OR (c.score = $3 AND c.id > $4))
                            ORDER BY c.score, c.id
                            LIMIT $5) s
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
-                     ORDER BY s.score, s.id"
+                     ORDER BY s.score, s.id",
+                    visible = crate::published_and_due!(v, "$2"),
                 ),
             ),
             // The same on PostgreSQL: the GIN index finds the matches, the newest
@@ -150,7 +134,7 @@ pub mod ssr {
                                  FROM (SELECT p.id, p.search_vector
                                        FROM posts p
                                        WHERE p.search_vector @@ to_tsquery('english', $1)
-                                         AND p.status = 'PUBLISHED' AND p.published_at <= $2
+                                         AND {visible}
                                        ORDER BY p.id DESC LIMIT $6) m,
                                       to_tsquery('english', $1) AS q (query)) c
                            WHERE (c.score, c.id) > ($3, $4)
@@ -158,7 +142,8 @@ pub mod ssr {
                            LIMIT $5) s
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
-                     ORDER BY s.score, s.id"
+                     ORDER BY s.score, s.id",
+                    visible = crate::published_and_due!(p, "$2"),
                 ),
             ),
         };

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use yaml_rust2::{Yaml, YamlLoader};
 
-use super::editing::{self, PostInput, SaveKind};
+use super::editing::{self, PostFields, PostInput, SaveKind};
 use super::PostStatus;
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
@@ -157,19 +157,25 @@ pub enum Outcome {
 pub async fn import(db: &Db, author_id: i64, post: ImportedPost) -> Result<Outcome, AppError> {
     let mut category_ids = Vec::new();
     for name in &post.categories {
-        category_ids.push(category_id(db, name).await?);
+        category_ids.push(crate::categories::CategoryId(category_id(db, name).await?));
     }
-    let categories: Vec<String> = category_ids.iter().map(i64::to_string).collect();
-    let input = PostInput::validate(
-        &post.title,
-        &post.slug,
-        &post.content,
-        &post.excerpt,
-        &post.cover,
-        &post.tags.join(","),
-        &categories.join(","),
-        &post.canonical_url,
-    )?;
+    // A tag with commas in it ("a, b") is several, as the editor's tag field has them.
+    let tags: Vec<String> = post
+        .tags
+        .iter()
+        .flat_map(|tag| tag.split(','))
+        .map(str::to_owned)
+        .collect();
+    let input = PostInput::validate(PostFields {
+        title: &post.title,
+        slug: &post.slug,
+        content: &post.content,
+        excerpt: &post.excerpt,
+        cover_image: &post.cover,
+        tags: &tags,
+        categories: Some(&category_ids),
+        canonical_url: &post.canonical_url,
+    })?;
     let existing: Option<(i64, i64, i64)> = with_db!(db, |pool| {
         sqlx::query_as("SELECT id, author_id, version FROM posts WHERE slug = $1")
             .bind(&input.slug)
@@ -256,30 +262,22 @@ async fn category_id(db: &Db, name: &str) -> Result<i64, AppError> {
 pub async fn export(db: &Db, author_id: Option<i64>) -> Result<Vec<(String, String)>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
-        id: i64,
-        title: String,
-        slug: String,
-        content: String,
-        custom_excerpt: String,
-        cover_image: Option<String>,
-        tags: String,
-        status: String,
-        published_at: Option<DateTime<Utc>>,
-        updated_at: DateTime<Utc>,
-        canonical_url: Option<String>,
+        #[sqlx(flatten)]
+        post: editing::AuthoredRow,
         username: String,
     }
+    let sql = format!(
+        "SELECT {}, u.username
+         FROM posts p JOIN users u ON u.id = p.author_id
+         WHERE $1 = -1 OR p.author_id = $1
+         ORDER BY p.id",
+        editing::AUTHORED_COLUMNS
+    );
     let rows: Vec<Row> = with_db!(db, |pool| {
-        sqlx::query_as(
-            "SELECT p.id, p.title, p.slug, p.content, p.custom_excerpt, p.cover_image, p.tags, p.status,
-                    p.published_at, p.updated_at, p.canonical_url, u.username
-             FROM posts p JOIN users u ON u.id = p.author_id
-             WHERE $1 = -1 OR p.author_id = $1
-             ORDER BY p.id",
-        )
-        .bind(author_id.unwrap_or(-1))
-        .fetch_all(pool)
-        .await
+        sqlx::query_as(&sql)
+            .bind(author_id.unwrap_or(-1))
+            .fetch_all(pool)
+            .await
     })?;
     let links: Vec<(i64, String)> = with_db!(db, |pool| {
         sqlx::query_as(
@@ -291,28 +289,28 @@ pub async fn export(db: &Db, author_id: Option<i64>) -> Result<Vec<(String, Stri
     })?;
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let tags: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
+        .map(|Row { post, username }| {
+            let tags = post.tags();
             let categories: Vec<&str> = links
                 .iter()
-                .filter(|(post, _)| *post == row.id)
+                .filter(|(id, _)| *id == post.id)
                 .map(|(_, name)| name.as_str())
                 .collect();
             let text = file_text(&ExportedPost {
-                title: &row.title,
-                slug: &row.slug,
-                content: &row.content,
-                excerpt: &row.custom_excerpt,
-                cover: row.cover_image.as_deref(),
-                canonical_url: row.canonical_url.as_deref(),
+                title: &post.title,
+                slug: &post.slug,
+                content: &post.content,
+                excerpt: &post.custom_excerpt,
+                cover: post.cover_image.as_deref(),
+                canonical_url: post.canonical_url.as_deref(),
                 tags: &tags,
                 categories: &categories,
-                status: &row.status,
-                published_at: row.published_at,
-                updated_at: row.updated_at,
-                author: &row.username,
+                status: &post.status,
+                published_at: post.published_at,
+                updated_at: post.updated_at,
+                author: &username,
             });
-            (format!("{}.md", row.slug), text)
+            (format!("{}.md", post.slug), text)
         })
         .collect())
 }
@@ -385,95 +383,6 @@ pub fn tar(files: &[(String, String)]) -> std::io::Result<Vec<u8>> {
         archive.append_data(&mut header, name, text.as_bytes())?;
     }
     archive.into_inner()
-}
-
-/// `GET /dashboard/export`: the signed-in author's posts as a tar of markdown files.
-pub async fn download(
-    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
-    caller: crate::web::auth::Caller,
-) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::{IntoResponse, Redirect};
-    let Ok(user) = caller.require_user() else {
-        return Redirect::to("/signin?next=/dashboard").into_response();
-    };
-    let archive = export(&state.db, Some(user.id)).await.and_then(|files| {
-        // Only a name tar cannot hold (none that `export` makes) fails here.
-        tar(&files).map_err(|e| AppError::internal(format_args!("export archive: {e}")))
-    });
-    match archive {
-        Ok(archive) => (
-            [
-                (header::CONTENT_TYPE, "application/x-tar"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"quire-posts.tar\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            archive,
-        )
-            .into_response(),
-        Err(err) => err.into_response(),
-    }
-}
-
-/// `POST /dashboard/import`: markdown files from a form; back to the dashboard with a report
-/// that names every file that failed and why.
-pub async fn upload(
-    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
-    caller: crate::web::auth::Caller,
-    mut multipart: axum::extract::Multipart,
-) -> axum::response::Response {
-    use axum::response::{IntoResponse, Redirect};
-    let Ok(user) = caller.require_user() else {
-        return Redirect::to("/signin?next=/dashboard").into_response();
-    };
-    let mut lines = Vec::new();
-    let (mut done, mut failed) = (0, 0);
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                lines.push("The upload was cut off; please try again.".to_owned());
-                failed += 1;
-                break;
-            }
-        };
-        if field.name() != Some("files") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("file").to_owned();
-        let result = match field.text().await {
-            Err(_) => Err("not a text file".to_owned()),
-            Ok(text) if text.is_empty() && name.is_empty() => continue,
-            Ok(text) => match parse(&text) {
-                Err(why) => Err(why),
-                Ok(post) => import(&state.db, user.id, post)
-                    .await
-                    .map_err(|e| match &e {
-                        AppError::Invalid { fields, .. } => fields
-                            .iter()
-                            .map(|f| format!("{}: {}", f.field, f.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        _ => e.to_string(),
-                    }),
-            },
-        };
-        match result {
-            Ok(_) => done += 1,
-            Err(why) => {
-                failed += 1;
-                lines.push(format!("{name}: {why}"));
-            }
-        }
-    }
-    lines.insert(0, format!("Imported {done} posts; {failed} failed."));
-    let report: String =
-        url::form_urlencoded::byte_serialize(lines.join("\n").as_bytes()).collect();
-    Redirect::to(&format!("/dashboard?import_report={report}")).into_response()
 }
 
 #[cfg(test)]

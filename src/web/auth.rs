@@ -1,62 +1,24 @@
-//! Who is calling, and may they do this? The one place that answers, for pages, server
-//! functions and the API alike. Decided on the server from the session or an API access
-//! token, never from what the client says about itself.
+//! Which [`Caller`] a request comes from: the session or an API access token, read on the
+//! server. What a caller may do is decided by the accounts domain ([`Caller`]'s own methods);
+//! this is only the request side of it.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use tower_sessions::Session;
 
 use super::state::AppState;
+use crate::accounts::caller::Caller;
 use crate::accounts::session::AuthSession;
-use crate::accounts::{CurrentUser, Role};
+use crate::accounts::store::active_user;
 use crate::error::AppError;
-use crate::with_db;
-
-#[derive(Debug, Clone)]
-pub enum Caller {
-    Visitor,
-    User(CurrentUser),
-}
 
 impl Caller {
-    pub fn user(&self) -> Option<&CurrentUser> {
-        match self {
-            Self::Visitor => None,
-            Self::User(user) => Some(user),
-        }
-    }
-
-    /// A signed-in, active user, or 401.
-    pub fn require_user(&self) -> Result<&CurrentUser, AppError> {
-        self.user().ok_or(AppError::Unauthorized)
-    }
-
-    /// A user with at least `role`, or 401 for visitors and 403 for everybody else.
-    pub fn require_role(&self, role: Role) -> Result<&CurrentUser, AppError> {
-        let user = self.require_user()?;
-        if user.role >= role {
-            Ok(user)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// Users manage their own account; admins manage everybody's.
-    pub fn require_self_or_admin(&self, user_id: i64) -> Result<&CurrentUser, AppError> {
-        let user = self.require_user()?;
-        if user.id == user_id || user.role == Role::Admin {
-            Ok(user)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// Reads the session. A session whose user is gone or deactivated is ended on the spot.
     pub async fn from_session(state: &AppState, session: &AuthSession) -> Result<Self, AppError> {
         let Some(user_id) = session.user_id(state.config.session_max_age).await? else {
             return Ok(Self::Visitor);
         };
-        match load_active_user(state, user_id).await? {
+        match active_user(&state.db, user_id).await? {
             Some(user) => Ok(Self::User(user)),
             None => {
                 session.sign_out().await?;
@@ -91,7 +53,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
         {
             return match state.tokens.verify(&state.db, token.trim()).await? {
-                Some(user_id) => Ok(load_active_user(state, user_id)
+                Some(user_id) => Ok(active_user(&state.db, user_id)
                     .await?
                     .map_or(Self::Visitor, Self::User)),
                 None => Ok(Self::Visitor),
@@ -102,36 +64,4 @@ impl FromRequestParts<AppState> for Caller {
             .map_err(|(_, why)| AppError::internal(format_args!("session layer missing: {why}")))?;
         Self::from_session(state, &AuthSession(session)).await
     }
-}
-
-async fn load_active_user(state: &AppState, user_id: i64) -> Result<Option<CurrentUser>, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        username: String,
-        first_name: Option<String>,
-        last_name: Option<String>,
-        avatar_url: Option<String>,
-        role: String,
-    }
-    let row: Option<Row> = with_db!(&state.db, |pool| {
-        sqlx::query_as(
-            "SELECT id, username, first_name, last_name, avatar_url, role
-             FROM users WHERE id = $1 AND is_active",
-        )
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
-    })?;
-    Ok(row.map(|row| CurrentUser {
-        id: row.id,
-        display_name: crate::accounts::display_name(
-            &row.username,
-            row.first_name.as_deref(),
-            row.last_name.as_deref(),
-        ),
-        username: row.username,
-        avatar_url: row.avatar_url,
-        role: Role::parse(&row.role).unwrap_or(Role::User),
-    }))
 }

@@ -21,6 +21,11 @@ use governor::Quota;
 use super::state::AppState;
 use crate::api::Failure;
 
+/// The session cookie's name over plain http.
+pub const SESSION_COOKIE: &str = "quire_session";
+/// Its name over https, where the __Host- prefix pins the cookie to this exact origin.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-quire_session";
+
 /// The policy for pages that carry no nonce of their own (feeds, the API, files, errors).
 const DEFAULT_CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \

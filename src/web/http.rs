@@ -162,19 +162,19 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
         ("/health".to_owned(), get(health)),
         (
             "/settings/avatar".to_owned(),
-            post(crate::accounts::avatar::upload).layer(upload_limit()),
+            post(crate::accounts::functions::upload_avatar).layer(upload_limit()),
         ),
         (
             "/dashboard/import".to_owned(),
-            post(crate::posts::transfer::upload).layer(upload_limit()),
+            post(crate::posts::editor::upload_posts).layer(upload_limit()),
         ),
         (
             "/dashboard/export".to_owned(),
-            get(crate::posts::transfer::download),
+            get(crate::posts::editor::download_posts),
         ),
         (
             "/editor/images".to_owned(),
-            post(crate::posts::images::upload).layer(upload_limit()),
+            post(crate::posts::editor::upload_image).layer(upload_limit()),
         ),
     ];
     routes.extend(crate::feeds::routes());
@@ -217,19 +217,14 @@ pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
     ]
 }
 
-/// The session cookie's name over plain http.
-pub const SESSION_COOKIE: &str = "quire_session";
-/// Its name over https, where the __Host- prefix pins the cookie to this exact origin.
-pub const SECURE_SESSION_COOKIE: &str = "__Host-quire_session";
-
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
     let secure = state.config.is_https();
     let idle = time::Duration::seconds(state.config.session_idle.num_seconds());
     SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(if secure {
-            SECURE_SESSION_COOKIE
+            super::guard::SECURE_SESSION_COOKIE
         } else {
-            SESSION_COOKIE
+            super::guard::SESSION_COOKIE
         })
         .with_secure(secure)
         .with_http_only(true)
@@ -317,8 +312,7 @@ async fn server_fn_error_status(req: Request<Body>, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status = err.status();
     }
     Response::from_parts(parts, Body::from(bytes))
 }

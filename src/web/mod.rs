@@ -7,3 +7,4 @@ pub mod guard;
 pub mod http;
 pub mod page_cache;
 pub mod state;
+pub mod view_counting;

@@ -10,7 +10,7 @@ use leptos::prelude::LeptosOptions;
 use crate::error::AppError;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
-use crate::posts::views::ViewCounter;
+use crate::posts::views::{OnCounted, ViewCounter};
 
 /// Every middleware that reads the state gets its own clone, for every request: one
 /// reference count here, where copying `LeptosOptions`' strings and the fields' counts took
@@ -24,7 +24,7 @@ pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub started_at: Instant,
     pub views: Arc<ViewCounter>,
-    pub tokens: Arc<crate::api::tokens::Keys>,
+    pub tokens: Arc<crate::accounts::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
     pub pages: Arc<super::page_cache::PageCache>,
 }
@@ -47,8 +47,10 @@ impl AppState {
     pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> Self {
         let pages = Arc::new(super::page_cache::PageCache::new(config.page_cache_bytes));
         Self(Arc::new(Shared {
-            views: Arc::new(ViewCounter::new(db.clone(), pages.clone())),
-            tokens: Arc::new(crate::api::tokens::Keys::new(config.jwt_secret.clone())),
+            views: Arc::new(ViewCounter::new(db.clone(), views_changed(&db, &pages))),
+            tokens: Arc::new(crate::accounts::tokens::Keys::new(
+                config.jwt_secret.clone(),
+            )),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
             db,
@@ -63,4 +65,19 @@ impl AppState {
         leptos::prelude::use_context::<Self>()
             .ok_or_else(|| AppError::internal("AppState missing from the Leptos context"))
     }
+}
+
+/// What the view counter does after counting: tells the page cache, so this instance's pages
+/// show the new counts at once. The views are written either way: a failed bump only leaves
+/// kept pages to age out.
+fn views_changed(db: &Db, pages: &Arc<super::page_cache::PageCache>) -> OnCounted {
+    let (db, pages) = (db.clone(), pages.clone());
+    Box::new(move || {
+        let (db, pages) = (db.clone(), pages.clone());
+        Box::pin(async move {
+            if let Err(err) = pages.views_changed(&db).await {
+                tracing::warn!(error = %err, "marking the content as changed failed");
+            }
+        })
+    })
 }

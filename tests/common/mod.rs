@@ -316,6 +316,7 @@ pub async fn make_user(app: &TestApp, username: &str, role: Role) -> i64 {
     )
     .await
     .unwrap()
+    .0
 }
 
 pub async fn signed_in_as(app: &TestApp, username: &str) -> reqwest::Client {

@@ -1,5 +1,7 @@
-//! Access tokens (short-lived JWTs, HS256) and refresh tokens (random, stored only as hashes,
-//! rotated on every use; presenting a used one revokes its whole family).
+//! The API's tokens, and the only door to their tables: access tokens (short-lived JWTs,
+//! HS256, signed with a secret kept in the settings when not configured) and refresh tokens
+//! (random, stored only as hashes, rotated on every use; presenting a used one revokes its
+//! whole family).
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -8,6 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
+use super::UserId;
 use crate::error::AppError;
 use crate::platform::db::{now, Db};
 use crate::with_db;
@@ -67,7 +70,7 @@ impl Keys {
     }
 
     /// A signed access token for `user_id`, valid for 15 minutes.
-    pub async fn access_token(&self, db: &Db, user_id: i64) -> Result<String, AppError> {
+    pub async fn access_token(&self, db: &Db, user_id: UserId) -> Result<String, AppError> {
         let expires = Utc::now() + Duration::minutes(ACCESS_TOKEN_MINUTES);
         self.access_token_until(db, user_id, expires).await
     }
@@ -76,7 +79,7 @@ impl Keys {
     pub async fn access_token_until(
         &self,
         db: &Db,
-        user_id: i64,
+        user_id: UserId,
         expires: chrono::DateTime<Utc>,
     ) -> Result<String, AppError> {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
@@ -92,7 +95,7 @@ impl Keys {
     }
 
     /// The user an access token was issued to, if it is genuine and not expired.
-    pub async fn verify(&self, db: &Db, token: &str) -> Result<Option<i64>, AppError> {
+    pub async fn verify(&self, db: &Db, token: &str) -> Result<Option<UserId>, AppError> {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -126,7 +129,10 @@ impl Keys {
         if expires <= Utc::now().timestamp() {
             return Ok(None);
         }
-        Ok(claims["sub"].as_str().and_then(|s| s.parse().ok()))
+        Ok(claims["sub"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .map(UserId))
     }
 }
 
@@ -163,7 +169,7 @@ fn random_token() -> String {
 /// A new refresh token in `family` (a new family when None).
 pub async fn issue_refresh(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     family: Option<String>,
 ) -> Result<String, AppError> {
     let token = random_token();
@@ -190,11 +196,11 @@ fn invalid_refresh() -> AppError {
 
 /// Trades a refresh token for a new one (same family) and returns the user. A token used
 /// twice means it leaked: its whole family is revoked.
-pub async fn rotate(db: &Db, token: &str) -> Result<(i64, String), AppError> {
+async fn rotate(db: &Db, token: &str) -> Result<(UserId, String), AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
-        user_id: i64,
+        user_id: UserId,
         family_id: String,
         expires_at: chrono::DateTime<Utc>,
         used_at: Option<chrono::DateTime<Utc>>,
@@ -226,7 +232,7 @@ pub async fn rotate(db: &Db, token: &str) -> Result<(i64, String), AppError> {
     if row.used_at.is_some() || claimed == 0 {
         revoke_family(db, &row.family_id).await?;
         tracing::warn!(
-            user_id = row.user_id,
+            user_id = row.user_id.0,
             "a used refresh token was presented again; its family is revoked"
         );
         return Err(invalid_refresh());
@@ -257,4 +263,18 @@ pub async fn revoke(db: &Db, token: &str) -> Result<(), AppError> {
     })?;
     let family = family.ok_or_else(invalid_refresh)?;
     revoke_family(db, &family).await
+}
+
+/// Trades a refresh token for a new pair: `(access token, refresh token)`. The old refresh
+/// token stops working either way; a deactivated user gets no new tokens.
+pub async fn renew(db: &Db, keys: &Keys, token: &str) -> Result<(String, String), AppError> {
+    let (user_id, refresh_token) = rotate(db, token).await?;
+    let active = super::store::find_by_id(db, user_id)
+        .await?
+        .is_some_and(|u| u.is_active);
+    if !active {
+        return Err(AppError::Unauthorized);
+    }
+    let access_token = keys.access_token(db, user_id).await?;
+    Ok((access_token, refresh_token))
 }

@@ -1,0 +1,310 @@
+//! Rendered pages and feeds for visitors who are not signed in, kept in memory: a reader's
+//! page then costs one primary-key lookup instead of a render.
+//!
+//! Correct with several app instances: every request that may change what readers see bumps
+//! `content_version` in the database after its work has committed, and a kept page is served
+//! only while the version it was rendered under is still the current one. Because the bump
+//! comes after the commit, a page rendered while a write was in flight is kept under the old
+//! version and dropped at the next look. An instance reads the version at most once per
+//! [`VERSION_TTL`] (a query per request cost a third of a kept page's time) and forgets it
+//! after each of its own writes: a write shows at once on the instance that made it, and
+//! within [`VERSION_TTL`] on the others.
+//!
+//! Requests other than GET that readers cannot see (a read made by a server function, a
+//! draft saved, a comment held for moderation) say so through [`readers`], where they are
+//! handled, and leave the version alone. Writing a batch of counted views bumps
+//! a second counter, the views version (pages show view counts). What no write changes is
+//! bounded by time: a kept page is at most [`MAX_AGE`] old ("3 hours ago"), and none
+//! outlives the moment a scheduled post goes out.
+//!
+//! One request at a time renders a page; the others asking for it meanwhile wait for that
+//! render instead of starting their own (a busy page's readers would otherwise all render it
+//! at once after every write). When the only change is the view counts, or the page merely
+//! aged out, they get the previous copy at once instead of waiting.
+//!
+//! A kept page carries validators, `ETag` (a hash of the page) and `Last-Modified` (when it
+//! was rendered; a feed dates itself, by its newest item), and answers a matching
+//! conditional request with 304 and no body. The handler never sees the request's
+//! conditions: its 304 could not be kept. Dates have one-second steps, and two copies of a
+//! page from the same second must not share one when they differ: a page rendered within the
+//! second of a change (see [`settled`]) goes out with its `ETag` only.
+//!
+//! A kept page is sent many times, and a script nonce must be new in every answer; so a kept
+//! page's policy allows its inline scripts by their SHA-256 hashes instead (the hydration
+//! loader, the theme switch, the page's data), and its script tags lose the nonce.
+
+mod encodings;
+mod scripts;
+mod store;
+mod validators;
+mod versions;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::guard::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
+use super::state::AppState;
+use crate::error::AppError;
+use crate::platform::db::now;
+use crate::platform::readers::{self, VIEW_HEADER};
+use crate::web::view_counting;
+use encodings::{brotli, gzip, Encoding};
+use scripts::pin_scripts;
+use store::{Lookup, Page};
+use validators::take_conditions;
+use versions::{next_publication, Version};
+
+pub use store::PageCache;
+pub use validators::{add_validators, conditional, not_modified, settled};
+pub use versions::{bump, bump_views};
+
+/// The longest a kept page is served.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
+/// The oldest copy served while the page is rendered anew (only when its content is current).
+const STALE_LIMIT: Duration = Duration::from_secs(120);
+/// Bigger pages are rendered every time.
+const MAX_PAGE_BYTES: usize = 1024 * 1024;
+/// How long a request waits for the current version before rendering without the cache
+/// (a database outage then answers its 503 page without waiting twice).
+const VERSION_TIMEOUT: Duration = Duration::from_millis(500);
+/// How long a version read from the database is trusted.
+pub const VERSION_TTL: Duration = Duration::from_millis(250);
+/// Set on pages and feeds: `hit` when served from memory, `stale` when served from memory
+/// while being rendered anew, `miss` when rendered.
+pub const CACHE_HEADER: &str = "x-quire-cache";
+
+/// How long after a change a copy from before it may still be sent as current: by another
+/// instance that read the version just before the change, [`VERSION_TTL`] ago at most, in a
+/// reading that may itself have taken [`VERSION_TIMEOUT`].
+const SETTLE: Duration = Duration::from_millis(750);
+
+/// Paths that are never kept: private pages, the API, files with their own caching.
+const PRIVATE_PREFIXES: &[&str] = &[
+    "/api",
+    "/rpc",
+    "/pkg",
+    "/media",
+    "/health",
+    "/admin",
+    "/dashboard",
+    "/editor",
+    "/settings",
+];
+
+/// The middleware: serves kept pages to visitors, keeps what it renders for them, and bumps
+/// the content version after every successful write.
+pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    if state.pages.budget > 0 && cacheable_request(&req) {
+        let key = req.uri().to_string();
+        if let Some(version) = state.pages.version(&state.db).await {
+            let (mut parts, body) = req.into_parts();
+            let conditions = take_conditions(&mut parts.headers);
+            let res = cached(&state, Request::from_parts(parts, body), next, key, version).await;
+            return conditional(&conditions, res);
+        }
+    }
+    // What the handler declared (platform::readers) decides whether readers' pages changed.
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let (mut res, unseen) = readers::watch(next.run(req)).await;
+    res.headers_mut().remove(VIEW_HEADER);
+    if writes && !unseen && (res.status().is_success() || res.status().is_redirection()) {
+        if let Err(err) = state.pages.content_changed(&state.db).await {
+            // Kept pages then stay stale until they age out.
+            tracing::warn!(error = %err, "marking the content as changed failed");
+        }
+    }
+    res
+}
+
+async fn cached(
+    state: &AppState,
+    req: Request<Body>,
+    next: Next,
+    key: String,
+    version: Version,
+) -> Response {
+    let encoding = Encoding::accepted(req.headers());
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+            peer.ip()
+        });
+    let filling = match state.pages.lookup(&key, version) {
+        Lookup::Hit(page) => return serve_kept(state, req.headers(), peer, &page, encoding, "hit"),
+        Lookup::Stale(page) => {
+            return serve_kept(state, req.headers(), peer, &page, encoding, "stale");
+        }
+        Lookup::Wait(mut done) => {
+            let rendered = done
+                .wait_for(Option::is_some)
+                .await
+                .ok()
+                .and_then(|page| Option::clone(&page));
+            if let Some(page) = rendered {
+                return serve_kept(state, req.headers(), peer, &page, encoding, "hit");
+            }
+            // The render was not kept (an error page, a cookie) or was abandoned.
+            None
+        }
+        Lookup::Render(filling) => filling,
+    };
+    let res = next.run(req).await;
+    let (mut parts, body) = res.into_parts();
+    let counts_views_of = parts
+        .headers
+        .remove(VIEW_HEADER)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    if !cacheable_response(&parts.headers, parts.status) {
+        return Response::from_parts(parts, body);
+    }
+    let identity = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::error!(error = %err, "reading a rendered page failed");
+            return AppError::Internal.into_response();
+        }
+    };
+    if identity.len() > MAX_PAGE_BYTES {
+        return Response::from_parts(parts, Body::from(identity));
+    }
+    let next_publication = match state.pages.known_next_publication(version) {
+        Some(next) => next,
+        None => match next_publication(&state.db).await {
+            Ok(next) => next,
+            Err(_) => return Response::from_parts(parts, Body::from(identity)),
+        },
+    };
+    // The viewer cookie belongs to this reader only; the rest of the answer is everybody's.
+    let new_viewer = parts.headers.remove(header::SET_COOKIE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let identity = pin_scripts(&mut parts.headers, identity);
+    add_validators(&mut parts.headers, &identity, None);
+    let max_age = next_publication
+        .and_then(|at| (at - now()).to_std().ok())
+        .map_or(MAX_AGE, |until| until.min(MAX_AGE));
+    let page = Page {
+        version,
+        rendered_at: Instant::now(),
+        gzip: gzip(&identity),
+        brotli: brotli(&identity),
+        identity,
+        headers: parts.headers,
+        counts_views_of,
+        fresh_until: Instant::now() + max_age,
+        serial: 0,
+    };
+    let page = state.pages.store(key, page, next_publication);
+    let res = respond(&page, encoding, new_viewer, "miss");
+    if let Some(filling) = filling {
+        filling.done(page);
+    }
+    res
+}
+
+/// A kept page, counting the reader's first look at a post.
+fn serve_kept(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: IpAddr,
+    page: &Page,
+    encoding: Encoding,
+    cache_status: &'static str,
+) -> Response {
+    let new_viewer = page
+        .counts_views_of
+        .and_then(|post_id| view_counting::count_look(state, headers, peer, post_id));
+    respond(page, encoding, new_viewer, cache_status)
+}
+
+/// A GET from a visitor who is not signed in, for a public page.
+fn cacheable_request(req: &Request<Body>) -> bool {
+    let path = req.uri().path();
+    let headers = req.headers();
+    req.method() == Method::GET
+        && !PRIVATE_PREFIXES
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+        && !headers.contains_key(header::AUTHORIZATION)
+        && [SESSION_COOKIE, SECURE_SESSION_COOKIE]
+            .iter()
+            .all(|name| view_counting::cookie_value(headers, name).is_none())
+}
+
+/// A complete page or feed, the same for every visitor but for the viewer cookie.
+fn cacheable_response(headers: &HeaderMap, status: StatusCode) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    };
+    let content_type = text(header::CONTENT_TYPE);
+    let cache_control = text(header::CACHE_CONTROL);
+    status == StatusCode::OK
+        && [
+            "text/html",
+            "application/atom+xml",
+            "application/rss+xml",
+            "application/feed+json",
+            // Sitemaps.
+            "application/xml",
+        ]
+        .iter()
+        .any(|kind| content_type.starts_with(kind))
+        && !headers.contains_key(header::CONTENT_ENCODING)
+        && !cache_control.contains("no-store")
+        && !cache_control.contains("private")
+        && headers.get_all(header::SET_COOKIE).iter().all(|cookie| {
+            cookie
+                .as_bytes()
+                .starts_with(format!("{}=", view_counting::VIEWER_COOKIE).as_bytes())
+        })
+}
+
+/// Feeds date themselves: by their newest item, not by when they were rendered.
+fn is_feed(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|kind| {
+            [
+                "application/atom+xml",
+                "application/rss+xml",
+                "application/feed+json",
+            ]
+            .iter()
+            .any(|feed| kind.starts_with(feed))
+        })
+}
+
+fn respond(
+    page: &Page,
+    encoding: Encoding,
+    new_viewer: Option<HeaderValue>,
+    cache_status: &'static str,
+) -> Response {
+    let body = match encoding {
+        Encoding::Brotli => page.brotli.clone(),
+        Encoding::Gzip => page.gzip.clone(),
+        Encoding::Identity => page.identity.clone(),
+    };
+    let mut res = Response::new(Body::from(body));
+    let headers = res.headers_mut();
+    headers.clone_from(&page.headers);
+    if let Some(name) = encoding.name() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    headers.insert(CACHE_HEADER, HeaderValue::from_static(cache_status));
+    if let Some(cookie) = new_viewer {
+        headers.insert(header::SET_COOKIE, cookie);
+    }
+    res
+}
