@@ -46,7 +46,7 @@ LAYERS = [
 KNOWN = set()
 
 # Inside the domain layer, a domain may use only those before it in this list.
-DOMAIN_ORDER = ["idempotency", "accounts", "tags", "categories", "posts", "comments", "moderation"]
+DOMAIN_ORDER = ["idempotency", "audit", "accounts", "tags", "categories", "posts", "comments", "moderation"]
 
 
 def module_of(path):

@@ -165,11 +165,12 @@ mod ssr {
             if matches!(err, sqlx::Error::RowNotFound) {
                 return Self::NotFound;
             }
-            if crate::platform::db::unique_violation(&err)
-                .is_some_and(|c| crate::idempotency::is_duplicate(&c))
-            {
+            // A store maps the unique values it knows (an email, a slug) to their own
+            // messages first; one that arrives here was created at the same moment by another
+            // request (the same Idempotency-Key sent twice at once): a conflict, try again.
+            if crate::platform::db::unique_violation(&err).is_some() {
                 return Self::Conflict(
-                    "A request with this Idempotency-Key is still being answered; try again shortly"
+                    "Another request is saving the same thing at this moment; try again shortly"
                         .to_owned(),
                 );
             }

@@ -155,11 +155,3 @@ pub async fn forget_expired(db: &Db) -> Result<u64, AppError> {
     })?;
     Ok(gone)
 }
-
-/// Whether a failed write broke the key's uniqueness: the same key arrived twice at once.
-pub fn is_duplicate(constraint: &str) -> bool {
-    matches!(
-        constraint,
-        "idempotency_keys_pkey" | "idempotency_keys_user_id_key_key"
-    )
-}

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use serde::{Deserialize, Serialize};
 
-use super::spec::patterns;
+use super::schema::patterns;
 use super::users::ApiUser;
 use super::{ApiResult, Body, Success};
 use crate::accounts::caller::Caller;
@@ -26,7 +26,7 @@ pub struct Register {
     /// Letters, digits, _ and -; one already used (in any case) answers 409.
     #[schemars(regex(pattern = patterns::USERNAME))]
     username: String,
-    #[schemars(schema_with = "super::spec::password_schema")]
+    #[schemars(schema_with = "super::schema::password_schema")]
     password: String,
     /// Trimmed; blank for none.
     #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 
-use super::spec::patterns;
+use super::schema::patterns;
 use super::{ApiResult, AsAdmin, Body, Success};
 use crate::accounts::caller::Caller;
 use crate::accounts::Role;
@@ -71,7 +71,7 @@ impl schemars::JsonSchema for CategoryCreate {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let mut schema = CategoryWrite::json_schema(generator);
-        super::spec::require(&mut schema, &["name"]);
+        super::schema::require(&mut schema, &["name"]);
         schema
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::posts::ApiAuthor;
-use super::spec::patterns;
+use super::schema::patterns;
 use super::{ApiResult, Body, SignedIn, Success};
 use crate::accounts::caller::Caller;
 use crate::accounts::Role;

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::spec::patterns;
+use super::schema::patterns;
 use super::{ApiResult, Body, KeyedBody, Params, SignedIn, Success};
 use crate::accounts::caller::Caller;
 use crate::categories::CategoryBadge;
@@ -320,7 +320,7 @@ impl schemars::JsonSchema for PostCreate {
 
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let mut schema = PostWrite::json_schema(generator);
-        super::spec::require(&mut schema, &["title"]);
+        super::schema::require(&mut schema, &["title"]);
         schema
     }
 }
@@ -340,7 +340,7 @@ fn parse_status(raw: Option<&str>) -> Result<Option<PostStatus>, AppError> {
 
 fn input_from(
     body: &PostWrite,
-    base: &crate::posts::editor::EditorPost,
+    base: &crate::posts::drafts::EditorPost,
 ) -> Result<PostInput, AppError> {
     let categories: Vec<crate::categories::CategoryId> = match &body.category_ids {
         Some(ids) => {

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::spec::patterns;
+use super::schema::patterns;
 use super::{ApiResult, AsAdmin, Body, SignedIn, Success};
 use crate::accounts::caller::Caller;
 use crate::accounts::store::{
@@ -253,7 +253,7 @@ pub struct UserCreate {
     /// Letters, digits, _ and -; one already used (in any case) answers 409.
     #[schemars(regex(pattern = patterns::USERNAME))]
     pub username: String,
-    #[schemars(schema_with = "super::spec::password_schema")]
+    #[schemars(schema_with = "super::schema::password_schema")]
     pub password: String,
     /// Trimmed; blank for none.
     #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]

@@ -8,7 +8,8 @@ use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{FormStatus, BUTTON_CLASS};
 use crate::components::island::reloaded;
 use crate::components::post_card::format_date;
-use crate::posts::editor::{dashboard_posts, DashboardPost, DeletePost, SetPostStatus};
+use crate::posts::drafts::DashboardPost;
+use crate::posts::editor::{dashboard_posts, DeletePost, SetPostStatus};
 use crate::posts::PostStatus;
 
 #[component]

@@ -15,9 +15,10 @@ use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::components::island::reloaded;
 use crate::error::AppError;
+use crate::posts::drafts::{DiffLine, EditorPost, Saved};
 use crate::posts::editor::{
     category_field, check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags,
-    DiffLine, EditorPost, RestoreRevision, SavePost, Saved, SetPostStatus,
+    RestoreRevision, SavePost, SetPostStatus,
 };
 use crate::posts::PostStatus;
 

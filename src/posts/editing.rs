@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::editor::{DashboardPost, DiffLine, EditorPost, RevisionInfo, Saved};
+use super::drafts::{DashboardPost, DiffLine, EditorPost, RevisionInfo, Saved};
 use super::store::{self, post_write_error, replace_links, Derived, NewRow};
 use super::PostStatus;
 use crate::accounts::caller::Caller;

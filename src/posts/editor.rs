@@ -4,33 +4,14 @@
 // The editor's save takes one argument per form field, so that a plain form can post it.
 #![allow(clippy::too_many_arguments)]
 
+#[cfg(feature = "ssr")]
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
+use super::drafts::{DashboardPost, DiffLine, EditorPost, RevisionInfo, Saved, SlugCheck};
 use super::PostStatus;
 use crate::categories::CategoryId;
 use crate::error::AppError;
-
-/// A post as the editor holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct EditorPost {
-    pub id: i64,
-    pub title: String,
-    pub slug: String,
-    pub content: String,
-    /// The author's own excerpt; empty when the first paragraph serves.
-    pub excerpt: String,
-    pub cover_image: String,
-    pub tags: Vec<String>,
-    pub category_ids: Vec<CategoryId>,
-    pub status: PostStatus,
-    pub published_at: Option<DateTime<Utc>>,
-    pub canonical_url: String,
-    /// What the next save must be based on.
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-}
 
 /// The editor form's `categories` field: the chosen ids, comma-separated ("3,7"). The form
 /// posts it as text, so that it also saves without JavaScript; [`save_post`] reads it back.
@@ -47,55 +28,6 @@ fn category_ids_of_field(raw: &str) -> Option<Vec<CategoryId>> {
         .filter(|c| !c.is_empty())
         .map(|c| c.parse().ok().map(CategoryId))
         .collect()
-}
-
-/// The result of a save.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Saved {
-    pub id: i64,
-    pub slug: String,
-    pub version: i64,
-    pub status: PostStatus,
-    pub published_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlugCheck {
-    /// The slug as it will be saved.
-    pub slug: String,
-    pub available: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RevisionInfo {
-    pub id: i64,
-    /// SAVE, PUBLISH or AUTOSAVE.
-    pub kind: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum DiffLine {
-    Same(String),
-    Added(String),
-    Removed(String),
-}
-
-/// One of the author's posts on the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DashboardPost {
-    pub id: i64,
-    pub version: i64,
-    pub title: String,
-    pub slug: String,
-    pub status: PostStatus,
-    pub scheduled: bool,
-    pub published_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    pub view_count: i64,
-    pub like_count: i64,
-    pub comment_count: i64,
-    pub pending_comments: i64,
 }
 
 #[cfg(feature = "ssr")]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::categories::CategoryBadge;
 
+pub mod drafts;
 #[cfg(feature = "ssr")]
 pub mod editing;
 pub mod editor;
