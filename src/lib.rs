@@ -17,6 +17,7 @@ pub mod error;
 pub mod moderation;
 pub mod pages;
 pub mod posts;
+pub mod publishing;
 pub mod tags;
 
 #[cfg(feature = "ssr")]
