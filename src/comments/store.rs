@@ -15,6 +15,11 @@ use crate::platform::markdown;
 use crate::posts::Byline;
 use crate::with_db;
 
+/// The one way a comment row is made.
+const INSERT: &str = "INSERT INTO comments (post_id, author_id, parent_id, content, content_html,
+                                           is_approved, created_at, updated_at)
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id";
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -222,20 +227,16 @@ pub async fn add(
     let id: i64 = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO comments (post_id, author_id, parent_id, content, content_html,
-                                       is_approved, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-            )
-            .bind(post_id)
-            .bind(user.id)
-            .bind(parent_id)
-            .bind(content)
-            .bind(&html)
-            .bind(approved)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id: i64 = sqlx::query_scalar(INSERT)
+                .bind(post_id)
+                .bind(user.id)
+                .bind(parent_id)
+                .bind(content)
+                .bind(&html)
+                .bind(approved)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
             recount(&mut tx, post_id).await?;
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id).await?;
@@ -246,6 +247,41 @@ pub async fn add(
         .await
     })?;
     Ok(find(db, CommentId(id)).await?.into_view(0, Some(user.id.0)))
+}
+
+/// A comment as it was: its own time and standing, as demo content and blogs moved in bring
+/// them. No limits or moderation rules apply (the operator vouches for it); the post's count
+/// follows in the same transaction.
+pub async fn insert_dated(
+    db: &Db,
+    post_id: i64,
+    author_id: i64,
+    parent_id: Option<CommentId>,
+    content: &str,
+    approved: bool,
+    at: DateTime<Utc>,
+) -> Result<CommentId, AppError> {
+    let html = markdown::render_comment(content);
+    let id: i64 = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let id: i64 = sqlx::query_scalar(INSERT)
+                .bind(post_id)
+                .bind(author_id)
+                .bind(parent_id)
+                .bind(content)
+                .bind(&html)
+                .bind(approved)
+                .bind(at)
+                .fetch_one(&mut *tx)
+                .await?;
+            recount(&mut tx, post_id).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
+        }
+        .await
+    })?;
+    Ok(CommentId(id))
 }
 
 /// A comment as its author sees it (an API request replayed by its `Idempotency-Key`).

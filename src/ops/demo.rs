@@ -4,15 +4,15 @@ use chrono::Duration;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::accounts::store::{create_user, NewUser};
-use crate::accounts::Role;
+use crate::accounts::store::{active_user, create_user, update_profile, NewUser};
+use crate::accounts::{Role, UserId};
+use crate::categories::store::CategoryInput;
+use crate::comments::store::insert_dated;
 use crate::error::AppError;
 use crate::platform::db::{now, Db};
-use crate::platform::markdown;
 use crate::platform::password::Password;
 use crate::posts::store::{create as create_post, NewPost};
-use crate::posts::PostStatus;
-use crate::with_db;
+use crate::posts::{PostId, PostStatus};
 
 const POSTS: [&str; 8] = [
     include_str!("demo_posts/01.md"),
@@ -167,12 +167,7 @@ fn parse_demo_post(source: &str) -> Result<DemoPost<'_>, AppError> {
 }
 
 pub async fn fill(db: &Db) -> Result<Summary, AppError> {
-    let existing: i64 = with_db!(db, |pool| {
-        sqlx::query_scalar("SELECT COUNT(*) FROM posts")
-            .fetch_one(pool)
-            .await
-    })?;
-    if existing > 0 {
+    if !crate::posts::store::is_empty(db).await? {
         return Err(AppError::Conflict(
             "the database already has posts; demo content goes only into an empty one".to_owned(),
         ));
@@ -201,34 +196,19 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
             12,
         )
         .await?;
-        with_db!(db, |pool| {
-            sqlx::query("UPDATE users SET bio = $1 WHERE id = $2")
-                .bind(bio)
-                .bind(id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })?;
+        update_profile(db, id, Some(first.to_owned()), Some(last.to_owned()), bio).await?;
         user_ids.push(id.0);
     }
+    // The categories are the first admin's work, as an admin's would be.
+    let admin = active_user(db, UserId(user_ids[0]))
+        .await?
+        .ok_or_else(|| AppError::internal("the demo's admin is gone"))?;
 
     let mut category_ids = Vec::new();
     for (name, slug, description, color) in CATEGORIES {
-        let at = now();
-        let id: i64 = with_db!(db, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO categories (name, slug, description, color, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(name)
-            .bind(slug)
-            .bind(description)
-            .bind(color)
-            .bind(at)
-            .fetch_one(pool)
-            .await
-        })?;
-        category_ids.push((name, id));
+        let input = CategoryInput::validate(name, slug, description, color)?;
+        let category = crate::categories::store::save(db, &admin, None, input, None).await?;
+        category_ids.push((name, category.id));
     }
 
     let mut post_ids = Vec::new();
@@ -265,7 +245,6 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
     let mut likes = 0;
     for &post_id in &post_ids {
         let started = now() - Duration::days(3);
-        let mut approved = 0_i64;
         let count = rng.gen_range(2..6);
         for n in 0..count {
             let author = *user_ids.choose(&mut rng).unwrap_or(&user_ids[0]);
@@ -273,13 +252,12 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
             // The last comment of some posts still waits for a moderator.
             let is_approved = !(n == count - 1 && rng.gen_bool(0.3));
             let at = started + Duration::hours(n as i64 * 5);
-            let id = insert_comment(db, post_id, author, None, text, is_approved, at).await?;
+            let id = insert_dated(db, post_id, author, None, text, is_approved, at).await?;
             comments += 1;
-            approved += i64::from(is_approved);
             if is_approved && rng.gen_bool(0.5) {
                 let reply = REPLIES.choose(&mut rng).copied().unwrap_or(REPLIES[0]);
                 let replier = *user_ids.choose(&mut rng).unwrap_or(&user_ids[0]);
-                insert_comment(
+                insert_dated(
                     db,
                     post_id,
                     replier,
@@ -290,35 +268,17 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
                 )
                 .await?;
                 comments += 1;
-                approved += 1;
             }
         }
         let mut likers = user_ids.clone();
         likers.shuffle(&mut rng);
         let liked = rng.gen_range(1..=likers.len());
         for &user_id in &likers[..liked] {
-            with_db!(db, |pool| {
-                sqlx::query("INSERT INTO likes (user_id, post_id, created_at) VALUES ($1, $2, $3)")
-                    .bind(user_id)
-                    .bind(post_id)
-                    .bind(now())
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            })?;
+            crate::posts::likes::set(db, user_id, PostId(post_id), true).await?;
         }
         likes += liked;
         let views: i64 = rng.gen_range(40..2500);
-        with_db!(db, |pool| {
-            sqlx::query("UPDATE posts SET like_count = $1, comment_count = $2, view_count = $3 WHERE id = $4")
-                .bind(liked as i64)
-                .bind(approved)
-                .bind(views)
-                .bind(post_id)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })?;
+        crate::posts::store::seed_views(db, post_id, views).await?;
     }
 
     Ok(Summary {
@@ -327,32 +287,4 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
         comments,
         likes,
     })
-}
-
-async fn insert_comment(
-    db: &Db,
-    post_id: i64,
-    author_id: i64,
-    parent_id: Option<i64>,
-    content: &str,
-    is_approved: bool,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<i64, AppError> {
-    let html = markdown::render(content, markdown::Trust::Untrusted).html;
-    let id = with_db!(db, |pool| {
-        sqlx::query_scalar(
-            "INSERT INTO comments (post_id, author_id, parent_id, content, content_html, is_approved, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(post_id)
-        .bind(author_id)
-        .bind(parent_id)
-        .bind(content)
-        .bind(html)
-        .bind(is_approved)
-        .bind(at)
-        .fetch_one(pool)
-        .await
-    })?;
-    Ok(id)
 }

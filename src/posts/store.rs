@@ -950,6 +950,29 @@ pub(crate) fn post_write_error(err: sqlx::Error) -> AppError {
     }
 }
 
+/// Whether there are no posts at all (demo content goes only into an empty blog).
+pub async fn is_empty(db: &Db) -> Result<bool, AppError> {
+    let any: Option<i64> = with_db!(db, |pool| {
+        sqlx::query_scalar("SELECT id FROM posts LIMIT 1")
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(any.is_none())
+}
+
+/// Sets a post's view count outright: for demo content, whose readers are made up.
+pub async fn seed_views(db: &Db, post_id: i64, views: i64) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        sqlx::query("UPDATE posts SET view_count = $1 WHERE id = $2")
+            .bind(views)
+            .bind(post_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })?;
+    Ok(())
+}
+
 /// Creates a post with its tags and categories; returns its id. For seeding (the demo,
 /// tests): no checks, no revisions.
 ///
