@@ -63,17 +63,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
     let islands = PageIslands::default();
     provide_context(islands.clone());
+    let site = crate::site::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=site.language.clone()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <script nonce=nonce inner_html=THEME_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="alternate" type="application/atom+xml" title="quire (Atom)" href="/feed.xml"/>
-                <link rel="alternate" type="application/rss+xml" title="quire (RSS)" href="/rss.xml"/>
-                <link rel="alternate" type="application/feed+json" title="quire (JSON Feed)" href="/feed.json"/>
+                <link rel="alternate" type="application/atom+xml" title=format!("{} (Atom)", site.title) href="/feed.xml"/>
+                <link rel="alternate" type="application/rss+xml" title=format!("{} (RSS)", site.title) href="/rss.xml"/>
+                <link rel="alternate" type="application/feed+json" title=format!("{} (JSON Feed)", site.title) href="/feed.json"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <MetaTags/>
             </head>
@@ -95,14 +96,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// "Post title · quire". leptos_meta writes the server's `<title>` without escaping it (the
+/// "Post title · Blog title". leptos_meta writes the server's `<title>` without escaping it (the
 /// browser sets `document.title`, which needs none), so a title like `</title><script>` is
 /// escaped here, on the server only.
-fn page_title(title: String) -> String {
+fn page_title(site_title: &str, title: String) -> String {
     let full = if title.is_empty() {
-        "quire".to_owned()
+        site_title.to_owned()
     } else {
-        format!("{title} · quire")
+        format!("{title} · {site_title}")
     };
     if cfg!(feature = "ssr") {
         full.replace('&', "&amp;")
@@ -116,8 +117,9 @@ fn page_title(title: String) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let site = crate::site::current();
     view! {
-        <Title formatter=page_title/>
+        <Title formatter=move |title| page_title(&site.title, title)/>
         <Router>
             <Layout>
                 // Every page renders whole before it is sent: the status line then says what

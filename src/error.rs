@@ -45,6 +45,10 @@ pub enum AppError {
     Unauthorized,
     #[error("You are not allowed to do that")]
     Forbidden,
+    /// Not allowed by how the blog is set up (sign-up closed, only authors write): a 403
+    /// that says why.
+    #[error("{0}")]
+    Denied(String),
     #[error("{message}")]
     Invalid {
         message: String,
@@ -109,7 +113,7 @@ impl AppError {
         match self {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::Denied(_) => 403,
             Self::Invalid { .. } => 400,
             Self::Conflict(_) => 409,
             Self::Unprocessable(_) => 422,

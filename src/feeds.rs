@@ -11,6 +11,7 @@ use crate::components::post_card::encode_component;
 use crate::error::AppError;
 use crate::platform::db::Db;
 use crate::posts::store::{self as post_store, feed_items, FeedItem, Listing};
+use crate::site::SiteSettings;
 use crate::web::page_cache::{add_validators, conditional, settled};
 use crate::web::state::AppState;
 
@@ -58,6 +59,10 @@ enum Scope {
 /// What a feed says about itself, and the posts in it.
 struct Feed {
     title: String,
+    /// The blog's description (empty: the title stands in where a feed needs one).
+    description: String,
+    /// The blog's language tag.
+    language: String,
     /// The page the feed follows, as a path (`/tags/rust`).
     page_path: String,
     /// The feed's own path.
@@ -123,7 +128,11 @@ pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
 /// `Last-Modified` is the newest item's time, once its second is over: a change saved in
 /// that same second would otherwise be dated as old as the reader's copy.
 async fn feed(state: AppState, request: HeaderMap, scope: Scope, format: Format) -> Response {
-    match load(&state.db, scope, format).await {
+    let site = match state.site().await {
+        Ok(site) => site,
+        Err(err) => return err.into_response(),
+    };
+    match load(&state.db, &site, scope, format).await {
         Ok(feed) => {
             let origin = state.config.origin();
             let body = match format {
@@ -150,16 +159,22 @@ async fn feed(state: AppState, request: HeaderMap, scope: Scope, format: Format)
     }
 }
 
-async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
+async fn load(
+    db: &Db,
+    site: &SiteSettings,
+    scope: Scope,
+    format: Format,
+) -> Result<Feed, AppError> {
     let file = format.file();
+    let blog = &site.title;
     let (title, page_path, listing) = match scope {
-        Scope::Site => ("quire".to_owned(), String::new(), Listing::All),
+        Scope::Site => (blog.clone(), String::new(), Listing::All),
         Scope::Tag(tag) => {
             if !crate::tags::store::exists(db, &tag).await? {
                 return Err(AppError::NotFound);
             }
             (
-                format!("#{tag} · quire"),
+                format!("#{tag} · {blog}"),
                 format!("/tags/{tag}"),
                 Listing::Tag(tag),
             )
@@ -169,7 +184,7 @@ async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             (
-                format!("{} · quire", category.name),
+                format!("{} · {blog}", category.name),
                 format!("/categories/{slug}"),
                 Listing::Category(category.id),
             )
@@ -179,7 +194,7 @@ async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             (
-                format!("{name} · quire"),
+                format!("{name} · {blog}"),
                 format!("/u/{username}"),
                 Listing::Author(id),
             )
@@ -188,6 +203,8 @@ async fn load(db: &Db, scope: Scope, format: Format) -> Result<Feed, AppError> {
     let items = feed_items(db, &listing, FEED_SIZE).await?;
     Ok(Feed {
         title,
+        description: site.description.clone(),
+        language: site.language.clone(),
         self_path: format!("{page_path}/{file}"),
         page_path: if page_path.is_empty() {
             "/".to_owned()
@@ -295,8 +312,17 @@ fn updated(feed: &Feed) -> DateTime<Utc> {
 
 fn atom(feed: &Feed, origin: &str) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(&format!(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n",
+        xml(&feed.language)
+    ));
     out.push_str(&format!("  <title>{}</title>\n", xml(&feed.title)));
+    if !feed.description.is_empty() {
+        out.push_str(&format!(
+            "  <subtitle>{}</subtitle>\n",
+            xml(&feed.description)
+        ));
+    }
     out.push_str(&format!(
         "  <id>{}{}</id>\n",
         xml(origin),
@@ -366,10 +392,16 @@ fn rss(feed: &Feed, origin: &str) -> String {
         xml(origin),
         xml(&feed.page_path)
     ));
+    let description = if feed.description.is_empty() {
+        &feed.title
+    } else {
+        &feed.description
+    };
     out.push_str(&format!(
         "  <description>{}</description>\n",
-        xml(&escape_html(&feed.title))
+        xml(&escape_html(description))
     ));
+    out.push_str(&format!("  <language>{}</language>\n", xml(&feed.language)));
     out.push_str(&format!(
         "  <atom:link href=\"{}{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
         xml(origin),
@@ -440,6 +472,8 @@ fn json_feed(feed: &Feed, origin: &str) -> String {
     let doc = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
+        "description": feed.description,
+        "language": feed.language,
         "home_page_url": format!("{origin}{}", feed.page_path),
         "feed_url": format!("{origin}{}", feed.self_path),
         "items": items,

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{make_user, spawn_app, Backend, TestApp};
+use common::{make_user, spawn_app, spawn_app_with, Backend, TestApp};
 use quire::accounts::Role;
 use serde_json::{json, Value};
 
@@ -1027,7 +1027,8 @@ on_both_backends!(
 /// needed, users 403 where a role is, and admins are never refused for their role.
 async fn permission_matrix(backend: Backend) {
     use quire::api::spec::{endpoints, Access};
-    let app = spawn_app(backend).await;
+    // Four callers for every endpoint: more than one client's default budget.
+    let app = spawn_app_with(backend, &[("QUIRE_API_RATE_LIMIT", "1000000")]).await;
     make_user(&app, "user", Role::User).await;
     make_user(&app, "moderator", Role::Moderator).await;
     make_user(&app, "admin", Role::Admin).await;

@@ -231,6 +231,7 @@ fn matrix() -> Vec<Check> {
         page("/admin", "/admin?tab=overview", Admin).shows("Published posts"),
         page("/admin", "/admin?tab=users", Admin).shows("{owner_name}"),
         page("/admin", "/admin?tab=categories", Admin).shows("{category_name}"),
+        page("/admin", "/admin?tab=settings", Admin).shows("Who may write"),
         page("/admin", "/admin?tab=audit", Admin),
         page("/dashboard", "/dashboard", OwnData).shows("{draft_title}"),
         page("/editor/{id}", "/editor/{draft}", OwnerOrAdmin).shows("{draft_title}"),
@@ -265,6 +266,13 @@ fn matrix() -> Vec<Check> {
         function("moderation/decide", Staff).form(&[("ids", "{pending}"), ("approve", "true")]).fresh(Fresh::Content),
         function("moderation/approve_user", Staff).form(&[("user_id", "{owner}")]).fresh(Fresh::Accounts),
         function("admin/audit", Admin),
+        function("site/settings", Admin).shows("registration"),
+        // Saved as the matrix's blog has it (everybody writes, comments on), so later checks
+        // see the same rules.
+        function("site/save", Admin).form(&[
+            ("title", "Matrix blog"), ("description", ""), ("language", "en"), ("footer", "Saved {unique}"),
+            ("registration", "open"), ("publishing", "everyone"), ("comments_enabled", "on"),
+        ]),
         function("admin/users", Admin).form(&[("search", "")]).shows("{owner_name}"),
         function("admin/hide_comments", Admin).form(&[("user_id", "{owner}")]).fresh(Fresh::Accounts),
         function("admin/overview", Admin),
@@ -330,6 +338,8 @@ fn matrix() -> Vec<Check> {
         api("GET", "/users/{id}", "/users/{owner}", Anyone).shows("{owner_name}"),
         api("PATCH", "/users/{id}", "/users/{owner}", OwnerOrAdmin).json(json!({"bio": "Patched {unique}"})),
         api("DELETE", "/users/{id}", "/users/{owner}", OwnerOrAdmin).fresh(Fresh::Accounts),
+        api("GET", "/settings", "/settings", Anyone).shows("registration"),
+        api("PATCH", "/settings", "/settings", Admin).json(json!({"footer": "Patched {unique}"})),
         api("GET", "/posts", "/posts", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         api("POST", "/posts", "/posts", SignedIn).json(json!({"title": "Posted {unique}", "content": "Body"})),
         api("GET", "/posts/popular", "/posts/popular", Anyone),

@@ -246,7 +246,116 @@ async fn the_command_line_keeps_the_last_admin(backend: Backend) {
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
+/// The operator's account tools: a list, a forgotten password reset (sessions end, the old
+/// password stops working), a role, a deactivation; each one clear line.
+async fn account_tools_for_the_operator(backend: Backend) {
+    use common::{sign_in, spawn_app_on, PASSWORD};
+    let db = fresh_database(backend).await;
+    let url = db.url.clone();
+    let user = |args: &[&str], password: &str| {
+        let mut cmd = quire();
+        cmd.arg("user")
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("QUIRE_PASSWORD", password);
+        cmd
+    };
+    for (name, role) in [("olive", "admin"), ("rafa", "user")] {
+        let email = format!("{name}@example.com");
+        let out = run(&mut user(
+            &[
+                "create",
+                "--username",
+                name,
+                "--email",
+                &email,
+                "--role",
+                role,
+            ],
+            PASSWORD,
+        ))
+        .await;
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+
+    let out = run(&mut user(&["list"], "")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(lines[0].contains("USERNAME") && lines[0].contains("ROLE"));
+    assert!(
+        lines[1].contains("olive") && lines[1].contains("ADMIN") && lines[1].contains("active")
+    );
+    assert!(lines[2].contains("rafa") && lines[2].contains("rafa@example.com"));
+
+    let app = spawn_app_on(db, &[]).await;
+    let browser = common::browser();
+    assert!(common::succeeded(
+        &sign_in(&app, &browser, "rafa", PASSWORD).await
+    ));
+
+    // A forgotten password, reset from standard input.
+    let mut child = quire()
+        .args(["user", "set-password", "rafa"])
+        .env("DATABASE_URL", &url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"a fresh start for rafa\n").await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "rafa has a new password; their sessions have ended and their API tokens can no longer be renewed."
+    );
+    let (_, home) = common::get_with(&app, &browser, "/").await;
+    assert!(
+        !home.contains("data-testid=\"account-name\""),
+        "the old session ended"
+    );
+    assert!(!common::succeeded(
+        &sign_in(&app, &common::browser(), "rafa", PASSWORD).await
+    ));
+    assert!(common::succeeded(
+        &sign_in(&app, &common::browser(), "rafa", "a fresh start for rafa").await
+    ));
+
+    // A weak one is refused as the settings page refuses it.
+    let out = run(&mut user(&["set-password", "rafa"], "short")).await;
+    assert_clear_failure(&out, "password");
+
+    let out = run(&mut user(&["set-role", "rafa", "author"], "")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "rafa is now AUTHOR.");
+    let out = run(&mut user(&["set-role", "rafa", "emperor"], "")).await;
+    assert_eq!(out.code, 2);
+
+    let out = run(&mut user(&["deactivate", "rafa"], "")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.trim(),
+        "rafa is deactivated; their sessions and API tokens have ended."
+    );
+    assert!(!common::succeeded(
+        &sign_in(&app, &common::browser(), "rafa", "a fresh start for rafa").await
+    ));
+    let out = run(&mut user(
+        &["set-password", "nobody"],
+        "a fresh start for nobody",
+    ))
+    .await;
+    assert_clear_failure(&out, "no user named nobody");
+}
+
 on_both_backends!(
+    account_tools_for_the_operator,
     user_create_prints_the_new_id,
     migrate_and_demo_fill_an_empty_database,
     the_command_line_keeps_the_last_admin

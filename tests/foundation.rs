@@ -36,7 +36,7 @@ async fn demo_blog_is_served(backend: Backend) {
     assert!(page.contains(&first_title));
     assert!(page.contains("<pre"), "code blocks are rendered");
     assert!(page.contains(&format!(
-        "<title>{} · quire</title>",
+        "<title>{} · quire demo</title>",
         html_escape(&first_title)
     )));
 

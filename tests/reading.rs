@@ -89,7 +89,7 @@ async fn post_page_shows_everything_a_reader_needs(backend: Backend) {
 
     let (status, html) = app.get_text("/posts/the-guide").await;
     assert_eq!(status, 200);
-    assert!(html.contains("<title>The &lt;Guide&gt; · quire</title>"));
+    assert!(html.contains("<title>The &lt;Guide&gt; · My blog</title>"));
     assert!(
         html.contains("href=\"/categories/engineering\""),
         "category link"

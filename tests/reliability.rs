@@ -89,6 +89,8 @@ impl Quire {
             log,
         };
         quire.wait_until_healthy().await;
+        // The load writes as the users it signs up.
+        common::everybody_writes_at(database_url).await;
         quire
     }
 

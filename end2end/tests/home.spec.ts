@@ -46,7 +46,7 @@ test("a reader opens a post from the home page", async ({ page }) => {
   await firstLink.click();
   await expect(page).toHaveURL(/\/posts\//);
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
-  await expect(page).toHaveTitle(`${title} · quire`);
+  await expect(page).toHaveTitle(`${title} · quire demo`);
   await expect(page.locator("article pre").first()).toBeVisible();
   expect(errors).toEqual([]);
 });

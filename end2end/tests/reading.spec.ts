@@ -10,7 +10,7 @@ test("read a post, follow its table of contents, like it and find it by search",
   await waitForHydration(page);
   await page.getByRole("link", { name: POST_TITLE }).first().click();
   await expect(page.getByRole("heading", { name: POST_TITLE, level: 1 })).toBeVisible();
-  await expect(page).toHaveTitle(`${POST_TITLE} · quire`);
+  await expect(page).toHaveTitle(`${POST_TITLE} · quire demo`);
   // Links are plain links: the post is a new page, whose islands hydrate anew.
   await waitForHydration(page);
 

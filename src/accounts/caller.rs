@@ -5,6 +5,7 @@
 
 use super::{CurrentUser, Role, UserId};
 use crate::error::AppError;
+use crate::site::Publishing;
 
 #[derive(Debug, Clone)]
 pub enum Caller {
@@ -32,6 +33,18 @@ impl Caller {
             Ok(user)
         } else {
             Err(AppError::Forbidden)
+        }
+    }
+
+    /// A user who may write posts on this blog, or 401 for visitors and 403 for the others.
+    pub fn require_writer(&self, publishing: Publishing) -> Result<&CurrentUser, AppError> {
+        let user = self.require_user()?;
+        if user.may_write(publishing) {
+            Ok(user)
+        } else {
+            Err(AppError::Denied(
+                "Only authors write on this blog; an admin can make you one".to_owned(),
+            ))
         }
     }
 

@@ -31,6 +31,7 @@ pub async fn sign_up(
     use crate::web::state::AppState;
 
     let state = AppState::current()?;
+    state.site().await?.registration.require_open()?;
     let id = create_user(
         &state.db,
         NewUser {

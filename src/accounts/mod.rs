@@ -46,6 +46,14 @@ impl CurrentUser {
     pub fn is_moderator(&self) -> bool {
         self.role >= Role::Moderator
     }
+
+    /// Whether this user writes posts, under the blog's rule.
+    pub fn may_write(&self, publishing: crate::site::Publishing) -> bool {
+        match publishing {
+            crate::site::Publishing::Everyone => true,
+            crate::site::Publishing::Authors => self.role >= Role::Author,
+        }
+    }
 }
 
 /// A user's public page.
@@ -95,12 +103,14 @@ pub fn display_name(username: &str, first: Option<&str>, last: Option<&str>) -> 
     }
 }
 
-/// What a user may do. Every registered user writes and comments; moderators also moderate
-/// comments; admins also manage users, roles and categories.
+/// What a user may do. Every registered user comments and likes; authors also write (and so
+/// does everybody when the blog lets every user write: `site::Publishing`); moderators also
+/// moderate comments; admins also manage users, roles, categories and the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Role {
     User,
+    Author,
     Moderator,
     Admin,
 }
@@ -109,6 +119,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::User => "USER",
+            Self::Author => "AUTHOR",
             Self::Moderator => "MODERATOR",
             Self::Admin => "ADMIN",
         }
@@ -117,6 +128,7 @@ impl Role {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.to_ascii_uppercase().as_str() {
             "USER" => Some(Self::User),
+            "AUTHOR" => Some(Self::Author),
             "MODERATOR" => Some(Self::Moderator),
             "ADMIN" => Some(Self::Admin),
             _ => None,
@@ -124,17 +136,24 @@ impl Role {
     }
 }
 
-/// The one link-trust rule: links written by moderators and admins are followed by search
-/// engines; everybody else's carry `rel="nofollow"`. The preview and the saved post both ask
+/// The one link-trust rule: links written by authors, moderators and admins (whom an admin
+/// chose) are followed by search engines; everybody else's carry `rel="nofollow"`. The preview and the saved post both ask
 /// here.
 #[cfg(feature = "ssr")]
 impl Role {
     pub fn link_trust(self) -> crate::platform::markdown::Trust {
         match self {
-            Self::Moderator | Self::Admin => crate::platform::markdown::Trust::Trusted,
+            Self::Author | Self::Moderator | Self::Admin => {
+                crate::platform::markdown::Trust::Trusted
+            }
             Self::User => crate::platform::markdown::Trust::Untrusted,
         }
     }
+}
+
+impl Role {
+    /// Every role, lowest first.
+    pub const ALL: [Role; 4] = [Role::User, Role::Author, Role::Moderator, Role::Admin];
 }
 
 impl std::fmt::Display for Role {

@@ -692,6 +692,48 @@ pub async fn set_password(db: &Db, user_id: UserId, new: Password) -> Result<(),
     set_password_hash(db, user_id, &password::hash(new).await?).await
 }
 
+/// An operator's reset of a forgotten (or leaked) password: checked as a user's own new
+/// password is; then, in one transaction, the new hash, every session ended and every API
+/// refresh token revoked (the access tokens out now expire within their short life).
+pub async fn reset_password(
+    db: &Db,
+    user_id: UserId,
+    new: Password,
+    min_len: usize,
+) -> Result<(), AppError> {
+    let settings = settings(db, user_id).await?;
+    super::validation::password(new.expose(), min_len).map_err(|e| AppError::invalid(vec![e]))?;
+    check_password_not_common(new.expose(), &settings.username, &settings.email)
+        .map_err(|e| AppError::invalid(vec![e]))?;
+    let hash = password::hash(new).await?;
+    let now = now();
+    with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(&hash)
+                .bind(now)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(())
+}
+
 pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, AppError> {
     let Some(user) = find_by_username(db, username).await? else {
         return Ok(None);

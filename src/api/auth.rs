@@ -102,6 +102,7 @@ pub(super) async fn register(
     State(state): State<AppState>,
     Body(body): Body<Register>,
 ) -> ApiResult<Session> {
+    state.site().await?.registration.require_open()?;
     let id = create_user(
         &state.db,
         NewUser {

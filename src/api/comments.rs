@@ -91,6 +91,7 @@ pub(super) async fn create(
     super::KeyedBody(body, raw): super::KeyedBody<CommentWrite>,
 ) -> ApiResult<ApiComment> {
     let user = caller.require_user()?;
+    state.site().await?.require_comments_open()?;
     let post_id = id_of(&id)?;
     let route = format!("POST /api/posts/{post_id}/comments");
     let (claim, earlier) = super::idempotency(&state, user.id.0, key, &route, &raw).await?;

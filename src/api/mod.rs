@@ -19,6 +19,7 @@ pub mod categories;
 pub mod comments;
 pub mod posts;
 pub mod schema;
+pub mod settings;
 pub mod spec;
 pub mod users;
 
@@ -56,9 +57,10 @@ pub fn documents() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         (
             "/openapi.json",
-            get(
-                |State(state): State<AppState>| async move { axum::Json(spec::openapi(&state.config)) },
-            ),
+            get(|State(state): State<AppState>| async move {
+                let site = state.site().await.map_err(Failure::from)?;
+                Ok::<_, Failure>(axum::Json(spec::openapi(&state.config, &site.title)))
+            }),
         ),
         (
             "/docs",

@@ -401,7 +401,8 @@ pub(super) async fn create(
     key: IdempotencyKey,
     KeyedBody(body, raw): KeyedBody<PostWrite>,
 ) -> ApiResult<ApiPost> {
-    let user = caller.require_user()?;
+    let site = state.site().await?;
+    let user = caller.require_writer(site.publishing)?;
     let (claim, earlier) =
         super::idempotency(&state, user.id.0, key, "POST /api/posts", &raw).await?;
     let id = match earlier {
@@ -428,7 +429,8 @@ pub(super) async fn create(
     Ok(Success::created("Post created", single(&state, row).await?))
 }
 
-/// The author or an admin; anybody else is told the post does not exist.
+/// The author or an admin; anybody else is told the post does not exist. (Deleting a post
+/// needs no more; changing it also needs the right to write: see `update`.)
 async fn editable(state: &AppState, caller: &Caller, key: &str) -> Result<i64, AppError> {
     caller.require_user()?;
     let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
@@ -444,6 +446,7 @@ pub(super) async fn update(
     Body(body): Body<PostWrite>,
 ) -> ApiResult<ApiPost> {
     let id = editable(&state, &caller, &key).await?;
+    caller.require_writer(state.site().await?.publishing)?;
     let current = editing::load(&state.db, id).await?;
     let status = parse_status(body.status.as_deref())?;
     let version = body.version.unwrap_or(current.version);

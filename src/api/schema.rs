@@ -93,6 +93,13 @@ pub mod patterns {
     pub const NAME: &str = concat!("^[", ws!(), "]*[^", control!(), "]*[", ws!(), "]*$");
     /// `categories::store::CategoryInput::validate`: `#rgb` or `#rrggbb`.
     pub const COLOR: &str = concat!("^[", ws!(), "]*#(?:[0-9A-Fa-f]{3}){1,2}[", ws!(), "]*$");
+    /// `site::SiteSettings::validated`'s title: no control characters, not blank.
+    pub const LINE: &str = concat!("^[^", control!(), "]*[^", control!(), ws!(), "][^", control!(), "]*$");
+    /// `site::SiteSettings::validated`'s description and footer: no control characters but
+    /// line breaks.
+    pub const LINES: &str = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$";
+    /// `site::is_language_tag`: a BCP 47 tag in its common shape.
+    pub const LANGUAGE: &str = "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$";
     /// An id as the API writes them.
     pub const ID: &str = "^[0-9]{1,18}$";
     /// `nextCursor` of a post list; empty is the first page.

@@ -6,7 +6,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
-use super::{auth, categories, comments, posts, users};
+use super::{auth, categories, comments, posts, settings, users};
 use crate::web::state::AppState;
 
 /// Who may call an endpoint (the server decides; this is what the document says).
@@ -140,11 +140,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/categories", "Create a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryCreate>), answer: schema::<categories::ApiCategoryFull>, created: true, categories::create),
         endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
         endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: None, body: None, answer: nothing, created: false, categories::remove),
+        endpoint!(get "/settings", "The blog's settings", Anyone, query: None, body: None, answer: schema::<settings::ApiSettings>, created: false, settings::show),
+        endpoint!(patch "/settings", "Change the blog's settings (admins)", Admin, query: None, body: Some(schema::<settings::SettingsWrite>), answer: schema::<settings::ApiSettings>, created: false, settings::update),
     ]
 }
 
 /// The OpenAPI 3.1 document.
-pub fn openapi(config: &crate::platform::config::Config) -> Value {
+/// The document, titled after the blog (`site_title`).
+pub fn openapi(config: &crate::platform::config::Config, site_title: &str) -> Value {
     let origin = config.origin();
     let settings = SchemaSettings::draft2020_12().with(|s| {
         s.definitions_path = "/components/schemas".into();
@@ -274,7 +277,7 @@ pub fn openapi(config: &crate::platform::config::Config) -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
-            "title": "quire API",
+            "title": format!("{site_title} API"),
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Every answer is an envelope: {success, message, data} or {success: false, message, errors?}. Ids are strings; times are RFC 3339."
         },

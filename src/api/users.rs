@@ -101,7 +101,7 @@ pub struct ListQuery {
     /// Part of a username or name (for admins: or of an email address).
     #[schemars(with = "String", length(max = SEARCH_MAX), regex(pattern = patterns::TEXT))]
     search: Option<String>,
-    #[schemars(with = "String", extend("enum" = ["USER", "MODERATOR", "ADMIN"]))]
+    #[schemars(with = "String", extend("enum" = ["USER", "AUTHOR", "MODERATOR", "ADMIN"]))]
     role: Option<String>,
     #[schemars(with = "String", extend("enum" = ["true", "false"]))]
     is_active: Option<String>,
@@ -115,7 +115,7 @@ pub struct ListQuery {
 
 const SEARCH_MAX: usize = 100;
 
-/// A role exactly as the API writes it: USER, MODERATOR or ADMIN.
+/// A role exactly as the API writes it: USER, AUTHOR, MODERATOR or ADMIN.
 fn role(raw: &str) -> Option<Role> {
     Role::parse(raw).filter(|role| role.as_str() == raw)
 }
@@ -155,7 +155,7 @@ pub(super) async fn list(
         Some(raw) => role(raw).or_else(|| {
             errors.push(FieldError::new(
                 "role",
-                "`role` must be USER, MODERATOR or ADMIN",
+                "`role` must be USER, AUTHOR, MODERATOR or ADMIN",
             ));
             None
         }),
@@ -261,8 +261,8 @@ pub struct UserCreate {
     /// Trimmed; blank for none.
     #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     pub last_name: Option<String>,
-    /// USER (the default), MODERATOR or ADMIN.
-    #[schemars(extend("enum" = ["USER", "MODERATOR", "ADMIN", null]))]
+    /// USER (the default), AUTHOR, MODERATOR or ADMIN.
+    #[schemars(extend("enum" = ["USER", "AUTHOR", "MODERATOR", "ADMIN", null]))]
     pub role: Option<String>,
 }
 
@@ -287,8 +287,9 @@ pub(super) async fn create(
     }
     let role = match body.role.as_deref() {
         None => Role::User,
-        Some(raw) => role(raw)
-            .ok_or_else(|| AppError::field("role", "`role` must be USER, MODERATOR or ADMIN"))?,
+        Some(raw) => role(raw).ok_or_else(|| {
+            AppError::field("role", "`role` must be USER, AUTHOR, MODERATOR or ADMIN")
+        })?,
     };
     let id = create_user_keyed(
         &state.db,
@@ -326,7 +327,7 @@ pub struct UserUpdate {
     #[schemars(length(max = BIO_MAX), regex(pattern = patterns::TEXT))]
     pub bio: Option<String>,
     /// Admins only, not their own (403).
-    #[schemars(extend("enum" = ["USER", "MODERATOR", "ADMIN", null]))]
+    #[schemars(extend("enum" = ["USER", "AUTHOR", "MODERATOR", "ADMIN", null]))]
     pub role: Option<String>,
     /// Admins only, not their own (403).
     pub is_active: Option<bool>,
@@ -381,7 +382,7 @@ pub(super) async fn update(
         Some(raw) => role(raw).or_else(|| {
             errors.push(FieldError::new(
                 "role",
-                "`role` must be USER, MODERATOR or ADMIN",
+                "`role` must be USER, AUTHOR, MODERATOR or ADMIN",
             ));
             None
         }),

@@ -20,6 +20,7 @@ pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
     Ok(Thread {
         comments,
         signed_in: viewer.is_some(),
+        open: state.site().await?.comments_enabled,
     })
 }
 
@@ -35,6 +36,7 @@ pub async fn add_comment(
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
+    state.site().await?.require_comments_open()?;
     let content = validate_content(&content)?;
     let parent_id = parent_id.map(CommentId);
     let comment = store::add(

@@ -59,6 +59,8 @@ pub struct CommentView {
 pub struct Thread {
     pub comments: Vec<CommentView>,
     pub signed_in: bool,
+    /// New comments are taken (the blog's setting); a closed thread stays readable.
+    pub open: bool,
 }
 
 /// "just now", "5 minutes ago", "3 days ago", or the date for anything older than a month.

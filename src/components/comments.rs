@@ -84,8 +84,13 @@ fn LiveComments(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
 #[component]
 fn ThreadView(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
     let signed_in = thread.signed_in;
+    let open = thread.open;
     view! {
-        {if signed_in {
+        {if !open {
+            view! {
+                <p role="status" class="mb-6 rounded-lg bg-slate-50 p-4 text-sm dark:bg-slate-900">"Comments are closed."</p>
+            }.into_any()
+        } else if signed_in {
             view! { <CommentForm post_id parent_id=None label="Add a comment" button="Post comment"/> }.into_any()
         } else {
             view! {
@@ -100,7 +105,7 @@ fn ThreadView(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
         } else {
             view! {
                 <ol class="space-y-4" aria-label="Comments">
-                    {thread.comments.into_iter().map(|comment| view! { <CommentItem post_id comment signed_in/> }).collect_view()}
+                    {thread.comments.into_iter().map(|comment| view! { <CommentItem post_id comment signed_in open/> }).collect_view()}
                 </ol>
             }.into_any()
         }}
@@ -153,7 +158,7 @@ fn CommentForm(
 }
 
 #[component]
-fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool) -> impl IntoView {
+fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) -> impl IntoView {
     let indent = match comment.depth.min(MAX_INDENT) {
         0 => "",
         1 => "ml-4 sm:ml-8",
@@ -189,7 +194,7 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool) -> impl Into
                 <div class="prose prose-sm prose-slate max-w-none dark:prose-invert" inner_html=comment.content_html.clone()></div>
                 {signed_in.then(|| view! {
                     <div class="mt-3 flex flex-wrap items-start gap-3 text-sm">
-                        {(!comment.pending).then(|| view! {
+                        {(open && !comment.pending).then(|| view! {
                             <details class="w-full">
                                 <summary class="cursor-pointer text-indigo-600 hover:underline dark:text-indigo-400">"Reply"</summary>
                                 <div class="mt-2"><CommentForm post_id parent_id=Some(id) label="Your reply" button="Post reply"/></div>

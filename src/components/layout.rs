@@ -7,6 +7,7 @@ use crate::accounts::functions::{get_current_user, SignOut};
 use crate::accounts::CurrentUser;
 use crate::components::post_card::Avatar;
 use crate::moderation::functions::pending_count;
+use crate::site::{Publishing, Registration};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -24,11 +25,12 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 #[component]
 fn Header() -> impl IntoView {
+    let site = crate::site::current();
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
             <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
-                <a href="/" class="text-xl font-bold tracking-tight text-slate-900 dark:text-white">
-                    <span class="text-indigo-600 dark:text-indigo-400">"q"</span>"uire"
+                <a href="/" data-testid="site-title" class="truncate text-xl font-bold tracking-tight text-slate-900 dark:text-white">
+                    {site.title.clone()}
                 </a>
                 <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
                     <a href="/" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 sm:inline dark:text-slate-300 dark:hover:text-white">"Home"</a>
@@ -73,18 +75,22 @@ fn AccountNav() -> impl IntoView {
         },
     );
     let link = "rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
+    let site = crate::site::current();
+    let (publishing, sign_up_open) = (site.publishing, site.registration == Registration::Open);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok((Some(user), pending)) => view! {
                         {user.is_moderator().then(|| view! { <AdminLink pending/> })}
-                        <UserMenu user sign_out/>
+                        <UserMenu user sign_out publishing/>
                     }
                     .into_any(),
                     _ => view! {
                         <a href=move || format!("/signin?next={}", location.pathname.get()) class=link>"Sign in"</a>
-                        <a href="/signup" class="rounded-full bg-indigo-600 px-3 py-1.5 text-white hover:bg-indigo-500">"Sign up"</a>
+                        {sign_up_open.then(|| view! {
+                            <a href="/signup" class="rounded-full bg-indigo-600 px-3 py-1.5 text-white hover:bg-indigo-500">"Sign up"</a>
+                        })}
                     }
                     .into_any(),
                 }
@@ -109,7 +115,12 @@ fn AdminLink(pending: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn UserMenu(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView {
+fn UserMenu(
+    user: CurrentUser,
+    sign_out: ServerAction<SignOut>,
+    publishing: Publishing,
+) -> impl IntoView {
+    let writes = user.may_write(publishing);
     let item = "block rounded px-3 py-2 text-left hover:bg-slate-100 dark:hover:bg-slate-800";
     view! {
         <details class="relative">
@@ -119,8 +130,10 @@ fn UserMenu(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView
                 <span data-testid="account-name" class="hidden max-w-40 truncate sm:inline">{user.display_name.clone()}</span>
             </summary>
             <div class="absolute right-0 mt-2 w-48 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-800 dark:bg-slate-900">
-                <a href="/dashboard" class=item>"Your posts"</a>
-                <a href="/editor/new" class=item>"Write a post"</a>
+                {writes.then(|| view! {
+                    <a href="/dashboard" class=item>"Your posts"</a>
+                    <a href="/editor/new" class=item>"Write a post"</a>
+                })}
                 <a href=format!("/u/{}", user.username) class=item>"Your profile"</a>
                 <a href="/settings" class=item>"Settings"</a>
                 <ActionForm action=sign_out>
@@ -133,9 +146,15 @@ fn UserMenu(user: CurrentUser, sign_out: ServerAction<SignOut>) -> impl IntoView
 
 #[component]
 fn Footer() -> impl IntoView {
+    let site = crate::site::current();
     view! {
-        <footer class="border-t border-slate-200 py-8 text-center text-sm text-slate-500 dark:border-slate-800 dark:text-slate-400">
-            <p>"Powered by quire · a self-hosted blog"</p>
+        <footer class="space-y-2 border-t border-slate-200 py-8 text-center text-sm text-slate-500 dark:border-slate-800 dark:text-slate-400">
+            {(!site.footer.is_empty()).then(|| view! {
+                <p data-testid="site-footer" class="whitespace-pre-line">{site.footer.clone()}</p>
+            })}
+            {site.powered_by.then(|| view! {
+                <p>"Powered by quire"</p>
+            })}
         </footer>
     }
 }

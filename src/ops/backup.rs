@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 17] = [
+pub const TABLES: [&str; 18] = [
     "users",
     "categories",
     "posts",
@@ -60,12 +60,14 @@ pub const TABLES: [&str; 17] = [
     "audit_log",
     "post_revisions",
     "idempotency_keys",
+    "site_settings",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,
-/// visitors' sessions, counted sign-in failures. A database holding only these still counts
-/// as empty; restore replaces their rows with the backup's.
-const MACHINE_TABLES: [&str; 3] = ["settings", "sessions", "login_throttles"];
+/// visitors' sessions, counted sign-in failures, the site settings a new blog starts with. A
+/// database holding only these still counts as empty; restore replaces their rows with the
+/// backup's.
+const MACHINE_TABLES: [&str; 4] = ["settings", "sessions", "login_throttles", "site_settings"];
 
 /// Bound values per multi-row INSERT: below SQLite's limit (32,766) and PostgreSQL's (65,535).
 const BATCH_VALUES: usize = 30_000;
@@ -586,6 +588,13 @@ async fn export_postgres(pool: &PgPool, file: &Path) -> Result<(), Error> {
             .await?;
         let tables = pg_tables(&mut snapshot).await?;
         let mut writer = out.begin().await?;
+        // A new schema comes with rows of its own (a new blog's site settings): the
+        // database's own rows take their place.
+        for table in MACHINE_TABLES {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *writer)
+                .await?;
+        }
         for table in &tables {
             let columns = table.column_list();
             let insert = format!("INSERT INTO {} ({columns}) ", table.name);

@@ -4,7 +4,7 @@
 //! Mistakes of the person at the keyboard (a bad setting, a port in use, invalid input) end
 //! with one line on standard error and exit code 2; other failures with exit code 1.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -92,7 +92,23 @@ enum UserCommand {
         #[arg(long)]
         last_name: Option<String>,
     },
+    /// Every user: id, username, role, whether active, email, when they joined
+    List,
+    /// Give a user a new password (a forgotten one): from QUIRE_PASSWORD, standard input, or
+    /// asked for without showing it on a terminal. Their sessions end; their API tokens are not renewed.
+    SetPassword {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
     /// Give a user another role (the last active admin stays one)
+    SetRole {
+        #[arg(value_name = "USER")]
+        username: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+    },
+    /// The same as set-role, with named options (kept for scripts written before set-role)
+    #[command(hide = true)]
     Role {
         #[arg(long)]
         username: String,
@@ -101,8 +117,11 @@ enum UserCommand {
     },
     /// Deactivate a user (their sessions end) or, with --active, reactivate them
     Deactivate {
-        #[arg(long)]
-        username: String,
+        #[arg(value_name = "USER", required_unless_present = "username")]
+        user: Option<String>,
+        /// The same as USER (as scripts written before USER wrote it)
+        #[arg(long, hide = true, conflicts_with = "user")]
+        username: Option<String>,
         #[arg(long)]
         active: bool,
     },
@@ -116,6 +135,7 @@ enum UserCommand {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum RoleArg {
     User,
+    Author,
     Moderator,
     Admin,
 }
@@ -124,6 +144,7 @@ impl From<RoleArg> for Role {
     fn from(role: RoleArg) -> Self {
         match role {
             RoleArg::User => Role::User,
+            RoleArg::Author => Role::Author,
             RoleArg::Moderator => Role::Moderator,
             RoleArg::Admin => Role::Admin,
         }
@@ -169,9 +190,10 @@ impl From<AppError> for CliError {
                     .collect::<Vec<_>>()
                     .join("; "),
             ),
-            AppError::Conflict(_) | AppError::NotFound | AppError::Forbidden => {
-                Self::Usage(err.to_string())
-            }
+            AppError::Conflict(_)
+            | AppError::NotFound
+            | AppError::Forbidden
+            | AppError::Denied(_) => Self::Usage(err.to_string()),
             _ => Self::Failed(err.to_string()),
         }
     }
@@ -280,7 +302,20 @@ async fn run(command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Role { username, role },
+            command: UserCommand::List,
+        } => list_users(&db).await,
+        Command::User {
+            command: UserCommand::SetPassword { username },
+        } => {
+            let id = user_id(&db, &username).await?;
+            let password = read_password()?;
+            crate::accounts::store::reset_password(&db, id, password, config.password_min_length)
+                .await?;
+            println!("{username} has a new password; their sessions have ended and their API tokens can no longer be renewed.");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::SetRole { username, role } | UserCommand::Role { username, role },
         } => {
             let id = user_id(&db, &username).await?;
             crate::accounts::store::set_role(&db, id, role.into()).await?;
@@ -288,12 +323,21 @@ async fn run(command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Deactivate { username, active },
+            command:
+                UserCommand::Deactivate {
+                    user,
+                    username,
+                    active,
+                },
         } => {
+            let username = user.or(username).unwrap_or_default();
             let id = user_id(&db, &username).await?;
             crate::accounts::store::set_active(&db, id, active).await?;
-            let now = if active { "active" } else { "deactivated" };
-            println!("{username} is {now}.");
+            if active {
+                println!("{username} is active.");
+            } else {
+                println!("{username} is deactivated; their sessions and API tokens have ended.");
+            }
             Ok(())
         }
         Command::User {
@@ -355,6 +399,50 @@ async fn run(command: Command) -> Result<(), CliError> {
     }
     db.close().await;
     result
+}
+
+/// `quire user list`: every user, oldest first, one line each under a header.
+async fn list_users(db: &Db) -> Result<(), CliError> {
+    use crate::accounts::store::{list_users, UserOrder, UserQuery};
+    const PAGE: i64 = 1000;
+    println!(
+        "{:>6}  {:<32}  {:<9}  {:<11}  {:<40}  JOINED",
+        "ID", "USERNAME", "ROLE", "STATUS", "EMAIL"
+    );
+    let mut offset = 0;
+    loop {
+        let query = UserQuery {
+            search: "",
+            role: None,
+            active: None,
+            by_email: true,
+            order: UserOrder::CreatedAt,
+            descending: false,
+            limit: PAGE,
+            offset,
+        };
+        let users = list_users(db, &query).await?;
+        for listed in &users {
+            let user = &listed.user;
+            println!(
+                "{:>6}  {:<32}  {:<9}  {:<11}  {:<40}  {}",
+                user.id,
+                user.username,
+                user.role,
+                if user.is_active {
+                    "active"
+                } else {
+                    "deactivated"
+                },
+                user.email,
+                user.created_at.format("%Y-%m-%d")
+            );
+        }
+        if (users.len() as i64) < PAGE {
+            return Ok(());
+        }
+        offset += PAGE;
+    }
 }
 
 async fn user_id(db: &Db, username: &str) -> Result<crate::accounts::UserId, CliError> {
@@ -515,8 +603,15 @@ fn read_password() -> Result<Password, CliError> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Password (input is shown): ");
-        let _ = std::io::stderr().flush();
+        return rpassword::prompt_password("Password (not shown): ")
+            .map_err(|e| CliError::Usage(format!("cannot read the password: {e}")))
+            .and_then(|password| {
+                if password.is_empty() {
+                    Err(CliError::Usage("no password given".to_owned()))
+                } else {
+                    Ok(Password::new(password))
+                }
+            });
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line).map_err(|e| {

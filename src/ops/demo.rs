@@ -46,21 +46,21 @@ const AUTHORS: [(&str, &str, &str, &str, Role); 5] = [
         "Tomás",
         "Reyes",
         "Rust, tests and tooling. Breaks builds so you don't have to.",
-        Role::User,
+        Role::Author,
     ),
     (
         "noor",
         "Noor",
         "Haddad",
         "Product person; keeps a writing habit and a sourdough starter alive.",
-        Role::User,
+        Role::Author,
     ),
     (
         "kenji",
         "Kenji",
         "Mori",
         "Runs small servers for big ideas.",
-        Role::User,
+        Role::Author,
     ),
 ];
 
@@ -203,6 +203,19 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
     let admin = active_user(db, UserId(user_ids[0]))
         .await?
         .ok_or_else(|| AppError::internal("the demo's admin is gone"))?;
+
+    // A demo is for trying quire: whoever signs up may write at once.
+    let settings = crate::site::SiteSettings {
+        title: "quire demo".to_owned(),
+        description: "Sample posts, people and comments to try quire with.".to_owned(),
+        publishing: crate::site::Publishing::Everyone,
+        ..crate::site::store::load(db).await?
+    };
+    let actor = crate::site::store::Actor {
+        id: admin.id.0,
+        username: &admin.username,
+    };
+    crate::site::store::save(db, actor, &settings).await?;
 
     let mut category_ids = Vec::new();
     for (name, slug, description, color) in CATEGORIES {

@@ -14,7 +14,8 @@ use crate::categories::functions::{manage_categories, DeleteCategory, SaveCatego
 use crate::categories::Category;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
-    field_error, form_error, FormStatus, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
+    field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, INPUT_CLASS,
+    SECONDARY_BUTTON_CLASS,
 };
 use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
@@ -24,12 +25,15 @@ use crate::moderation::functions::{
 };
 use crate::moderation::{AdminUser, Overview, QueueItem};
 use crate::pages::categories::ColorDot;
+use crate::site::functions::{load_site_settings, SaveSiteSettings};
+use crate::site::{Publishing, Registration, SiteSettings};
 
 const TABS: &[(&str, &str)] = &[
     ("queue", "Moderation queue"),
     ("overview", "Overview"),
     ("users", "Users"),
     ("categories", "Categories"),
+    ("settings", "Settings"),
     ("audit", "Audit log"),
 ];
 
@@ -63,6 +67,7 @@ pub fn AdminPage() -> impl IntoView {
             "overview" => view! { <OverviewTab/> }.into_any(),
             "users" => users_tab().into_any(),
             "categories" => view! { <Categories/> }.into_any(),
+            "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
             _ => view! { <Queue/> }.into_any(),
         }}
@@ -315,6 +320,7 @@ fn UsersTab(
                 <select id="user-role" name="role" class=INPUT_CLASS>
                     <option value="">"Any"</option>
                     <option value="USER">"User"</option>
+                    <option value="AUTHOR">"Author"</option>
                     <option value="MODERATOR">"Moderator"</option>
                     <option value="ADMIN">"Admin"</option>
                 </select>
@@ -378,7 +384,7 @@ fn UserRow(
                     <input type="hidden" name="user_id" value=user.id/>
                     <label for=role_id.clone() class="sr-only">{role_label}</label>
                     <select id=role_id name="role" class="rounded border border-slate-300 bg-transparent px-2 py-1 dark:border-slate-700">
-                        {[Role::User, Role::Moderator, Role::Admin].into_iter().map(|role| view! {
+                        {Role::ALL.into_iter().map(|role| view! {
                             <option value=role.as_str() selected=role == user.role>{role.as_str()}</option>
                         }).collect_view()}
                     </select>
@@ -502,6 +508,100 @@ fn CategoryForm(save: ServerAction<SaveCategory>, category: Option<Category>) ->
                 <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("color").get()}</p>
             </div>
             <button type="submit" class=BUTTON_CLASS>{if id.is_some() { "Save category" } else { "Create category" }}</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+fn Settings(just_saved: bool) -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_site_settings());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(settings.await, move |settings| view! { <SettingsTab settings just_saved/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// The blog's settings: a plain form (it saves without JavaScript too). After a save the page
+/// is loaded again, since the header and footer around the tab show the old settings.
+#[island(lazy)]
+fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
+    crate::components::island::register();
+    let save = ServerAction::<SaveSiteSettings>::new();
+    let value = save.value();
+    // Effects run only in the browser.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            let _ = window().location().set_href("/admin?tab=settings&saved=1");
+        }
+    });
+    let saved = Signal::derive(move || just_saved.then(|| "Settings saved.".to_owned()));
+    let failed = form_error(
+        value,
+        &[
+            "title",
+            "description",
+            "language",
+            "footer",
+            "registration",
+            "publishing",
+        ],
+    );
+    let choice = "mt-1 flex items-start gap-2 text-sm";
+    view! {
+        <ActionForm action=save attr:class="max-w-2xl space-y-4" attr:novalidate=true>
+            <section aria-labelledby="settings-identity" class="space-y-2">
+                <h2 id="settings-identity" class="text-xl font-semibold">"The blog"</h2>
+                <TextField label="Title" name="title" value=settings.title required=true
+                    hint="In the header, the page titles, the feeds and link previews" error=field_error(value, "title")/>
+                <TextArea label="Description" name="description" value=settings.description rows=2
+                    hint="A sentence under the title: in search results, link previews and the feeds" error=field_error(value, "description")/>
+                <TextField label="Language" name="language" value=settings.language required=true
+                    hint="A language tag such as en, fr or pt-BR: how browsers and screen readers read the pages" error=field_error(value, "language")/>
+                <TextArea label="Footer" name="footer" value=settings.footer rows=2
+                    hint="A line under every page, such as a copyright or a contact" error=field_error(value, "footer")/>
+                <label class=choice>
+                    <input type="checkbox" name="powered_by" value="on" checked=settings.powered_by class="mt-0.5 h-4 w-4"/>
+                    <span>"Show “Powered by quire” in the footer"</span>
+                </label>
+            </section>
+            <fieldset class="space-y-1">
+                <legend class="text-xl font-semibold">"Who may sign up"</legend>
+                <label class=choice>
+                    <input type="radio" name="registration" value="open" checked=settings.registration == Registration::Open class="mt-0.5 h-4 w-4"/>
+                    <span>"Anybody: readers create their own accounts"</span>
+                </label>
+                <label class=choice>
+                    <input type="radio" name="registration" value="closed" checked=settings.registration == Registration::Closed class="mt-0.5 h-4 w-4"/>
+                    <span>"Nobody: admins create accounts"</span>
+                </label>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "registration").get()}</p>
+            </fieldset>
+            <fieldset class="space-y-1">
+                <legend class="text-xl font-semibold">"Who may write"</legend>
+                <label class=choice>
+                    <input type="radio" name="publishing" value="authors" checked=settings.publishing == Publishing::Authors class="mt-0.5 h-4 w-4"/>
+                    <span>"Authors, moderators and admins; other users read, comment and like"</span>
+                </label>
+                <label class=choice>
+                    <input type="radio" name="publishing" value="everyone" checked=settings.publishing == Publishing::Everyone class="mt-0.5 h-4 w-4"/>
+                    <span>"Every signed-in user"</span>
+                </label>
+                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "publishing").get()}</p>
+            </fieldset>
+            <fieldset class="space-y-1">
+                <legend class="text-xl font-semibold">"Comments"</legend>
+                <label class=choice>
+                    <input type="checkbox" name="comments_enabled" value="on" checked=settings.comments_enabled class="mt-0.5 h-4 w-4"/>
+                    <span>"Readers may comment (turned off, the comments already there stay readable)"</span>
+                </label>
+            </fieldset>
+            <FormStatus error=failed success=saved/>
+            <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>
+                {move || if save.pending().get() { "Saving…" } else { "Save settings" }}
+            </button>
         </ActionForm>
     }
 }

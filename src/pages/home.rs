@@ -12,9 +12,18 @@ pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let page = Resource::new(move || query.read().get("after"), list_recent_posts);
     let popular = Resource::new(|| (), |_| popular_posts());
+    let site = crate::site::current();
+    let description = if site.description.is_empty() {
+        format!("The latest posts on {}", site.title)
+    } else {
+        site.description.clone()
+    };
     view! {
         <Title text=""/>
-        <Meta name="description" content="The latest posts"/>
+        <Meta name="description" content=description/>
+        {(!site.description.is_empty()).then(|| view! {
+            <p data-testid="site-description" class="mb-8 text-lg text-slate-600 dark:text-slate-300">{site.description.clone()}</p>
+        })}
         <div class="grid gap-10 lg:grid-cols-[1fr_16rem]">
             <section aria-labelledby="latest">
                 <h1 id="latest" class="mb-6 text-3xl font-bold tracking-tight">"Latest posts"</h1>

@@ -27,7 +27,8 @@ pub fn PostPage() -> impl IntoView {
 
 #[component]
 fn PostView(post: PostDetail) -> impl IntoView {
-    let structured_data = structured_data(&post);
+    let site = crate::site::current();
+    let structured_data = structured_data(&post, &site.title);
     let card = post.card;
     let description = card.excerpt.clone();
     let notice = (!post.public).then(|| {
@@ -48,7 +49,8 @@ fn PostView(post: PostDetail) -> impl IntoView {
         <Meta property="og:title" content=card.title.clone()/>
         <Meta property="og:description" content=description.clone()/>
         <Meta property="og:url" content=post.url.clone()/>
-        <Meta property="og:site_name" content="quire"/>
+        <Meta property="og:site_name" content=site.title.clone()/>
+        <Meta property="og:locale" content=site.language.replace('-', "_")/>
         <Meta property="article:published_time" content=card.published_at.to_rfc3339()/>
         <Meta name="twitter:card" content=if post.share_image.is_some() { "summary_large_image" } else { "summary" }/>
         <Meta name="twitter:title" content=card.title.clone()/>
@@ -109,7 +111,7 @@ fn PostView(post: PostDetail) -> impl IntoView {
 
 /// schema.org BlogPosting, for search engines. Every `<` is written as `\u003c` (still the
 /// same JSON), so no text can end the script element or open a comment inside it.
-fn structured_data(post: &PostDetail) -> String {
+fn structured_data(post: &PostDetail, site_title: &str) -> String {
     let card = &post.card;
     serde_json::json!({
         "@context": "https://schema.org",
@@ -119,6 +121,7 @@ fn structured_data(post: &PostDetail) -> String {
         "datePublished": card.published_at.to_rfc3339(),
         "dateModified": post.updated_at.to_rfc3339(),
         "author": { "@type": "Person", "name": card.author.display_name },
+        "publisher": { "@type": "Organization", "name": site_title },
         "image": post.share_image,
         "mainEntityOfPage": post.url,
         "keywords": card.tags.join(", "),

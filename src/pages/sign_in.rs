@@ -60,9 +60,19 @@ fn SignInForm(next: String) -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    let open = crate::site::current().registration == crate::site::Registration::Open;
     view! {
         <AuthCard title="Create your account">
-            <SignUpForm next=next_from_query()/>
+            {if open {
+                view! { <SignUpForm next=next_from_query()/> }.into_any()
+            } else {
+                view! {
+                    <p role="status" class="text-slate-700 dark:text-slate-200">
+                        "Sign-up is closed on this blog. If you have an account, "
+                        <a href="/signin" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"sign in"</a>"."
+                    </p>
+                }.into_any()
+            }}
         </AuthCard>
     }
 }

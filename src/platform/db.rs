@@ -100,7 +100,7 @@ impl Db {
     /// Brings the schema up to date.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Sqlite(pool) => migrate_sqlite(pool).await,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
     }
@@ -122,6 +122,32 @@ impl Db {
 
     pub async fn close(&self) {
         with_db!(self, |pool| pool.close().await)
+    }
+}
+
+/// SQLite changes a table's constraints only by building it anew, and dropping the old table
+/// deletes every row that refers to it, by cascade, while foreign keys are on (migration 12
+/// rebuilds `users`). So the migrations run on a connection of their own with foreign keys
+/// off (a pragma that only takes effect outside a transaction: sqlx runs each migration in
+/// one), which is closed afterwards, and a row left pointing at nothing fails the start.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    use sqlx::migrate::MigrateError;
+    let mut conn = pool.acquire().await?.detach();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut conn)
+        .await?;
+    let migrated = SQLITE_MIGRATIONS.run(&mut conn).await;
+    let dangling: Result<Option<String>, sqlx::Error> =
+        sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1")
+            .fetch_optional(&mut conn)
+            .await;
+    let _ = sqlx::Connection::close(conn).await;
+    migrated?;
+    match dangling? {
+        None => Ok(()),
+        Some(table) => Err(MigrateError::Execute(sqlx::Error::Protocol(format!(
+            "after the migrations, rows of {table} point at rows that are not there"
+        )))),
     }
 }
 

@@ -51,8 +51,17 @@ mod ssr {
             .is_some_and(|accept| accept.contains("text/html"))
     }
 
-    /// Succeeds when the caller may change the post: its author, or an admin.
+    /// Succeeds when the caller may change the post: its author, or an admin, who may
+    /// write on this blog (a user whose role no longer allows it keeps their posts but
+    /// cannot change them; deleting one needs only [`may_delete`]).
     pub async fn may_edit(state: &AppState, post_id: i64) -> Result<(), AppError> {
+        let caller = Caller::current().await?;
+        crate::posts::editing::require_editor(&state.db, &caller, post_id).await?;
+        caller.require_writer(state.site().await?.publishing)?;
+        Ok(())
+    }
+
+    pub async fn may_delete(state: &AppState, post_id: i64) -> Result<(), AppError> {
         let caller = Caller::current().await?;
         crate::posts::editing::require_editor(&state.db, &caller, post_id).await
     }
@@ -107,7 +116,7 @@ pub async fn save_post(
     let id = match id {
         None => {
             let caller = Caller::current().await?;
-            let user = caller.require_user()?;
+            let user = caller.require_writer(state.site().await?.publishing)?;
             editing::create_draft(&state.db, user.id.0, &input, kind).await?
         }
         Some(id) => {
@@ -168,7 +177,7 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
 #[server(prefix = "/rpc", endpoint = "editor/delete")]
 pub async fn delete_post(id: i64) -> Result<(), AppError> {
     let state = crate::web::state::AppState::current()?;
-    ssr::may_edit(&state, id).await?;
+    ssr::may_delete(&state, id).await?;
     crate::posts::editing::delete(&state.db, id).await
 }
 
@@ -177,8 +186,9 @@ pub async fn delete_post(id: i64) -> Result<(), AppError> {
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn preview(content: String) -> Result<String, AppError> {
     use crate::accounts::caller::Caller;
+    let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
-    let user = caller.require_user()?;
+    let user = caller.require_writer(state.site().await?.publishing)?;
     if content.chars().count() > crate::posts::editing::MAX_BODY_CHARS {
         return Err(AppError::field(
             "content",
@@ -291,7 +301,11 @@ pub async fn upload_image(
         )
             .into_response()
     };
-    let user = match caller.require_user() {
+    let publishing = match state.site().await {
+        Ok(site) => site.publishing,
+        Err(err) => return error_response(err),
+    };
+    let user = match caller.require_writer(publishing) {
         Ok(user) => user.clone(),
         Err(err) => return error_response(err),
     };
@@ -376,6 +390,9 @@ pub async fn upload_posts(
     let Ok(user) = caller.require_user() else {
         return Redirect::to("/signin?next=/dashboard").into_response();
     };
+    if let Err(err) = async { caller.require_writer(state.site().await?.publishing) }.await {
+        return err.into_response();
+    }
     let mut lines = Vec::new();
     let (mut done, mut failed) = (0, 0);
     loop {

@@ -42,7 +42,11 @@ pub fn router(state: AppState) -> Router {
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let context_state = state.clone();
-    let provide_state = move || provide_context(context_state.clone());
+    // The site settings were brought up to date for this request by `current_site`.
+    let provide_state = move || {
+        provide_context(context_state.site.latest());
+        provide_context(context_state.clone());
+    };
 
     let mut router = Router::new();
     for (path, handler) in plain_routes() {
@@ -64,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(provide_state, shell))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(state.clone(), current_site))
         .layer(session_layer(&state))
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -118,6 +123,16 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(NewRequestId))
         .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// Brings this instance's copy of the site settings up to date before a page renders, so
+/// the render (whose context is made synchronously) sees the current ones. A database that
+/// does not answer leaves the last copy in place: the page then answers its own 503.
+async fn current_site(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    if let Err(err) = state.site().await {
+        tracing::warn!(error = %err, "reading the site settings failed");
+    }
+    next.run(req).await
 }
 
 /// Names a request for the logs and its answer's `x-request-id`: 16 random hex digits.

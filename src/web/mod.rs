@@ -6,5 +6,6 @@ pub mod auth;
 pub mod guard;
 pub mod http;
 pub mod page_cache;
+pub mod site;
 pub mod state;
 pub mod view_counting;

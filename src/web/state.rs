@@ -27,6 +27,7 @@ pub struct Shared {
     pub tokens: Arc<crate::accounts::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
     pub pages: Arc<super::page_cache::PageCache>,
+    pub site: super::site::SiteCache,
 }
 
 impl Deref for AppState {
@@ -53,11 +54,17 @@ impl AppState {
             )),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
+            site: super::site::SiteCache::default(),
             db,
             config: Arc::new(config),
             leptos_options,
             started_at: Instant::now(),
         }))
+    }
+
+    /// The site settings as of now (see `web::site`).
+    pub async fn site(&self) -> Result<Arc<crate::site::SiteSettings>, AppError> {
+        self.site.current(&self.db, &self.pages).await
     }
 
     /// The state inside a server function or a component rendered on the server.

@@ -199,9 +199,43 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, &[]).await
 }
 
-/// The same, with some settings of the test's own.
+/// The same, with some settings of the test's own. Its blog lets every user write: most
+/// tests have plain users write (a new blog lets only authors: see [`spawn_new_blog`]).
 pub async fn spawn_app_with(backend: Backend, settings: &[(&str, &str)]) -> TestApp {
-    spawn_app_on(fresh_database(backend).await, settings).await
+    let app = spawn_app_on(fresh_database(backend).await, settings).await;
+    everybody_writes(&app.db).await;
+    app
+}
+
+/// Lets every user of the blog on `db` write, as blogs did before authors, and tells the
+/// servers on it (within `VERSION_TTL`).
+pub async fn everybody_writes(db: &Db) {
+    quire::with_db!(db, |pool| async {
+        sqlx::query("UPDATE site_settings SET publishing = 'everyone'")
+            .execute(pool)
+            .await?;
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(pool)
+            .await
+            .map(|_| ())
+    }
+    .await)
+    .expect("let everybody write");
+}
+
+/// [`everybody_writes`] for a server in another process, by its database's address.
+pub async fn everybody_writes_at(url: &str) {
+    let media = tempfile::tempdir().expect("scratch dir");
+    let config = config_for(url, media.path(), &[]);
+    let db = Db::connect(&config.database, 1).await.expect("connect");
+    everybody_writes(&db).await;
+    db.close().await;
+    tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
+}
+
+/// A quire over a fresh database, its settings those of a new blog.
+pub async fn spawn_new_blog(backend: Backend) -> TestApp {
+    spawn_app_on(fresh_database(backend).await, &[]).await
 }
 
 /// Starts quire in this process over `database`, which may already hold data.

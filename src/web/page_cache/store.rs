@@ -145,6 +145,11 @@ impl PageCache {
         Some(version)
     }
 
+    /// The current content version (see [`Self::version`]), for other copies kept by it.
+    pub async fn content_version(&self, db: &Db) -> Option<i64> {
+        self.version(db).await.map(|version| version.content)
+    }
+
     /// After a write through this instance: bumps the content version for every instance,
     /// and this instance's next request reads it anew.
     pub async fn content_changed(&self, db: &Db) -> Result<(), sqlx::Error> {

@@ -1,0 +1,82 @@
+import { expect, Page } from "@playwright/test";
+import { signUp, test, waitForHydration } from "./helpers";
+
+// The blog's settings in the admin's Settings tab, as its owner uses them. Each test puts
+// back what it changed: the other tests share this blog.
+
+async function signInAsOwner(page: Page) {
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await page.getByLabel("Email or username").fill("owner");
+  await page.getByLabel("Password").fill("administering is careful work");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toBeVisible();
+}
+
+async function openSettings(page: Page) {
+  await page.goto("/admin?tab=settings");
+  await waitForHydration(page);
+}
+
+test("a new title shows at once in the header, the page title and the feed", async ({ page, request }) => {
+  await signInAsOwner(page);
+  await openSettings(page);
+  const before = await page.getByLabel("Title").inputValue();
+  const title = `Field Notes ${Date.now() % 1_000_000}`;
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Footer", { exact: true }).fill("Letters from the workshop");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved.")).toBeVisible();
+  await expect(page.getByTestId("site-title")).toHaveText(title);
+
+  // A visitor's copy of the home page (kept by the page cache) has changed too.
+  const visitor = await page.context().browser()!.newContext();
+  const home = await visitor.newPage();
+  await home.goto(new URL("/", page.url()).toString());
+  await expect(home).toHaveTitle(title);
+  await expect(home.getByTestId("site-title")).toHaveText(title);
+  await expect(home.getByTestId("site-footer")).toHaveText("Letters from the workshop");
+  await visitor.close();
+  const feed = await request.get("/feed.xml");
+  expect(await feed.text()).toContain(`<title>${title}</title>`);
+
+  // Bad input is named next to its field and keeps what was typed.
+  await page.getByLabel("Title").fill("   ");
+  await page.getByLabel("Language").fill("english");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Give the blog a name of 1 to 80 characters")).toBeVisible();
+  await expect(page.getByText("Use a language tag like en, fr or pt-BR")).toBeVisible();
+  await expect(page.getByLabel("Language")).toHaveValue("english");
+
+  await openSettings(page);
+  await page.getByLabel("Title").fill(before);
+  await page.getByLabel("Footer", { exact: true }).fill("");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByTestId("site-title")).toHaveText(before);
+});
+
+test("when only authors write, a reader has no editor and is told why", async ({ browser, page }) => {
+  const reader = await browser.newPage();
+  await signUp(reader, `reader${Date.now() % 1_000_000}`);
+  await signInAsOwner(page);
+  await openSettings(page);
+  await page.getByLabel("Authors, moderators and admins; other users read, comment and like").check();
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved.")).toBeVisible();
+  try {
+    await reader.goto("/");
+    await reader.getByTestId("account-name").click();
+    await expect(reader.getByRole("link", { name: "Settings" })).toBeVisible();
+    await expect(reader.getByRole("link", { name: "Write a post" })).toHaveCount(0);
+    await reader.goto("/editor/new");
+    await expect(reader.getByText("Only authors write on this blog; an admin can make you one")).toBeVisible();
+  } finally {
+    await openSettings(page);
+    await page.getByLabel("Every signed-in user").check();
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText("Settings saved.")).toBeVisible();
+  }
+  await reader.goto("/editor/new");
+  await expect(reader.getByLabel("Title")).toBeVisible();
+  await reader.close();
+});

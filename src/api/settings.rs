@@ -1,0 +1,94 @@
+//! `/api/settings`: the blog's settings; anybody reads them, admins change them.
+
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use super::schema::patterns;
+use super::{ApiResult, AsAdmin, Body, Success};
+use crate::accounts::Role;
+use crate::error::AppError;
+use crate::site::{store, Publishing, Registration, SiteSettings};
+use crate::web::state::AppState;
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiSettings {
+    pub title: String,
+    pub description: String,
+    /// A BCP 47 language tag: the pages' `lang`.
+    pub language: String,
+    pub footer: String,
+    pub registration: Registration,
+    pub publishing: Publishing,
+    pub comments_enabled: bool,
+    pub powered_by: bool,
+}
+
+fn api(settings: &SiteSettings) -> ApiSettings {
+    ApiSettings {
+        title: settings.title.clone(),
+        description: settings.description.clone(),
+        language: settings.language.clone(),
+        footer: settings.footer.clone(),
+        registration: settings.registration,
+        publishing: settings.publishing,
+        comments_enabled: settings.comments_enabled,
+        powered_by: settings.powered_by,
+    }
+}
+
+/// `GET /api/settings`
+pub(super) async fn show(State(state): State<AppState>) -> ApiResult<ApiSettings> {
+    let settings = state.site().await?;
+    Ok(Success::ok("Settings", api(&settings)))
+}
+
+/// The body of `PATCH /api/settings`: the settings to change; the others stay.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsWrite {
+    /// Trimmed; not blank.
+    #[schemars(length(min = 1, max = crate::site::TITLE_MAX), regex(pattern = patterns::LINE))]
+    pub title: Option<String>,
+    /// Trimmed; line breaks kept.
+    #[schemars(length(max = crate::site::DESCRIPTION_MAX), regex(pattern = patterns::LINES))]
+    pub description: Option<String>,
+    /// A BCP 47 tag: `en`, `fr`, `pt-BR`.
+    #[schemars(length(max = crate::site::LANGUAGE_MAX), regex(pattern = patterns::LANGUAGE))]
+    pub language: Option<String>,
+    /// Trimmed; line breaks kept.
+    #[schemars(length(max = crate::site::FOOTER_MAX), regex(pattern = patterns::LINES))]
+    pub footer: Option<String>,
+    pub registration: Option<Registration>,
+    pub publishing: Option<Publishing>,
+    pub comments_enabled: Option<bool>,
+    pub powered_by: Option<bool>,
+}
+
+/// `PATCH /api/settings` (admins)
+pub(super) async fn update(
+    State(state): State<AppState>,
+    AsAdmin(caller): AsAdmin,
+    Body(body): Body<SettingsWrite>,
+) -> ApiResult<ApiSettings> {
+    let admin = caller.require_role(Role::Admin)?;
+    let current = store::load(&state.db).await?;
+    let settings = SiteSettings {
+        title: body.title.unwrap_or(current.title),
+        description: body.description.unwrap_or(current.description),
+        language: body.language.unwrap_or(current.language),
+        footer: body.footer.unwrap_or(current.footer),
+        registration: body.registration.unwrap_or(current.registration),
+        publishing: body.publishing.unwrap_or(current.publishing),
+        comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
+        powered_by: body.powered_by.unwrap_or(current.powered_by),
+    }
+    .validated()
+    .map_err(AppError::invalid)?;
+    let actor = store::Actor {
+        id: admin.id.0,
+        username: &admin.username,
+    };
+    store::save(&state.db, actor, &settings).await?;
+    Ok(Success::ok("Settings saved", api(&settings)))
+}

@@ -1,0 +1,74 @@
+//! The site settings' server functions: admins read and change them on the admin page.
+// A form's fields are a server function's arguments, however many the form has.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+
+use super::SiteSettings;
+use crate::error::AppError;
+
+/// Admins only: the settings as the Settings tab edits them.
+#[server(prefix = "/rpc", endpoint = "site/settings")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn load_site_settings() -> Result<SiteSettings, AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    let state = crate::web::state::AppState::current()?;
+    Caller::current().await?.require_role(Role::Admin)?;
+    super::store::load(&state.db).await
+}
+
+/// Admins only: saves the Settings tab. A checkbox sends its field only when ticked.
+#[server(prefix = "/rpc", endpoint = "site/save")]
+pub async fn save_site_settings(
+    title: String,
+    description: String,
+    language: String,
+    footer: String,
+    registration: String,
+    publishing: String,
+    comments_enabled: Option<String>,
+    powered_by: Option<String>,
+) -> Result<SiteSettings, AppError> {
+    use super::{store, Publishing, Registration};
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    use crate::error::FieldError;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let mut errors = Vec::new();
+    let registration = Registration::parse(&registration).unwrap_or_else(|| {
+        errors.push(FieldError::new("registration", "Choose who may sign up"));
+        Registration::Open
+    });
+    let publishing = Publishing::parse(&publishing).unwrap_or_else(|| {
+        errors.push(FieldError::new("publishing", "Choose who may write"));
+        Publishing::Authors
+    });
+    let settings = SiteSettings {
+        title,
+        description,
+        language: language.trim().to_owned(),
+        footer,
+        registration,
+        publishing,
+        comments_enabled: comments_enabled.is_some(),
+        powered_by: powered_by.is_some(),
+    }
+    .validated();
+    let settings = match settings {
+        Ok(settings) if errors.is_empty() => settings,
+        Ok(_) => return Err(AppError::invalid(errors)),
+        Err(mut more) => {
+            more.extend(errors);
+            return Err(AppError::invalid(more));
+        }
+    };
+    let actor = store::Actor {
+        id: admin.id.0,
+        username: &admin.username,
+    };
+    store::save(&state.db, actor, &settings).await?;
+    Ok(settings)
+}

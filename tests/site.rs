@@ -1,0 +1,595 @@
+//! The blog's own settings: who may write, who may sign up, whether readers may comment, and
+//! the name, description, language and footer every page, feed and the API show. Both
+//! backends, through the HTTP server as browsers and programs use it.
+
+mod common;
+
+use common::*;
+use quire::accounts::Role;
+use serde_json::{json, Value};
+
+on_both_backends!(
+    a_new_blog_lets_only_authors_write,
+    settings_show_at_once_in_pages_feeds_and_the_api,
+    bad_settings_are_refused_by_field_and_change_nothing,
+    closed_sign_up_is_refused_everywhere,
+    closed_comments_keep_the_old_ones_readable,
+    an_upgraded_blog_keeps_its_people_posts_and_rules,
+);
+
+/// An API call with an optional bearer token: (status, body).
+async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, app.url(&format!("/api{path}")));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn token(app: &TestApp, username: &str) -> String {
+    let (status, body) = api(
+        app,
+        reqwest::Method::POST,
+        "/auth/login",
+        None,
+        Some(json!({"username": username, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["accessToken"].as_str().unwrap().to_owned()
+}
+
+/// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
+/// current settings.
+async fn save_settings(app: &TestApp, admin: &reqwest::Client, changes: &[(&str, &str)]) -> Answer {
+    let (_, current) = api(app, reqwest::Method::GET, "/settings", None, None).await;
+    let current = &current["data"];
+    let text = |key: &str| current[key].as_str().unwrap().to_owned();
+    let mut form: Vec<(String, String)> = vec![
+        ("title".into(), text("title")),
+        ("description".into(), text("description")),
+        ("language".into(), text("language")),
+        ("footer".into(), text("footer")),
+        ("registration".into(), text("registration")),
+        ("publishing".into(), text("publishing")),
+    ];
+    // A ticked checkbox sends its field; an unticked one sends nothing.
+    if current["commentsEnabled"] == true {
+        form.push(("comments_enabled".into(), "on".into()));
+    }
+    if current["poweredBy"] == true {
+        form.push(("powered_by".into(), "on".into()));
+    }
+    for (key, value) in changes {
+        form.retain(|(k, _)| k != key);
+        if !value.is_empty() || !matches!(*key, "comments_enabled" | "powered_by") {
+            form.push((key.to_string(), value.to_string()));
+        }
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    call(app, admin, "site/save", &form).await
+}
+
+fn draft_form(title: &str) -> Vec<(&str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("slug", String::new()),
+        ("content", "Some words.".to_owned()),
+        ("excerpt", String::new()),
+        ("cover_image", String::new()),
+        ("tags", String::new()),
+        ("categories", String::new()),
+        ("canonical_url", String::new()),
+    ]
+}
+
+async fn save_draft(app: &TestApp, client: &reqwest::Client, title: &str) -> Answer {
+    let form = draft_form(title);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    call(app, client, "editor/save", &form).await
+}
+
+async fn a_new_blog_lets_only_authors_write(backend: Backend) {
+    let app = spawn_new_blog(backend).await;
+    let (status, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(settings["data"]["publishing"], "authors", "{settings}");
+    assert_eq!(settings["data"]["registration"], "open");
+    assert_eq!(settings["data"]["title"], "My blog");
+
+    make_user(&app, "reader", Role::User).await;
+    make_user(&app, "writer", Role::Author).await;
+    let reader = signed_in_as(&app, "reader").await;
+    let writer = signed_in_as(&app, "writer").await;
+
+    // A reader is told why, in the editor and the API, and nothing is saved.
+    let refused = save_draft(&app, &reader, "A reader's draft").await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("Only authors write on this blog"),
+        "{:?}",
+        refused.body
+    );
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/posts",
+        Some(&token(&app, "reader").await),
+        Some(json!({"title": "By the API", "content": "Words"})),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["success"], false);
+    assert!(body["message"].as_str().unwrap().contains("Only authors"));
+    let (_, editor) = get_with(&app, &reader, "/editor/new").await;
+    assert!(
+        editor.contains("Only authors write on this blog"),
+        "the editor says why"
+    );
+    let (_, home) = get_with(&app, &reader, "/").await;
+    assert!(
+        !home.contains("Write a post"),
+        "no way to write in a reader's menu"
+    );
+
+    // An author writes.
+    let saved = save_draft(&app, &writer, "An author's draft").await;
+    assert!(succeeded(&saved), "{:?}", saved.body);
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/posts",
+        Some(&token(&app, "writer").await),
+        Some(json!({"title": "By the API", "content": "Words", "status": "PUBLISHED"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, home) = get_with(&app, &writer, "/").await;
+    assert!(home.contains("Write a post"));
+
+    // Letting everybody write opens the editor to the reader at once.
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+    let answer = save_settings(&app, &admin, &[("publishing", "everyone")]).await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+    let saved = save_draft(&app, &reader, "A reader's draft").await;
+    assert!(succeeded(&saved), "{:?}", saved.body);
+}
+
+async fn settings_show_at_once_in_pages_feeds_and_the_api(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "writer", Role::Author).await;
+    quire::posts::store::create(
+        &app.db,
+        new_post(
+            author,
+            "first-light",
+            quire::posts::PostStatus::Published,
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+
+    // Kept in the page cache under the old settings first.
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("<title>My blog</title>"), "a new blog's name");
+    assert!(home.contains("Powered by quire"));
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("<title>My blog</title>"));
+
+    let answer = save_settings(
+        &app,
+        &admin,
+        &[
+            ("title", "  Field Notes "),
+            ("description", "Letters from the workshop"),
+            ("language", "fr"),
+            ("footer", "© Ada Okafor"),
+            ("powered_by", ""),
+        ],
+    )
+    .await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+
+    let (_, home) = app.get_text("/").await;
+    assert!(
+        home.contains("<title>Field Notes</title>"),
+        "the page title"
+    );
+    assert!(home.contains("<html lang=\"fr\""), "the language");
+    assert!(home.contains("data-testid=\"site-title\""));
+    assert!(home.contains(">Field Notes</a>"), "the header");
+    assert!(home.contains("© Ada Okafor"), "the footer");
+    assert!(!home.contains("Powered by quire"), "turned off");
+    assert!(
+        home.contains("title=\"Field Notes (Atom)\""),
+        "the feed links"
+    );
+
+    let (_, post) = app.get_text("/posts/first-light").await;
+    assert!(post.contains("<title>Title of first-light · Field Notes</title>"));
+    assert!(post.contains("property=\"og:site_name\" content=\"Field Notes\""));
+    assert!(post.contains("\"publisher\":{\"@type\":\"Organization\",\"name\":\"Field Notes\"}"));
+
+    let (_, atom) = app.get_text("/feed.xml").await;
+    assert!(atom.contains("<title>Field Notes</title>"), "{atom}");
+    assert!(atom.contains("<subtitle>Letters from the workshop</subtitle>"));
+    assert!(atom.contains("xml:lang=\"fr\""));
+    let (_, rss) = app.get_text("/rss.xml").await;
+    assert!(rss.contains("<title>Field Notes</title>"));
+    assert!(rss.contains("<description>Letters from the workshop</description>"));
+    assert!(rss.contains("<language>fr</language>"));
+    let (_, tag_feed) = app.get_text("/tags/testing/feed.xml").await;
+    assert!(tag_feed.contains("<title>#testing · Field Notes</title>"));
+    let (_, json_feed) = app.get_text("/feed.json").await;
+    let json_feed: Value = serde_json::from_str(&json_feed).unwrap();
+    assert_eq!(json_feed["title"], "Field Notes");
+
+    let (_, spec) = api(&app, reqwest::Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(spec["info"]["title"], "Field Notes API");
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["data"]["title"], "Field Notes", "trimmed");
+    assert_eq!(settings["data"]["poweredBy"], false);
+
+    // Programs change them the same way.
+    let (status, body) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        Some(&token(&app, "owner").await),
+        Some(json!({"title": "Workshop Letters", "poweredBy": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["title"], "Workshop Letters");
+    assert_eq!(body["data"]["language"], "fr", "what was not sent stays");
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("<title>Workshop Letters</title>"));
+    assert!(home.contains("Powered by quire"));
+
+    // The audit log names what changed.
+    let (_, audit) = get_with(&app, &admin, "/admin?tab=audit").await;
+    assert!(audit.contains("site.update"), "{audit}");
+    assert!(audit.contains("title, description, language, footer, powered by"));
+}
+
+async fn bad_settings_are_refused_by_field_and_change_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+
+    let answer = save_settings(
+        &app,
+        &admin,
+        &[
+            ("title", "   "),
+            ("language", "english"),
+            ("registration", "maybe"),
+            ("footer", &"x".repeat(301)),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{:?}", answer.body);
+    assert_eq!(
+        field_message(&answer, "title").as_deref(),
+        Some("Give the blog a name of 1 to 80 characters")
+    );
+    assert_eq!(
+        field_message(&answer, "language").as_deref(),
+        Some("Use a language tag like en, fr or pt-BR")
+    );
+    assert_eq!(
+        field_message(&answer, "registration").as_deref(),
+        Some("Choose who may sign up")
+    );
+    assert!(field_message(&answer, "footer").is_some());
+
+    let admin_token = token(&app, "owner").await;
+    for (body, field) in [
+        (json!({"title": ""}), "title"),
+        (json!({"title": "A\u{7}bell"}), "title"),
+        (json!({"language": "en_US"}), "language"),
+    ] {
+        let (status, reply) = api(
+            &app,
+            reqwest::Method::PATCH,
+            "/settings",
+            Some(&admin_token),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(reply["errors"][0]["field"], field, "{reply}");
+    }
+    let (status, reply) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        Some(&admin_token),
+        Some(json!({"registration": "maybe"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["success"], false);
+
+    // None of it was kept.
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["data"]["title"], "My blog");
+    assert_eq!(settings["data"]["language"], "en");
+    assert_eq!(settings["data"]["registration"], "open");
+    assert_eq!(settings["data"]["footer"], "");
+
+    // Nobody else may change them.
+    make_user(&app, "mod", Role::Moderator).await;
+    let moderator = signed_in_as(&app, "mod").await;
+    let refused = save_settings(&app, &moderator, &[("title", "Taken over")]).await;
+    assert_eq!(refused.status, 403);
+    let (status, _) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        None,
+        Some(json!({"title": "Taken over"})),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["data"]["title"], "My blog");
+}
+
+async fn closed_sign_up_is_refused_everywhere(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("href=\"/signup\""));
+
+    let answer = save_settings(&app, &admin, &[("registration", "closed")]).await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+
+    let (_, home) = app.get_text("/").await;
+    assert!(!home.contains("href=\"/signup\""), "no sign-up link");
+    let (status, page) = app.get_text("/signup").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Sign-up is closed on this blog"));
+    assert!(!page.contains("Create account"), "no form");
+
+    let visitor = browser();
+    let refused = call(
+        &app,
+        &visitor,
+        "accounts/sign_up",
+        &[
+            ("email", "late@example.com"),
+            ("username", "late"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert!(refused.body.to_string().contains("Sign-up is closed"));
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/auth/register",
+        None,
+        Some(json!({"email": "late@example.com", "username": "late", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["message"], "Sign-up is closed on this blog");
+    assert!(quire::accounts::store::find_by_username(&app.db, "late")
+        .await
+        .unwrap()
+        .is_none());
+
+    // Admins still make accounts.
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/users",
+        Some(&token(&app, "owner").await),
+        Some(json!({"email": "late@example.com", "username": "late", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+}
+
+async fn closed_comments_keep_the_old_ones_readable(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "writer", Role::Author).await;
+    let post = quire::posts::store::create(
+        &app.db,
+        new_post(
+            author,
+            "open-thread",
+            quire::posts::PostStatus::Published,
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    let post_id = post.to_string();
+    let writer = signed_in_as(&app, "writer").await;
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+    // An admin's comment needs no approval: everybody sees it.
+    let said = call(
+        &app,
+        &admin,
+        "comments/add",
+        &[
+            ("post_id", &post_id),
+            ("content", "Said before the doors closed"),
+        ],
+    )
+    .await;
+    assert!(succeeded(&said), "{:?}", said.body);
+    let answer = save_settings(&app, &admin, &[("comments_enabled", "")]).await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+
+    let (_, page) = get_with(&app, &writer, "/posts/open-thread").await;
+    assert!(
+        page.contains("Said before the doors closed"),
+        "still readable"
+    );
+    assert!(page.contains("Comments are closed."));
+    assert!(!page.contains("Post comment"), "no form");
+    assert!(!page.contains(">Reply<"), "no replies");
+
+    let refused = call(
+        &app,
+        &writer,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "Said after")],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert!(refused
+        .body
+        .to_string()
+        .contains("Comments are closed on this blog"));
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        &format!("/posts/{post_id}/comments"),
+        Some(&token(&app, "writer").await),
+        Some(json!({"content": "Said after"})),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, thread) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/posts/{post_id}/comments"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(thread["data"].as_array().unwrap().len(), 1, "{thread}");
+}
+
+/// A database made by the previous release, with people, a post and a comment, migrated by
+/// this one: nothing is lost (SQLite rebuilds `users` to let it hold AUTHOR), and the blog
+/// keeps its name and lets every user write, as before.
+async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
+    use quire::platform::db::Db;
+    use std::borrow::Cow;
+    let database = fresh_database(backend).await;
+    let media = tempfile::tempdir().unwrap();
+    let config = config_for(&database.url, media.path(), &[]);
+    let db = Db::connect(&config.database, 2).await.unwrap();
+    fn before_site(all: sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+        sqlx::migrate::Migrator {
+            migrations: Cow::Owned(
+                all.migrations
+                    .iter()
+                    .filter(|m| m.version < 12)
+                    .cloned()
+                    .collect(),
+            ),
+            ..all
+        }
+    }
+    match &db {
+        Db::Sqlite(pool) => before_site(sqlx::migrate!("./migrations/sqlite"))
+            .run(pool)
+            .await
+            .unwrap(),
+        Db::Postgres(pool) => before_site(sqlx::migrate!("./migrations/postgres"))
+            .run(pool)
+            .await
+            .unwrap(),
+    }
+    let writer = quire::accounts::store::create_user(
+        &db,
+        quire::accounts::store::NewUser {
+            email: "old@example.com".to_owned(),
+            username: "oldtimer".to_owned(),
+            password: quire::platform::password::Password::new(PASSWORD.to_owned()),
+            first_name: None,
+            last_name: None,
+            role: Role::User,
+        },
+        12,
+    )
+    .await
+    .unwrap();
+    let post = quire::posts::store::create(
+        &db,
+        new_post(
+            writer.0,
+            "from-before",
+            quire::posts::PostStatus::Published,
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    quire::with_db!(&db, |pool| sqlx::query(
+        "INSERT INTO comments (post_id, author_id, content, content_html, is_approved, created_at, updated_at)
+         VALUES ($1, $2, 'An old comment', '<p>An old comment</p>', TRUE, $3, $3)"
+    )
+    .bind(post)
+    .bind(writer.0)
+    .bind(quire::platform::db::now())
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+
+    db.migrate().await.unwrap();
+    let counts = |sql: &'static str| {
+        let db = db.clone();
+        async move { invariants::scalar(&db, sql).await }
+    };
+    assert_eq!(counts("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(counts("SELECT COUNT(*) FROM posts").await, 1, "no cascade");
+    assert_eq!(counts("SELECT COUNT(*) FROM comments").await, 1);
+    if let Db::Sqlite(pool) = &db {
+        let broken: Vec<(String,)> =
+            sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(on, 1, "foreign keys are on again");
+    }
+    quire::accounts::store::set_role(&db, writer, Role::Author)
+        .await
+        .unwrap();
+    drop(db);
+
+    let app = spawn_app_on(database, &[]).await;
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(settings["data"]["title"], "quire", "{settings}");
+    assert_eq!(settings["data"]["publishing"], "everyone");
+    let (_, page) = app.get_text("/posts/from-before").await;
+    assert!(page.contains("An old comment"));
+    let user = quire::accounts::store::find_by_username(&app.db, "oldtimer")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.role, "AUTHOR");
+}
