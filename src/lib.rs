@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod pages;
 pub mod posts;
 pub mod publishing;
+pub mod redirects;
 pub mod site;
 pub mod tags;
 

@@ -232,6 +232,7 @@ fn matrix() -> Vec<Check> {
         page("/admin", "/admin?tab=users", Admin).shows("{owner_name}"),
         page("/admin", "/admin?tab=categories", Admin).shows("{category_name}"),
         page("/admin", "/admin?tab=settings", Admin).shows("Who may write"),
+        page("/admin", "/admin?tab=redirects", Admin).shows("New redirect"),
         page("/admin", "/admin?tab=audit", Admin),
         page("/dashboard", "/dashboard", OwnData).shows("{draft_title}"),
         page("/editor/{id}", "/editor/{draft}", OwnerOrAdmin).shows("{draft_title}"),
@@ -267,6 +268,9 @@ fn matrix() -> Vec<Check> {
         function("moderation/approve_user", Staff).form(&[("user_id", "{owner}")]).fresh(Fresh::Accounts),
         function("admin/audit", Admin),
         function("site/settings", Admin).shows("registration"),
+        function("redirects/list", Admin),
+        function("redirects/add", Admin).form(&[("from_path", "/old/{unique}"), ("to_target", "/posts/{post_slug}")]),
+        function("redirects/delete", Admin).form(&[("from_path", "{redirect}")]).fresh(Fresh::Content),
         // Saved as the matrix's blog has it (everybody writes, comments on), so later checks
         // see the same rules.
         function("site/save", Admin).form(&[
@@ -628,6 +632,16 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         .as_str()
         .unwrap()
         .to_owned();
+    let moved = format!("/matrix-moved-{n}");
+    with_db!(&app.db, |pool| sqlx::query(
+        "INSERT INTO redirects (from_path, to_target, automatic, created_at) VALUES ($1, '/', FALSE, $2)"
+    )
+    .bind(&moved)
+    .bind(quire::platform::db::now())
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
     let refresh = api_login(app, &owner_name).await["refreshToken"]
         .as_str()
         .unwrap()
@@ -659,6 +673,7 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         ("owner", owner_id),
         ("owner_name", owner_name),
         ("refresh", refresh),
+        ("redirect", moved),
         ("asset", first_asset().unwrap_or_default()),
     ])
 }

@@ -75,3 +75,30 @@ test("write a post with code and an image, watch it autosave, publish it, read i
   await page.goto("/dashboard");
   await expect(page.getByRole("region", { name: "Published" }).getByRole("link", { name: title })).toBeVisible();
 });
+
+test("a published post given a new address still answers at the old one", async ({ page, browser }) => {
+  const username = `mover${Date.now() % 1_000_000}`;
+  await signUp(page, username);
+  await page.goto("/editor/new");
+  await waitForHydration(page);
+  await page.getByLabel("Title").fill(`Moving day ${username}`);
+  await page.getByLabel("Text (markdown)").fill("Boxes everywhere.");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
+  await page.getByRole("button", { name: "Publish now" }).click();
+  await expect(page.getByTestId("post-status")).toContainText("Published");
+
+  const reader = await browser.newPage();
+  await reader.goto(`/posts/moving-day-${username}`);
+  await expect(reader.getByRole("heading", { name: `Moving day ${username}`, level: 1 })).toBeVisible();
+
+  await page.getByLabel("Address (slug)").fill(`settled-in-${username}`);
+  await expect(page.getByText(`Will be at /posts/settled-in-${username}`)).toBeVisible();
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
+
+  // A reader with the old link lands on the post at its new address.
+  await reader.goto(`/posts/moving-day-${username}`);
+  await expect(reader).toHaveURL(new RegExp(`/posts/settled-in-${username}$`));
+  await expect(reader.getByRole("heading", { name: `Moving day ${username}`, level: 1 })).toBeVisible();
+  await reader.close();
+});

@@ -25,6 +25,8 @@ use crate::moderation::functions::{
 };
 use crate::moderation::{AdminUser, Overview, QueueItem};
 use crate::pages::categories::ColorDot;
+use crate::redirects::functions::{list_redirects, AddRedirect, DeleteRedirect};
+use crate::redirects::Redirect;
 use crate::site::functions::{load_site_settings, SaveSiteSettings};
 use crate::site::{Publishing, Registration, SiteSettings};
 
@@ -34,6 +36,7 @@ const TABS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("categories", "Categories"),
     ("settings", "Settings"),
+    ("redirects", "Redirects"),
     ("audit", "Audit log"),
 ];
 
@@ -67,6 +70,7 @@ pub fn AdminPage() -> impl IntoView {
             "overview" => view! { <OverviewTab/> }.into_any(),
             "users" => users_tab().into_any(),
             "categories" => view! { <Categories/> }.into_any(),
+            "redirects" => view! { <Redirects/> }.into_any(),
             "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
             _ => view! { <Queue/> }.into_any(),
@@ -603,6 +607,101 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
                 {move || if save.pending().get() { "Saving…" } else { "Save settings" }}
             </button>
         </ActionForm>
+    }
+}
+
+#[component]
+fn Redirects() -> impl IntoView {
+    let redirects = Resource::new(|| (), |_| list_redirects());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(redirects.await, |redirects| view! { <RedirectsTab redirects/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// Moved addresses: the ones quire made when a published post's address changed, and the
+/// admins' own. A redirect answers only where nothing else does.
+#[island(lazy)]
+fn RedirectsTab(redirects: Vec<Redirect>) -> impl IntoView {
+    crate::components::island::register();
+    let add = ServerAction::<AddRedirect>::new();
+    let delete = ServerAction::<DeleteRedirect>::new();
+    let redirects = reloaded(
+        Some(Ok(redirects)),
+        move || (add.version().get(), delete.version().get()),
+        |_| list_redirects(),
+    );
+    let value = add.value();
+    let added = Signal::derive(move || match value.get() {
+        Some(Ok(redirect)) => Some(format!(
+            "{} now leads to {}.",
+            redirect.from_path, redirect.to_target
+        )),
+        _ => None,
+    });
+    let failed = Signal::derive(move || {
+        form_error(value, &["from_path", "to_target"])
+            .get()
+            .or(form_error(delete.value(), &[]).get())
+    });
+    view! {
+        <section aria-labelledby="new-redirect" class="mb-10 max-w-xl">
+            <h2 id="new-redirect" class="mb-1 text-xl font-semibold">"New redirect"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "Readers who open the old path are sent on (301) where nothing else answers there. A published post whose address changes gets one by itself."
+            </p>
+            <ActionForm action=add attr:class="space-y-2" attr:novalidate=true>
+                <TextField label="Old path" name="from_path" required=true
+                    hint="On this blog, like /2019/05/old-post" error=field_error(value, "from_path")/>
+                <TextField label="New address" name="to_target" required=true
+                    hint="A path here, like /posts/new-post, or https://…" error=field_error(value, "to_target")/>
+                <FormStatus error=failed success=added/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>"Add redirect"</button>
+            </ActionForm>
+        </section>
+        <h2 class="mb-3 text-xl font-semibold">"Redirects"</h2>
+        {move || match redirects.get() {
+            None => loading().into_any(),
+            Some(redirects) => loaded(redirects, move |redirects| {
+                if redirects.is_empty() {
+                    return view! { <p class="text-slate-500 dark:text-slate-400">"No redirects yet."</p> }.into_any();
+                }
+                view! {
+                    <table class="w-full text-left text-sm">
+                        <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                            <th scope="col" class="py-2">"Old path"</th>
+                            <th scope="col">"Leads to"</th>
+                            <th scope="col">"Made"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {redirects.into_iter().map(|redirect| {
+                                let label = format!("Delete the redirect from {}", redirect.from_path);
+                                view! {
+                                    <tr class="border-b border-slate-100 align-top dark:border-slate-900">
+                                        <td class="break-all py-2 font-mono">{redirect.from_path.clone()}</td>
+                                        <td class="break-all py-2 font-mono">{redirect.to_target.clone()}</td>
+                                        <td class="py-2">
+                                            {if redirect.automatic { "When the post moved, " } else { "By an admin, " }}
+                                            {format_date(&redirect.created_at)}
+                                        </td>
+                                        <td class="py-2">
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="from_path" value=redirect.from_path.clone()/>
+                                                <button type="submit" class=SECONDARY_BUTTON_CLASS aria-label=label>"Delete"</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }),
+        }}
     }
 }
 

@@ -382,6 +382,11 @@ pub async fn update(
     let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
+            let before: Option<(String, String)> =
+                sqlx::query_as("SELECT slug, status FROM posts WHERE id = $1")
+                    .bind(post_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let version: Option<i64> = sqlx::query_scalar(
                 "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
                         custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
@@ -417,6 +422,17 @@ pub async fn update(
             replace_links(&mut tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
             keep_revision(&mut tx, post_id, kind, &input.title, &input.content, &input.excerpt)
                 .await?;
+            // Readers (and search engines) may have the old address of a public post.
+            if let Some((old_slug, old_status)) = &before {
+                if *old_slug != input.slug && old_status == PostStatus::Published.as_str() {
+                    crate::redirects::store::record_move(
+                        &mut tx,
+                        &format!("/posts/{old_slug}"),
+                        &format!("/posts/{}", input.slug),
+                    )
+                    .await?;
+                }
+            }
             if new_status.is_some_and(|(to, _)| to == PostStatus::Published) {
                 keep_revision(
                     &mut tx,

@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     // The site settings were brought up to date for this request by `current_site`.
     let provide_state = move || {
-        provide_context(context_state.site.latest());
+        provide_context(context_state.site.latest().unwrap_or_default());
         provide_context(context_state.clone());
     };
 
@@ -82,6 +82,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             super::guard::api_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::redirects::layer,
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod guard;
 pub mod http;
 pub mod page_cache;
-pub mod site;
+pub mod per_version;
+pub mod redirects;
 pub mod state;
 pub mod view_counting;

@@ -1,5 +1,6 @@
 //! What every request handler can reach.
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Instant;
@@ -7,6 +8,7 @@ use std::time::Instant;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
+use super::per_version::PerVersion;
 use crate::error::AppError;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
@@ -27,7 +29,9 @@ pub struct Shared {
     pub tokens: Arc<crate::accounts::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
     pub pages: Arc<super::page_cache::PageCache>,
-    pub site: super::site::SiteCache,
+    pub site: PerVersion<crate::site::SiteSettings>,
+    /// Moved addresses, path → target (see `web::redirects`).
+    pub redirects: PerVersion<HashMap<String, String>>,
 }
 
 impl Deref for AppState {
@@ -54,7 +58,8 @@ impl AppState {
             )),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
-            site: super::site::SiteCache::default(),
+            site: PerVersion::default(),
+            redirects: PerVersion::default(),
             db,
             config: Arc::new(config),
             leptos_options,
@@ -62,9 +67,20 @@ impl AppState {
         }))
     }
 
-    /// The site settings as of now (see `web::site`).
+    /// The site settings as of now (see `web::per_version`).
     pub async fn site(&self) -> Result<Arc<crate::site::SiteSettings>, AppError> {
-        self.site.current(&self.db, &self.pages).await
+        let version = self.pages.content_version(&self.db).await;
+        self.site
+            .current(version, || crate::site::store::load(&self.db))
+            .await
+    }
+
+    /// The redirects as of now.
+    pub async fn redirects(&self) -> Result<Arc<HashMap<String, String>>, AppError> {
+        let version = self.pages.content_version(&self.db).await;
+        self.redirects
+            .current(version, || crate::redirects::store::table(&self.db))
+            .await
     }
 
     /// The state inside a server function or a component rendered on the server.
