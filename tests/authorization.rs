@@ -233,6 +233,7 @@ fn matrix() -> Vec<Check> {
         page("/admin", "/admin?tab=categories", Admin).shows("{category_name}"),
         page("/admin", "/admin?tab=settings", Admin).shows("Who may write"),
         page("/admin", "/admin?tab=redirects", Admin).shows("New redirect"),
+        page("/admin", "/admin?tab=invitations", Admin).shows("Invite somebody"),
         page("/admin", "/admin?tab=audit", Admin),
         page("/dashboard", "/dashboard", OwnData).shows("{draft_title}"),
         page("/editor/{id}", "/editor/{draft}", OwnerOrAdmin).shows("{draft_title}"),
@@ -269,6 +270,9 @@ fn matrix() -> Vec<Check> {
         function("admin/audit", Admin),
         function("site/settings", Admin).shows("registration"),
         function("redirects/list", Admin),
+        function("invitations/list", Admin),
+        function("invitations/create", Admin).form(&[("role", "AUTHOR"), ("email", "")]).shows("/signup?invitation="),
+        function("invitations/check", Anyone).form(&[("token", "{invitation}")]).shows("AUTHOR"),
         function("redirects/add", Admin).form(&[("from_path", "/old/{unique}"), ("to_target", "/posts/{post_slug}")]),
         function("redirects/delete", Admin).form(&[("from_path", "{redirect}")]).fresh(Fresh::Content),
         // Saved as the matrix's blog has it (everybody writes, comments on), so later checks
@@ -295,6 +299,7 @@ fn matrix() -> Vec<Check> {
         function("editor/status", OwnerOrAdmin)
             .form(&[("id", "{draft}"), ("version", "{draft_version}"), ("status", "PUBLISHED")])
             .fresh(Fresh::Content),
+        function("editor/comments", OwnerOrAdmin).form(&[("id", "{draft}"), ("enabled", "false")]).fresh(Fresh::Content),
         function("editor/delete", OwnerOrAdmin).form(&[("id", "{draft}")]).fresh(Fresh::Content),
         function("editor/preview", SignedIn).form(&[("content", "**bold** {unique}")]).shows("<strong>bold</strong>"),
         function("editor/slug", SignedIn).form(&[("slug", "free-{unique}")]),
@@ -343,6 +348,7 @@ fn matrix() -> Vec<Check> {
         api("PATCH", "/users/{id}", "/users/{owner}", OwnerOrAdmin).json(json!({"bio": "Patched {unique}"})),
         api("DELETE", "/users/{id}", "/users/{owner}", OwnerOrAdmin).fresh(Fresh::Accounts),
         api("GET", "/settings", "/settings", Anyone).shows("registration"),
+        api("POST", "/invitations", "/invitations", Admin).json(json!({"role": "AUTHOR"})).shows("/signup?invitation="),
         api("PATCH", "/settings", "/settings", Admin).json(json!({"footer": "Patched {unique}"})),
         api("GET", "/posts", "/posts", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         api("POST", "/posts", "/posts", SignedIn).json(json!({"title": "Posted {unique}", "content": "Body"})),
@@ -632,6 +638,19 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         .as_str()
         .unwrap()
         .to_owned();
+    let invited = send_json(
+        app,
+        "POST",
+        "/api/invitations",
+        admin_token,
+        json!({"role": "AUTHOR"}),
+    )
+    .await;
+    let invitation = invited["url"]
+        .as_str()
+        .and_then(|url| url.split("invitation=").nth(1))
+        .unwrap()
+        .to_owned();
     let moved = format!("/matrix-moved-{n}");
     with_db!(&app.db, |pool| sqlx::query(
         "INSERT INTO redirects (from_path, to_target, automatic, created_at) VALUES ($1, '/', FALSE, $2)"
@@ -674,6 +693,7 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         ("owner_name", owner_name),
         ("refresh", refresh),
         ("redirect", moved),
+        ("invitation", invitation),
         ("asset", first_asset().unwrap_or_default()),
     ])
 }

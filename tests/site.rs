@@ -14,6 +14,7 @@ on_both_backends!(
     bad_settings_are_refused_by_field_and_change_nothing,
     closed_sign_up_is_refused_everywhere,
     closed_comments_keep_the_old_ones_readable,
+    one_post_closed_to_comments,
     an_upgraded_blog_keeps_its_people_posts_and_rules,
 );
 
@@ -329,6 +330,19 @@ async fn bad_settings_are_refused_by_field_and_change_nothing(backend: Backend) 
     assert_eq!(status, 400, "{reply}");
     assert_eq!(reply["success"], false);
 
+    // A body that is not an object, though serde could read one from it.
+    let (status, reply) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        Some(&admin_token),
+        // As many as the body's fields: serde reads them in order.
+        Some(Value::Array(vec![Value::Null; 8])),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["message"], "The body must be a JSON object");
+
     // None of it was kept.
     let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
     assert_eq!(settings["data"]["title"], "My blog");
@@ -592,4 +606,105 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(user.role, "AUTHOR");
+}
+
+/// Comments per post: set through the API on creation and alone, and in the editor; a closed
+/// post keeps its thread and takes no new comment, an open one on the same blog does.
+async fn one_post_closed_to_comments(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "writer", Role::Author).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let writer_token = token(&app, "writer").await;
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/posts",
+        Some(&writer_token),
+        Some(json!({"title": "Quiet post", "content": "No replies, please.", "status": "PUBLISHED", "commentsEnabled": false})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["data"]["commentsEnabled"], false);
+    let post_id = body["data"]["id"].as_str().unwrap().to_owned();
+    let slug = body["data"]["slug"].as_str().unwrap().to_owned();
+
+    let admin = signed_in_as(&app, "owner").await;
+    let refused = call(
+        &app,
+        &admin,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "Hello?")],
+    )
+    .await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert!(refused
+        .body
+        .to_string()
+        .contains("Comments are closed on this post"));
+    let (_, page) = get_with(&app, &admin, &format!("/posts/{slug}")).await;
+    assert!(page.contains("Comments are closed."));
+
+    // Opened through the API alone: the post's text and version stay as they were.
+    let (_, before) = api(
+        &app,
+        reqwest::Method::GET,
+        &format!("/posts/{post_id}"),
+        Some(&writer_token),
+        None,
+    )
+    .await;
+    let (status, body) = api(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/posts/{post_id}"),
+        Some(&writer_token),
+        Some(json!({"commentsEnabled": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["commentsEnabled"], true);
+    assert_eq!(body["data"]["updatedAt"], before["data"]["updatedAt"]);
+    let said = call(
+        &app,
+        &admin,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "First!")],
+    )
+    .await;
+    assert!(succeeded(&said), "{:?}", said.body);
+
+    // Closed again from the editor: the comment stays readable, no new one is taken.
+    let writer = signed_in_as(&app, "writer").await;
+    let closed = call(
+        &app,
+        &writer,
+        "editor/comments",
+        &[("id", &post_id), ("enabled", "false")],
+    )
+    .await;
+    assert!(succeeded(&closed), "{:?}", closed.body);
+    let (_, page) = get_with(&app, &admin, &format!("/posts/{slug}")).await;
+    assert!(page.contains("First!") && page.contains("Comments are closed."));
+    let (_, editor) = get_with(&app, &writer, &format!("/editor/{post_id}")).await;
+    assert!(editor.contains("Readers may comment"));
+    let refused = call(
+        &app,
+        &admin,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "Second")],
+    )
+    .await;
+    assert_eq!(refused.status, 403);
+
+    // Only its author or an admin switches it.
+    make_user(&app, "stranger", Role::Author).await;
+    let stranger = signed_in_as(&app, "stranger").await;
+    let refused = call(
+        &app,
+        &stranger,
+        "editor/comments",
+        &[("id", &post_id), ("enabled", "true")],
+    )
+    .await;
+    assert_eq!(refused.status, 404);
 }

@@ -80,3 +80,33 @@ test("when only authors write, a reader has no editor and is told why", async ({
   await expect(reader.getByLabel("Title")).toBeVisible();
   await reader.close();
 });
+
+test("an invitation link makes an author", async ({ browser, page }) => {
+  await signInAsOwner(page);
+  await page.goto("/admin?tab=invitations");
+  await waitForHydration(page);
+  await page.getByLabel("Role").selectOption("AUTHOR");
+  await page.getByRole("button", { name: "Make an invitation link" }).click();
+  const link = await page.getByTestId("invitation-link").inputValue();
+  expect(link).toContain("/signup?invitation=");
+
+  const invited = await browser.newPage();
+  await invited.goto(new URL(link).pathname + new URL(link).search);
+  await expect(invited.getByTestId("invitation")).toContainText("as an author");
+  await waitForHydration(invited);
+  const username = `invited${Date.now() % 1_000_000}`;
+  await invited.getByLabel("Email").fill(`${username}@example.com`);
+  await invited.getByLabel("Username").fill(username);
+  await invited.getByLabel("Password").fill("a long and memorable passphrase");
+  await invited.getByRole("button", { name: "Create account" }).click();
+  await expect(invited.getByTestId("account-name")).toBeVisible();
+
+  // The link was for one person.
+  await invited.context().clearCookies();
+  await invited.goto(new URL(link).pathname + new URL(link).search);
+  await expect(invited.getByText("This invitation has been used already")).toBeVisible();
+  await invited.close();
+
+  await page.goto("/admin?tab=invitations");
+  await expect(page.getByText(`Used by @${username}`)).toBeVisible();
+});

@@ -6,7 +6,10 @@
 
 use leptos::prelude::*;
 
-use super::{AccountSettings, CurrentUser, Profile, Role, SessionInfo};
+use super::{
+    AccountSettings, CurrentUser, InvitationInfo, InvitationOffer, NewInvitation, Profile, Role,
+    SessionInfo,
+};
 use crate::error::AppError;
 use crate::posts::PostPage;
 
@@ -25,15 +28,16 @@ pub async fn sign_up(
     first_name: Option<String>,
     last_name: Option<String>,
     next: Option<String>,
+    invitation: Option<String>,
 ) -> Result<(), AppError> {
-    use super::store::{create_user, NewUser};
+    use super::store::NewUser;
     use crate::platform::password::Password;
     use crate::web::state::AppState;
 
     let state = AppState::current()?;
-    state.site().await?.registration.require_open()?;
-    let id = create_user(
+    let id = super::invitations::sign_up(
         &state.db,
+        state.site().await?.registration,
         NewUser {
             email,
             username,
@@ -42,12 +46,50 @@ pub async fn sign_up(
             last_name,
             role: Role::User,
         },
+        invitation.as_deref(),
         state.config.password_min_length,
     )
     .await?;
     ssr::start_session(id).await?;
     leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
     Ok(())
+}
+
+/// What the invitation behind an invitation link offers (the sign-up page asks before it
+/// shows its form), or why it offers nothing.
+#[server(prefix = "/rpc", endpoint = "invitations/check")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn check_invitation(token: String) -> Result<InvitationOffer, AppError> {
+    let state = crate::web::state::AppState::current()?;
+    super::invitations::offer(&state.db, &token).await
+}
+
+/// Admins only: a new invitation for `role` (and `email`, when given); its link is shown once.
+#[server(prefix = "/rpc", endpoint = "invitations/create")]
+pub async fn invite(role: Role, email: Option<String>) -> Result<NewInvitation, AppError> {
+    use crate::accounts::caller::Caller;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let (token, expires_at) =
+        super::invitations::create(&state.db, admin, role, email.as_deref()).await?;
+    let offer = super::invitations::offer(&state.db, &token).await?;
+    Ok(NewInvitation {
+        url: format!("{}/signup?invitation={token}", state.config.origin()),
+        role,
+        email: offer.email,
+        expires_at,
+    })
+}
+
+/// Admins only: the newest invitations and where each stands.
+#[server(prefix = "/rpc", endpoint = "invitations/list")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn list_invitations() -> Result<Vec<InvitationInfo>, AppError> {
+    use crate::accounts::caller::Caller;
+    let state = crate::web::state::AppState::current()?;
+    Caller::current().await?.require_role(Role::Admin)?;
+    super::invitations::recent(&state.db).await
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/sign_in")]

@@ -10,6 +10,8 @@ pub mod functions;
 pub mod validation;
 
 #[cfg(feature = "ssr")]
+pub mod invitations;
+#[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod session_store;
@@ -89,6 +91,44 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
     pub ip_address: Option<String>,
     pub is_current: bool,
+}
+
+/// Where an invitation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationState {
+    Open,
+    Used,
+    Expired,
+}
+
+/// An invitation as the admins' list shows it (never its link: only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub id: i64,
+    pub role: Role,
+    pub email: Option<String>,
+    pub invited_by: Option<String>,
+    pub used_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub state: InvitationState,
+}
+
+/// What an invitation offers the person who opens its link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationOffer {
+    pub role: Role,
+    /// The address it was made for; the account must use it.
+    pub email: Option<String>,
+}
+
+/// A new invitation: its link is shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvitation {
+    pub url: String,
+    pub role: Role,
+    pub email: Option<String>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The longest bio, in characters.

@@ -264,6 +264,27 @@ pub async fn create_user_keyed(
     min_password_len: usize,
     claim: Option<&crate::idempotency::Claim>,
 ) -> Result<UserId, AppError> {
+    insert_user(db, new, min_password_len, claim, None).await
+}
+
+/// [`create_user`] that also uses up the invitation whose token hashes to `invitation`, in
+/// the same transaction: two people cannot both take one invitation.
+pub(super) async fn create_invited_user(
+    db: &Db,
+    new: NewUser,
+    min_password_len: usize,
+    invitation: &str,
+) -> Result<UserId, AppError> {
+    insert_user(db, new, min_password_len, None, Some(invitation)).await
+}
+
+async fn insert_user(
+    db: &Db,
+    new: NewUser,
+    min_password_len: usize,
+    claim: Option<&crate::idempotency::Claim>,
+    invitation: Option<&str>,
+) -> Result<UserId, AppError> {
     let mut errors = Vec::new();
     let email = validation::email(&new.email)
         .map_err(|e| errors.push(e))
@@ -320,7 +341,7 @@ pub async fn create_user_keyed(
     // In a transaction of its own: on SQLite, sqlx hands back a RETURNING row before the
     // statement's implicit commit and drops that commit's error (a full disk), so the id of
     // a user never written would be returned (launchbadge/sqlx#3430).
-    let inserted: Result<UserId, sqlx::Error> = with_db!(db, |pool| {
+    let inserted: Result<Option<UserId>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
             let id: UserId = sqlx::query_scalar(
@@ -340,18 +361,35 @@ pub async fn create_user_keyed(
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id.0).await?;
             }
+            if let Some(invitation) = invitation {
+                let taken = sqlx::query(
+                    "UPDATE invitations SET used_at = $1, used_by = $2
+                     WHERE token_hash = $3 AND used_at IS NULL AND expires_at > $1",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(invitation)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if taken == 0 {
+                    // Used (or expired) since it was checked: the account is not made.
+                    return Ok(None);
+                }
+            }
             tx.commit().await?;
-            Ok(id)
+            Ok(Some(id))
         }
         .await
     });
-    inserted.map_err(|err| match unique_violation(&err).as_deref() {
+    let inserted = inserted.map_err(|err| match unique_violation(&err).as_deref() {
         Some("users_email_key") => {
             AppError::taken("email", "An account with this email already exists")
         }
         Some("users_username_key") => AppError::taken("username", "This username is taken"),
         _ => err.into(),
-    })
+    })?;
+    inserted.ok_or_else(|| AppError::taken("invitation", "This invitation has been used already"))
 }
 
 /// A user as the rest of the server sees it; never carries the password hash.

@@ -9,7 +9,7 @@ use super::schema::patterns;
 use super::users::ApiUser;
 use super::{ApiResult, Body, Success};
 use crate::accounts::caller::Caller;
-use crate::accounts::store::{authenticate, create_user, find_by_id, NewUser};
+use crate::accounts::store::{authenticate, find_by_id, NewUser};
 use crate::accounts::tokens::{self, issue_refresh};
 use crate::accounts::validation;
 use crate::accounts::Role;
@@ -34,6 +34,10 @@ pub struct Register {
     /// Trimmed; blank for none.
     #[schemars(length(max = validation::NAME_MAX), regex(pattern = patterns::NAME))]
     last_name: Option<String>,
+    /// The token of an invitation link (`/signup?invitation=…`): the account gets its role
+    /// (and must use its address). Needed when the blog takes accounts by invitation only.
+    #[schemars(length(max = 100), regex(pattern = patterns::TEXT))]
+    invitation: Option<String>,
 }
 
 /// The email address or the username (the first of them that is not blank) and the password.
@@ -102,9 +106,9 @@ pub(super) async fn register(
     State(state): State<AppState>,
     Body(body): Body<Register>,
 ) -> ApiResult<Session> {
-    state.site().await?.registration.require_open()?;
-    let id = create_user(
+    let id = crate::accounts::invitations::sign_up(
         &state.db,
+        state.site().await?.registration,
         NewUser {
             email: body.email,
             username: body.username,
@@ -113,6 +117,7 @@ pub(super) async fn register(
             last_name: body.last_name,
             role: Role::User,
         },
+        body.invitation.as_deref(),
         state.config.password_min_length,
     )
     .await?;

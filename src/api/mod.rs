@@ -17,6 +17,7 @@ use crate::web::state::AppState;
 pub mod auth;
 pub mod categories;
 pub mod comments;
+pub mod invitations;
 pub mod posts;
 pub mod schema;
 pub mod settings;
@@ -362,6 +363,15 @@ where
         let axum::Json(value) = axum::Json::<T>::from_request(again, state)
             .await
             .map_err(json_failure)?;
+        // Every body the API takes is an object; serde would also read a struct of optional
+        // fields from an array (`[null, null]`), which the document does not allow.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(Failure {
+                status: StatusCode::BAD_REQUEST,
+                message: "The body must be a JSON object".to_owned(),
+                errors: None,
+            });
+        }
         // Only a body with an escaped NUL somewhere is read a second time.
         if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
             if let Some(field) = serde_json::from_slice(&bytes)

@@ -59,6 +59,8 @@ pub struct ApiPost {
     pub like_count: i64,
     pub comment_count: i64,
     pub canonical_url: Option<String>,
+    /// Whether readers may comment on it (the blog's own setting may still close them all).
+    pub comments_enabled: bool,
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -104,6 +106,7 @@ impl ApiPost {
             like_count: post.like_count,
             comment_count: post.comment_count,
             canonical_url: post.canonical_url,
+            comments_enabled: post.comments_enabled,
         }
     }
 }
@@ -299,6 +302,9 @@ pub struct PostWrite {
     /// Where the post first appeared: an http:// or https:// address; blank for none.
     #[schemars(regex(pattern = patterns::WEB_ADDRESS))]
     pub canonical_url: Option<String>,
+    /// Whether readers may comment (new posts: true). Turned off, the comments there stay
+    /// readable.
+    pub comments_enabled: Option<bool>,
     /// DRAFT (the default for new posts), PUBLISHED or ARCHIVED.
     #[schemars(extend("enum" = ["DRAFT", "PUBLISHED", "ARCHIVED", null]))]
     pub status: Option<String>,
@@ -391,6 +397,7 @@ fn input_from(
         tags,
         categories: Some(&categories),
         canonical_url: body.canonical_url.as_deref().unwrap_or(&base.canonical_url),
+        comments_enabled: body.comments_enabled,
     })
 }
 
@@ -460,6 +467,9 @@ pub(super) async fn update(
         || body.canonical_url.is_some();
     let status_change = (status.is_some() || body.published_at.is_some())
         .then(|| (status.unwrap_or(current.status), body.published_at));
+    // With a status change, the comments' switch goes in the same transaction.
+    let content_changed =
+        content_changed || (body.comments_enabled.is_some() && status_change.is_some());
     if content_changed {
         // The fields and the status in one transaction: never one without the other.
         let input = input_from(&body, &current)?;
@@ -474,6 +484,8 @@ pub(super) async fn update(
         .await?;
     } else if let Some((to, publish_at)) = status_change {
         editing::set_status(&state.db, id, version, to, publish_at).await?;
+    } else if let Some(enabled) = body.comments_enabled {
+        store::set_comments(&state.db, id, enabled).await?;
     }
     let row = visible(&state, &caller, &id.to_string()).await?;
     Ok(Success::ok("Post updated", single(&state, row).await?))

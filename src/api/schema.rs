@@ -89,6 +89,11 @@ pub mod patterns {
         "(?!", padded!(), "*(", core!(), r"(?:[\s\S]*", core!(), r")?)\2+", padded!(), "*$)",
         r"[^\u0000]*[^\u0000", padding!(), ws!(), r"][^\u0000]*$"
     );
+    /// [`EMAIL`], or blank (white space only).
+    pub const EMAIL_OR_BLANK: &str = concat!(
+        "^[", ws!(), "]*(?:[^@", ws!(), control!(), "]+@(?:", label!(), r"\.)+", label!(),
+        ")?[", ws!(), "]*$"
+    );
     /// `accounts::validation::display_name`: no control characters once trimmed.
     pub const NAME: &str = concat!("^[", ws!(), "]*[^", control!(), "]*[", ws!(), "]*$");
     /// `categories::store::CategoryInput::validate`: `#rgb` or `#rrggbb`.

@@ -6,7 +6,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
-use super::{auth, categories, comments, posts, settings, users};
+use super::{auth, categories, comments, invitations, posts, settings, users};
 use crate::web::state::AppState;
 
 /// Who may call an endpoint (the server decides; this is what the document says).
@@ -140,6 +140,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/categories", "Create a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryCreate>), answer: schema::<categories::ApiCategoryFull>, created: true, categories::create),
         endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
         endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: None, body: None, answer: nothing, created: false, categories::remove),
+        endpoint!(post "/invitations", "Invite somebody by link (admins); answers the link", Admin, query: None, body: Some(schema::<invitations::InvitationCreate>), answer: schema::<invitations::ApiInvitation>, created: false, invitations::create),
         endpoint!(get "/settings", "The blog's settings", Anyone, query: None, body: None, answer: schema::<settings::ApiSettings>, created: false, settings::show),
         endpoint!(patch "/settings", "Change the blog's settings (admins)", Admin, query: None, body: Some(schema::<settings::SettingsWrite>), answer: schema::<settings::ApiSettings>, created: false, settings::update),
     ]

@@ -116,7 +116,7 @@ pub struct ListQuery {
 const SEARCH_MAX: usize = 100;
 
 /// A role exactly as the API writes it: USER, AUTHOR, MODERATOR or ADMIN.
-fn role(raw: &str) -> Option<Role> {
+pub(super) fn role(raw: &str) -> Option<Role> {
     Role::parse(raw).filter(|role| role.as_str() == raw)
 }
 

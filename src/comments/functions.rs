@@ -15,12 +15,12 @@ pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let viewer = caller.user().map(|u| u.id.0);
-    store::require_visible_post(&state.db, post_id).await?;
+    let post_open = store::require_visible_post(&state.db, post_id).await?;
     let comments = store::thread(&state.db, post_id, viewer).await?;
     Ok(Thread {
         comments,
         signed_in: viewer.is_some(),
-        open: state.site().await?.comments_enabled,
+        open: post_open && state.site().await?.comments_enabled,
     })
 }
 

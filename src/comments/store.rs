@@ -79,10 +79,11 @@ impl Row {
 }
 
 /// 404 unless readers can see the post.
-pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<(), AppError> {
-    let found: Option<i64> = with_db!(db, |pool| {
+/// A post readers see (404 otherwise), and whether it takes comments.
+pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<bool, AppError> {
+    let found: Option<bool> = with_db!(db, |pool| {
         sqlx::query_scalar(concat!(
-            "SELECT id FROM posts WHERE id = $1 AND ",
+            "SELECT comments_enabled FROM posts WHERE id = $1 AND ",
             crate::published_and_due!("$2")
         ))
         .bind(post_id)
@@ -90,7 +91,7 @@ pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<(), AppError>
         .fetch_optional(pool)
         .await
     })?;
-    found.map(|_| ()).ok_or(AppError::NotFound)
+    found.ok_or(AppError::NotFound)
 }
 
 /// The thread in reading order: oldest first, each reply under its parent. Deleted comments
@@ -194,7 +195,11 @@ pub async fn add(
     content: &str,
     claim: Option<&crate::idempotency::Claim>,
 ) -> Result<CommentView, AppError> {
-    require_visible_post(db, post_id).await?;
+    if !require_visible_post(db, post_id).await? {
+        return Err(AppError::Denied(
+            "Comments are closed on this post".to_owned(),
+        ));
+    }
     if let Some(parent_id) = parent_id {
         let parent = find(db, parent_id).await.ok();
         let answerable = parent.is_some_and(|p| {

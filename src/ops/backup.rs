@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 19] = [
+pub const TABLES: [&str; 20] = [
     "users",
     "categories",
     "posts",
@@ -62,6 +62,7 @@ pub const TABLES: [&str; 19] = [
     "idempotency_keys",
     "site_settings",
     "redirects",
+    "invitations",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::functions::{SetUserActive, SetUserRole};
-use crate::accounts::Role;
+use crate::accounts::functions::{list_invitations, Invite, SetUserActive, SetUserRole};
+use crate::accounts::{InvitationInfo, InvitationState, Role};
 use crate::categories::functions::{manage_categories, DeleteCategory, SaveCategory};
 use crate::categories::Category;
 use crate::components::error_notice::{loaded, loading};
@@ -34,6 +34,7 @@ const TABS: &[(&str, &str)] = &[
     ("queue", "Moderation queue"),
     ("overview", "Overview"),
     ("users", "Users"),
+    ("invitations", "Invitations"),
     ("categories", "Categories"),
     ("settings", "Settings"),
     ("redirects", "Redirects"),
@@ -71,6 +72,7 @@ pub fn AdminPage() -> impl IntoView {
             "users" => users_tab().into_any(),
             "categories" => view! { <Categories/> }.into_any(),
             "redirects" => view! { <Redirects/> }.into_any(),
+            "invitations" => view! { <Invitations/> }.into_any(),
             "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
             _ => view! { <Queue/> }.into_any(),
@@ -578,6 +580,10 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
                     <span>"Anybody: readers create their own accounts"</span>
                 </label>
                 <label class=choice>
+                    <input type="radio" name="registration" value="invite" checked=settings.registration == Registration::Invite class="mt-0.5 h-4 w-4"/>
+                    <span>"By invitation: people an admin invited (Invitations tab)"</span>
+                </label>
+                <label class=choice>
                     <input type="radio" name="registration" value="closed" checked=settings.registration == Registration::Closed class="mt-0.5 h-4 w-4"/>
                     <span>"Nobody: admins create accounts"</span>
                 </label>
@@ -607,6 +613,99 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
                 {move || if save.pending().get() { "Saving…" } else { "Save settings" }}
             </button>
         </ActionForm>
+    }
+}
+
+#[component]
+fn Invitations() -> impl IntoView {
+    let invitations = Resource::new(|| (), |_| list_invitations());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(invitations.await, |invitations| view! { <InvitationsTab invitations/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// Invitations by link: the new link is shown once, to copy; the list says where each stands.
+#[island(lazy)]
+fn InvitationsTab(invitations: Vec<InvitationInfo>) -> impl IntoView {
+    crate::components::island::register();
+    let invite = ServerAction::<Invite>::new();
+    let invitations = reloaded(
+        Some(Ok(invitations)),
+        move || invite.version().get(),
+        |_| list_invitations(),
+    );
+    let value = invite.value();
+    let failed = form_error(value, &["email", "role"]);
+    view! {
+        <section aria-labelledby="new-invitation" class="mb-10 max-w-xl">
+            <h2 id="new-invitation" class="mb-1 text-xl font-semibold">"Invite somebody"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "The link works once, for 7 days: the person who opens it picks a username and a password."
+            </p>
+            <ActionForm action=invite attr:class="space-y-2" attr:novalidate=true>
+                <div>
+                    <label for="invitation-role" class="block text-sm font-medium">"Role"</label>
+                    <select id="invitation-role" name="role" class=INPUT_CLASS>
+                        <option value="USER">"User: reads, comments and likes"</option>
+                        <option value="AUTHOR" selected=true>"Author: also writes"</option>
+                        <option value="MODERATOR">"Moderator: also moderates comments"</option>
+                        <option value="ADMIN">"Admin: runs the blog"</option>
+                    </select>
+                </div>
+                <TextField label="Their email (optional)" name="email" kind="email"
+                    hint="When given, the account must use this address" error=field_error(value, "email")/>
+                <FormStatus error=failed/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || invite.pending().get()>"Make an invitation link"</button>
+            </ActionForm>
+            {move || match value.get() {
+                Some(Ok(made)) => Some(view! {
+                    <div class="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 p-3 dark:border-emerald-900 dark:bg-emerald-950">
+                        <label for="invitation-link" class="block text-sm font-medium">"Send this link (it is shown only now)"</label>
+                        <input id="invitation-link" data-testid="invitation-link" readonly=true value=made.url class=INPUT_CLASS/>
+                    </div>
+                }),
+                _ => None,
+            }}
+        </section>
+        <h2 class="mb-3 text-xl font-semibold">"Invitations"</h2>
+        {move || match invitations.get() {
+            None => loading().into_any(),
+            Some(invitations) => loaded(invitations, move |invitations| {
+                if invitations.is_empty() {
+                    return view! { <p class="text-slate-500 dark:text-slate-400">"No invitations yet."</p> }.into_any();
+                }
+                view! {
+                    <table class="w-full text-left text-sm">
+                        <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                            <th scope="col" class="py-2">"Made"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"For"</th>
+                            <th scope="col">"By"</th>
+                            <th scope="col">"Status"</th>
+                        </tr></thead>
+                        <tbody>
+                            {invitations.into_iter().map(|invitation| view! {
+                                <tr class="border-b border-slate-100 dark:border-slate-900">
+                                    <td class="py-2">{format_date(&invitation.created_at)}</td>
+                                    <td>{invitation.role.as_str()}</td>
+                                    <td>{invitation.email.clone().unwrap_or_else(|| "anybody with the link".to_owned())}</td>
+                                    <td>{invitation.invited_by.clone().map(|name| format!("@{name}")).unwrap_or_default()}</td>
+                                    <td>{match invitation.state {
+                                        InvitationState::Used => format!("Used by @{}", invitation.used_by.clone().unwrap_or_default()),
+                                        InvitationState::Expired => "Expired".to_owned(),
+                                        InvitationState::Open => format!("Open until {}", format_date(&invitation.expires_at)),
+                                    }}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }),
+        }}
     }
 }
 

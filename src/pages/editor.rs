@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::posts::drafts::{DiffLine, EditorPost, Saved};
 use crate::posts::editor::{
     category_field, check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags,
-    RestoreRevision, SavePost, SetPostStatus,
+    RestoreRevision, SavePost, SetPostComments, SetPostStatus,
 };
 use crate::posts::PostStatus;
 
@@ -77,6 +77,7 @@ enum SaveState {
 fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String) -> impl IntoView {
     crate::components::island::register();
     let id = RwSignal::new((post.id != 0).then_some(post.id));
+    let comments_open = RwSignal::new(!post.comments_closed);
     let version = RwSignal::new(post.version);
     let status = RwSignal::new(post.status);
     let published_at = RwSignal::new(post.published_at);
@@ -310,7 +311,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
             </div>
         </ActionForm>
         {move || id.get().map(|post_id| view! {
-            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed)/>
+            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed) comments_open/>
         })}
         <Revisions post_id=id.into() version restore saves=Signal::derive(move || save.version().get())/>
     }
@@ -660,7 +661,18 @@ fn PublishPanel(
     set_status: ServerAction<SetPostStatus>,
     error: Signal<Option<String>>,
     failed: Signal<Option<String>>,
+    comments_open: RwSignal<bool>,
 ) -> impl IntoView {
+    let set_comments = ServerAction::<SetPostComments>::new();
+    let comments_note = move || match set_comments.value().get() {
+        Some(Err(err)) => Some((true, err.to_string())),
+        Some(Ok(())) if comments_open.get() => Some((false, "Comments are open.".to_owned())),
+        Some(Ok(())) => Some((
+            false,
+            "Comments are closed; the ones there stay readable.".to_owned(),
+        )),
+        None => None,
+    };
     let describe = move || match (status.get(), published_at.get()) {
         (PostStatus::Published, Some(at)) => {
             format!("Published · {}", at.format("%Y-%m-%d %H:%M UTC"))
@@ -694,6 +706,20 @@ fn PublishPanel(
                 <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Archived, None)>"Archive"</button>
             </div>
             <p id="publish-at-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get().or(failed.get())}</p>
+            <label class="mt-2 flex items-center gap-2 text-sm font-medium">
+                <input type="checkbox" class="h-4 w-4" prop:checked=comments_open aria-describedby="comments-switch-message"
+                    on:change=move |ev| {
+                        let enabled = event_target_checked(&ev);
+                        comments_open.set(enabled);
+                        set_comments.dispatch(SetPostComments { id: post_id, enabled });
+                    }/>
+                "Readers may comment"
+            </label>
+            <p id="comments-switch-message" class="min-h-5 text-sm" role="status">
+                {move || comments_note().map(|(failed, note)| view! {
+                    <span class=if failed { "text-red-600 dark:text-red-400" } else { "text-slate-600 dark:text-slate-300" }>{note}</span>
+                })}
+            </p>
         </section>
     }
 }

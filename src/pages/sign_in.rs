@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::functions::{SignIn, SignUp};
+use crate::accounts::functions::{check_invitation, SignIn, SignUp};
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
+use crate::accounts::Role;
 use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
 
 #[component]
@@ -58,27 +59,82 @@ fn SignInForm(next: String) -> impl IntoView {
     }
 }
 
+/// `/signup`, and `/signup?invitation=…` from an invitation link: the form when the blog's
+/// registration rule lets this visitor in, else why not.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let open = crate::site::current().registration == crate::site::Registration::Open;
+    let site = crate::site::current();
+    let token = use_query_map()
+        .read_untracked()
+        .get("invitation")
+        .filter(|token| !token.trim().is_empty());
+    let invited = token.is_some();
+    let refusal = site.registration.require_open(invited).err();
+    let offer = Resource::new(|| (), {
+        let token = token.clone();
+        move |_| {
+            let token = token.clone();
+            async move {
+                match token {
+                    Some(token) => check_invitation(token).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        }
+    });
+    let next = next_from_query();
+    let blog = site.title.clone();
     view! {
         <AuthCard title="Create your account">
-            {if open {
-                view! { <SignUpForm next=next_from_query()/> }.into_any()
-            } else {
-                view! {
+            {match refusal {
+                Some(refusal) => view! {
                     <p role="status" class="text-slate-700 dark:text-slate-200">
-                        "Sign-up is closed on this blog. If you have an account, "
+                        {refusal.to_string()}". If you have an account, "
                         <a href="/signin" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"sign in"</a>"."
                     </p>
-                }.into_any()
+                }.into_any(),
+                None => view! {
+                    <Suspense fallback=crate::components::error_notice::loading>
+                        {move || {
+                            let (token, next, blog) = (token.clone(), next.clone(), blog.clone());
+                            Suspend::new(async move {
+                                match offer.await {
+                                    Ok(offer) => view! {
+                                        {offer.as_ref().map(|offer| view! {
+                                            <p data-testid="invitation" class="mb-4 rounded-lg bg-indigo-50 p-3 text-sm text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100">
+                                                {format!("You are invited to join {blog} as {}.", role_name(offer.role))}
+                                            </p>
+                                        })}
+                                        <SignUpForm next invitation=token.unwrap_or_default()
+                                            email=offer.and_then(|offer| offer.email).unwrap_or_default()/>
+                                    }.into_any(),
+                                    Err(error) => view! {
+                                        <p role="alert" class="text-red-700 dark:text-red-300">
+                                            {error.field_message("invitation").unwrap_or_else(|| error.to_string())}
+                                        </p>
+                                    }.into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }.into_any(),
             }}
         </AuthCard>
     }
 }
 
+/// "an author", as a sentence says a role.
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::User => "a reader",
+        Role::Author => "an author",
+        Role::Moderator => "a moderator",
+        Role::Admin => "an admin",
+    }
+}
+
 #[island(lazy)]
-fn SignUpForm(next: String) -> impl IntoView {
+fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView {
     crate::components::island::register();
     let action = ServerAction::<SignUp>::new();
     let value = action.value();
@@ -91,7 +147,8 @@ fn SignUpForm(next: String) -> impl IntoView {
     view! {
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
-                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+                {(!invitation.is_empty()).then(|| view! { <input type="hidden" name="invitation" value=invitation/> })}
+                <TextField label="Email" name="email" kind="email" value=email autocomplete="email" required=true error=field_error(value, "email")/>
                 <TextField label="Username" name="username" autocomplete="username" required=true
                     hint="3–32 letters, digits, _ or -; shown in your profile's address" error=field_error(value, "username")/>
                 <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true

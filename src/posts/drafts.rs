@@ -23,6 +23,8 @@ pub struct EditorPost {
     pub status: PostStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub canonical_url: String,
+    /// Readers may not comment (a new post takes comments).
+    pub comments_closed: bool,
     /// What the next save must be based on.
     pub version: i64,
     pub updated_at: DateTime<Utc>,

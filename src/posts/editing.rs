@@ -31,6 +31,8 @@ pub struct PostInput {
     pub tags: Vec<String>,
     pub category_ids: Vec<CategoryId>,
     pub canonical_url: Option<String>,
+    /// Whether readers may comment; `None` leaves it as it is (new posts: yes).
+    pub comments_enabled: Option<bool>,
 }
 
 /// A post's fields as its author (or a client, or a file) gave them, before they are checked.
@@ -48,6 +50,8 @@ pub struct PostFields<'a> {
     /// with the other fields' problems.
     pub categories: Option<&'a [CategoryId]>,
     pub canonical_url: &'a str,
+    /// `None`: as it is (new posts: yes).
+    pub comments_enabled: Option<bool>,
 }
 
 /// Tags as authors type them ("Rust, web dev") become plain lower-case names ("rust", "web-dev").
@@ -82,6 +86,7 @@ impl PostInput {
             tags,
             categories,
             canonical_url,
+            comments_enabled,
         } = fields;
         let mut errors = Vec::new();
         // Lengths are measured as typed, before trimming: the API's schema says so.
@@ -178,6 +183,7 @@ impl PostInput {
             tags,
             category_ids,
             canonical_url,
+            comments_enabled,
         })
     }
 }
@@ -306,6 +312,9 @@ pub async fn create(
         async {
             let mut tx = pool.begin_write().await?;
             let post_id = store::insert(&mut tx, &row).await?;
+            if let Some(enabled) = input.comments_enabled {
+                store::set_comments_in(&mut tx, post_id, enabled).await?;
+            }
             replace_links(
                 &mut tx,
                 post_id,
@@ -419,6 +428,9 @@ pub async fn update(
             let Some(version) = version else {
                 return Ok(None);
             };
+            if let Some(enabled) = input.comments_enabled {
+                store::set_comments_in(&mut tx, post_id, enabled).await?;
+            }
             replace_links(&mut tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
             keep_revision(&mut tx, post_id, kind, &input.title, &input.content, &input.excerpt)
                 .await?;
@@ -585,7 +597,7 @@ pub async fn delete(db: &Db, post_id: i64) -> Result<(), AppError> {
 /// The columns of [`AuthoredRow`], from `posts p`.
 pub(crate) const AUTHORED_COLUMNS: &str =
     "p.id, p.title, p.slug, p.content, p.custom_excerpt, p.cover_image, p.tags, p.status,
-     p.published_at, p.canonical_url, p.version, p.updated_at";
+     p.published_at, p.canonical_url, p.version, p.updated_at, p.comments_enabled";
 
 /// A post as its author wrote it: what the editor loads and export writes out.
 #[derive(sqlx::FromRow)]
@@ -604,6 +616,7 @@ pub(crate) struct AuthoredRow {
     pub canonical_url: Option<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    pub comments_enabled: bool,
 }
 
 impl AuthoredRow {
@@ -643,6 +656,7 @@ pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
         canonical_url: row.canonical_url.unwrap_or_default(),
         version: row.version,
         updated_at: row.updated_at,
+        comments_closed: !row.comments_enabled,
     })
 }
 
@@ -858,6 +872,7 @@ mod tests {
             // What the editor's form sends as "a".
             categories: None,
             canonical_url: "ftp://x",
+            comments_enabled: None,
         })
         .unwrap_err();
         for field in [

@@ -107,6 +107,7 @@ pub async fn save_post(
         tags: &tags,
         categories: categories.as_deref(),
         canonical_url: &canonical_url,
+        comments_enabled: None,
     })?;
     let kind = if autosave.unwrap_or(false) {
         SaveKind::Autosave
@@ -171,6 +172,15 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         .iter()
         .find_map(|format| chrono::NaiveDateTime::parse_from_str(raw, format).ok())
         .map(|at| at.and_utc())
+}
+
+/// Whether readers may comment on the post (its author or an admin). Not a change of its
+/// text: the editor's version stays.
+#[server(prefix = "/rpc", endpoint = "editor/comments")]
+pub async fn set_post_comments(id: i64, enabled: bool) -> Result<(), AppError> {
+    let state = crate::web::state::AppState::current()?;
+    ssr::may_edit(&state, id).await?;
+    crate::posts::store::set_comments(&state.db, id, enabled).await
 }
 
 /// Deletes a post for good.
@@ -267,6 +277,7 @@ pub async fn restore_revision(revision_id: i64, version: i64) -> Result<Saved, A
         tags: &current.tags,
         categories: Some(&current.category_ids),
         canonical_url: &current.canonical_url,
+        comments_enabled: None,
     })?;
     editing::update(&state.db, post_id, version, &input, SaveKind::Save, None).await?;
     editing::saved(&state.db, post_id).await

@@ -429,6 +429,7 @@ pub struct PostRecord {
     pub like_count: i64,
     pub comment_count: i64,
     pub canonical_url: Option<String>,
+    pub comments_enabled: bool,
 }
 
 impl PostRecord {
@@ -458,6 +459,7 @@ struct RecordRow {
     like_count: i64,
     comment_count: i64,
     canonical_url: Option<String>,
+    comments_enabled: bool,
     username: String,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -491,6 +493,7 @@ impl RecordRow {
             like_count: self.like_count,
             comment_count: self.comment_count,
             canonical_url: self.canonical_url,
+            comments_enabled: self.comments_enabled,
         }
     }
 }
@@ -503,7 +506,7 @@ macro_rules! record_columns {
             $body,
             ", p.cover_image, p.status, p.tags, p.published_at, p.created_at, p.updated_at,
             p.read_time_minutes, p.view_count, p.like_count, p.comment_count, p.canonical_url,
-            u.username, u.first_name, u.last_name, u.avatar_url"
+            p.comments_enabled, u.username, u.first_name, u.last_name, u.avatar_url"
         )
     };
 }
@@ -930,6 +933,40 @@ where
     .bind(markdown::RENDERER_VERSION)
     .fetch_one(&mut **tx)
     .await
+}
+
+/// Whether readers may comment on the post, inside the transaction that changes it.
+pub(crate) async fn set_comments_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    post_id: i64,
+    enabled: bool,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE posts SET comments_enabled = $1 WHERE id = $2")
+        .bind(enabled)
+        .bind(post_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether readers may comment on the post; not a change of its text, so its version stays.
+pub async fn set_comments(db: &Db, post_id: i64, enabled: bool) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            set_comments_in(&mut tx, post_id, enabled).await?;
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(())
 }
 
 /// A failed post write in the author's terms: taken slugs and unknown categories are the

@@ -175,6 +175,7 @@ pub async fn import(db: &Db, author_id: i64, post: ImportedPost) -> Result<Outco
         tags: &tags,
         categories: Some(&category_ids),
         canonical_url: &post.canonical_url,
+        comments_enabled: None,
     })?;
     let existing: Option<(i64, i64, i64)> = with_db!(db, |pool| {
         sqlx::query_as("SELECT id, author_id, version FROM posts WHERE slug = $1")

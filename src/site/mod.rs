@@ -19,7 +19,10 @@ pub enum Registration {
     /// Anybody.
     #[default]
     Open,
-    /// Nobody: admins create accounts (`quire user create`, the API).
+    /// Whoever an admin invited (a link, single use, for 7 days).
+    Invite,
+    /// Nobody: admins create accounts (`quire user create`, the API); invitations are not
+    /// taken either.
     Closed,
 }
 
@@ -39,6 +42,7 @@ impl Registration {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
+            Self::Invite => "invite",
             Self::Closed => "closed",
         }
     }
@@ -46,6 +50,7 @@ impl Registration {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw {
             "open" => Some(Self::Open),
+            "invite" => Some(Self::Invite),
             "closed" => Some(Self::Closed),
             _ => None,
         }
@@ -53,11 +58,15 @@ impl Registration {
 }
 
 impl Registration {
-    /// Whether a visitor may create an account themself, with the reason when not.
-    pub fn require_open(self) -> Result<(), crate::error::AppError> {
-        match self {
-            Self::Open => Ok(()),
-            Self::Closed => Err(crate::error::AppError::Denied(
+    /// Whether a visitor may create an account, with an invitation (`invited`) or without,
+    /// and the reason when not.
+    pub fn require_open(self, invited: bool) -> Result<(), crate::error::AppError> {
+        match (self, invited) {
+            (Self::Open, _) | (Self::Invite, true) => Ok(()),
+            (Self::Invite, false) => Err(crate::error::AppError::Denied(
+                "This blog takes new accounts by invitation only".to_owned(),
+            )),
+            (Self::Closed, _) => Err(crate::error::AppError::Denied(
                 "Sign-up is closed on this blog".to_owned(),
             )),
         }
