@@ -233,6 +233,7 @@ fn matrix() -> Vec<Check> {
         page("/admin", "/admin?tab=categories", Admin).shows("{category_name}"),
         page("/admin", "/admin?tab=settings", Admin).shows("Who may write"),
         page("/admin", "/admin?tab=redirects", Admin).shows("New redirect"),
+        page("/admin", "/admin?tab=home", Admin).shows("Pin a post"),
         page("/admin", "/admin?tab=invitations", Admin).shows("Invite somebody"),
         page("/admin", "/admin?tab=audit", Admin),
         page("/dashboard", "/dashboard", OwnData).shows("{draft_title}"),
@@ -245,6 +246,9 @@ fn matrix() -> Vec<Check> {
         // Server functions.
         function("posts/recent", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         function("posts/popular", Anyone),
+        function("posts/featured", Anyone),
+        function("posts/pinned", Admin),
+        function("posts/feature", Admin).form(&[("post", "{post_slug}"), ("featured", "true")]),
         function("posts/get", Anyone).form(&[("slug", "{post_slug}")]).shows("{post_title}"),
         function("posts/get", Unpublished).form(&[("slug", "{draft_slug}")]).shows("{draft_title}"),
         function("posts/like", SignedIn).form(&[("post_id", "{post}"), ("liked", "true")]),

@@ -15,6 +15,7 @@ on_both_backends!(
     closed_sign_up_is_refused_everywhere,
     closed_comments_keep_the_old_ones_readable,
     one_post_closed_to_comments,
+    admins_pin_posts_to_the_home_page,
     an_upgraded_blog_keeps_its_people_posts_and_rules,
 );
 
@@ -707,4 +708,108 @@ async fn one_post_closed_to_comments(backend: Backend) {
     )
     .await;
     assert_eq!(refused.status, 404);
+}
+
+/// Pinned posts open the home page, newest pin first, three at most; only posts readers see,
+/// only by admins, each pin in the audit log.
+async fn admins_pin_posts_to_the_home_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let author = make_user(&app, "writer", Role::Author).await;
+    for slug in ["old-favourite", "second-pick", "third-pick", "fourth-pick"] {
+        quire::posts::store::create(
+            &app.db,
+            new_post(author, slug, quire::posts::PostStatus::Published, None),
+        )
+        .await
+        .unwrap();
+    }
+    quire::posts::store::create(
+        &app.db,
+        new_post(
+            author,
+            "still-a-draft",
+            quire::posts::PostStatus::Draft,
+            None,
+        ),
+    )
+    .await
+    .unwrap();
+    make_user(&app, "owner", Role::Admin).await;
+    let admin = signed_in_as(&app, "owner").await;
+    let (_, home) = app.get_text("/").await;
+    assert!(
+        !home.contains("data-testid=\"featured\""),
+        "nothing pinned, no section"
+    );
+
+    let pin = |post: &'static str, featured: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            call(
+                app,
+                admin,
+                "posts/feature",
+                &[("post", post), ("featured", featured)],
+            )
+            .await
+        }
+    };
+    let pinned = pin("https://blog.example/posts/old-favourite", "true").await;
+    assert!(succeeded(&pinned), "{:?}", pinned.body);
+    let (_, home) = app.get_text("/").await;
+    let featured = home
+        .split("data-testid=\"featured\"")
+        .nth(1)
+        .expect("a Featured section");
+    let featured = featured.split("</section>").next().unwrap();
+    assert!(featured.contains("Title of old-favourite"), "{featured}");
+
+    for post in ["/posts/second-pick", "third-pick", "fourth-pick"] {
+        let pinned = pin(post, "true").await;
+        assert!(succeeded(&pinned), "{:?}", pinned.body);
+    }
+    let listed = call(&app, &browser(), "posts/featured", &[]).await;
+    let titles: Vec<&str> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Title of fourth-pick",
+            "Title of third-pick",
+            "Title of second-pick"
+        ]
+    );
+
+    let refused = pin("still-a-draft", "true").await;
+    assert_eq!(
+        field_message(&refused, "post").as_deref(),
+        Some("No published post has this address; give its address or slug")
+    );
+    let refused = pin("/posts/never-written", "true").await;
+    assert_eq!(refused.status, 400);
+
+    let unpinned = pin("fourth-pick", "false").await;
+    assert!(succeeded(&unpinned), "{:?}", unpinned.body);
+    let listed = call(&app, &browser(), "posts/featured", &[]).await;
+    assert_eq!(
+        listed.body.as_array().unwrap()[0]["title"],
+        "Title of third-pick"
+    );
+    let (_, audit) = get_with(&app, &admin, "/admin?tab=audit").await;
+    assert!(audit.contains("post.feature") && audit.contains("post.unfeature"));
+
+    let writer = signed_in_as(&app, "writer").await;
+    let refused = call(
+        &app,
+        &writer,
+        "posts/feature",
+        &[("post", "second-pick"), ("featured", "false")],
+    )
+    .await;
+    assert_eq!(refused.status, 403);
 }

@@ -25,6 +25,8 @@ use crate::moderation::functions::{
 };
 use crate::moderation::{AdminUser, Overview, QueueItem};
 use crate::pages::categories::ColorDot;
+use crate::posts::functions::{pinned_posts, FeaturePost};
+use crate::posts::PostCard;
 use crate::redirects::functions::{list_redirects, AddRedirect, DeleteRedirect};
 use crate::redirects::Redirect;
 use crate::site::functions::{load_site_settings, SaveSiteSettings};
@@ -36,6 +38,7 @@ const TABS: &[(&str, &str)] = &[
     ("users", "Users"),
     ("invitations", "Invitations"),
     ("categories", "Categories"),
+    ("home", "Home page"),
     ("settings", "Settings"),
     ("redirects", "Redirects"),
     ("audit", "Audit log"),
@@ -72,6 +75,7 @@ pub fn AdminPage() -> impl IntoView {
             "users" => users_tab().into_any(),
             "categories" => view! { <Categories/> }.into_any(),
             "redirects" => view! { <Redirects/> }.into_any(),
+            "home" => view! { <Featured/> }.into_any(),
             "invitations" => view! { <Invitations/> }.into_any(),
             "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
@@ -703,6 +707,75 @@ fn InvitationsTab(invitations: Vec<InvitationInfo>) -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                }.into_any()
+            }),
+        }}
+    }
+}
+
+#[component]
+fn Featured() -> impl IntoView {
+    let posts = Resource::new(|| (), |_| pinned_posts());
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                loaded(posts.await, |posts| view! { <FeaturedTab posts/> }.into_any())
+            })}
+        </Suspense>
+    }
+}
+
+/// The posts pinned to the top of the home page (the newest pins, at most three shown).
+#[island(lazy)]
+fn FeaturedTab(posts: Vec<PostCard>) -> impl IntoView {
+    crate::components::island::register();
+    let pin = ServerAction::<FeaturePost>::new();
+    let posts = reloaded(
+        Some(Ok(posts)),
+        move || pin.version().get(),
+        |_| pinned_posts(),
+    );
+    let value = pin.value();
+    let done = Signal::derive(move || {
+        matches!(value.get(), Some(Ok(()))).then(|| "The home page is updated.".to_owned())
+    });
+    view! {
+        <section aria-labelledby="pin-heading" class="mb-10 max-w-xl">
+            <h2 id="pin-heading" class="mb-1 text-xl font-semibold">"Pin a post"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "Pinned posts open the home page, the newest pin first (three at most)."
+            </p>
+            <ActionForm action=pin attr:class="space-y-2" attr:novalidate=true>
+                <input type="hidden" name="featured" value="true"/>
+                <TextField label="Post address or slug" name="post" required=true
+                    hint="Like /posts/my-post, or my-post" error=field_error(value, "post")/>
+                <FormStatus error=form_error(value, &["post"]) success=done/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || pin.pending().get()>"Pin to the home page"</button>
+            </ActionForm>
+        </section>
+        <h2 class="mb-3 text-xl font-semibold">"Pinned now"</h2>
+        {move || match posts.get() {
+            None => loading().into_any(),
+            Some(posts) => loaded(posts, move |posts| {
+                if posts.is_empty() {
+                    return view! { <p class="text-slate-500 dark:text-slate-400">"No post is pinned."</p> }.into_any();
+                }
+                view! {
+                    <ul class="space-y-2">
+                        {posts.into_iter().map(|post| {
+                            let label = format!("Unpin {}", post.title);
+                            view! {
+                                <li class="flex items-center justify-between gap-3 rounded-xl border border-slate-200 p-3 dark:border-slate-800">
+                                    <a href=format!("/posts/{}", post.slug) class="font-medium hover:underline">{post.title.clone()}</a>
+                                    <ActionForm action=pin>
+                                        <input type="hidden" name="post" value=post.slug.clone()/>
+                                        <input type="hidden" name="featured" value="false"/>
+                                        <button type="submit" class=SECONDARY_BUTTON_CLASS aria-label=label>"Unpin"</button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
                 }.into_any()
             }),
         }}

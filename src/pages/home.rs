@@ -3,8 +3,8 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::components::error_notice::{loaded, loading};
-use crate::components::post_card::PostList;
-use crate::posts::functions::{list_recent_posts, popular_posts};
+use crate::components::post_card::{PostCardView, PostList};
+use crate::posts::functions::{featured_posts, list_recent_posts, popular_posts};
 use crate::posts::PostCard;
 
 #[component]
@@ -12,6 +12,7 @@ pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let page = Resource::new(move || query.read().get("after"), list_recent_posts);
     let popular = Resource::new(|| (), |_| popular_posts());
+    let featured = Resource::new(|| (), |_| featured_posts());
     let site = crate::site::current();
     let description = if site.description.is_empty() {
         format!("The latest posts on {}", site.title)
@@ -24,6 +25,20 @@ pub fn HomePage() -> impl IntoView {
         {(!site.description.is_empty()).then(|| view! {
             <p data-testid="site-description" class="mb-8 text-lg text-slate-600 dark:text-slate-300">{site.description.clone()}</p>
         })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                // Pinned by an admin; nothing when none is (or they cannot be read: the
+                // latest posts below say what went wrong).
+                featured.await.ok().filter(|posts| !posts.is_empty()).map(|posts| view! {
+                    <section aria-labelledby="featured" data-testid="featured" class="mb-10">
+                        <h2 id="featured" class="mb-4 text-sm font-semibold uppercase tracking-wide text-indigo-700 dark:text-indigo-300">"Featured"</h2>
+                        <div class="grid gap-6 md:grid-cols-2">
+                            {posts.into_iter().map(|post| view! { <PostCardView post/> }).collect_view()}
+                        </div>
+                    </section>
+                })
+            })}
+        </Suspense>
         <div class="grid gap-10 lg:grid-cols-[1fr_16rem]">
             <section aria-labelledby="latest">
                 <h1 id="latest" class="mb-6 text-3xl font-bold tracking-tight">"Latest posts"</h1>

@@ -98,3 +98,76 @@ pub async fn search_posts(q: String, cursor: Option<String>) -> Result<SearchRes
     )
     .await
 }
+
+/// The posts pinned to the home page that readers see, newest pin first.
+#[server(prefix = "/rpc", endpoint = "posts/featured")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn featured_posts() -> Result<Vec<PostCard>, AppError> {
+    let state = crate::web::state::AppState::current()?;
+    crate::posts::store::featured(&state.db).await
+}
+
+/// Admins only: the pinned posts, as the admin page's Home page tab lists them (the same as
+/// [`featured_posts`]; the tab is for admins, so is what it loads).
+#[server(prefix = "/rpc", endpoint = "posts/pinned")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn pinned_posts() -> Result<Vec<PostCard>, AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    let state = crate::web::state::AppState::current()?;
+    Caller::current().await?.require_role(Role::Admin)?;
+    crate::posts::store::featured(&state.db).await
+}
+
+/// Admins only: pins a published post to the home page (`featured`) or unpins it. `post` is
+/// its address (`/posts/slug`, whole or as a path) or its slug.
+#[server(prefix = "/rpc", endpoint = "posts/feature")]
+pub async fn feature_post(post: String, featured: bool) -> Result<(), AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    use crate::posts::store;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let slug = slug_in(&post);
+    let not_there = || {
+        AppError::field(
+            "post",
+            "No published post has this address; give its address or slug",
+        )
+    };
+    let found = store::find_by_slug(&state.db, slug)
+        .await?
+        .ok_or_else(not_there)?;
+    store::set_featured(&state.db, admin, found.detail.card.id, featured)
+        .await
+        .map_err(|err| match err {
+            AppError::NotFound => not_there(),
+            other => other,
+        })
+}
+
+/// `https://blog.example/posts/a-post?x#y`, `/posts/a-post/` and `a-post` all name `a-post`.
+#[cfg(feature = "ssr")]
+fn slug_in(address: &str) -> &str {
+    let path = address.trim().split(['?', '#']).next().unwrap_or_default();
+    let path = path.trim_end_matches('/');
+    match path.rfind("/posts/") {
+        Some(at) => &path[at + "/posts/".len()..],
+        None => path.rsplit('/').next().unwrap_or_default(),
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn a_post_is_named_by_its_address_or_slug() {
+        for given in [
+            "https://blog.example/posts/a-post?x=1#top",
+            "/posts/a-post/",
+            " a-post ",
+        ] {
+            assert_eq!(super::slug_in(given), "a-post", "{given}");
+        }
+    }
+}

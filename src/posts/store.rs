@@ -272,6 +272,82 @@ pub async fn popular(db: &Db, limit: i64) -> Result<Vec<PostCard>, AppError> {
     Ok(rows.into_iter().map(CardRow::into_card).collect())
 }
 
+/// How many pinned posts the home page shows.
+pub const FEATURED_MAX: i64 = 3;
+
+/// The posts an admin pinned to the home page that readers see, newest pin first.
+pub async fn featured(db: &Db) -> Result<Vec<PostCard>, AppError> {
+    let sql = format!(
+        concat!(
+            "SELECT {CARD_COLUMNS}
+             FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE p.featured_at IS NOT NULL AND ",
+            crate::published_and_due!(p, "$1"),
+            "
+             ORDER BY p.featured_at DESC, p.id DESC
+             LIMIT $2"
+        ),
+        CARD_COLUMNS = CARD_COLUMNS
+    );
+    let rows: Vec<CardRow> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(now())
+            .bind(FEATURED_MAX)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows.into_iter().map(CardRow::into_card).collect())
+}
+
+/// Pins a post readers see to the home page (`featured`), or unpins it; an admin's act, in
+/// the audit log. A post readers do not see cannot be pinned.
+pub async fn set_featured(
+    db: &Db,
+    admin: &crate::accounts::CurrentUser,
+    post_id: i64,
+    featured: bool,
+) -> Result<(), AppError> {
+    use crate::audit::store::{record_in, AuditEntry};
+    let at = now();
+    let changed: Option<String> = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let title: Option<String> = if featured {
+                sqlx::query_scalar(concat!(
+                    "UPDATE posts SET featured_at = $1 WHERE id = $2 AND ",
+                    crate::published_and_due!("$1"),
+                    " RETURNING title"
+                ))
+                .bind(at)
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            } else {
+                sqlx::query_scalar(
+                    "UPDATE posts SET featured_at = NULL WHERE id = $1 RETURNING title",
+                )
+                .bind(post_id)
+                .fetch_optional(&mut *tx)
+                .await?
+            };
+            if let Some(title) = &title {
+                let action = if featured {
+                    "post.feature"
+                } else {
+                    "post.unfeature"
+                };
+                let entry =
+                    AuditEntry::new(admin.id.0, &admin.username, action, "post", Some(post_id));
+                record_in(&mut tx, entry.detail(title.clone())).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(title)
+        }
+        .await
+    })?;
+    changed.map(|_| ()).ok_or(AppError::NotFound)
+}
+
 /// [`popular`] as whole records (without their bodies), for the API.
 pub async fn popular_records(db: &Db, limit: i64) -> Result<Vec<PostRecord>, AppError> {
     let rows: Vec<RecordRow> = fetch_popular(db, RECORD_LIST_COLUMNS, limit).await?;
