@@ -196,6 +196,16 @@ impl Role {
     pub const ALL: [Role; 4] = [Role::User, Role::Author, Role::Moderator, Role::Admin];
 }
 
+#[cfg(feature = "ssr")]
+impl<'a> From<&'a CurrentUser> for crate::audit::store::Actor<'a> {
+    fn from(user: &'a CurrentUser) -> Self {
+        Self {
+            id: user.id.0,
+            username: &user.username,
+        }
+    }
+}
+
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

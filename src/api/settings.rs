@@ -85,10 +85,7 @@ pub(super) async fn update(
     }
     .validated()
     .map_err(AppError::invalid)?;
-    let actor = store::Actor {
-        id: admin.id.0,
-        username: &admin.username,
-    };
+    let actor = admin.into();
     store::save(&state.db, actor, &settings).await?;
     Ok(Success::ok("Settings saved", api(&settings)))
 }

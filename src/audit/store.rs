@@ -17,6 +17,14 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// Who acts, as the log names them: stores that are below the accounts take this instead of
+/// the signed-in user.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub id: i64,
+    pub username: &'a str,
+}
+
 impl AuditEntry {
     /// The log keeps the actor's name as it was, so a line still reads after the account goes.
     pub fn new(

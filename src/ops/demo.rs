@@ -211,10 +211,7 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
         publishing: crate::site::Publishing::Everyone,
         ..crate::site::store::load(db).await?
     };
-    let actor = crate::site::store::Actor {
-        id: admin.id.0,
-        username: &admin.username,
-    };
+    let actor = (&admin).into();
     crate::site::store::save(db, actor, &settings).await?;
 
     let mut category_ids = Vec::new();

@@ -38,10 +38,7 @@ pub async fn add_redirect(from_path: String, to_target: String) -> Result<Redire
     if from == to {
         return Err(AppError::field("to_target", "A path cannot lead to itself"));
     }
-    let actor = store::Actor {
-        id: admin.id.0,
-        username: &admin.username,
-    };
+    let actor = admin.into();
     store::add(&state.db, actor, from, to).await
 }
 
@@ -54,9 +51,6 @@ pub async fn delete_redirect(from_path: String) -> Result<(), AppError> {
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
-    let actor = store::Actor {
-        id: admin.id.0,
-        username: &admin.username,
-    };
+    let actor = admin.into();
     store::remove(&state.db, actor, &from_path).await
 }

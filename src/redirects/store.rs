@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::Redirect;
-use crate::audit::store::{record_in, AuditEntry};
+use crate::audit::store::{record_in, Actor, AuditEntry};
 use crate::error::AppError;
 use crate::platform::db::{now, unique_violation, BeginWrite, Db};
 use crate::with_db;
@@ -31,12 +31,6 @@ pub async fn table(db: &Db) -> Result<HashMap<String, String>, AppError> {
     .fetch_all(pool)
     .await)?;
     Ok(rows.into_iter().collect())
-}
-
-/// Who changes the redirects, for the audit log.
-pub struct Actor<'a> {
-    pub id: i64,
-    pub username: &'a str,
 }
 
 /// An admin's redirect from a checked path to a checked target; refused when the path has

@@ -65,10 +65,7 @@ pub async fn save_site_settings(
             return Err(AppError::invalid(more));
         }
     };
-    let actor = store::Actor {
-        id: admin.id.0,
-        username: &admin.username,
-    };
+    let actor = admin.into();
     store::save(&state.db, actor, &settings).await?;
     Ok(settings)
 }

@@ -1,7 +1,7 @@
 //! The site's settings row.
 
 use super::{Publishing, Registration, SiteSettings};
-use crate::audit::store::{record_in, AuditEntry};
+use crate::audit::store::{record_in, Actor, AuditEntry};
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::with_db;
@@ -35,12 +35,6 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         comments_enabled: row.comments_enabled,
         powered_by: row.powered_by,
     })
-}
-
-/// Who changes the settings, for the audit log.
-pub struct Actor<'a> {
-    pub id: i64,
-    pub username: &'a str,
 }
 
 /// Writes checked settings and notes in the audit log which ones changed.
