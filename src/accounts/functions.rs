@@ -71,14 +71,12 @@ pub async fn invite(role: Role, email: Option<String>) -> Result<NewInvitation, 
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
-    let (token, expires_at) =
-        super::invitations::create(&state.db, admin, role, email.as_deref()).await?;
-    let offer = super::invitations::offer(&state.db, &token).await?;
+    let made = super::invitations::create(&state.db, admin, role, email.as_deref()).await?;
     Ok(NewInvitation {
-        url: format!("{}/signup?invitation={token}", state.config.origin()),
+        url: made.link(&state.config.origin()),
         role,
-        email: offer.email,
-        expires_at,
+        email: made.email,
+        expires_at: made.expires_at,
     })
 }
 
@@ -218,11 +216,14 @@ pub async fn change_password(
     let me = caller.require_user()?;
     let state = AppState::current()?;
     super::store::confirm_password(&state.db, me.id, current_password, "currentPassword").await?;
-    let field = |e: crate::error::FieldError| AppError::field("newPassword", e.message);
-    super::validation::password(&new_password, state.config.password_min_length).map_err(field)?;
-    let settings = super::store::settings(&state.db, me.id).await?;
-    super::store::check_password_not_common(&new_password, &settings.username, &settings.email)
-        .map_err(field)?;
+    super::store::check_new_password(
+        &state.db,
+        me.id,
+        &new_password,
+        state.config.password_min_length,
+        "newPassword",
+    )
+    .await?;
     super::store::set_password(&state.db, me.id, Password::new(new_password)).await?;
     // Every session of the user ended with the old password; this browser signs in afresh.
     super::store::end_sessions(&state.db, me.id, None).await?;

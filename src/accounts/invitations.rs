@@ -19,14 +19,28 @@ pub const LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
 /// How many invitations the admins' list shows.
 pub const LISTED: i64 = 50;
 
-/// A new invitation for `role`, for `email` when given: its token (for the link, shown once)
-/// and when it expires.
+/// A new invitation, as made: its token is in no table, so this is the one chance to send it.
+pub struct Made {
+    pub token: String,
+    /// The address the account must use, as stored (lower-cased).
+    pub email: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Made {
+    /// The link to send, on the blog at `origin`.
+    pub fn link(&self, origin: &str) -> String {
+        format!("{origin}/signup?invitation={}", self.token)
+    }
+}
+
+/// A new invitation for `role`, for `email` when given.
 pub async fn create(
     db: &Db,
     admin: &CurrentUser,
     role: Role,
     email: Option<&str>,
-) -> Result<(String, DateTime<Utc>), AppError> {
+) -> Result<Made, AppError> {
     let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
         Some(email) => Some(validation::email(email).map_err(|e| AppError::invalid(vec![e]))?),
         None => None,
@@ -60,7 +74,11 @@ pub async fn create(
         }
         .await
     })?;
-    Ok((token, expires_at))
+    Ok(Made {
+        token,
+        email,
+        expires_at,
+    })
 }
 
 /// What the invitation behind `token` offers, or why it offers nothing (on the field

@@ -730,6 +730,21 @@ pub async fn set_password(db: &Db, user_id: UserId, new: Password) -> Result<(),
     set_password_hash(db, user_id, &password::hash(new).await?).await
 }
 
+/// A user's new password, checked as every new password is: its length, then neither a
+/// well-known one nor one made of the account's own names. A problem is named on `field`.
+pub async fn check_new_password(
+    db: &Db,
+    user_id: UserId,
+    new: &str,
+    min_len: usize,
+    field: &str,
+) -> Result<(), AppError> {
+    let on_field = |e: FieldError| AppError::field(field, e.message);
+    validation::password(new, min_len).map_err(on_field)?;
+    let settings = settings(db, user_id).await?;
+    check_password_not_common(new, &settings.username, &settings.email).map_err(on_field)
+}
+
 /// An operator's reset of a forgotten (or leaked) password: checked as a user's own new
 /// password is; then, in one transaction, the new hash, every session ended and every API
 /// refresh token revoked (the access tokens out now expire within their short life).
@@ -739,10 +754,7 @@ pub async fn reset_password(
     new: Password,
     min_len: usize,
 ) -> Result<(), AppError> {
-    let settings = settings(db, user_id).await?;
-    super::validation::password(new.expose(), min_len).map_err(|e| AppError::invalid(vec![e]))?;
-    check_password_not_common(new.expose(), &settings.username, &settings.email)
-        .map_err(|e| AppError::invalid(vec![e]))?;
+    check_new_password(db, user_id, new.expose(), min_len, "password").await?;
     let hash = password::hash(new).await?;
     let now = now();
     with_db!(db, |pool| {

@@ -45,16 +45,14 @@ pub(super) async fn create(
             AppError::field("role", "`role` must be USER, AUTHOR, MODERATOR or ADMIN")
         })?,
     };
-    let (token, expires_at) =
-        invitations::create(&state.db, admin, role, body.email.as_deref()).await?;
-    let offer = invitations::offer(&state.db, &token).await?;
+    let made = invitations::create(&state.db, admin, role, body.email.as_deref()).await?;
     Ok(Success::ok(
         "Invitation made",
         ApiInvitation {
-            url: format!("{}/signup?invitation={token}", state.config.origin()),
+            url: made.link(&state.config.origin()),
             role: role.as_str().to_owned(),
-            email: offer.email,
-            expires_at,
+            email: made.email,
+            expires_at: made.expires_at,
         },
     ))
 }

@@ -1,7 +1,7 @@
 //! The blog itself: its name, its description and language, its footer, who may sign up,
 //! who may write and whether readers may comment. One row, which admins change and every
 //! page reads (each instance keeps a copy, renewed when the content version moves: see
-//! `web::site`).
+//! `web::per_version`).
 
 use serde::{Deserialize, Serialize};
 

@@ -18,12 +18,14 @@ struct Row {
     powered_by: bool,
 }
 
-const COLUMNS: &str =
-    "title, description, language, footer, registration, publishing, comments_enabled, powered_by";
-
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM site_settings WHERE id = 1");
-    let row: Row = with_db!(db, |pool| sqlx::query_as(&sql).fetch_one(pool).await)?;
+    let row: Row = with_db!(db, |pool| sqlx::query_as(
+        "SELECT title, description, language, footer, registration, publishing,
+                comments_enabled, powered_by
+         FROM site_settings WHERE id = 1"
+    )
+    .fetch_one(pool)
+    .await)?;
     Ok(SiteSettings {
         title: row.title,
         description: row.description,
