@@ -154,26 +154,15 @@ async fn an_invitation_is_taken_once_with_its_role(backend: Backend) {
     assert_eq!(states, ["Expired", "Used", "Used"], "{:?}", listed.body);
     let (_, audit) = get_with(&app, &admin, "/admin?tab=audit").await;
     assert!(audit.contains("invitation.create"));
-    let token: Value = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .json(&json!({"username": "owner", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let res = app
-        .client
-        .post(app.url("/api/invitations"))
-        .bearer_auth(token["data"]["accessToken"].as_str().unwrap())
-        .json(&json!({"role": "AUTHOR", "email": "api@example.com"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let body: Value = res.json().await.unwrap();
+    let (status, body) = api(
+        &app,
+        reqwest::Method::POST,
+        "/invitations",
+        Some(&api_token(&app, "owner").await),
+        Some(json!({"role": "AUTHOR", "email": "api@example.com"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
     assert!(
         body["data"]["url"]
             .as_str()

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use quire::accounts::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 
 on_both_backends!(
     a_renamed_post_keeps_its_old_address,
@@ -79,28 +79,14 @@ async fn a_renamed_post_keeps_its_old_address(backend: Backend) {
     );
 
     // Through the API, again: both old addresses lead straight to the newest, no chain.
-    let (status, body) = {
-        let token: Value = app
-            .client
-            .post(app.url("/api/auth/login"))
-            .json(&json!({"username": "writer", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = token["data"]["accessToken"].as_str().unwrap().to_owned();
-        let res = app
-            .client
-            .patch(app.url(&format!("/api/posts/{id}")))
-            .bearer_auth(token)
-            .json(&json!({"slug": "third-name"}))
-            .send()
-            .await
-            .unwrap();
-        (res.status().as_u16(), res.json::<Value>().await.unwrap())
-    };
+    let (status, body) = api(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/posts/{id}"),
+        Some(&api_token(&app, "writer").await),
+        Some(json!({"slug": "third-name"})),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     for old in ["/posts/first-name", "/posts/second-name"] {
         assert_eq!(

@@ -19,39 +19,6 @@ on_both_backends!(
     an_upgraded_blog_keeps_its_people_posts_and_rules,
 );
 
-/// An API call with an optional bearer token: (status, body).
-async fn api(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = reqwest::Client::new().request(method, app.url(&format!("/api{path}")));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn token(app: &TestApp, username: &str) -> String {
-    let (status, body) = api(
-        app,
-        reqwest::Method::POST,
-        "/auth/login",
-        None,
-        Some(json!({"username": username, "password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["data"]["accessToken"].as_str().unwrap().to_owned()
-}
-
 /// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
 /// current settings.
 async fn save_settings(app: &TestApp, admin: &reqwest::Client, changes: &[(&str, &str)]) -> Answer {
@@ -130,7 +97,7 @@ async fn a_new_blog_lets_only_authors_write(backend: Backend) {
         &app,
         reqwest::Method::POST,
         "/posts",
-        Some(&token(&app, "reader").await),
+        Some(&api_token(&app, "reader").await),
         Some(json!({"title": "By the API", "content": "Words"})),
     )
     .await;
@@ -155,7 +122,7 @@ async fn a_new_blog_lets_only_authors_write(backend: Backend) {
         &app,
         reqwest::Method::POST,
         "/posts",
-        Some(&token(&app, "writer").await),
+        Some(&api_token(&app, "writer").await),
         Some(json!({"title": "By the API", "content": "Words", "status": "PUBLISHED"})),
     )
     .await;
@@ -255,7 +222,7 @@ async fn settings_show_at_once_in_pages_feeds_and_the_api(backend: Backend) {
         &app,
         reqwest::Method::PATCH,
         "/settings",
-        Some(&token(&app, "owner").await),
+        Some(&api_token(&app, "owner").await),
         Some(json!({"title": "Workshop Letters", "poweredBy": true})),
     )
     .await;
@@ -303,7 +270,7 @@ async fn bad_settings_are_refused_by_field_and_change_nothing(backend: Backend) 
     );
     assert!(field_message(&answer, "footer").is_some());
 
-    let admin_token = token(&app, "owner").await;
+    let admin_token = api_token(&app, "owner").await;
     for (body, field) in [
         (json!({"title": ""}), "title"),
         (json!({"title": "A\u{7}bell"}), "title"),
@@ -420,7 +387,7 @@ async fn closed_sign_up_is_refused_everywhere(backend: Backend) {
         &app,
         reqwest::Method::POST,
         "/users",
-        Some(&token(&app, "owner").await),
+        Some(&api_token(&app, "owner").await),
         Some(json!({"email": "late@example.com", "username": "late", "password": PASSWORD})),
     )
     .await;
@@ -485,7 +452,7 @@ async fn closed_comments_keep_the_old_ones_readable(backend: Backend) {
         &app,
         reqwest::Method::POST,
         &format!("/posts/{post_id}/comments"),
-        Some(&token(&app, "writer").await),
+        Some(&api_token(&app, "writer").await),
         Some(json!({"content": "Said after"})),
     )
     .await;
@@ -615,7 +582,7 @@ async fn one_post_closed_to_comments(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "writer", Role::Author).await;
     make_user(&app, "owner", Role::Admin).await;
-    let writer_token = token(&app, "writer").await;
+    let writer_token = api_token(&app, "writer").await;
     let (status, body) = api(
         &app,
         reqwest::Method::POST,

@@ -421,3 +421,37 @@ pub async fn get_with(app: &TestApp, client: &reqwest::Client, path: &str) -> (u
     let status = res.status().as_u16();
     (status, res.text().await.expect("body"))
 }
+
+/// An API call with an optional bearer token: (status, body).
+pub async fn api(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, app.url(&format!("/api{path}")));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A bearer token for `username` (made with [`PASSWORD`]).
+pub async fn api_token(app: &TestApp, username: &str) -> String {
+    let (status, body) = api(
+        app,
+        reqwest::Method::POST,
+        "/auth/login",
+        None,
+        Some(serde_json::json!({"username": username, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["data"]["accessToken"].as_str().unwrap().to_owned()
+}
