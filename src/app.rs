@@ -14,10 +14,12 @@ use crate::pages::{
     editor::EditorPage,
     home::HomePage,
     not_found::NotFound,
+    page::StaticPage,
     post::PostPage,
     profile::ProfilePage,
     search::SearchPage,
     settings::SettingsPage,
+    setup::SetupPage,
     sign_in::{SignInPage, SignUpPage},
     tags::{TagPage, TagsIndexPage},
 };
@@ -140,6 +142,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    // Pages of the blog's own, beside the routes above (their slugs may not
+                    // be any of those: `posts::editing::is_reserved_page_slug`).
+                    <Route path=path!("/:slug") view=StaticPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -630,12 +630,19 @@ async fn sitemap_part(db: &Db, origin: &str, file: i64) -> Result<String, AppErr
     Ok(urlset(origin, Vec::new(), posts))
 }
 
-/// The paths of the site's pages other than posts: home, categories, authors, tags.
+/// The paths of the site's pages other than posts: home, the blog's own pages (About…),
+/// categories, authors, tags.
 async fn site_pages(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, AppError> {
     let tags = crate::tags::store::listed_names(db, now).await?;
     let categories = crate::categories::store::slugs(db).await?;
     let authors = post_store::authors_with_posts(db, now).await?;
     let mut pages = vec!["/".to_owned()];
+    pages.extend(
+        post_store::published_pages(db)
+            .await?
+            .into_iter()
+            .map(|page| format!("/{}", page.slug)),
+    );
     pages.extend(
         categories
             .into_iter()

@@ -33,6 +33,41 @@ impl PostStatus {
     }
 }
 
+/// What a row of `posts` is: a post (dated, in lists and feeds, with tags, comments and likes)
+/// or a page (About, Contact: at `/{slug}`, in the menu and the sitemap, in no list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    #[default]
+    Post,
+    Page,
+}
+
+impl PostKind {
+    pub fn from_stored(raw: &str) -> Self {
+        if raw == "page" {
+            Self::Page
+        } else {
+            Self::Post
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Post => "post",
+            Self::Page => "page",
+        }
+    }
+
+    /// Where readers find a row of this kind with `slug`.
+    pub fn path(self, slug: &str) -> String {
+        match self {
+            Self::Post => format!("/posts/{slug}"),
+            Self::Page => format!("/{slug}"),
+        }
+    }
+}
+
 /// THE visibility rule: a post is seen by everybody when it is published and its time has
 /// come ("published and due"); before that (a draft, an archived post, a scheduled one) only
 /// its author and admins see it. This is the rule for a post held in memory; queries write
@@ -87,5 +122,23 @@ macro_rules! published_and_due {
 macro_rules! listed_and_due {
     ($table:ident, $now:literal) => {
         concat!(stringify!($table), ".published_at <= ", $now)
+    };
+}
+
+/// [`published_and_due!`] for what shows posts to readers in numbers (lists, feeds, search,
+/// counts, likes and comments): posts only, never pages, which readers reach by their own
+/// address and the menu. `listed_post!(p, "$1")`; `listed_post!("$1")` names no table.
+#[macro_export]
+macro_rules! listed_post {
+    ($now:literal) => {
+        concat!($crate::published_and_due!($now), " AND kind = 'post'")
+    };
+    ($table:ident, $now:literal) => {
+        concat!(
+            $crate::published_and_due!($table, $now),
+            " AND ",
+            stringify!($table),
+            ".kind = 'post'"
+        )
     };
 }

@@ -64,6 +64,8 @@ enum Rule {
     Admin,
     /// What is not published: its author and admins; to everybody else it does not exist.
     Unpublished,
+    /// Nobody: the first run's setup, gone once the blog is claimed (as the matrix's is).
+    Nobody,
 }
 
 impl Rule {
@@ -74,6 +76,7 @@ impl Rule {
         let allowed = |yes: bool| if yes { Served } else { Refused };
         match self {
             Rule::Anyone => Served,
+            Rule::Nobody => Refused,
             Rule::Unpublished => allowed(matches!(who, Owner | Admin)),
             _ if !signed_in => SignIn,
             Rule::SignedIn => Served,
@@ -243,12 +246,15 @@ fn matrix() -> Vec<Check> {
         page("/signup", "/signup", Anyone),
         page("/u/{username}", "/u/{owner_name}", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         page("/settings", "/settings", SignedIn),
+        page("/setup", "/setup?token=guessed", Nobody),
+        page("/{slug}", "/{page_slug}", Anyone).shows("{page_title}"),
         // Server functions.
         function("posts/recent", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         function("posts/popular", Anyone),
         function("posts/featured", Anyone),
         function("posts/pinned", Admin),
         function("posts/feature", Admin).form(&[("post", "{post_slug}"), ("featured", "true")]),
+        function("posts/page", Anyone).form(&[("slug", "{page_slug}")]).shows("{page_title}"),
         function("posts/get", Anyone).form(&[("slug", "{post_slug}")]).shows("{post_title}"),
         function("posts/get", Unpublished).form(&[("slug", "{draft_slug}")]).shows("{draft_title}"),
         function("posts/like", SignedIn).form(&[("post_id", "{post}"), ("liked", "true")]),
@@ -276,6 +282,11 @@ fn matrix() -> Vec<Check> {
         function("redirects/list", Admin),
         function("invitations/list", Admin),
         function("invitations/create", Admin).form(&[("role", "AUTHOR"), ("email", "")]).shows("/signup?invitation="),
+        function("setup/check", Nobody).form(&[("token", "guessed")]),
+        function("setup/claim", Nobody).form(&[
+            ("token", "guessed"), ("title", "Mine"), ("email", "claim-{unique}@example.com"),
+            ("username", "claim{unique}"), ("password", "a long enough password here"),
+        ]),
         function("invitations/check", Anyone).form(&[("token", "{invitation}")]).shows("AUTHOR"),
         function("redirects/add", Admin).form(&[("from_path", "/old/{unique}"), ("to_target", "/posts/{post_slug}")]),
         function("redirects/delete", Admin).form(&[("from_path", "{redirect}")]).fresh(Fresh::Content),
@@ -352,6 +363,11 @@ fn matrix() -> Vec<Check> {
         api("PATCH", "/users/{id}", "/users/{owner}", OwnerOrAdmin).json(json!({"bio": "Patched {unique}"})),
         api("DELETE", "/users/{id}", "/users/{owner}", OwnerOrAdmin).fresh(Fresh::Accounts),
         api("GET", "/settings", "/settings", Anyone).shows("registration"),
+        api("GET", "/pages", "/pages", Anyone).shows("{page_title}"),
+        api("POST", "/pages", "/pages", Admin).json(json!({"title": "Page {unique}", "content": "Words"})),
+        api("GET", "/pages/{id}", "/pages/{page}", Anyone).shows("{page_title}"),
+        api("PATCH", "/pages/{id}", "/pages/{page}", Admin).json(json!({"content": "Changed {unique}"})),
+        api("DELETE", "/pages/{id}", "/pages/{page}", Admin).fresh(Fresh::Content),
         api("POST", "/invitations", "/invitations", Admin).json(json!({"role": "AUTHOR"})).shows("/signup?invitation="),
         api("PATCH", "/settings", "/settings", Admin).json(json!({"footer": "Patched {unique}"})),
         api("GET", "/posts", "/posts", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
@@ -378,6 +394,7 @@ fn matrix() -> Vec<Check> {
         api("GET", "/docs.js", "/docs.js", Anyone),
         // Plain routes.
         plain("GET", "/health", "/health", Anyone),
+        plain("GET", "/favicon.svg", "/favicon.svg", Anyone).shows("svg"),
         plain("POST", "/settings/avatar", "/settings/avatar", SignedIn).file("avatar", "me.png", "image/png", FileKind::Png),
         plain("POST", "/dashboard/import", "/dashboard/import", SignedIn)
             .file("files", "imported.md", "text/markdown", FileKind::Markdown),
@@ -564,6 +581,14 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
     .await;
     let post_id = post["id"].as_str().unwrap().to_owned();
     let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let page = send_json(
+        app,
+        "POST",
+        "/api/pages",
+        admin_token,
+        json!({"title": format!("Matrix page {n}"), "content": "About the matrix.", "status": "PUBLISHED"}),
+    )
+    .await;
     let comment_path = format!("/api/posts/{post_id}/comments");
     let comment = send_json(
         app,
@@ -673,6 +698,9 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         ("post", post_id),
         ("post_slug", post["slug"].as_str().unwrap().to_owned()),
         ("post_title", format!("Matrix post {n}")),
+        ("page", page["id"].as_str().unwrap().to_owned()),
+        ("page_slug", page["slug"].as_str().unwrap().to_owned()),
+        ("page_title", format!("Matrix page {n}")),
         ("word", format!("zanzibarite{n}")),
         ("draft", draft_id),
         ("draft_slug", draft["slug"].as_str().unwrap().to_owned()),

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::{fresh_database, quire, run, Backend, Outcome};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 /// One line, naming the setting, exit code 2: never a panic or a backtrace.
@@ -397,6 +397,26 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "the server answered /health");
+    // A fresh database has no owner: the console shows where to claim it.
+    let mut console = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(line) = console.next_line().await.unwrap() {
+            if let Some(at) = line.find("http://") {
+                return line[at..].trim().to_owned();
+            }
+        }
+        panic!("no setup address printed");
+    })
+    .await
+    .expect("the setup address is printed at start");
+    assert!(
+        address.starts_with(&format!("http://127.0.0.1:{port}/setup?token=")),
+        "{address}"
+    );
+    let setup = client.get(&address).send().await.unwrap();
+    assert_eq!(setup.status(), 200);
+    assert!(setup.text().await.unwrap().contains("Create the blog"));
+    let token = address.split("token=").nth(1).unwrap().to_owned();
     let pid = child.id().unwrap().to_string();
     let killed = Command::new("kill")
         .args(["-TERM", &pid])
@@ -413,6 +433,10 @@ async fn serve_answers_and_stops_gracefully_on_sigterm() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("answered"), "requests are logged: {log}");
     assert!(log.contains("/health"));
+    assert!(
+        !log.contains(&token),
+        "the setup token is not logged: {log}"
+    );
 }
 
 /// `quire import` and `quire export` round-trip a folder of posts; broken files are named,

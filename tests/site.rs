@@ -514,16 +514,16 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
     )
     .await
     .unwrap();
-    let post = quire::posts::store::create(
-        &db,
-        new_post(
-            writer.0,
-            "from-before",
-            quire::posts::PostStatus::Published,
-            None,
-        ),
+    // In the columns posts had then: today's store writes today's.
+    let post: i64 = quire::with_db!(&db, |pool| sqlx::query_scalar(
+        "INSERT INTO posts (author_id, title, slug, content, content_html, status, published_at, created_at, updated_at)
+         VALUES ($1, 'From before', 'from-before', 'Old words.', '<p>Old words.</p>', 'PUBLISHED', $2, $2, $2)
+         RETURNING id"
     )
-    .await
+    .bind(writer.0)
+    .bind(quire::platform::db::now())
+    .fetch_one(pool)
+    .await)
     .unwrap();
     quire::with_db!(&db, |pool| sqlx::query(
         "INSERT INTO comments (post_id, author_id, content, content_html, is_approved, created_at, updated_at)
@@ -545,6 +545,15 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
     assert_eq!(counts("SELECT COUNT(*) FROM users").await, 1);
     assert_eq!(counts("SELECT COUNT(*) FROM posts").await, 1, "no cascade");
     assert_eq!(counts("SELECT COUNT(*) FROM comments").await, 1);
+    assert_eq!(
+        counts("SELECT COUNT(*) FROM site_settings WHERE set_up_at IS NOT NULL").await,
+        1,
+        "a blog in use is past its first run"
+    );
+    assert_eq!(
+        counts("SELECT COUNT(*) FROM posts WHERE kind = 'post'").await,
+        1
+    );
     if let Db::Sqlite(pool) = &db {
         let broken: Vec<(String,)> =
             sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")

@@ -37,7 +37,7 @@ pub async fn sign_up(
     let state = AppState::current()?;
     let id = super::invitations::sign_up(
         &state.db,
-        state.site().await?.registration,
+        &*state.site().await?,
         NewUser {
             email,
             username,
@@ -62,6 +62,48 @@ pub async fn sign_up(
 pub async fn check_invitation(token: String) -> Result<InvitationOffer, AppError> {
     let state = crate::web::state::AppState::current()?;
     super::invitations::offer(&state.db, &token).await
+}
+
+/// Whether `token` may claim this blog at `/setup` (the page asks before it shows its form).
+#[server(prefix = "/rpc", endpoint = "setup/check")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn check_setup(token: String) -> Result<(), AppError> {
+    let state = crate::web::state::AppState::current()?;
+    super::setup::check(&state.db, &*state.site().await?, &token).await
+}
+
+/// Claims a blog nobody owns yet with the token `quire serve` printed: names it, makes the
+/// first admin and signs them in.
+#[server(prefix = "/rpc", endpoint = "setup/claim")]
+pub async fn set_up_blog(
+    token: String,
+    title: String,
+    email: String,
+    username: String,
+    password: String,
+) -> Result<(), AppError> {
+    use super::store::NewUser;
+    use crate::platform::password::Password;
+    let state = crate::web::state::AppState::current()?;
+    let id = super::setup::claim(
+        &state.db,
+        &*state.site().await?,
+        &token,
+        title,
+        NewUser {
+            email,
+            username,
+            password: Password::new(password),
+            first_name: None,
+            last_name: None,
+            role: Role::Admin,
+        },
+        state.config.password_min_length,
+    )
+    .await?;
+    ssr::start_session(id).await?;
+    leptos_axum::redirect("/admin?tab=settings");
+    Ok(())
 }
 
 /// Admins only: a new invitation for `role` (and `email`, when given); its link is shown once.

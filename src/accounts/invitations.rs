@@ -12,7 +12,7 @@ use super::{
 use crate::audit::store::{record_in, AuditEntry};
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
-use crate::site::Registration;
+use crate::site::SiteSettings;
 use crate::with_db;
 
 pub const LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -118,13 +118,14 @@ pub async fn offer(db: &Db, token: &str) -> Result<InvitationOffer, AppError> {
 /// address, used up) or, where anybody may sign up, without one (a user).
 pub async fn sign_up(
     db: &Db,
-    registration: Registration,
+    site: &SiteSettings,
     mut new: NewUser,
     invitation: Option<&str>,
     min_password_len: usize,
 ) -> Result<UserId, AppError> {
     let invitation = invitation.map(str::trim).filter(|token| !token.is_empty());
-    registration.require_open(invitation.is_some())?;
+    site.require_set_up()?;
+    site.registration.require_open(invitation.is_some())?;
     let Some(token) = invitation else {
         new.role = Role::User;
         return create_user(db, new, min_password_len).await;

@@ -264,7 +264,7 @@ pub async fn create_user_keyed(
     min_password_len: usize,
     claim: Option<&crate::idempotency::Claim>,
 ) -> Result<UserId, AppError> {
-    insert_user(db, new, min_password_len, claim, None).await
+    insert_user(db, new, min_password_len, claim, Ticket::None).await
 }
 
 /// [`create_user`] that also uses up the invitation whose token hashes to `invitation`, in
@@ -275,7 +275,41 @@ pub(super) async fn create_invited_user(
     min_password_len: usize,
     invitation: &str,
 ) -> Result<UserId, AppError> {
-    insert_user(db, new, min_password_len, None, Some(invitation)).await
+    insert_user(
+        db,
+        new,
+        min_password_len,
+        None,
+        Ticket::Invitation(invitation),
+    )
+    .await
+}
+
+/// [`create_user`] for the blog's first admin at `/setup`: the account and the blog's claim
+/// (its name, the setup tokens gone) in one transaction, so two people racing with the
+/// printed token cannot both become its owner.
+pub(super) async fn create_owner(
+    db: &Db,
+    mut new: NewUser,
+    min_password_len: usize,
+    token_hash: &str,
+    title: &str,
+    title_errors: Vec<FieldError>,
+) -> Result<UserId, AppError> {
+    new.role = Role::Admin;
+    let claim = crate::site::store::Claim::Setup { token_hash, title };
+    let ticket = Ticket::Setup(claim, title_errors);
+    insert_user(db, new, min_password_len, None, ticket).await
+}
+
+/// What an account is made with, besides its fields: checked and used up in the
+/// transaction that makes it.
+enum Ticket<'a> {
+    None,
+    /// The hash of an invitation's token.
+    Invitation(&'a str),
+    /// With what is wrong with the blog's name, said together with the account's fields.
+    Setup(crate::site::store::Claim<'a>, Vec<FieldError>),
 }
 
 async fn insert_user(
@@ -283,9 +317,12 @@ async fn insert_user(
     new: NewUser,
     min_password_len: usize,
     claim: Option<&crate::idempotency::Claim>,
-    invitation: Option<&str>,
+    ticket: Ticket<'_>,
 ) -> Result<UserId, AppError> {
-    let mut errors = Vec::new();
+    let mut errors = match &ticket {
+        Ticket::Setup(_, early) => early.clone(),
+        _ => Vec::new(),
+    };
     let email = validation::email(&new.email)
         .map_err(|e| errors.push(e))
         .ok();
@@ -341,7 +378,7 @@ async fn insert_user(
     // In a transaction of its own: on SQLite, sqlx hands back a RETURNING row before the
     // statement's implicit commit and drops that commit's error (a full disk), so the id of
     // a user never written would be returned (launchbadge/sqlx#3430).
-    let inserted: Result<Option<UserId>, sqlx::Error> = with_db!(db, |pool| {
+    let inserted: Result<Result<UserId, AppError>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
             let id: UserId = sqlx::query_scalar(
@@ -361,7 +398,7 @@ async fn insert_user(
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id.0).await?;
             }
-            if let Some(invitation) = invitation {
+            if let Ticket::Invitation(invitation) = &ticket {
                 let taken = sqlx::query(
                     "UPDATE invitations SET used_at = $1, used_by = $2
                      WHERE token_hash = $3 AND used_at IS NULL AND expires_at > $1",
@@ -374,11 +411,26 @@ async fn insert_user(
                 .rows_affected();
                 if taken == 0 {
                     // Used (or expired) since it was checked: the account is not made.
-                    return Ok(None);
+                    return Ok(Err(AppError::taken(
+                        "invitation",
+                        "This invitation has been used already",
+                    )));
+                }
+            }
+            let claim = match &ticket {
+                Ticket::Setup(claim, _) => Some(*claim),
+                _ if new.role == Role::Admin => Some(crate::site::store::Claim::Admin),
+                _ => None,
+            };
+            if let Some(claim) = claim {
+                if !crate::site::store::claim_in(&mut tx, claim).await? {
+                    return Ok(Err(AppError::Denied(
+                        "This blog has been set up already".to_owned(),
+                    )));
                 }
             }
             tx.commit().await?;
-            Ok(Some(id))
+            Ok(Ok(id))
         }
         .await
     });
@@ -389,7 +441,7 @@ async fn insert_user(
         Some("users_username_key") => AppError::taken("username", "This username is taken"),
         _ => err.into(),
     })?;
-    inserted.ok_or_else(|| AppError::taken("invitation", "This invitation has been used already"))
+    inserted
 }
 
 /// A user as the rest of the server sees it; never carries the password hash.
@@ -501,7 +553,7 @@ pub async fn list_users(db: &Db, query: &UserQuery<'_>) -> Result<Vec<ListedUser
          LIMIT $4 OFFSET $5",
         user_filter(query.by_email),
         // Scheduled posts count too: the list is for admins.
-        published = crate::published!(p)
+        published = concat!(crate::published!(p), " AND p.kind = 'post'")
     );
     let pattern = search_pattern(query.search);
     let rows = with_db!(db, |pool| {
@@ -795,7 +847,7 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
         sqlx::query_as(concat!(
             "SELECT
                 (SELECT COUNT(*) FROM posts WHERE author_id = $1 AND ",
-            crate::published_and_due!("$2"),
+            crate::listed_post!("$2"),
             "),
                 (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted)"
         ))
@@ -1113,6 +1165,11 @@ async fn change_standing(db: &Db, user_id: UserId, changes: &[Standing]) -> Resu
                             .bind(user_id)
                             .execute(&mut *tx)
                             .await?;
+                        // An admin made on the command line claims an unclaimed blog.
+                        if *role == Role::Admin {
+                            crate::site::store::claim_in(&mut tx, crate::site::store::Claim::Admin)
+                                .await?;
+                        }
                     }
                     Standing::Active(active) => {
                         sqlx::query(

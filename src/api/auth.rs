@@ -108,7 +108,7 @@ pub(super) async fn register(
 ) -> ApiResult<Session> {
     let id = crate::accounts::invitations::sign_up(
         &state.db,
-        state.site().await?.registration,
+        &*state.site().await?,
         NewUser {
             email: body.email,
             username: body.username,

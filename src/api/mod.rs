@@ -18,6 +18,7 @@ pub mod auth;
 pub mod categories;
 pub mod comments;
 pub mod invitations;
+pub mod pages;
 pub mod posts;
 pub mod schema;
 pub mod settings;

@@ -14,7 +14,7 @@ use crate::idempotency::IdempotencyKey;
 use crate::platform::db::Db;
 use crate::posts::editing::{self, PostInput, SaveKind};
 use crate::posts::store::{self, Cursor, PostRecord, RecordFilter};
-use crate::posts::{likes, PostId, PostStatus};
+use crate::posts::{likes, PostId, PostKind, PostStatus};
 use crate::web::state::AppState;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -241,9 +241,14 @@ pub(super) async fn popular(
     ))
 }
 
-/// A post by id or slug, if `caller` may see it (else 404, as if it did not exist).
-async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<PostRecord, AppError> {
-    let post = store::find_record(&state.db, key)
+/// A post (or page) by id or slug, if `caller` may see it (else 404, as if it did not exist).
+pub(super) async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    kind: PostKind,
+) -> Result<PostRecord, AppError> {
+    let post = store::find_record(&state.db, key, kind)
         .await?
         .ok_or(AppError::NotFound)?;
     if post.is_public() || editing::may_see_unpublished(caller, post.author_id) {
@@ -253,7 +258,7 @@ async fn visible(state: &AppState, caller: &Caller, key: &str) -> Result<PostRec
     }
 }
 
-async fn single(state: &AppState, post: PostRecord) -> Result<ApiPost, AppError> {
+pub(super) async fn single(state: &AppState, post: PostRecord) -> Result<ApiPost, AppError> {
     let mut posts = with_categories(&state.db, vec![post], true).await?;
     posts
         .pop()
@@ -266,7 +271,7 @@ pub(super) async fn show(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<ApiPost> {
-    let post = visible(&state, &caller, &key).await?;
+    let post = visible(&state, &caller, &key, PostKind::Post).await?;
     Ok(Success::ok("Post", single(&state, post).await?))
 }
 
@@ -408,18 +413,37 @@ pub(super) async fn create(
     key: IdempotencyKey,
     KeyedBody(body, raw): KeyedBody<PostWrite>,
 ) -> ApiResult<ApiPost> {
+    let post = create_kind(&state, &caller, key, &body, &raw, PostKind::Post).await?;
+    Ok(Success::created("Post created", post))
+}
+
+/// A new post or page from `body`, as `caller` may write it (pages: admins only).
+pub(super) async fn create_kind(
+    state: &AppState,
+    caller: &Caller,
+    key: IdempotencyKey,
+    body: &PostWrite,
+    raw: &[u8],
+    kind: PostKind,
+) -> Result<ApiPost, super::Failure> {
     let site = state.site().await?;
     let user = caller.require_writer(site.publishing)?;
-    let (claim, earlier) =
-        super::idempotency(&state, user.id.0, key, "POST /api/posts", &raw).await?;
+    if kind == PostKind::Page {
+        caller.require_role(crate::accounts::Role::Admin)?;
+    }
+    let route = match kind {
+        PostKind::Post => "POST /api/posts",
+        PostKind::Page => "POST /api/pages",
+    };
+    let (claim, earlier) = super::idempotency(state, user.id.0, key, route, raw).await?;
     let id = match earlier {
         Some(id) => id,
         None => {
             if body.title.is_none() {
-                return Err(AppError::field("title", "Give the post a title").into());
+                return Err(AppError::field("title", "Give it a title").into());
             }
             let status = parse_status(body.status.as_deref())?.unwrap_or(PostStatus::Draft);
-            let input = input_from(&body, &Default::default())?;
+            let input = input_from(body, &Default::default())?.for_kind(kind)?;
             editing::create(
                 &state.db,
                 user.id.0,
@@ -432,16 +456,24 @@ pub(super) async fn create(
             .await?
         }
     };
-    let row = visible(&state, &caller, &id.to_string()).await?;
-    Ok(Success::created("Post created", single(&state, row).await?))
+    let row = visible(state, caller, &id.to_string(), kind).await?;
+    Ok(single(state, row).await?)
 }
 
 /// The author or an admin; anybody else is told the post does not exist. (Deleting a post
 /// needs no more; changing it also needs the right to write: see `update`.)
-async fn editable(state: &AppState, caller: &Caller, key: &str) -> Result<i64, AppError> {
+async fn editable(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    kind: PostKind,
+) -> Result<i64, AppError> {
     caller.require_user()?;
     let id: i64 = key.parse().map_err(|_| AppError::NotFound)?;
     editing::require_editor(&state.db, caller, id).await?;
+    if editing::kind_of(&state.db, id).await? != kind {
+        return Err(AppError::NotFound);
+    }
     Ok(id)
 }
 
@@ -452,7 +484,19 @@ pub(super) async fn update(
     Path(key): Path<String>,
     Body(body): Body<PostWrite>,
 ) -> ApiResult<ApiPost> {
-    let id = editable(&state, &caller, &key).await?;
+    let post = update_kind(&state, &caller, &key, &body, PostKind::Post).await?;
+    Ok(Success::ok("Post updated", post))
+}
+
+/// Changes the given fields of a post or page.
+pub(super) async fn update_kind(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    body: &PostWrite,
+    kind: PostKind,
+) -> Result<ApiPost, AppError> {
+    let id = editable(state, caller, key, kind).await?;
     caller.require_writer(state.site().await?.publishing)?;
     let current = editing::load(&state.db, id).await?;
     let status = parse_status(body.status.as_deref())?;
@@ -472,7 +516,7 @@ pub(super) async fn update(
         content_changed || (body.comments_enabled.is_some() && status_change.is_some());
     if content_changed {
         // The fields and the status in one transaction: never one without the other.
-        let input = input_from(&body, &current)?;
+        let input = input_from(body, &current)?;
         editing::update(
             &state.db,
             id,
@@ -487,8 +531,8 @@ pub(super) async fn update(
     } else if let Some(enabled) = body.comments_enabled {
         store::set_comments(&state.db, id, enabled).await?;
     }
-    let row = visible(&state, &caller, &id.to_string()).await?;
-    Ok(Success::ok("Post updated", single(&state, row).await?))
+    let row = visible(state, caller, &id.to_string(), kind).await?;
+    single(state, row).await
 }
 
 /// `DELETE /api/posts/{id}`
@@ -497,9 +541,19 @@ pub(super) async fn remove(
     caller: Caller,
     Path(key): Path<String>,
 ) -> ApiResult<()> {
-    let id = editable(&state, &caller, &key).await?;
-    editing::delete(&state.db, id).await?;
+    remove_kind(&state, &caller, &key, PostKind::Post).await?;
     Ok(Success::ok("Post deleted", ()))
+}
+
+/// Deletes a post or page, as its author or an admin.
+pub(super) async fn remove_kind(
+    state: &AppState,
+    caller: &Caller,
+    key: &str,
+    kind: PostKind,
+) -> Result<(), AppError> {
+    let id = editable(state, caller, key, kind).await?;
+    editing::delete(&state.db, id).await
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]

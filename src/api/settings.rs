@@ -82,6 +82,7 @@ pub(super) async fn update(
         publishing: body.publishing.unwrap_or(current.publishing),
         comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
         powered_by: body.powered_by.unwrap_or(current.powered_by),
+        ..current
     }
     .validated()
     .map_err(AppError::invalid)?;

@@ -6,7 +6,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
-use super::{auth, categories, comments, invitations, posts, settings, users};
+use super::{auth, categories, comments, invitations, pages, posts, settings, users};
 use crate::web::state::AppState;
 
 /// Who may call an endpoint (the server decides; this is what the document says).
@@ -132,6 +132,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(delete "/posts/{id}/like", "Unlike a post", SignedIn, query: None, body: None, answer: schema::<posts::LikeAnswer>, created: false, posts::unlike),
         endpoint!(get "/posts/{id}/comments", "A post's approved comments, threaded by parentId", Anyone, query: None, body: None, answer: schema::<Vec<comments::ApiComment>>, created: false, comments::thread),
         endpoint!(post "/posts/{id}/comments", "Comment on a post", SignedIn, query: None, body: Some(schema::<comments::CommentWrite>), answer: schema::<comments::ApiComment>, created: true, comments::create),
+        endpoint!(get "/pages", "Published pages (About, Contact…), by title", Anyone, query: None, body: None, answer: schema::<Vec<posts::ApiPost>>, created: false, pages::list),
+        endpoint!(post "/pages", "Write a page (admins; markdown in content)", Admin, query: None, body: Some(schema::<posts::PostCreate>), answer: schema::<posts::ApiPost>, created: true, pages::create),
+        endpoint!(get "/pages/{id}", "A page by id or slug", Anyone, query: None, body: None, answer: schema::<posts::ApiPost>, created: false, pages::show),
+        endpoint!(patch "/pages/{id}", "Change a page (its author or admins)", SignedIn, query: None, body: Some(schema::<posts::PostWrite>), answer: schema::<posts::ApiPost>, created: false, pages::update),
+        endpoint!(delete "/pages/{id}", "Delete a page (its author or admins)", SignedIn, query: None, body: None, answer: nothing, created: false, pages::remove),
         endpoint!(get "/comments", "Comments waiting for moderation (status=pending)", Moderator, query: Some(schema_of::<comments::QueueQuery>), body: None, answer: schema::<Vec<comments::ApiQueued>>, created: false, comments::queue),
         endpoint!(patch "/comments/{id}", "Change a comment (its author, moderators, admins)", SignedIn, query: None, body: Some(schema::<comments::CommentEdit>), answer: schema::<comments::ApiComment>, created: false, comments::edit),
         endpoint!(delete "/comments/{id}", "Delete a comment (its author, moderators, admins)", SignedIn, query: None, body: None, answer: nothing, created: false, comments::remove),

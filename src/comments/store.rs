@@ -84,7 +84,7 @@ pub async fn require_visible_post(db: &Db, post_id: i64) -> Result<bool, AppErro
     let found: Option<bool> = with_db!(db, |pool| {
         sqlx::query_scalar(concat!(
             "SELECT comments_enabled FROM posts WHERE id = $1 AND ",
-            crate::published_and_due!("$2")
+            crate::listed_post!("$2")
         ))
         .bind(post_id)
         .bind(now())

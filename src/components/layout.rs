@@ -11,15 +11,41 @@ use crate::site::{Publishing, Registration};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // A blog nobody has claimed shows only that, except at the address that claims it.
+    let being_set_up =
+        !crate::site::current().set_up && use_location().pathname.get_untracked() != "/setup";
+    let content = if being_set_up {
+        view! { <BeingSetUp/> }.into_any()
+    } else {
+        children().into_any()
+    };
     view! {
         <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded focus:bg-indigo-600 focus:px-3 focus:py-2 focus:text-white">
             "Skip to content"
         </a>
         <Header/>
         <main id="main" class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
-            {children()}
+            {content}
         </main>
         <Footer/>
+    }
+}
+
+/// What every page of an unclaimed blog says (503: come back later).
+#[component]
+fn BeingSetUp() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+    view! {
+        <leptos_meta::Title text="Being set up"/>
+        <section class="mx-auto max-w-xl py-16 text-center">
+            <h1 class="text-2xl font-bold tracking-tight">"This blog is being set up"</h1>
+            <p class="mt-2 text-slate-600 dark:text-slate-300">
+                "Its owner has not finished setting it up yet. Please come back soon."
+            </p>
+        </section>
     }
 }
 

@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 21] = [
     "users",
     "categories",
     "posts",
@@ -63,13 +63,21 @@ pub const TABLES: [&str; 20] = [
     "site_settings",
     "redirects",
     "invitations",
+    "setup_tokens",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,
-/// visitors' sessions, counted sign-in failures, the site settings a new blog starts with. A
+/// visitors' sessions, counted sign-in failures, the site settings a new blog starts with and
+/// the setup token a server prints while nobody has claimed it. A
 /// database holding only these still counts as empty; restore replaces their rows with the
 /// backup's.
-const MACHINE_TABLES: [&str; 4] = ["settings", "sessions", "login_throttles", "site_settings"];
+const MACHINE_TABLES: [&str; 5] = [
+    "settings",
+    "sessions",
+    "login_throttles",
+    "site_settings",
+    "setup_tokens",
+];
 
 /// Bound values per multi-row INSERT: below SQLite's limit (32,766) and PostgreSQL's (65,535).
 const BATCH_VALUES: usize = 30_000;

@@ -582,6 +582,13 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         );
     }
     let state = AppState::new(db, config, leptos_options);
+    // Printed, not logged: the token is for the person at this console, as Jupyter's is.
+    if let Some(token) = crate::accounts::setup::open(&state.db).await? {
+        println!(
+            "This blog is not set up yet. To name it and make its first admin account, open\n\n    {}/setup?token={token}\n\n(or run `quire user create --role admin`).",
+            state.config.origin()
+        );
+    }
     let addr = state.config.addr;
     tracing::info!(
         backend = state.db.backend_name(),

@@ -4,23 +4,37 @@ use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
+use crate::accounts::functions::get_current_user;
+use crate::accounts::Role;
 use crate::components::error_notice::{loaded, loading};
-use crate::components::form::{FormStatus, BUTTON_CLASS};
+use crate::components::form::{FormStatus, BUTTON_CLASS, SECONDARY_BUTTON_CLASS};
 use crate::components::island::reloaded;
 use crate::components::post_card::format_date;
 use crate::posts::drafts::DashboardPost;
 use crate::posts::editor::{dashboard_posts, DeletePost, SetPostStatus};
-use crate::posts::PostStatus;
+use crate::posts::{PostKind, PostStatus};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let posts = Resource::new(|| (), |_| dashboard_posts());
+    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <Title text="Dashboard"/>
         <Meta name="robots" content="noindex"/>
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
             <h1 class="text-3xl font-bold tracking-tight">"Your posts"</h1>
-            <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
+            <div class="flex flex-wrap gap-2">
+                // Pages (About, Contact) are the blog's own: its admins write them.
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let admin = me.await.ok().flatten().is_some_and(|user| user.role == Role::Admin);
+                        admin.then(|| view! {
+                            <a href="/editor/new?kind=page" class=SECONDARY_BUTTON_CLASS>"Write a page"</a>
+                        })
+                    })}
+                </Suspense>
+                <a href="/editor/new" class=BUTTON_CLASS>"Write a post"</a>
+            </div>
         </div>
         <ImportExport/>
         <Suspense fallback=loading>
@@ -157,6 +171,9 @@ fn Row(
         <li class="flex flex-wrap items-center gap-3 p-4">
             <div class="min-w-0 flex-1">
                 <a href=format!("/editor/{}", post.id) class="font-medium hover:underline">{title.clone()}</a>
+                {(post.kind == PostKind::Page).then(|| view! {
+                    <span class="ml-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-200">"Page"</span>
+                })}
                 <p class="text-sm text-slate-500 dark:text-slate-400">
                     "Edited "{format_date(&post.updated_at)}
                     {post.published_at.filter(|_| post.status == PostStatus::Published).map(|at| format!(" · publishes {}", format_date(&at)))}
@@ -165,7 +182,7 @@ fn Row(
                 </p>
             </div>
             <a href=format!("/editor/{}", post.id) class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">"Edit"</a>
-            <a href=format!("/posts/{}", post.slug) class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">
+            <a href=post.kind.path(&post.slug) class="text-sm text-indigo-600 hover:underline dark:text-indigo-400">
                 {if post.status == PostStatus::Published && !post.scheduled { "View" } else { "Preview" }}
             </a>
             <ActionForm action=status>

@@ -6,7 +6,7 @@ use std::time::Duration;
 use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::accounts::functions::get_current_user;
 use crate::categories::functions::list_categories;
@@ -20,7 +20,7 @@ use crate::posts::editor::{
     category_field, check_slug, list_revisions, load_post, preview, revision_diff, suggest_tags,
     RestoreRevision, SavePost, SetPostComments, SetPostStatus,
 };
-use crate::posts::PostStatus;
+use crate::posts::{PostKind, PostStatus};
 
 /// Typing pauses this long before a draft saves itself.
 const AUTOSAVE_AFTER: Duration = Duration::from_secs(3);
@@ -30,13 +30,22 @@ const PREVIEW_AFTER: Duration = Duration::from_millis(400);
 #[component]
 pub fn EditorPage() -> impl IntoView {
     let params = use_params_map();
+    // `/editor/new?kind=page` writes a page (About, Contact) instead of a post.
+    let new_kind = if use_query_map().read_untracked().get("kind").as_deref() == Some("page") {
+        PostKind::Page
+    } else {
+        PostKind::Post
+    };
     let post = Resource::new(
         move || params.read().get("id"),
-        |id| async move {
+        move |id| async move {
             let post = match id.as_deref() {
                 // Only an account can write; a visitor is sent to sign in first.
                 None | Some("new") => match get_current_user().await? {
-                    Some(_) => EditorPost::default(),
+                    Some(_) => EditorPost {
+                        kind: new_kind,
+                        ..EditorPost::default()
+                    },
                     None => return Err(AppError::Unauthorized),
                 },
                 Some(raw) => load_post(raw.parse().map_err(|_| AppError::NotFound)?).await?,
@@ -76,6 +85,8 @@ enum SaveState {
 #[island(lazy)]
 fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String) -> impl IntoView {
     crate::components::island::register();
+    let page = post.kind == PostKind::Page;
+    let noun = if page { "page" } else { "post" };
     let id = RwSignal::new((post.id != 0).then_some(post.id));
     let comments_open = RwSignal::new(!post.comments_closed);
     let version = RwSignal::new(post.version);
@@ -120,6 +131,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
             categories: category_field(&categories.get_untracked()),
             canonical_url: canonical.get_untracked(),
             autosave: Some(autosave),
+            kind: Some(post.kind.as_str().to_owned()),
         });
     };
     let changed = move || {
@@ -241,13 +253,14 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
 
     view! {
         <div class="mb-6 flex flex-wrap items-center justify-between gap-3">
-            <h1 class="text-3xl font-bold tracking-tight">{move || if id.get().is_some() { "Edit post" } else { "New post" }}</h1>
+            <h1 class="text-3xl font-bold tracking-tight">{move || format!("{} {noun}", if id.get().is_some() { "Edit" } else { "New" })}</h1>
             <SaveStatus state/>
         </div>
         <ConflictPanel state version title content excerpt on_keep=move || dispatch_save(false)/>
         <ActionForm action=save attr:class="grid gap-8 lg:grid-cols-2" on:keydown=shortcut>
             <div class="space-y-4">
                 {move || id.get().map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                <input type="hidden" name="kind" value=post.kind.as_str()/>
                 {move || id.get().map(|_| view! { <input type="hidden" name="version" prop:value=move || version.get().to_string()/> })}
                 <div>
                     <label for="post-title" class="block text-sm font-medium">"Title"</label>
@@ -256,7 +269,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
                         aria-describedby="post-title-message"/>
                     <p id="post-title-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("title").get()}</p>
                 </div>
-                <SlugField slug id title error=error("slug") on_change=changed/>
+                <SlugField slug id title page error=error("slug") on_change=changed/>
                 <div>
                     <label for="post-content" class="block text-sm font-medium">"Text (markdown)"</label>
                     <Toolbar textarea on_change=on_content/>
@@ -296,11 +309,14 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
                         }}
                     </p>
                 </div>
-                <TextInput id="post-excerpt" name="excerpt" label="Excerpt (optional; else the first paragraph)" value=excerpt error=error("excerpt") on_change=changed/>
-                <TextInput id="post-cover" name="cover_image" label="Cover image address (optional)" value=cover error=error("cover_image") on_change=changed/>
-                <TagsInput tags error=error("tags") on_change=changed/>
-                <CategoryChoice all=all_categories chosen=categories error=error("categories") on_change=changed/>
-                <TextInput id="post-canonical" name="canonical_url" label="First published at (canonical address, optional)" value=canonical error=error("canonical_url") on_change=changed/>
+                // A page is its title and text: it is in no list, feed, tag or category.
+                {(!page).then(|| view! {
+                    <TextInput id="post-excerpt" name="excerpt" label="Excerpt (optional; else the first paragraph)" value=excerpt error=error("excerpt") on_change=changed/>
+                    <TextInput id="post-cover" name="cover_image" label="Cover image address (optional)" value=cover error=error("cover_image") on_change=changed/>
+                    <TagsInput tags error=error("tags") on_change=changed/>
+                    <CategoryChoice all=all_categories chosen=categories error=error("categories") on_change=changed/>
+                    <TextInput id="post-canonical" name="canonical_url" label="First published at (canonical address, optional)" value=canonical error=error("canonical_url") on_change=changed/>
+                })}
                 <button type="submit" class=BUTTON_CLASS on:click=move |ev| { ev.prevent_default(); dispatch_save(false); }>
                     {move || if save.pending().get() { "Saving…" } else { "Save draft" }}
                 </button>
@@ -311,7 +327,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
             </div>
         </ActionForm>
         {move || id.get().map(|post_id| view! {
-            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed) comments_open/>
+            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed) comments_open page/>
         })}
         <Revisions post_id=id.into() version restore saves=Signal::derive(move || save.version().get())/>
     }
@@ -464,19 +480,22 @@ fn SlugField(
     slug: RwSignal<String>,
     id: RwSignal<Option<i64>>,
     title: RwSignal<String>,
+    /// A page lives at `/{slug}`, a post at `/posts/{slug}`.
+    page: bool,
     error: Signal<Option<String>>,
     on_change: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
+    let at = if page { "/" } else { "/posts/" };
     let typed = RwSignal::new(!slug.get_untracked().is_empty());
     let wanted = Memo::new(move |_| if typed.get() { slug.get() } else { title.get() });
     let check = reloaded(
         None,
         move || (wanted.get(), id.get()),
-        |(wanted, id)| async move {
+        move |(wanted, id)| async move {
             if wanted.trim().is_empty() {
                 return Ok(None);
             }
-            check_slug(wanted, id).await.map(Some)
+            check_slug(wanted, id, Some(page)).await.map(Some)
         },
     );
     view! {
@@ -488,8 +507,8 @@ fn SlugField(
             <p id="post-slug-message" class="min-h-5 text-sm" aria-live="polite">
                 {move || error.get().map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
                 {move || match check.get() {
-                    Some(Ok(Some(c))) if c.available => view! { <span class="text-slate-500 dark:text-slate-400">"Will be at /posts/"{c.slug}</span> }.into_any(),
-                    Some(Ok(Some(c))) => view! { <span class="text-red-600 dark:text-red-400">"/posts/"{c.slug}" is taken; choose another"</span> }.into_any(),
+                    Some(Ok(Some(c))) if c.available => view! { <span class="text-slate-500 dark:text-slate-400">"Will be at "{at}{c.slug}</span> }.into_any(),
+                    Some(Ok(Some(c))) => view! { <span class="text-red-600 dark:text-red-400">{at}{c.slug}" is taken; choose another"</span> }.into_any(),
                     _ => ().into_any(),
                 }}
             </p>
@@ -662,6 +681,8 @@ fn PublishPanel(
     error: Signal<Option<String>>,
     failed: Signal<Option<String>>,
     comments_open: RwSignal<bool>,
+    /// A page takes no comments: no switch.
+    page: bool,
 ) -> impl IntoView {
     let set_comments = ServerAction::<SetPostComments>::new();
     let comments_note = move || match set_comments.value().get() {
@@ -706,6 +727,7 @@ fn PublishPanel(
                 <button type="button" class=SECONDARY_BUTTON_CLASS on:click=move |_| change(PostStatus::Archived, None)>"Archive"</button>
             </div>
             <p id="publish-at-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get().or(failed.get())}</p>
+            {(!page).then(|| view! {
             <label class="mt-2 flex items-center gap-2 text-sm font-medium">
                 <input type="checkbox" class="h-4 w-4" prop:checked=comments_open aria-describedby="comments-switch-message"
                     on:change=move |ev| {
@@ -720,6 +742,7 @@ fn PublishPanel(
                     <span class=if failed { "text-red-600 dark:text-red-400" } else { "text-slate-600 dark:text-slate-300" }>{note}</span>
                 })}
             </p>
+            })}
         </section>
     }
 }

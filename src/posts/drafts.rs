@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::PostStatus;
+use super::{PostKind, PostStatus};
 use crate::categories::CategoryId;
 
 /// A post as the editor holds it.
@@ -28,6 +28,8 @@ pub struct EditorPost {
     /// What the next save must be based on.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// A post, or a page (at `/{slug}`, without tags, categories or comments).
+    pub kind: PostKind,
 }
 
 /// The result of a save.
@@ -77,4 +79,5 @@ pub struct DashboardPost {
     pub like_count: i64,
     pub comment_count: i64,
     pub pending_comments: i64,
+    pub kind: PostKind,
 }

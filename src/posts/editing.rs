@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::drafts::{DashboardPost, DiffLine, EditorPost, RevisionInfo, Saved};
 use super::store::{self, post_write_error, replace_links, Derived, NewRow};
-use super::PostStatus;
+use super::{PostKind, PostStatus};
 use crate::accounts::caller::Caller;
 use crate::categories::CategoryId;
 use crate::error::{AppError, FieldError};
@@ -33,6 +33,8 @@ pub struct PostInput {
     pub canonical_url: Option<String>,
     /// Whether readers may comment; `None` leaves it as it is (new posts: yes).
     pub comments_enabled: Option<bool>,
+    /// A post, or a page ([`Self::for_kind`]); an existing one keeps its kind.
+    pub kind: PostKind,
 }
 
 /// A post's fields as its author (or a client, or a file) gave them, before they are checked.
@@ -184,8 +186,73 @@ impl PostInput {
             category_ids,
             canonical_url,
             comments_enabled,
+            kind: PostKind::Post,
         })
     }
+
+    /// The checked fields as a `kind`: a page's address must not be one of the blog's own
+    /// (it is served at `/{slug}`), and a page has no tags, categories or comments.
+    pub fn for_kind(mut self, kind: PostKind) -> Result<Self, AppError> {
+        self.kind = kind;
+        if kind == PostKind::Page {
+            if is_reserved_page_slug(&self.slug) {
+                return Err(AppError::field(
+                    "slug",
+                    format!(
+                        "/{} is one of the blog's own addresses: choose another for this page",
+                        self.slug
+                    ),
+                ));
+            }
+            self.tags.clear();
+            self.category_ids.clear();
+            self.comments_enabled = Some(false);
+        }
+        Ok(self)
+    }
+}
+
+/// The first words of the blog's own addresses (and some a blog may need later), which no
+/// page may take: pages live at `/{slug}`, beside them.
+const RESERVED_PAGE_SLUGS: &[&str] = &[
+    "admin",
+    "api",
+    "assets",
+    "categories",
+    "dashboard",
+    "editor",
+    "feed",
+    "health",
+    "login",
+    "logout",
+    "media",
+    "metrics",
+    "page",
+    "pages",
+    "pkg",
+    "posts",
+    "register",
+    "robots",
+    "rpc",
+    "rss",
+    "search",
+    "settings",
+    "setup",
+    "signin",
+    "signout",
+    "signup",
+    "static",
+    "tags",
+    "u",
+    "favicon",
+    "apple-touch-icon",
+    "well-known",
+];
+
+/// Whether `slug` (a derived slug: lower-case letters, digits and hyphens) is an address of
+/// the blog's own. `sitemap-…` names the sitemap's files.
+pub fn is_reserved_page_slug(slug: &str) -> bool {
+    RESERVED_PAGE_SLUGS.contains(&slug) || slug == "sitemap" || slug.starts_with("sitemap-")
 }
 
 /// Why a revision was kept.
@@ -297,6 +364,7 @@ pub async fn create(
     let now = now();
     let published_at = (status == PostStatus::Published).then(|| publish_at.unwrap_or(now));
     let row = NewRow {
+        kind: input.kind,
         author_id,
         title: &input.title,
         slug: &input.slug,
@@ -373,6 +441,7 @@ pub async fn update(
     new_status: Option<(PostStatus, Option<DateTime<Utc>>)>,
 ) -> Result<i64, AppError> {
     let (author_id, current, published_at) = owner_and_status(db, post_id).await?;
+    let input = &input.clone().for_kind(kind_of(db, post_id).await?)?;
     let (status, published_at) = match new_status {
         Some((to, publish_at)) => (to, next_published_at(current, published_at, to, publish_at)),
         None => (current, published_at),
@@ -439,8 +508,8 @@ pub async fn update(
                 if *old_slug != input.slug && old_status == PostStatus::Published.as_str() {
                     crate::redirects::store::record_move(
                         &mut tx,
-                        &format!("/posts/{old_slug}"),
-                        &format!("/posts/{}", input.slug),
+                        &input.kind.path(old_slug),
+                        &input.kind.path(&input.slug),
                     )
                     .await?;
                 }
@@ -462,6 +531,18 @@ pub async fn update(
         .await
     });
     result.map_err(post_write_error)?.ok_or_else(conflict)
+}
+
+/// Whether the row `post_id` is a post or a page.
+pub async fn kind_of(db: &Db, post_id: i64) -> Result<PostKind, AppError> {
+    let kind: Option<String> = with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT kind FROM posts WHERE id = $1"
+    )
+    .bind(post_id)
+    .fetch_optional(pool)
+    .await)?;
+    kind.map(|kind| PostKind::from_stored(&kind))
+        .ok_or(AppError::NotFound)
 }
 
 /// Who wrote a post, and where it stands.
@@ -597,7 +678,7 @@ pub async fn delete(db: &Db, post_id: i64) -> Result<(), AppError> {
 /// The columns of [`AuthoredRow`], from `posts p`.
 pub(crate) const AUTHORED_COLUMNS: &str =
     "p.id, p.title, p.slug, p.content, p.custom_excerpt, p.cover_image, p.tags, p.status,
-     p.published_at, p.canonical_url, p.version, p.updated_at, p.comments_enabled";
+     p.published_at, p.canonical_url, p.version, p.updated_at, p.comments_enabled, p.kind";
 
 /// A post as its author wrote it: what the editor loads and export writes out.
 #[derive(sqlx::FromRow)]
@@ -617,6 +698,7 @@ pub(crate) struct AuthoredRow {
     pub version: i64,
     pub updated_at: DateTime<Utc>,
     pub comments_enabled: bool,
+    pub kind: String,
 }
 
 impl AuthoredRow {
@@ -657,6 +739,7 @@ pub async fn load(db: &Db, post_id: i64) -> Result<EditorPost, AppError> {
         version: row.version,
         updated_at: row.updated_at,
         comments_closed: !row.comments_enabled,
+        kind: PostKind::from_stored(&row.kind),
     })
 }
 
@@ -774,10 +857,11 @@ pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, Ap
         like_count: i64,
         comment_count: i64,
         pending_comments: i64,
+        kind: String,
     }
     let rows: Vec<Row> = with_db!(db, |pool| {
         sqlx::query_as(
-            "SELECT p.id, p.version, p.title, p.slug, p.status, p.published_at, p.updated_at, p.view_count,
+            "SELECT p.id, p.version, p.title, p.slug, p.status, p.published_at, p.updated_at, p.view_count, p.kind,
                     p.like_count, p.comment_count,
                     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND NOT c.is_approved
                         AND NOT c.is_deleted) AS pending_comments
@@ -808,6 +892,7 @@ pub async fn dashboard(db: &Db, author_id: i64) -> Result<Vec<DashboardPost>, Ap
                 like_count: row.like_count,
                 comment_count: row.comment_count,
                 pending_comments: row.pending_comments,
+                kind: PostKind::from_stored(&row.kind),
             }
         })
         .collect())

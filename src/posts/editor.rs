@@ -92,10 +92,13 @@ pub async fn save_post(
     categories: String,
     canonical_url: String,
     autosave: Option<bool>,
+    /// For a new one: `page` makes a page (admins only); anything else a post.
+    kind: Option<String>,
 ) -> Result<Saved, AppError> {
     use crate::accounts::caller::Caller;
     use crate::posts::editing::{self, PostFields, PostInput, SaveKind};
     let state = crate::web::state::AppState::current()?;
+    let kind_field = kind;
     let tags: Vec<String> = tags.split(',').map(str::to_owned).collect();
     let categories = category_ids_of_field(&categories);
     let input = PostInput::validate(PostFields {
@@ -118,6 +121,13 @@ pub async fn save_post(
         None => {
             let caller = Caller::current().await?;
             let user = caller.require_writer(state.site().await?.publishing)?;
+            let input = if kind_field.as_deref() == Some("page") {
+                // Pages are the blog's own (About, Contact): its admins write them.
+                caller.require_role(crate::accounts::Role::Admin)?;
+                input.for_kind(crate::posts::PostKind::Page)?
+            } else {
+                input
+            };
             editing::create_draft(&state.db, user.id.0, &input, kind).await?
         }
         Some(id) => {
@@ -216,13 +226,19 @@ pub async fn preview(content: String) -> Result<String, AppError> {
 /// The slug a title or typed slug becomes, and whether it is free.
 #[server(prefix = "/rpc", endpoint = "editor/slug")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn check_slug(slug: String, id: Option<i64>) -> Result<SlugCheck, AppError> {
+pub async fn check_slug(
+    slug: String,
+    id: Option<i64>,
+    page: Option<bool>,
+) -> Result<SlugCheck, AppError> {
     use crate::accounts::caller::Caller;
+    use crate::posts::editing;
     let state = crate::web::state::AppState::current()?;
     Caller::current().await?.require_user()?;
     let slug = crate::platform::markdown::slugify(&slug);
+    let reserved = page.unwrap_or(false) && editing::is_reserved_page_slug(&slug);
     let available =
-        !slug.is_empty() && crate::posts::editing::slug_is_free(&state.db, &slug, id).await?;
+        !slug.is_empty() && !reserved && editing::slug_is_free(&state.db, &slug, id).await?;
     Ok(SlugCheck { slug, available })
 }
 

@@ -34,7 +34,7 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
     use crate::posts::{editing, likes, store};
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
-    let found = store::find_by_slug(&state.db, &slug)
+    let found = store::find_by_slug(&state.db, &slug, crate::posts::PostKind::Post)
         .await?
         .ok_or(AppError::NotFound)?;
     let user = caller.user();
@@ -64,6 +64,28 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
         .cover_image
         .as_deref()
         .map(|src| crate::feeds::absolute(&origin, src));
+    Ok(detail)
+}
+
+/// A page (About, Contact…) by its slug, as `/{slug}` shows it. Drafts exist only for their
+/// author and admins, as posts' do.
+#[server(prefix = "/rpc", endpoint = "posts/page")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn get_page(slug: String) -> Result<PostDetail, AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::posts::{editing, store, PostKind};
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let found = store::find_by_slug(&state.db, &slug, PostKind::Page)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !found.detail.public && !editing::may_see_unpublished(&caller, found.author_id) {
+        return Err(AppError::NotFound);
+    }
+    let mut detail = found.detail;
+    if detail.url.is_empty() {
+        detail.url = format!("{}/{}", state.config.origin(), detail.card.slug);
+    }
     Ok(detail)
 }
 
@@ -136,7 +158,7 @@ pub async fn feature_post(post: String, featured: bool) -> Result<(), AppError> 
             "No published post has this address; give its address or slug",
         )
     };
-    let found = store::find_by_slug(&state.db, slug)
+    let found = store::find_by_slug(&state.db, slug, crate::posts::PostKind::Post)
         .await?
         .ok_or_else(not_there)?;
     store::set_featured(&state.db, admin, found.detail.card.id, featured)

@@ -54,7 +54,7 @@ pub async fn set(
             // (and returning without commit undoes the change).
             let visible: Option<i64> = sqlx::query_scalar(concat!(
                 "SELECT id FROM posts WHERE id = $1 AND ",
-                crate::published_and_due!("$2")
+                crate::listed_post!("$2")
             ))
             .bind(post_id)
             .bind(now)

@@ -41,7 +41,7 @@ pub const PAGE_SIZE: i64 = 10;
 /// Posts in the home page's "Popular" block.
 pub const POPULAR_SIZE: i64 = 5;
 
-pub use crate::publishing::{published_and_due, PostStatus};
+pub use crate::publishing::{published_and_due, PostKind, PostStatus};
 
 /// The author as shown next to a post.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -120,7 +120,7 @@ pub mod ssr {
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
                      ORDER BY s.score, s.id",
-                    visible = crate::published_and_due!(v, "$2"),
+                    visible = crate::listed_post!(v, "$2"),
                 ),
             ),
             // The same on PostgreSQL: the GIN index finds the matches, the newest
@@ -143,7 +143,7 @@ pub mod ssr {
                      JOIN posts p ON p.id = s.id
                      JOIN users u ON u.id = p.author_id
                      ORDER BY s.score, s.id",
-                    visible = crate::published_and_due!(p, "$2"),
+                    visible = crate::listed_post!(p, "$2"),
                 ),
             ),
         };

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{published_and_due, Byline, PostCard, PostDetail, PostId, PostPage, PostStatus};
+use super::{
+    published_and_due, Byline, PostCard, PostDetail, PostId, PostKind, PostPage, PostStatus,
+};
 use crate::categories::CategoryBadge;
 use crate::error::AppError;
 use crate::platform::db::{now, unique_violation, BeginWrite, Db};
@@ -136,13 +138,13 @@ impl Listing {
                 "posts p",
                 "p.published_at",
                 "p.id",
-                crate::published_and_due!(p, "$1"),
+                crate::listed_post!(p, "$1"),
             ),
             Self::Author(_) => (
                 "posts p",
                 "p.published_at",
                 "p.id",
-                concat!(crate::published_and_due!(p, "$1"), " AND p.author_id = $5"),
+                concat!(crate::listed_post!(p, "$1"), " AND p.author_id = $5"),
             ),
             Self::Tag(_) => (
                 "post_tags x JOIN posts p ON p.id = x.post_id",
@@ -282,7 +284,7 @@ pub async fn featured(db: &Db) -> Result<Vec<PostCard>, AppError> {
             "SELECT {CARD_COLUMNS}
              FROM posts p JOIN users u ON u.id = p.author_id
              WHERE p.featured_at IS NOT NULL AND ",
-            crate::published_and_due!(p, "$1"),
+            crate::listed_post!(p, "$1"),
             "
              ORDER BY p.featured_at DESC, p.id DESC
              LIMIT $2"
@@ -315,7 +317,7 @@ pub async fn set_featured(
             let title: Option<String> = if featured {
                 sqlx::query_scalar(concat!(
                     "UPDATE posts SET featured_at = $1 WHERE id = $2 AND ",
-                    crate::published_and_due!("$1"),
+                    crate::listed_post!("$1"),
                     " RETURNING title"
                 ))
                 .bind(at)
@@ -366,7 +368,7 @@ where
             "SELECT {columns}
          FROM posts p JOIN users u ON u.id = +p.author_id
          WHERE ",
-            crate::published_and_due!(p, "$1"),
+            crate::listed_post!(p, "$1"),
             "
          ORDER BY p.view_count DESC, p.id DESC
          LIMIT $2"
@@ -403,7 +405,11 @@ pub struct FoundPost {
     pub author_id: i64,
 }
 
-pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<FoundPost>, AppError> {
+pub async fn find_by_slug(
+    db: &Db,
+    slug: &str,
+    kind: PostKind,
+) -> Result<Option<FoundPost>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -419,10 +425,14 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<FoundPost>, AppE
         "SELECT {CARD_COLUMNS}, p.content_html, p.toc, p.status, p.author_id, p.updated_at,
                 p.canonical_url
          FROM posts p JOIN users u ON u.id = p.author_id
-         WHERE p.slug = $1"
+         WHERE p.slug = $1 AND p.kind = $2"
     );
     let Some(row): Option<Row> = with_db!(db, |pool| {
-        sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await
+        sqlx::query_as(&sql)
+            .bind(slug)
+            .bind(kind.as_str())
+            .fetch_optional(pool)
+            .await
     })?
     else {
         return Ok(None);
@@ -679,7 +689,7 @@ pub async fn list_records(
         concat!(
             "SELECT {columns} FROM posts p JOIN users u ON u.id = +p.author_id
          WHERE ",
-            crate::published_and_due!(p, "$1"),
+            crate::listed_post!(p, "$1"),
             "
            AND (p.published_at, p.id) < ($2, $3){filters}
          ORDER BY p.published_at DESC, p.id DESC
@@ -715,7 +725,11 @@ pub async fn list_records(
 
 /// A post by its id or its slug (`key` is tried as both), whatever its status: the caller
 /// decides who may see it.
-pub async fn find_record(db: &Db, key: &str) -> Result<Option<PostRecord>, AppError> {
+pub async fn find_record(
+    db: &Db,
+    key: &str,
+    kind: PostKind,
+) -> Result<Option<PostRecord>, AppError> {
     // No slug holds a NUL, and PostgreSQL refuses to compare with one.
     if key.contains('\0') {
         return Ok(None);
@@ -723,16 +737,41 @@ pub async fn find_record(db: &Db, key: &str) -> Result<Option<PostRecord>, AppEr
     let by_id = key.parse::<i64>().ok();
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-         WHERE p.id = $1 OR p.slug = $2"
+         WHERE (p.id = $1 OR p.slug = $2) AND p.kind = $3"
     );
     let row: Option<RecordRow> = with_db!(db, |pool| {
         sqlx::query_as(&sql)
             .bind(by_id.unwrap_or(-1))
             .bind(key)
+            .bind(kind.as_str())
             .fetch_optional(pool)
             .await
     })?;
     Ok(row.map(RecordRow::into_record))
+}
+
+/// The most pages a blog lists (the API, the menu editor's choices, the sitemap).
+pub const PAGES_MAX: i64 = 200;
+
+/// The pages readers see, by title (without their bodies).
+pub async fn published_pages(db: &Db) -> Result<Vec<PostRecord>, AppError> {
+    let sql = format!(
+        concat!(
+            "SELECT {columns} FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE p.kind = 'page' AND ",
+            crate::published_and_due!(p, "$1"),
+            " ORDER BY p.title, p.id LIMIT $2"
+        ),
+        columns = RECORD_LIST_COLUMNS
+    );
+    let rows: Vec<RecordRow> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(now())
+            .bind(PAGES_MAX)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows.into_iter().map(RecordRow::into_record).collect())
 }
 
 /// The next time a scheduled post goes out, if one is scheduled.
@@ -763,7 +802,7 @@ pub async fn sitemap_newest(
         sqlx::query_as(concat!(
             "SELECT slug, updated_at FROM posts
                      WHERE ",
-            crate::published_and_due!("$1"),
+            crate::listed_post!("$1"),
             "
                      ORDER BY published_at DESC, id DESC LIMIT $2"
         ))
@@ -786,7 +825,7 @@ pub async fn sitemap_window(
         sqlx::query_as(concat!(
             "SELECT slug, updated_at FROM posts
              WHERE id > $1 AND id <= $2 AND ",
-            crate::published_and_due!("$3"),
+            crate::listed_post!("$3"),
             "
              ORDER BY id"
         ))
@@ -809,7 +848,7 @@ pub async fn published_per_window(
         sqlx::query_as(concat!(
             "SELECT (id - 1) / $2, COUNT(*) FROM posts
              WHERE ",
-            crate::published_and_due!("$1"),
+            crate::listed_post!("$1"),
             "
              GROUP BY 1 ORDER BY 1"
         ))
@@ -827,7 +866,7 @@ pub async fn authors_with_posts(db: &Db, now: DateTime<Utc>) -> Result<Vec<Strin
             "SELECT u.username FROM users u
                      WHERE u.is_active AND EXISTS (SELECT 1 FROM posts p WHERE p.author_id = u.id
                            AND ",
-            crate::published_and_due!(p, "$1"),
+            crate::listed_post!(p, "$1"),
             ")
                      ORDER BY u.username"
         ))
@@ -954,6 +993,7 @@ where
 /// A new post's row: what its author gave and what [`Derived`] made of it. Every way a post
 /// comes to exist (the editor, the API, imports, the demo) writes it through [`insert`].
 pub(crate) struct NewRow<'a> {
+    pub kind: PostKind,
     pub author_id: i64,
     pub title: &'a str,
     pub slug: &'a str,
@@ -986,8 +1026,8 @@ where
     sqlx::query_scalar(
         "INSERT INTO posts (author_id, title, slug, content, content_html, excerpt, custom_excerpt,
                             cover_image, status, tags, read_time_minutes, created_at, updated_at,
-                            toc, body_text, canonical_url, published_at, renderer_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17)
+                            toc, body_text, canonical_url, published_at, renderer_version, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18)
          RETURNING id",
     )
     .bind(row.author_id)
@@ -1007,6 +1047,7 @@ where
     .bind(row.canonical_url.map(str::to_owned))
     .bind(row.published_at)
     .bind(markdown::RENDERER_VERSION)
+    .bind(row.kind.as_str().to_owned())
     .fetch_one(&mut **tx)
     .await
 }
@@ -1108,6 +1149,7 @@ pub async fn create(db: &Db, new: NewPost) -> Result<i64, AppError> {
         .then_some(published_at)
         .flatten();
     let row = NewRow {
+        kind: PostKind::Post,
         author_id: new.author_id,
         title: &new.title,
         slug: &new.slug,

@@ -55,6 +55,7 @@ pub async fn save_site_settings(
         publishing,
         comments_enabled: comments_enabled.is_some(),
         powered_by: powered_by.is_some(),
+        ..(*state.site().await?).clone()
     }
     .validated();
     let settings = match settings {

@@ -105,6 +105,9 @@ pub struct SiteSettings {
     pub comments_enabled: bool,
     /// The "Powered by quire" line in the footer.
     pub powered_by: bool,
+    /// Claimed by its first admin (at `/setup`, or an admin made on the command line); until
+    /// then every page says the blog is being set up. Not a setting anybody edits.
+    pub set_up: bool,
 }
 
 /// What a page shows before the settings are read (the database down at start): the
@@ -120,6 +123,8 @@ impl Default for SiteSettings {
             publishing: Publishing::Authors,
             comments_enabled: true,
             powered_by: true,
+            // Nothing is decided on a guess: only the database says a blog is unclaimed.
+            set_up: true,
         }
     }
 }
@@ -181,6 +186,17 @@ impl SiteSettings {
 }
 
 impl SiteSettings {
+    /// Refuses what needs a claimed blog (signing up) while it is being set up.
+    pub fn require_set_up(&self) -> Result<(), crate::error::AppError> {
+        if self.set_up {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Denied(
+                "This blog is being set up".to_owned(),
+            ))
+        }
+    }
+
     /// Whether new comments are taken, with the reason when not.
     pub fn require_comments_open(&self) -> Result<(), crate::error::AppError> {
         if self.comments_enabled {

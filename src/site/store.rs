@@ -16,12 +16,13 @@ struct Row {
     publishing: String,
     comments_enabled: bool,
     powered_by: bool,
+    set_up: bool,
 }
 
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
     let row: Row = with_db!(db, |pool| sqlx::query_as(
         "SELECT title, description, language, footer, registration, publishing,
-                comments_enabled, powered_by
+                comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up
          FROM site_settings WHERE id = 1"
     )
     .fetch_one(pool)
@@ -36,6 +37,7 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         publishing: Publishing::parse(&row.publishing).unwrap_or_default(),
         comments_enabled: row.comments_enabled,
         powered_by: row.powered_by,
+        set_up: row.set_up,
     })
 }
 
@@ -92,4 +94,94 @@ fn changed_fields(before: &SiteSettings, after: &SiteSettings) -> Vec<&'static s
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))
     .collect()
+}
+
+/// Keeps the hash of a token that may claim the blog at `/setup`, unless it has been set up.
+/// Answers whether the blog is still unclaimed (the token is then usable).
+pub async fn add_setup_token(db: &Db, token_hash: &str) -> Result<bool, AppError> {
+    let added = with_db!(db, |pool| {
+        sqlx::query(
+        "INSERT INTO setup_tokens (token_hash, created_at)
+         SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM site_settings WHERE id = 1 AND set_up_at IS NULL)"
+    )
+    .bind(token_hash)
+    .bind(now())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected())
+    })?;
+    Ok(added == 1)
+}
+
+/// Whether `token_hash` may claim the blog now.
+pub async fn setup_token_valid(db: &Db, token_hash: &str) -> Result<bool, AppError> {
+    Ok(with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM setup_tokens t JOIN site_settings s ON s.id = 1
+                        WHERE t.token_hash = $1 AND s.set_up_at IS NULL)"
+    )
+    .bind(token_hash)
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// How the blog is claimed by its first admin.
+#[derive(Clone, Copy)]
+pub enum Claim<'a> {
+    /// At `/setup`: the token's hash and the blog's name.
+    Setup { token_hash: &'a str, title: &'a str },
+    /// By an admin account made any other way (`quire user create --role admin`).
+    Admin,
+}
+
+/// Marks the blog as set up, inside the transaction that makes its first admin. Answers false
+/// for a setup whose token is not (or no longer) valid: the caller then rolls back. Pages of
+/// every instance learn at once: the content version moves in the same transaction (the
+/// command line makes admins too, outside any request the page cache would see).
+pub async fn claim_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    claim: Claim<'_>,
+) -> Result<bool, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> chrono::DateTime<chrono::Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+{
+    // RETURNING, not rows_affected: the latter is not part of sqlx's backend-generic API.
+    let claimed: Option<i64> = match claim {
+        Claim::Setup { token_hash, title } => {
+            sqlx::query_scalar(
+                "UPDATE site_settings SET set_up_at = $1, title = $2, updated_at = $1
+                 WHERE id = 1 AND set_up_at IS NULL
+                   AND EXISTS (SELECT 1 FROM setup_tokens WHERE token_hash = $3)
+                 RETURNING CAST(id AS BIGINT)",
+            )
+            .bind(now())
+            .bind(title.to_owned())
+            .bind(token_hash.to_owned())
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        Claim::Admin => {
+            sqlx::query_scalar(
+                "UPDATE site_settings SET set_up_at = $1 WHERE id = 1 AND set_up_at IS NULL
+                 RETURNING CAST(id AS BIGINT)",
+            )
+            .bind(now())
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+    };
+    let claimed = claimed.is_some();
+    if claimed {
+        sqlx::query("DELETE FROM setup_tokens")
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(claimed || matches!(claim, Claim::Admin))
 }

@@ -179,6 +179,8 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
     let upload_limit = || DefaultBodyLimit::max(BODY_LIMIT_BYTES);
     let mut routes: Vec<(String, MethodRouter<AppState>)> = vec![
         ("/health".to_owned(), get(health)),
+        // Named here, not left to the static files' fallback: pages live at `/{slug}`.
+        ("/favicon.svg".to_owned(), get(favicon)),
         (
             "/settings/avatar".to_owned(),
             post(crate::accounts::functions::upload_avatar).layer(upload_limit()),
@@ -198,6 +200,19 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
     ];
     routes.extend(crate::feeds::routes());
     routes
+}
+
+/// The blog's icon, built into the binary.
+async fn favicon() -> Response {
+    const ICON: &[u8] = include_bytes!("../../public/favicon.svg");
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
+    )
+        .into_response()
 }
 
 /// The folders served as plain files, by the path they are served under: the build's

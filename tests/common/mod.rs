@@ -223,23 +223,55 @@ pub async fn everybody_writes(db: &Db) {
     .expect("let everybody write");
 }
 
-/// [`everybody_writes`] for a server in another process, by its database's address.
+/// [`everybody_writes`] (and [`past_setup`]) for a server in another process, by its
+/// database's address.
 pub async fn everybody_writes_at(url: &str) {
     let media = tempfile::tempdir().expect("scratch dir");
     let config = config_for(url, media.path(), &[]);
     let db = Db::connect(&config.database, 1).await.expect("connect");
+    past_setup(&db).await;
     everybody_writes(&db).await;
     db.close().await;
     tokio::time::sleep(quire::web::page_cache::VERSION_TTL).await;
 }
 
-/// A quire over a fresh database, its settings those of a new blog.
+/// A quire over a fresh database, its settings those of a new blog (past its first run).
 pub async fn spawn_new_blog(backend: Backend) -> TestApp {
     spawn_app_on(fresh_database(backend).await, &[]).await
 }
 
-/// Starts quire in this process over `database`, which may already hold data.
+/// A quire over a fresh database that nobody has claimed yet: every page says it is being
+/// set up until someone with a setup token claims it at `/setup`.
+pub async fn spawn_unclaimed_blog(backend: Backend) -> TestApp {
+    start_on(fresh_database(backend).await, &[]).await
+}
+
+/// Marks the blog on `db` as claimed, as its first admin would: tests that are not about the
+/// first run start past it. Tells the servers on it at once (the content version).
+pub async fn past_setup(db: &Db) {
+    quire::with_db!(db, |pool| async {
+        sqlx::query("UPDATE site_settings SET set_up_at = $1 WHERE set_up_at IS NULL")
+            .bind(chrono::Utc::now())
+            .execute(pool)
+            .await?;
+        sqlx::query("UPDATE content_version SET version = version + 1 WHERE id = 1")
+            .execute(pool)
+            .await
+            .map(|_| ())
+    }
+    .await)
+    .expect("claim the blog");
+}
+
+/// Starts quire in this process over `database`, which may already hold data, past the
+/// blog's first run.
 pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
+    let app = start_on(database, settings).await;
+    past_setup(&app.db).await;
+    app
+}
+
+async fn start_on(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
     let media_dir = tempfile::tempdir().expect("media dir");
     let config = config_for(&database.url, media_dir.path(), settings);
     let db = Db::connect(&config.database, config.db_max_connections)
