@@ -280,6 +280,12 @@ fn matrix() -> Vec<Check> {
         function("admin/audit", Admin),
         function("site/settings", Admin).shows("registration"),
         function("redirects/list", Admin),
+        function("site/menus", Admin).shows("Categories"),
+        // Saved as a new blog's header is, so later checks see the same pages.
+        function("site/menus_save", Admin).json(json!({"menus": {"header": [
+            {"label": "Home", "target": "/"}, {"label": "Tags", "target": "/tags"},
+            {"label": "Categories", "target": "/categories"},
+        ], "footer": []}})),
         function("invitations/list", Admin),
         function("invitations/create", Admin).form(&[("role", "AUTHOR"), ("email", "")]).shows("/signup?invitation="),
         function("setup/check", Nobody).form(&[("token", "guessed")]),

@@ -147,7 +147,7 @@ async fn page_addresses_and_rights_are_checked(backend: Backend) {
             Some(json!({"title": "Mine", "slug": slug, "content": "x"})),
         )
         .await;
-        assert_eq!(status, 400, "{slug}: {refused}");
+        assert_eq!(status, 409, "{slug}: {refused}");
         let errors = refused["errors"].as_array().unwrap();
         assert!(
             errors

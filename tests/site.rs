@@ -17,6 +17,7 @@ on_both_backends!(
     one_post_closed_to_comments,
     admins_pin_posts_to_the_home_page,
     an_upgraded_blog_keeps_its_people_posts_and_rules,
+    admins_edit_the_menus,
 );
 
 /// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
@@ -788,4 +789,81 @@ async fn admins_pin_posts_to_the_home_page(backend: Backend) {
     )
     .await;
     assert_eq!(refused.status, 403);
+}
+
+/// The menus: admins replace them in one save; every page shows them at once, in order;
+/// a bad link is named by its row and nothing changes; nobody else may change them.
+async fn admins_edit_the_menus(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    make_user(&app, "reader", Role::User).await;
+    let admin = signed_in_as(&app, "owner").await;
+    let save = |client: reqwest::Client, menus: Value| {
+        let url = app.url("/rpc/site/menus_save");
+        async move {
+            let res = client
+                .post(url)
+                .json(&json!({ "menus": menus }))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+
+    // A new blog's header has the links it always had.
+    let (_, home) = app.get_text("/").await;
+    assert!(
+        home.contains(r#"href="/tags""#) && home.contains(">Categories</a>"),
+        "{home}"
+    );
+
+    let (status, body) = save(
+        admin.clone(),
+        json!({
+            "header": [
+                {"label": " Now ", "target": "/now"},
+                {"label": "Home", "target": "/"},
+                {"label": "", "target": ""},
+            ],
+            "footer": [{"label": "Mastodon", "target": "https://social.example/@me"}],
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, home) = app.get_text("/").await;
+    let now = home.find(r#"href="/now""#).expect("the new link");
+    let back = home.find(">Home</a>").expect("home link");
+    assert!(now < back, "in the order given");
+    assert!(!home.contains(">Categories</a>"), "the old links are gone");
+    assert!(
+        home.contains(r#"aria-label="Footer""#) && home.contains("https://social.example/@me"),
+        "{home}"
+    );
+    assert!(
+        home.contains(r#"data-testid="menu-button""#),
+        "a phone gets a menu button"
+    );
+
+    // A bad address is named by its row, and nothing changes.
+    let (status, body) = save(
+        admin.clone(),
+        json!({"header": [{"label": "Evil", "target": "javascript:alert(1)"}], "footer": []}),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let fields = body["Invalid"]["fields"].as_array().unwrap();
+    assert_eq!(fields[0]["field"], "header.0.target", "{body}");
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains(r#"href="/now""#) && !home.contains("javascript:alert"));
+
+    // Readers and visitors may not.
+    let reader = signed_in_as(&app, "reader").await;
+    let (status, _) = save(reader, json!({"header": [], "footer": []})).await;
+    assert_eq!(status, 403);
+    let (status, _) = save(browser(), json!({"header": [], "footer": []})).await;
+    assert_eq!(status, 401);
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains(r#"href="/now""#));
 }

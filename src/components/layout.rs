@@ -7,7 +7,7 @@ use crate::accounts::functions::{get_current_user, SignOut};
 use crate::accounts::CurrentUser;
 use crate::components::post_card::Avatar;
 use crate::moderation::functions::pending_count;
-use crate::site::{Publishing, Registration};
+use crate::site::{MenuLink, Publishing, Registration};
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
@@ -59,9 +59,7 @@ fn Header() -> impl IntoView {
                     {site.title.clone()}
                 </a>
                 <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
-                    <a href="/" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 sm:inline dark:text-slate-300 dark:hover:text-white">"Home"</a>
-                    <a href="/tags" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 md:inline dark:text-slate-300 dark:hover:text-white">"Tags"</a>
-                    <a href="/categories" class="hidden rounded px-2 py-1 text-slate-600 hover:text-slate-900 md:inline dark:text-slate-300 dark:hover:text-white">"Categories"</a>
+                    <MenuLinks links=site.menus.header.clone()/>
                     <SearchBox/>
                     <ThemeToggle/>
                     <AccountNav/>
@@ -69,6 +67,40 @@ fn Header() -> impl IntoView {
             </div>
         </header>
     }
+}
+
+/// The header menu: inline on wide screens; behind a menu button on a phone, a disclosure
+/// (`<details>`) that opens with a tap, Enter or Space and needs no script.
+#[component]
+fn MenuLinks(links: Vec<MenuLink>) -> impl IntoView {
+    if links.is_empty() {
+        return ().into_any();
+    }
+    let here = use_location().pathname.get_untracked();
+    let current = move |target: &str| (target == here).then_some("page");
+    let inline = "rounded px-2 py-1 text-slate-600 hover:text-slate-900 aria-[current=page]:text-slate-900 dark:text-slate-300 dark:hover:text-white dark:aria-[current=page]:text-white";
+    let stacked = "block rounded px-3 py-2 hover:bg-slate-100 aria-[current=page]:font-semibold dark:hover:bg-slate-800";
+    view! {
+        <ul class="hidden items-center gap-1 md:flex">
+            {links.iter().map(|link| view! {
+                <li><a href=link.target.clone() aria-current=current(&link.target) class=inline>{link.label.clone()}</a></li>
+            }).collect_view()}
+        </ul>
+        <details data-testid="menu-button" class="relative md:hidden">
+            <summary class="flex cursor-pointer list-none items-center gap-1 rounded px-2 py-1 text-slate-600 hover:text-slate-900 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:text-slate-300 dark:hover:text-white [&::-webkit-details-marker]:hidden">
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+                    <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
+                </svg>
+                <span class="sr-only sm:not-sr-only">"Menu"</span>
+            </summary>
+            <ul class="absolute left-0 z-50 mt-2 w-56 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-800 dark:bg-slate-900">
+                {links.into_iter().map(|link| view! {
+                    <li><a href=link.target.clone() aria-current=current(&link.target) class=stacked>{link.label}</a></li>
+                }).collect_view()}
+            </ul>
+        </details>
+    }
+    .into_any()
 }
 
 /// A plain GET form: search works before the page hydrates, and the results have an address.
@@ -175,6 +207,15 @@ fn Footer() -> impl IntoView {
     let site = crate::site::current();
     view! {
         <footer class="space-y-2 border-t border-slate-200 py-8 text-center text-sm text-slate-500 dark:border-slate-800 dark:text-slate-400">
+            {(!site.menus.footer.is_empty()).then(|| view! {
+                <nav aria-label="Footer">
+                    <ul class="flex flex-wrap justify-center gap-x-4 gap-y-1">
+                        {site.menus.footer.iter().map(|link| view! {
+                            <li><a href=link.target.clone() class="hover:text-slate-900 hover:underline dark:hover:text-white">{link.label.clone()}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </nav>
+            })}
             {(!site.footer.is_empty()).then(|| view! {
                 <p data-testid="site-footer" class="whitespace-pre-line">{site.footer.clone()}</p>
             })}

@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 21] = [
+pub const TABLES: [&str; 22] = [
     "users",
     "categories",
     "posts",
@@ -64,19 +64,21 @@ pub const TABLES: [&str; 21] = [
     "redirects",
     "invitations",
     "setup_tokens",
+    "menu_links",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,
 /// visitors' sessions, counted sign-in failures, the site settings a new blog starts with and
-/// the setup token a server prints while nobody has claimed it. A
+/// its starting menu, and the setup token a server prints while nobody has claimed it. A
 /// database holding only these still counts as empty; restore replaces their rows with the
 /// backup's.
-const MACHINE_TABLES: [&str; 5] = [
+const MACHINE_TABLES: [&str; 6] = [
     "settings",
     "sessions",
     "login_throttles",
     "site_settings",
     "setup_tokens",
+    "menu_links",
 ];
 
 /// Bound values per multi-row INSERT: below SQLite's limit (32,766) and PostgreSQL's (65,535).

@@ -196,7 +196,8 @@ impl PostInput {
         self.kind = kind;
         if kind == PostKind::Page {
             if is_reserved_page_slug(&self.slug) {
-                return Err(AppError::field(
+                // Taken, as a slug another post has is: by the blog itself.
+                return Err(AppError::taken(
                     "slug",
                     format!(
                         "/{} is one of the blog's own addresses: choose another for this page",

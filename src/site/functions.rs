@@ -70,3 +70,43 @@ pub async fn save_site_settings(
     store::save(&state.db, actor, &settings).await?;
     Ok(settings)
 }
+
+/// Admins only: both menus, and what they may link to (pages, tags, categories, authors).
+#[server(prefix = "/rpc", endpoint = "site/menus")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn load_menus() -> Result<(super::Menus, super::menu::MenuChoices), AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    let state = crate::web::state::AppState::current()?;
+    Caller::current().await?.require_role(Role::Admin)?;
+    let now = crate::platform::db::now();
+    let mut links: Vec<(String, String)> = vec![("Home".to_owned(), "/".to_owned())];
+    for page in crate::posts::store::published_pages(&state.db).await? {
+        links.push((page.title, format!("/{}", page.slug)));
+    }
+    for slug in crate::categories::store::slugs(&state.db).await? {
+        links.push((format!("Category: {slug}"), format!("/categories/{slug}")));
+    }
+    for tag in crate::tags::store::listed_names(&state.db, now).await? {
+        links.push((format!("Tag: {tag}"), format!("/tags/{tag}")));
+    }
+    for author in crate::posts::store::authors_with_posts(&state.db, now).await? {
+        links.push((format!("Author: {author}"), format!("/u/{author}")));
+    }
+    let menus = super::store::load(&state.db).await?.menus;
+    Ok((menus, super::menu::MenuChoices { links }))
+}
+
+/// Admins only: replaces both menus. Sent as JSON: a menu is a list of links, which a form's
+/// fields cannot say when it is empty.
+#[server(prefix = "/rpc", endpoint = "site/menus_save", input = server_fn::codec::Json)]
+pub async fn save_menus(menus: super::Menus) -> Result<super::Menus, AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let menus = menus.validated().map_err(AppError::invalid)?;
+    super::store::save_menus(&state.db, admin.into(), &menus).await?;
+    Ok(menus)
+}

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 pub mod functions;
+pub mod menu;
 #[cfg(feature = "ssr")]
 pub mod store;
+
+pub use menu::{MenuLink, Menus};
 
 /// Who may create an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -108,6 +111,8 @@ pub struct SiteSettings {
     /// Claimed by its first admin (at `/setup`, or an admin made on the command line); until
     /// then every page says the blog is being set up. Not a setting anybody edits.
     pub set_up: bool,
+    /// The header's and the footer's links (edited on their own, in the Menu tab).
+    pub menus: Menus,
 }
 
 /// What a page shows before the settings are read (the database down at start): the
@@ -125,6 +130,10 @@ impl Default for SiteSettings {
             powered_by: true,
             // Nothing is decided on a guess: only the database says a blog is unclaimed.
             set_up: true,
+            menus: Menus {
+                header: menu::starting_header(),
+                footer: Vec::new(),
+            },
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The site's settings row.
 
-use super::{Publishing, Registration, SiteSettings};
+use super::{MenuLink, Menus, Publishing, Registration, SiteSettings};
 use crate::audit::store::{record_in, Actor, AuditEntry};
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
@@ -38,7 +38,62 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         comments_enabled: row.comments_enabled,
         powered_by: row.powered_by,
         set_up: row.set_up,
+        menus: load_menus(db).await?,
     })
+}
+
+/// Both menus, in order.
+async fn load_menus(db: &Db) -> Result<Menus, AppError> {
+    let rows: Vec<(String, String, String)> = with_db!(db, |pool| sqlx::query_as(
+        "SELECT place, label, target FROM menu_links ORDER BY place, position"
+    )
+    .fetch_all(pool)
+    .await)?;
+    let mut menus = Menus::default();
+    for (place, label, target) in rows {
+        let link = MenuLink { label, target };
+        match place.as_str() {
+            "footer" => menus.footer.push(link),
+            _ => menus.header.push(link),
+        }
+    }
+    Ok(menus)
+}
+
+/// Replaces both menus with checked ones, and notes it in the audit log.
+pub async fn save_menus(db: &Db, actor: Actor<'_>, menus: &Menus) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM menu_links")
+                .execute(&mut *tx)
+                .await?;
+            for (place, links) in [("header", &menus.header), ("footer", &menus.footer)] {
+                for (position, link) in (0_i64..).zip(links.iter()) {
+                    sqlx::query(
+                        "INSERT INTO menu_links (place, position, label, target)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(place)
+                    .bind(position)
+                    .bind(&link.label)
+                    .bind(&link.target)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            let detail = format!(
+                "{} header links, {} footer links",
+                menus.header.len(),
+                menus.footer.len()
+            );
+            let entry = AuditEntry::new(actor.id, actor.username, "site.menu", "site", None);
+            record_in(&mut tx, entry.detail(detail)).await?;
+            tx.commit().await
+        }
+        .await
+    })?;
+    Ok(())
 }
 
 /// Writes checked settings and notes in the audit log which ones changed.
