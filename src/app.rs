@@ -78,6 +78,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="alternate" type="application/rss+xml" title=format!("{} (RSS)", site.title) href="/rss.xml"/>
                 <link rel="alternate" type="application/feed+json" title=format!("{} (JSON Feed)", site.title) href="/feed.json"/>
                 <HashedStylesheet options=options.clone() id="leptos"/>
+                // The blog's accent over the stylesheet's indigo (none for the default).
+                {crate::site::look::accent_style(&site.accent_color).map(|css| view! { <style inner_html=css></style> })}
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-white text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">

@@ -18,6 +18,7 @@ on_both_backends!(
     admins_pin_posts_to_the_home_page,
     an_upgraded_blog_keeps_its_people_posts_and_rules,
     admins_edit_the_menus,
+    the_accent_and_social_links_show_on_every_page,
 );
 
 /// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
@@ -866,4 +867,87 @@ async fn admins_edit_the_menus(backend: Backend) {
     assert_eq!(status, 401);
     let (_, home) = app.get_text("/").await;
     assert!(home.contains(r#"href="/now""#));
+}
+
+/// The accent colour reaches every page (made readable), the social links go in the footer
+/// with rel="me"; bad ones are named and change nothing.
+async fn the_accent_and_social_links_show_on_every_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let token = api_token(&app, "owner").await;
+    let (_, home) = app.get_text("/").await;
+    assert!(
+        !home.contains("--color-indigo-600"),
+        "the default accent is the stylesheet's own"
+    );
+
+    let (status, reply) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        Some(&token),
+        Some(json!({"accentColor": "#FF0", "socialLinks": ["https://github.com/quire", "https://social.example/@me"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["data"]["accentColor"], "#ffff00");
+    let (_, home) = app.get_text("/").await;
+    // Yellow is too light for white text: the buttons' shade is darkened.
+    assert!(home.contains("--color-indigo-600:#"), "{home}");
+    assert!(!home.contains("--color-indigo-600:#ffff00"), "{home}");
+    assert!(
+        home.contains(r#"href="https://github.com/quire" rel="me noopener""#),
+        "{home}"
+    );
+    assert!(
+        home.contains(">GitHub</a>") && home.contains(">Mastodon</a>"),
+        "{home}"
+    );
+
+    // The Settings tab's form: one address per line, blank lines dropped.
+    let admin = signed_in_as(&app, "owner").await;
+    let answer = save_settings(
+        &app,
+        &admin,
+        &[
+            ("social_links", "\n https://codeberg.org/me \n\n"),
+            ("accent_color", "#0f766e"),
+        ],
+    )
+    .await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(
+        settings["data"]["socialLinks"],
+        json!(["https://codeberg.org/me"])
+    );
+    assert_eq!(settings["data"]["accentColor"], "#0f766e");
+
+    for (body, field) in [
+        (json!({"accentColor": "teal"}), "accentColor"),
+        (
+            json!({"socialLinks": ["javascript:alert(1)"]}),
+            "socialLinks",
+        ),
+        (
+            json!({"socialLinks": vec!["https://a.example/1"; 9]}),
+            "socialLinks",
+        ),
+    ] {
+        let (status, reply) = api(
+            &app,
+            reqwest::Method::PATCH,
+            "/settings",
+            Some(&token),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}: {reply}");
+        assert_eq!(reply["errors"][0]["field"], field, "{reply}");
+    }
+    let (_, settings) = api(&app, reqwest::Method::GET, "/settings", None, None).await;
+    assert_eq!(
+        settings["data"]["accentColor"], "#0f766e",
+        "nothing changed"
+    );
 }

@@ -52,6 +52,7 @@ const VISITOR_PAGES = [
   "/categories",
   "/categories/design",
   "/u/mira",
+  "/about",
   "/search?q=accessible",
   "/search?q=nothing-matches-this-at-all",
   "/signin",
@@ -84,6 +85,17 @@ test("a post with wide code blocks and the signed-in pages pass axe-core", async
   await audit(page, [slug, editor, "/editor/new", "/dashboard", "/settings", `/u/${username}`]);
 });
 
+test("the page editor passes axe-core", async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await page.getByLabel("Email or username").fill("owner");
+  await page.getByLabel("Password").fill("administering is careful work");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toBeVisible();
+  await audit(page, ["/editor/new?kind=page"]);
+});
+
 test("every admin page passes axe-core", async ({ page }) => {
   test.setTimeout(240_000);
   await page.goto("/signin");
@@ -92,5 +104,5 @@ test("every admin page passes axe-core", async ({ page }) => {
   await page.getByLabel("Password").fill("administering is careful work");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("account-name")).toBeVisible();
-  await audit(page, ["/admin", "/admin?tab=overview", "/admin?tab=users", "/admin?tab=invitations", "/admin?tab=categories", "/admin?tab=home", "/admin?tab=settings", "/admin?tab=redirects", "/admin?tab=audit"]);
+  await audit(page, ["/admin", "/admin?tab=overview", "/admin?tab=users", "/admin?tab=invitations", "/admin?tab=categories", "/admin?tab=home", "/admin?tab=menu", "/admin?tab=settings", "/admin?tab=redirects", "/admin?tab=audit"]);
 });

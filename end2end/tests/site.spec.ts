@@ -110,3 +110,49 @@ test("an invitation link makes an author", async ({ browser, page }) => {
   await page.goto("/admin?tab=invitations");
   await expect(page.getByText(`Used by @${username}`)).toBeVisible();
 });
+
+test("a page written in the editor goes in the menu and opens from a phone's menu button", async ({ browser, page }) => {
+  await signInAsOwner(page);
+  await page.goto("/editor/new?kind=page");
+  await waitForHydration(page);
+  await expect(page.getByRole("heading", { name: "New page" })).toBeVisible();
+  await expect(page.getByLabel("Tags, separated by commas")).toHaveCount(0);
+  const n = Date.now() % 1_000_000;
+  const title = `Colophon ${n}`;
+  await page.getByLabel("Title").fill(title);
+  await expect(page.getByText(`Will be at /colophon-${n}`)).toBeVisible();
+  await page.getByLabel("Text (markdown)").fill("Set in **system fonts**.");
+  await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
+  await page.getByRole("button", { name: "Publish now" }).click();
+  await expect(page.getByTestId("post-status")).toContainText("Published");
+
+  await page.goto("/admin?tab=menu");
+  await waitForHydration(page);
+  const header = page.getByRole("region", { name: "Header" });
+  await header.getByRole("button", { name: "Add a link to the header" }).click();
+  // Choosing one of the blog's pages names the link after it.
+  await header.getByLabel("Address").last().fill(`/colophon-${n}`);
+  await expect(header.getByLabel("Name", { exact: true }).last()).toHaveValue(title);
+  await header.getByRole("button", { name: `Move ${title} up` }).click();
+  await page.getByRole("button", { name: "Save menus" }).click();
+  await expect(page.getByTestId("menu-status")).toContainText("Menus saved");
+  try {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const reader = await phone.newPage();
+    await reader.goto(new URL("/", page.url()).toString());
+    // The header's links sit behind the menu button, which the keyboard opens.
+    await expect(reader.getByRole("link", { name: title })).toHaveCount(0);
+    await reader.getByTestId("menu-button").locator("summary").focus();
+    await reader.keyboard.press("Enter");
+    await reader.getByRole("link", { name: title }).click();
+    await expect(reader.getByRole("heading", { name: title })).toBeVisible();
+    await expect(reader.locator("article strong")).toHaveText("system fonts");
+    await phone.close();
+  } finally {
+    await page.goto("/admin?tab=menu");
+    await waitForHydration(page);
+    await page.getByRole("region", { name: "Header" }).getByRole("button", { name: `Remove ${title}` }).click();
+    await page.getByRole("button", { name: "Save menus" }).click();
+    await expect(page.getByTestId("menu-status")).toContainText("Menus saved");
+  }
+});

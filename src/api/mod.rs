@@ -359,20 +359,21 @@ where
                     errors: None,
                 }
             })?;
-        let again =
-            axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
-        let axum::Json(value) = axum::Json::<T>::from_request(again, state)
-            .await
-            .map_err(json_failure)?;
         // Every body the API takes is an object; serde would also read a struct of optional
-        // fields from an array (`[null, null]`), which the document does not allow.
-        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        // fields from an array (`[null, null]`), which the document does not allow. Said
+        // before serde's own complaint about an array of another length.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
             return Err(Failure {
                 status: StatusCode::BAD_REQUEST,
                 message: "The body must be a JSON object".to_owned(),
                 errors: None,
             });
         }
+        let again =
+            axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+        let axum::Json(value) = axum::Json::<T>::from_request(again, state)
+            .await
+            .map_err(json_failure)?;
         // Only a body with an escaped NUL somewhere is read a second time.
         if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
             if let Some(field) = serde_json::from_slice(&bytes)

@@ -104,6 +104,8 @@ pub mod patterns {
     /// line breaks.
     pub const LINES: &str = r"^[^\u0000-\u0009\u000b-\u001f\u007f-\u009f]*$";
     /// `site::is_language_tag`: a BCP 47 tag in its common shape.
+    /// A profile elsewhere: as `site::look::is_social_link` takes it.
+    pub const SOCIAL_LINK: &str = "^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[!-~]*)?$";
     pub const LANGUAGE: &str = "^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$";
     /// An id as the API writes them.
     pub const ID: &str = "^[0-9]{1,18}$";

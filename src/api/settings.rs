@@ -22,6 +22,9 @@ pub struct ApiSettings {
     pub publishing: Publishing,
     pub comments_enabled: bool,
     pub powered_by: bool,
+    /// `#rrggbb`; buttons and links use it, darkened as far as readable text needs.
+    pub accent_color: String,
+    pub social_links: Vec<String>,
 }
 
 fn api(settings: &SiteSettings) -> ApiSettings {
@@ -34,6 +37,8 @@ fn api(settings: &SiteSettings) -> ApiSettings {
         publishing: settings.publishing,
         comments_enabled: settings.comments_enabled,
         powered_by: settings.powered_by,
+        accent_color: settings.accent_color.clone(),
+        social_links: settings.social_links.clone(),
     }
 }
 
@@ -63,6 +68,12 @@ pub struct SettingsWrite {
     pub publishing: Option<Publishing>,
     pub comments_enabled: Option<bool>,
     pub powered_by: Option<bool>,
+    /// `#0f766e` or `#0f7`.
+    #[schemars(regex(pattern = patterns::COLOR))]
+    pub accent_color: Option<String>,
+    /// Whole http(s) addresses: they replace the ones there.
+    #[schemars(length(max = crate::site::look::SOCIAL_LINKS_MAX), inner(length(max = crate::site::look::SOCIAL_LINK_MAX), regex(pattern = patterns::SOCIAL_LINK)))]
+    pub social_links: Option<Vec<String>>,
 }
 
 /// `PATCH /api/settings` (admins)
@@ -82,6 +93,8 @@ pub(super) async fn update(
         publishing: body.publishing.unwrap_or(current.publishing),
         comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
         powered_by: body.powered_by.unwrap_or(current.powered_by),
+        accent_color: body.accent_color.unwrap_or(current.accent_color),
+        social_links: body.social_links.unwrap_or(current.social_links),
         ..current
     }
     .validated()

@@ -216,6 +216,16 @@ fn Footer() -> impl IntoView {
                     </ul>
                 </nav>
             })}
+            {(!site.social_links.is_empty()).then(|| view! {
+                <ul aria-label="Elsewhere" data-testid="social-links" class="flex flex-wrap justify-center gap-x-4 gap-y-1">
+                    {site.social_links.iter().map(|link| view! {
+                        // rel="me": Mastodon and others verify the blog as the profile's own.
+                        <li><a href=link.clone() rel="me noopener" class="hover:text-slate-900 hover:underline dark:hover:text-white">
+                            {crate::site::look::social_name(link)}
+                        </a></li>
+                    }).collect_view()}
+                </ul>
+            })}
             {(!site.footer.is_empty()).then(|| view! {
                 <p data-testid="site-footer" class="whitespace-pre-line">{site.footer.clone()}</p>
             })}

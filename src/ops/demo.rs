@@ -251,6 +251,8 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
         post_ids.push(id);
     }
 
+    add_about_page(db, &admin).await?;
+
     let mut comments = 0;
     let mut likes = 0;
     for &post_id in &post_ids {
@@ -297,4 +299,45 @@ pub async fn fill(db: &Db) -> Result<Summary, AppError> {
         comments,
         likes,
     })
+}
+
+/// An About page, linked from both menus, as a blog's owner would make it.
+async fn add_about_page(db: &Db, admin: &crate::accounts::CurrentUser) -> Result<(), AppError> {
+    use crate::posts::editing::{self, PostFields, PostInput, SaveKind};
+    use crate::site::{MenuLink, Menus};
+    let input = PostInput::validate(PostFields {
+        title: "About",
+        slug: "about",
+        content: "This is a demo of **quire**, a blog you run yourself: sample posts, people \
+                  and comments to try it with.\n\nSign up to comment and like, or sign in as an \
+                  admin to write, moderate and make the blog your own.",
+        excerpt: "",
+        cover_image: "",
+        tags: &[],
+        categories: Some(&[]),
+        canonical_url: "",
+        comments_enabled: None,
+    })?
+    .for_kind(crate::posts::PostKind::Page)?;
+    editing::create(
+        db,
+        admin.id.0,
+        &input,
+        SaveKind::Save,
+        PostStatus::Published,
+        None,
+        None,
+    )
+    .await?;
+    let link = |label: &str, target: &str| MenuLink {
+        label: label.to_owned(),
+        target: target.to_owned(),
+    };
+    let mut header = crate::site::menu::starting_header();
+    header.push(link("About", "/about"));
+    let menus = Menus {
+        header,
+        footer: vec![link("About", "/about"), link("Feed", "/feed.xml")],
+    };
+    crate::site::store::save_menus(db, admin.into(), &menus).await
 }

@@ -559,6 +559,8 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
             "footer",
             "registration",
             "publishing",
+            "accent_color",
+            "social_links",
         ],
     );
     let choice = "mt-1 flex items-start gap-2 text-sm";
@@ -574,6 +576,18 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
                     hint="A language tag such as en, fr or pt-BR: how browsers and screen readers read the pages" error=field_error(value, "language")/>
                 <TextArea label="Footer" name="footer" value=settings.footer rows=2
                     hint="A line under every page, such as a copyright or a contact" error=field_error(value, "footer")/>
+                <TextArea label="Social links" name="social_links" value=settings.social_links.join("\n") rows=3
+                    hint="One address per line, like https://github.com/you or your Mastodon profile: linked from the footer" error=field_error(value, "social_links")/>
+                <div>
+                    <label for="field-accent_color" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Accent colour"</label>
+                    <div class="mt-1 flex items-center gap-3">
+                        <input id="field-accent_color" name="accent_color" type="color" value=settings.accent_color
+                            aria-describedby="field-accent_color-message"
+                            class="h-10 w-16 cursor-pointer rounded-lg border border-slate-300 bg-white p-1 dark:border-slate-700 dark:bg-slate-900"/>
+                        <span class="text-sm text-slate-600 dark:text-slate-300">"Buttons and links; darkened where white text on it would be hard to read"</span>
+                    </div>
+                    <p id="field-accent_color-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "accent_color").get()}</p>
+                </div>
                 <label class=choice>
                     <input type="checkbox" name="powered_by" value="on" checked=settings.powered_by class="mt-0.5 h-4 w-4"/>
                     <span>"Show “Powered by quire” in the footer"</span>

@@ -29,6 +29,10 @@ pub async fn save_site_settings(
     publishing: String,
     comments_enabled: Option<String>,
     powered_by: Option<String>,
+    /// Absent: as it is.
+    accent_color: Option<String>,
+    /// One address per line; absent: as they are.
+    social_links: Option<String>,
 ) -> Result<SiteSettings, AppError> {
     use super::{store, Publishing, Registration};
     use crate::accounts::caller::Caller;
@@ -37,6 +41,7 @@ pub async fn save_site_settings(
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
+    let current = state.site().await?;
     let mut errors = Vec::new();
     let registration = Registration::parse(&registration).unwrap_or_else(|| {
         errors.push(FieldError::new("registration", "Choose who may sign up"));
@@ -55,7 +60,15 @@ pub async fn save_site_settings(
         publishing,
         comments_enabled: comments_enabled.is_some(),
         powered_by: powered_by.is_some(),
-        ..(*state.site().await?).clone()
+        accent_color: accent_color.unwrap_or(current.accent_color.clone()),
+        social_links: social_links.map_or(current.social_links.clone(), |text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
+        ..(*current).clone()
     }
     .validated();
     let settings = match settings {

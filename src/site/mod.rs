@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 pub mod functions;
+pub mod look;
 pub mod menu;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -108,6 +109,10 @@ pub struct SiteSettings {
     pub comments_enabled: bool,
     /// The "Powered by quire" line in the footer.
     pub powered_by: bool,
+    /// `#rrggbb`: buttons and links take it (made readable: see `look::accent_style`).
+    pub accent_color: String,
+    /// Where else the blog's owner is (http(s) addresses), linked from the footer.
+    pub social_links: Vec<String>,
     /// Claimed by its first admin (at `/setup`, or an admin made on the command line); until
     /// then every page says the blog is being set up. Not a setting anybody edits.
     pub set_up: bool,
@@ -128,6 +133,8 @@ impl Default for SiteSettings {
             publishing: Publishing::Authors,
             comments_enabled: true,
             powered_by: true,
+            accent_color: look::DEFAULT_ACCENT.to_owned(),
+            social_links: Vec::new(),
             // Nothing is decided on a guess: only the database says a blog is unclaimed.
             set_up: true,
             menus: Menus {
@@ -183,6 +190,23 @@ impl SiteSettings {
             {
                 errors.push(FieldError::new(field, "Remove the control characters"));
             }
+        }
+        match look::normalized_color(&self.accent_color) {
+            Some(color) => self.accent_color = color,
+            None => errors.push(FieldError::new("accent_color", "Use a colour like #0f766e")),
+        }
+        if self.social_links.len() > look::SOCIAL_LINKS_MAX {
+            errors.push(FieldError::new(
+                "social_links",
+                format!("Give at most {} social links", look::SOCIAL_LINKS_MAX),
+            ));
+        } else if let Some(bad) = self.social_links.iter().find(|l| !look::is_social_link(l)) {
+            errors.push(FieldError::new(
+                "social_links",
+                format!(
+                    "Give each link as a whole address, like https://github.com/you ({bad} is not)"
+                ),
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);

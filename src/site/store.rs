@@ -17,12 +17,15 @@ struct Row {
     comments_enabled: bool,
     powered_by: bool,
     set_up: bool,
+    accent_color: String,
+    social_links: String,
 }
 
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
     let row: Row = with_db!(db, |pool| sqlx::query_as(
         "SELECT title, description, language, footer, registration, publishing,
-                comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up
+                comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up,
+                accent_color, social_links
          FROM site_settings WHERE id = 1"
     )
     .fetch_one(pool)
@@ -38,6 +41,8 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         comments_enabled: row.comments_enabled,
         powered_by: row.powered_by,
         set_up: row.set_up,
+        accent_color: row.accent_color,
+        social_links: row.social_links.lines().map(str::to_owned).collect(),
         menus: load_menus(db).await?,
     })
 }
@@ -106,7 +111,7 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             sqlx::query(
                 "UPDATE site_settings SET title = $1, description = $2, language = $3, footer = $4,
                         registration = $5, publishing = $6, comments_enabled = $7, powered_by = $8,
-                        updated_at = $9
+                        updated_at = $9, accent_color = $10, social_links = $11
                  WHERE id = 1",
             )
             .bind(&settings.title)
@@ -118,6 +123,8 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             .bind(settings.comments_enabled)
             .bind(settings.powered_by)
             .bind(now())
+            .bind(&settings.accent_color)
+            .bind(settings.social_links.join("\n"))
             .execute(&mut *tx)
             .await?;
             if !changed.is_empty() {
@@ -145,6 +152,8 @@ fn changed_fields(before: &SiteSettings, after: &SiteSettings) -> Vec<&'static s
             before.comments_enabled != after.comments_enabled,
         ),
         ("powered by", before.powered_by != after.powered_by),
+        ("accent colour", before.accent_color != after.accent_color),
+        ("social links", before.social_links != after.social_links),
     ]
     .into_iter()
     .filter_map(|(name, differs)| differs.then_some(name))
