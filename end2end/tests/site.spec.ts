@@ -24,7 +24,7 @@ test("a new title shows at once in the header, the page title and the feed", asy
   const before = await page.getByLabel("Title").inputValue();
   const title = `Field Notes ${Date.now() % 1_000_000}`;
   await page.getByLabel("Title").fill(title);
-  await page.getByLabel("Footer", { exact: true }).fill("Letters from the workshop");
+  await page.getByRole("textbox", { name: "Footer", exact: true }).fill("Letters from the workshop");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText("Settings saved.")).toBeVisible();
   await expect(page.getByTestId("site-title")).toHaveText(title);
@@ -50,7 +50,7 @@ test("a new title shows at once in the header, the page title and the feed", asy
 
   await openSettings(page);
   await page.getByLabel("Title").fill(before);
-  await page.getByLabel("Footer", { exact: true }).fill("");
+  await page.getByRole("textbox", { name: "Footer", exact: true }).fill("");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByTestId("site-title")).toHaveText(before);
 });
