@@ -73,7 +73,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <script nonce=nonce inner_html=THEME_SCRIPT></script>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {if site.icon.is_empty() {
+                    view! { <link rel="icon" href="/favicon.svg" type="image/svg+xml"/> }.into_any()
+                } else {
+                    view! {
+                        <link rel="icon" href=format!("{}-32.png", site.icon) type="image/png" sizes="32x32"/>
+                        <link rel="icon" href=format!("{}-192.png", site.icon) type="image/png" sizes="192x192"/>
+                        <link rel="apple-touch-icon" href=format!("{}-180.png", site.icon)/>
+                    }.into_any()
+                }}
                 <link rel="alternate" type="application/atom+xml" title=format!("{} (Atom)", site.title) href="/feed.xml"/>
                 <link rel="alternate" type="application/rss+xml" title=format!("{} (RSS)", site.title) href="/rss.xml"/>
                 <link rel="alternate" type="application/feed+json" title=format!("{} (JSON Feed)", site.title) href="/feed.json"/>

@@ -281,6 +281,7 @@ fn matrix() -> Vec<Check> {
         function("site/settings", Admin).shows("registration"),
         function("redirects/list", Admin),
         function("site/menus", Admin).shows("Categories"),
+        function("site/remove_image", Admin).form(&[("which", "logo")]),
         // Saved as a new blog's header is, so later checks see the same pages.
         function("site/menus_save", Admin).json(json!({"menus": {"header": [
             {"label": "Home", "target": "/"}, {"label": "Tags", "target": "/tags"},
@@ -405,6 +406,8 @@ fn matrix() -> Vec<Check> {
         plain("POST", "/dashboard/import", "/dashboard/import", SignedIn)
             .file("files", "imported.md", "text/markdown", FileKind::Markdown),
         plain("GET", "/dashboard/export", "/dashboard/export", OwnData).shows("{draft_title}"),
+        plain("POST", "/admin/site/logo", "/admin/site/logo", Admin).file("logo", "logo.png", "image/png", FileKind::Png),
+        plain("POST", "/admin/site/icon", "/admin/site/icon", Admin).file("icon", "icon.png", "image/png", FileKind::Png),
         plain("POST", "/editor/images", "/editor/images", SignedIn).file("image", "figure.png", "image/png", FileKind::Png),
         plain("GET", "/sitemap.xml", "/sitemap.xml", Anyone).shows("{post_slug}").never_shows("{draft_slug}"),
         plain("GET", "/sitemap-{file}", "/sitemap-2.xml", Anyone).shows("{post_slug}").never_shows("{draft_slug}"),

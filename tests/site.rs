@@ -19,6 +19,7 @@ on_both_backends!(
     an_upgraded_blog_keeps_its_people_posts_and_rules,
     admins_edit_the_menus,
     the_accent_and_social_links_show_on_every_page,
+    admins_upload_a_logo_and_an_icon,
 );
 
 /// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
@@ -186,7 +187,7 @@ async fn settings_show_at_once_in_pages_feeds_and_the_api(backend: Backend) {
     );
     assert!(home.contains("<html lang=\"fr\""), "the language");
     assert!(home.contains("data-testid=\"site-title\""));
-    assert!(home.contains(">Field Notes</a>"), "the header");
+    assert!(home.contains(">Field Notes</span>"), "the header");
     assert!(home.contains("© Ada Okafor"), "the footer");
     assert!(!home.contains("Powered by quire"), "turned off");
     assert!(
@@ -950,4 +951,114 @@ async fn the_accent_and_social_links_show_on_every_page(backend: Backend) {
         settings["data"]["accentColor"], "#0f766e",
         "nothing changed"
     );
+}
+
+fn png_bytes(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbaImage::from_pixel(width, height, image::Rgba([20, 120, 200, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+async fn upload(
+    app: &TestApp,
+    client: &reqwest::Client,
+    field: &'static str,
+    bytes: Vec<u8>,
+) -> (u16, String) {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name("picture.png")
+        .mime_str("image/png")
+        .unwrap();
+    let res = client
+        .post(app.url(&format!("/admin/site/{field}")))
+        .multipart(reqwest::multipart::Form::new().part(field, part))
+        .send()
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), location)
+}
+
+/// The logo shows in every page's header; the icon becomes the favicons and the apple-touch
+/// icon; a file that is no picture is refused by its content and changes nothing; only
+/// admins upload.
+async fn admins_upload_a_logo_and_an_icon(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    make_user(&app, "reader", Role::User).await;
+    let admin = signed_in_as(&app, "owner").await;
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains(r#"href="/favicon.svg""#) && !home.contains("site-logo"));
+
+    let (status, location) = upload(&app, &admin, "logo", png_bytes(1200, 300)).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/admin?tab=settings&logo=saved")
+    );
+    let (status, location) = upload(&app, &admin, "icon", png_bytes(300, 300)).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, "/admin?tab=settings&icon=saved")
+    );
+
+    let (_, home) = app.get_text("/").await;
+    let logo = home
+        .split(r#"<img src=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(logo.starts_with("/media/site/logo-"), "{home}");
+    let res = app.get(&logo).await;
+    assert_eq!(res.status(), 200);
+    let drawn = image::load_from_memory(&res.bytes().await.unwrap()).unwrap();
+    assert_eq!((drawn.width(), drawn.height()), (512, 128), "made smaller");
+    let touch = home
+        .split(r#"<link rel="apple-touch-icon" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(touch.ends_with("-180.png"), "{home}");
+    assert!(!home.contains("favicon.svg"));
+    let drawn = image::load_from_memory(&app.get(&touch).await.bytes().await.unwrap()).unwrap();
+    assert_eq!((drawn.width(), drawn.height()), (180, 180));
+
+    // Not a picture: refused by what it holds, whatever its name says; the logo stays.
+    let (status, location) = upload(
+        &app,
+        &admin,
+        "logo",
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with("/admin?tab=settings&logo_error=The+file+is+not+a+PNG"),
+        "{location}"
+    );
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains(&logo));
+
+    // Only admins.
+    let reader = signed_in_as(&app, "reader").await;
+    assert_eq!(
+        upload(&app, &reader, "logo", png_bytes(10, 10)).await.0,
+        403
+    );
+    let (status, location) = upload(&app, &browser(), "icon", png_bytes(10, 10)).await;
+    assert_eq!(status, 303);
+    assert!(location.starts_with("/signin"));
+
+    // Removed, the header goes back to the title alone and its file is gone.
+    let answer = call(&app, &admin, "site/remove_image", &[("which", "logo")]).await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+    let (_, home) = app.get_text("/").await;
+    assert!(!home.contains("site-logo"));
+    assert_eq!(app.get(&logo).await.status(), 404);
 }

@@ -381,7 +381,7 @@ pub async fn upload_avatar(
         Ok(user) => user.id,
         Err(_) => return Redirect::to("/signin?next=/settings").into_response(),
     };
-    let stored = match ssr::avatar_field(multipart).await {
+    let stored = match ssr::image_field(multipart, "avatar").await {
         Ok(bytes) => {
             super::avatar::replace(&state.db, &state.config.media_dir, user_id, bytes).await
         }
@@ -443,17 +443,19 @@ pub(crate) mod ssr {
     }
 
     /// The form's `avatar` file, not empty.
-    pub async fn avatar_field(
+    /// The bytes of the file sent as `name` in a multipart form, or why there are none.
+    pub async fn image_field(
         mut multipart: axum::extract::Multipart,
+        name: &str,
     ) -> Result<axum::body::Bytes, AppError> {
-        let invalid = |why: &str| AppError::field("avatar", why);
+        let invalid = |why: &str| AppError::field(name, why);
         let mut bytes = None;
         while let Some(field) = multipart
             .next_field()
             .await
             .map_err(|_| invalid("The upload was cut off; please try again"))?
         {
-            if field.name() == Some("avatar") {
+            if field.name() == Some(name) {
                 let data = field
                     .bytes()
                     .await

@@ -55,8 +55,14 @@ fn Header() -> impl IntoView {
     view! {
         <header class="sticky top-0 z-40 border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
             <div class="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3 sm:px-6">
-                <a href="/" data-testid="site-title" class="truncate text-xl font-bold tracking-tight text-slate-900 dark:text-white">
-                    {site.title.clone()}
+                <a href="/" class="flex min-w-0 items-center gap-2">
+                    // The title beside it names the link: the logo is decoration.
+                    {(!site.logo.is_empty()).then(|| view! {
+                        <img src=site.logo.clone() alt="" data-testid="site-logo" class="h-8 w-auto max-w-32 object-contain"/>
+                    })}
+                    <span data-testid="site-title" class="truncate text-xl font-bold tracking-tight text-slate-900 dark:text-white">
+                        {site.title.clone()}
+                    </span>
                 </a>
                 <nav aria-label="Main" class="flex items-center gap-1 text-sm font-medium sm:gap-3">
                     <MenuLinks links=site.menus.header.clone()/>

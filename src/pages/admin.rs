@@ -29,7 +29,7 @@ use crate::posts::functions::{pinned_posts, FeaturePost};
 use crate::posts::PostCard;
 use crate::redirects::functions::{list_redirects, AddRedirect, DeleteRedirect};
 use crate::redirects::Redirect;
-use crate::site::functions::{load_site_settings, SaveSiteSettings};
+use crate::site::functions::{load_site_settings, RemoveSiteImage, SaveSiteSettings};
 use crate::site::{Publishing, Registration, SiteSettings};
 
 const TABS: &[(&str, &str)] = &[
@@ -530,9 +530,67 @@ fn Settings(just_saved: bool) -> impl IntoView {
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                loaded(settings.await, move |settings| view! { <SettingsTab settings just_saved/> }.into_any())
+                loaded(settings.await, move |settings| view! {
+                    <SiteImages logo=settings.logo.clone() icon=settings.icon.clone()/>
+                    <SettingsTab settings just_saved/>
+                }.into_any())
             })}
         </Suspense>
+    }
+}
+
+/// The logo and the icon: plain upload forms (they work without JavaScript), each with what
+/// is there now and a way to remove it. How an upload went comes back in the address.
+#[component]
+fn SiteImages(logo: String, icon: String) -> impl IntoView {
+    let query = use_query_map();
+    let said = move |field: &str| {
+        let query = query.read_untracked();
+        let error = query.get(&format!("{field}_error"));
+        let saved = query.get(field).is_some().then(|| "Saved.".to_owned());
+        (error, saved)
+    };
+    let remove = ServerAction::<RemoveSiteImage>::new();
+    let item = |field: &'static str,
+                label: &'static str,
+                hint: &'static str,
+                current: Option<String>,
+                said: (Option<String>, Option<String>)| {
+        let id = format!("field-{field}");
+        let message_id = format!("{id}-message");
+        view! {
+            <div class="flex flex-wrap items-start gap-4">
+                <div class="flex h-16 w-32 items-center justify-center rounded-lg border border-slate-200 bg-slate-50 dark:border-slate-800 dark:bg-slate-900">
+                    {match current.clone() {
+                        Some(src) => view! { <img src=src alt=format!("The blog's current {field}") class="max-h-14 max-w-28 object-contain"/> }.into_any(),
+                        None => view! { <span class="text-xs text-slate-500 dark:text-slate-400">"None yet"</span> }.into_any(),
+                    }}
+                </div>
+                <form method="post" action=format!("/admin/site/{field}") enctype="multipart/form-data" class="flex flex-1 flex-col gap-2">
+                    <label for=id.clone() class="text-sm font-medium text-slate-700 dark:text-slate-200">{label}</label>
+                    <input id=id name=field type="file" accept="image/png,image/jpeg,image/webp,image/gif" required=true
+                        aria-describedby=message_id.clone() class="text-sm"/>
+                    <p id=message_id class="text-sm text-slate-500 dark:text-slate-400">{hint}</p>
+                    <FormStatus error=Signal::stored(said.0) success=Signal::stored(said.1)/>
+                    <div class="flex gap-2">
+                        <button type="submit" class=SECONDARY_BUTTON_CLASS>{format!("Upload the {field}")}</button>
+                    </div>
+                </form>
+                {current.is_some().then(|| view! {
+                    <ActionForm action=remove>
+                        <input type="hidden" name="which" value=field/>
+                        <button type="submit" class=SECONDARY_BUTTON_CLASS>{format!("Remove the {field}")}</button>
+                    </ActionForm>
+                })}
+            </div>
+        }
+    };
+    view! {
+        <section aria-labelledby="settings-images" class="mb-10 max-w-2xl space-y-6">
+            <h2 id="settings-images" class="text-xl font-semibold">"Logo and icon"</h2>
+            {item("logo", "Logo", "PNG, JPEG, WebP or GIF, at most 5 MB: shown before the title in the header", (!logo.is_empty()).then_some(logo), said("logo"))}
+            {item("icon", "Icon", "A square picture works best: the browser tab's icon and a phone's home screen icon are made from it", (!icon.is_empty()).then(|| format!("{icon}-192.png")), said("icon"))}
+        </section>
     }
 }
 

@@ -123,3 +123,64 @@ pub async fn save_menus(menus: super::Menus) -> Result<super::Menus, AppError> {
     super::store::save_menus(&state.db, admin.into(), &menus).await?;
     Ok(menus)
 }
+
+/// Admins only: takes the blog's logo (`POST /admin/site/logo`) or icon (`/admin/site/icon`)
+/// from a plain multipart form, and sends the browser back to the Settings tab, saying how
+/// it went.
+#[cfg(feature = "ssr")]
+pub async fn upload_image(
+    kind: super::images::SiteImage,
+    state: crate::web::state::AppState,
+    caller: crate::accounts::caller::Caller,
+    multipart: axum::extract::Multipart,
+) -> axum::response::Response {
+    use super::images;
+    use crate::accounts::Role;
+    use axum::response::{IntoResponse, Redirect};
+    let admin = match caller.require_role(Role::Admin) {
+        Ok(admin) => admin,
+        Err(AppError::Unauthorized) => {
+            return Redirect::to("/signin?next=/admin?tab=settings").into_response()
+        }
+        Err(err) => return err.into_response(),
+    };
+    let field = kind.field();
+    let stored = async {
+        let bytes = crate::accounts::functions::ssr::image_field(multipart, field).await?;
+        let (value, made) = tokio::task::spawn_blocking(move || images::make(kind, &bytes))
+            .await
+            .map_err(|e| AppError::internal(format_args!("making the {}: {e}", kind.field())))??;
+        images::write(&state.config.media_dir, &made).await?;
+        let old = super::store::set_image(&state.db, admin.into(), kind, &value).await?;
+        images::forget(&state.config.media_dir, kind, &old).await;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match stored {
+        Ok(()) => Redirect::to(&format!("/admin?tab=settings&{field}=saved")).into_response(),
+        Err(err) => {
+            let message: String =
+                url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
+            Redirect::to(&format!("/admin?tab=settings&{field}_error={message}")).into_response()
+        }
+    }
+}
+
+/// Admins only: the blog goes without its logo (`which` = `logo`) or icon (`icon`).
+#[server(prefix = "/rpc", endpoint = "site/remove_image")]
+pub async fn remove_site_image(which: String) -> Result<(), AppError> {
+    use super::images::{self, SiteImage};
+    use crate::accounts::caller::Caller;
+    use crate::accounts::Role;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let admin = caller.require_role(Role::Admin)?;
+    let kind = match which.as_str() {
+        "logo" => SiteImage::Logo,
+        "icon" => SiteImage::Icon,
+        _ => return Err(AppError::field("which", "Choose the logo or the icon")),
+    };
+    let old = super::store::set_image(&state.db, admin.into(), kind, "").await?;
+    images::forget(&state.config.media_dir, kind, &old).await;
+    Ok(())
+}

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 pub mod functions;
+#[cfg(feature = "ssr")]
+pub mod images;
 pub mod look;
 pub mod menu;
 #[cfg(feature = "ssr")]
@@ -113,6 +115,10 @@ pub struct SiteSettings {
     pub accent_color: String,
     /// Where else the blog's owner is (http(s) addresses), linked from the footer.
     pub social_links: Vec<String>,
+    /// The logo's path (`/media/site/…`), or empty. Uploaded on its own (`site::images`).
+    pub logo: String,
+    /// The icon's path without its `-{size}.png`, or empty: the favicons come from it.
+    pub icon: String,
     /// Claimed by its first admin (at `/setup`, or an admin made on the command line); until
     /// then every page says the blog is being set up. Not a setting anybody edits.
     pub set_up: bool,
@@ -135,6 +141,8 @@ impl Default for SiteSettings {
             powered_by: true,
             accent_color: look::DEFAULT_ACCENT.to_owned(),
             social_links: Vec::new(),
+            logo: String::new(),
+            icon: String::new(),
             // Nothing is decided on a guess: only the database says a blog is unclaimed.
             set_up: true,
             menus: Menus {

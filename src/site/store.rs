@@ -19,13 +19,15 @@ struct Row {
     set_up: bool,
     accent_color: String,
     social_links: String,
+    logo: String,
+    icon: String,
 }
 
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
     let row: Row = with_db!(db, |pool| sqlx::query_as(
         "SELECT title, description, language, footer, registration, publishing,
                 comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up,
-                accent_color, social_links
+                accent_color, social_links, logo, icon
          FROM site_settings WHERE id = 1"
     )
     .fetch_one(pool)
@@ -43,6 +45,8 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         set_up: row.set_up,
         accent_color: row.accent_color,
         social_links: row.social_links.lines().map(str::to_owned).collect(),
+        logo: row.logo,
+        icon: row.icon,
         menus: load_menus(db).await?,
     })
 }
@@ -248,4 +252,48 @@ where
             .await?;
     }
     Ok(claimed || matches!(claim, Claim::Admin))
+}
+
+/// Makes `value` the blog's logo or icon (empty: none); answers the one it replaces, whose
+/// files the caller removes once this has committed.
+pub async fn set_image(
+    db: &Db,
+    actor: Actor<'_>,
+    kind: super::images::SiteImage,
+    value: &str,
+) -> Result<String, AppError> {
+    use super::images::SiteImage;
+    // Column names cannot be bound: one literal statement per picture.
+    let (read, write) = match kind {
+        SiteImage::Logo => (
+            "SELECT logo FROM site_settings WHERE id = 1",
+            "UPDATE site_settings SET logo = $1, updated_at = $2 WHERE id = 1",
+        ),
+        SiteImage::Icon => (
+            "SELECT icon FROM site_settings WHERE id = 1",
+            "UPDATE site_settings SET icon = $1, updated_at = $2 WHERE id = 1",
+        ),
+    };
+    let old = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let old: String = sqlx::query_scalar(read).fetch_one(&mut *tx).await?;
+            sqlx::query(write)
+                .bind(value)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            let action = if value.is_empty() {
+                "removed"
+            } else {
+                "replaced"
+            };
+            let entry = AuditEntry::new(actor.id, actor.username, "site.update", "site", None);
+            record_in(&mut tx, entry.detail(format!("{} {action}", kind.field()))).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(old)
+        }
+        .await
+    })?;
+    Ok(old)
 }

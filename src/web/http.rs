@@ -29,6 +29,7 @@ use super::state::AppState;
 use crate::accounts::session_store::DbSessionStore;
 use crate::app::{shell, App};
 use crate::error::AppError;
+use crate::site::images::SiteImage;
 
 /// Largest request body accepted (uploads included).
 pub const BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024;
@@ -192,6 +193,24 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
         (
             "/dashboard/export".to_owned(),
             get(crate::posts::editor::download_posts),
+        ),
+        (
+            "/admin/site/logo".to_owned(),
+            post(
+                |State(state): State<AppState>, caller: crate::accounts::caller::Caller, form| {
+                    crate::site::functions::upload_image(SiteImage::Logo, state, caller, form)
+                },
+            )
+            .layer(upload_limit()),
+        ),
+        (
+            "/admin/site/icon".to_owned(),
+            post(
+                |State(state): State<AppState>, caller: crate::accounts::caller::Caller, form| {
+                    crate::site::functions::upload_image(SiteImage::Icon, state, caller, form)
+                },
+            )
+            .layer(upload_limit()),
         ),
         (
             "/editor/images".to_owned(),
