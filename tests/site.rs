@@ -20,6 +20,7 @@ on_both_backends!(
     admins_edit_the_menus,
     the_accent_and_social_links_show_on_every_page,
     admins_upload_a_logo_and_an_icon,
+    dates_follow_the_blogs_time_zone_and_language,
 );
 
 /// The admin's settings form, as the Settings tab sends it, with `changes` over the blog's
@@ -1061,4 +1062,99 @@ async fn admins_upload_a_logo_and_an_icon(backend: Backend) {
     let (_, home) = app.get_text("/").await;
     assert!(!home.contains("site-logo"));
     assert_eq!(app.get(&logo).await.status(), 404);
+}
+
+/// Dates are written in the blog's time zone and language, and the editor's scheduling input
+/// is read in its time zone.
+async fn dates_follow_the_blogs_time_zone_and_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let owner = make_user(&app, "owner", Role::Admin).await;
+    let token = api_token(&app, "owner").await;
+    let evening = chrono::DateTime::parse_from_rfc3339("2026-12-06T20:30:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    quire::posts::store::create(
+        &app.db,
+        new_post(
+            owner,
+            "late-evening",
+            quire::posts::PostStatus::Published,
+            Some(evening),
+        ),
+    )
+    .await
+    .unwrap();
+    let (_, page) = app.get_text("/posts/late-evening").await;
+    assert!(page.contains(">December 6, 2026</time>"), "{page}");
+
+    for (zone, language, written) in [
+        ("Asia/Tokyo", "ja", "2026年12月7日"),
+        ("Europe/Paris", "fr", "6 décembre 2026"),
+    ] {
+        let (status, reply) = api(
+            &app,
+            reqwest::Method::PATCH,
+            "/settings",
+            Some(&token),
+            Some(json!({"timeZone": zone, "language": language})),
+        )
+        .await;
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(reply["data"]["timeZone"], zone);
+        let (_, page) = app.get_text("/posts/late-evening").await;
+        assert!(
+            page.contains(&format!(">{written}</time>")),
+            "{zone}: {page}"
+        );
+    }
+    let (status, reply) = api(
+        &app,
+        reqwest::Method::PATCH,
+        "/settings",
+        Some(&token),
+        Some(json!({"timeZone": "Mars/Olympus"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{reply}");
+    assert_eq!(reply["errors"][0]["field"], "timeZone", "{reply}");
+
+    // 09:00 in Paris in January is 08:00 UTC.
+    let draft = quire::posts::store::create(
+        &app.db,
+        new_post(owner, "new-year", quire::posts::PostStatus::Draft, None),
+    )
+    .await
+    .unwrap();
+    let version = quire::posts::editing::load(&app.db, draft)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let admin = signed_in_as(&app, "owner").await;
+    let id = draft.to_string();
+    let answer = call(
+        &app,
+        &admin,
+        "editor/status",
+        &[
+            ("id", &id),
+            ("version", &version),
+            ("status", "PUBLISHED"),
+            ("publish_at", "2030-01-01T09:00"),
+        ],
+    )
+    .await;
+    assert!(succeeded(&answer), "{:?}", answer.body);
+    let (_, post) = api(
+        &app,
+        reqwest::Method::GET,
+        "/posts/new-year",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        post["data"]["publishedAt"], "2030-01-01T08:00:00Z",
+        "{post}"
+    );
 }

@@ -123,6 +123,19 @@ pub mod patterns {
     );
 }
 
+/// A time zone: one of the IANA database's names, as the server checks it.
+pub fn time_zone_schema(_: &mut SchemaGenerator) -> Schema {
+    Schema::from(
+        json!({
+            "type": "string",
+            "enum": crate::site::dates::zone_names(),
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default(),
+    )
+}
+
 /// A password's schema: its lengths (the floor is this server's setting, put in by [`openapi`])
 /// and the part of the blocklist a pattern can say; the rest is in words.
 pub fn password_schema(_: &mut SchemaGenerator) -> Schema {

@@ -17,6 +17,8 @@ pub struct ApiSettings {
     pub description: String,
     /// A BCP 47 language tag: the pages' `lang`.
     pub language: String,
+    /// An IANA time zone: the dates pages show, the editor's scheduling input.
+    pub time_zone: String,
     pub footer: String,
     pub registration: Registration,
     pub publishing: Publishing,
@@ -32,6 +34,7 @@ fn api(settings: &SiteSettings) -> ApiSettings {
         title: settings.title.clone(),
         description: settings.description.clone(),
         language: settings.language.clone(),
+        time_zone: settings.time_zone.clone(),
         footer: settings.footer.clone(),
         registration: settings.registration,
         publishing: settings.publishing,
@@ -61,6 +64,10 @@ pub struct SettingsWrite {
     /// A BCP 47 tag: `en`, `fr`, `pt-BR`.
     #[schemars(length(max = crate::site::LANGUAGE_MAX), regex(pattern = patterns::LANGUAGE))]
     pub language: Option<String>,
+    /// One of the IANA time zones (`Europe/Paris`, `UTC`).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::time_zone_schema")]
+    pub time_zone: Option<String>,
     /// Trimmed; line breaks kept.
     #[schemars(length(max = crate::site::FOOTER_MAX), regex(pattern = patterns::LINES))]
     pub footer: Option<String>,
@@ -88,6 +95,7 @@ pub(super) async fn update(
         title: body.title.unwrap_or(current.title),
         description: body.description.unwrap_or(current.description),
         language: body.language.unwrap_or(current.language),
+        time_zone: body.time_zone.unwrap_or(current.time_zone),
         footer: body.footer.unwrap_or(current.footer),
         registration: body.registration.unwrap_or(current.registration),
         publishing: body.publishing.unwrap_or(current.publishing),

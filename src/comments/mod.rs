@@ -78,7 +78,7 @@ pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
         60..3600 => plural(seconds / 60, "minute"),
         3600..86_400 => plural(seconds / 3600, "hour"),
         86_400..2_592_000 => plural(seconds / 86_400, "day"),
-        _ => at.format("%B %-d, %Y").to_string(),
+        _ => crate::site::dates::long_date(&at),
     }
 }
 

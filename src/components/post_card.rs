@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::posts::{Byline, PostCard, PostPage};
 
 pub fn format_date(at: &DateTime<Utc>) -> String {
-    at.format("%B %-d, %Y").to_string()
+    crate::site::dates::long_date(at)
 }
 
 /// A round picture of a person, or their initial. Decorative: their name is always next to it.

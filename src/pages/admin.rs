@@ -532,7 +532,7 @@ fn Settings(just_saved: bool) -> impl IntoView {
             {move || Suspend::new(async move {
                 loaded(settings.await, move |settings| view! {
                     <SiteImages logo=settings.logo.clone() icon=settings.icon.clone()/>
-                    <SettingsTab settings just_saved/>
+                    <SettingsTab settings just_saved zones=crate::site::dates::zone_names()/>
                 }.into_any())
             })}
         </Suspense>
@@ -597,7 +597,7 @@ fn SiteImages(logo: String, icon: String) -> impl IntoView {
 /// The blog's settings: a plain form (it saves without JavaScript too). After a save the page
 /// is loaded again, since the header and footer around the tab show the old settings.
 #[island(lazy)]
-fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
+fn SettingsTab(settings: SiteSettings, just_saved: bool, zones: Vec<String>) -> impl IntoView {
     crate::components::island::register();
     let save = ServerAction::<SaveSiteSettings>::new();
     let value = save.value();
@@ -619,6 +619,7 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
             "publishing",
             "accent_color",
             "social_links",
+            "time_zone",
         ],
     );
     let choice = "mt-1 flex items-start gap-2 text-sm";
@@ -632,6 +633,22 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool) -> impl IntoView {
                     hint="A sentence under the title: in search results, link previews and the feeds" error=field_error(value, "description")/>
                 <TextField label="Language" name="language" value=settings.language required=true
                     hint="A language tag such as en, fr or pt-BR: how browsers and screen readers read the pages" error=field_error(value, "language")/>
+                <div>
+                    <label for="field-time_zone" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Time zone"</label>
+                    <select id="field-time_zone" name="time_zone" aria-describedby="field-time_zone-message" class=INPUT_CLASS>
+                        {zones.into_iter().map(|zone| {
+                            let chosen = zone == settings.time_zone;
+                            let label = zone.clone();
+                            view! { <option value=zone selected=chosen>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p id="field-time_zone-message" class="min-h-5 text-sm">
+                        {move || match field_error(value, "time_zone").get() {
+                            Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                            None => view! { <span class="text-slate-500 dark:text-slate-400">"The dates on the pages, and the time the editor schedules posts at"</span> }.into_any(),
+                        }}
+                    </p>
+                </div>
                 <TextArea label="Footer" name="footer" value=settings.footer rows=2
                     hint="A line under every page, such as a copyright or a contact" error=field_error(value, "footer")/>
                 <TextArea label="Social links" name="social_links" value=settings.social_links.join("\n") rows=3

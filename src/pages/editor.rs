@@ -62,7 +62,8 @@ pub fn EditorPage() -> impl IntoView {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 loaded(post.await, |(post, categories, preview_html)| {
-                    view! { <Editor post all_categories=categories preview_html/> }.into_any()
+                    let time_zone = crate::site::current().time_zone.clone();
+                    view! { <Editor post all_categories=categories preview_html time_zone/> }.into_any()
                 })
             })}
         </Suspense>
@@ -83,7 +84,13 @@ enum SaveState {
 
 /// The whole editor is one island, fetched (with `--split`) only when an editor page opens.
 #[island(lazy)]
-fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String) -> impl IntoView {
+fn Editor(
+    post: EditorPost,
+    all_categories: Vec<Category>,
+    preview_html: String,
+    /// The blog's: the scheduling input is read in it.
+    time_zone: String,
+) -> impl IntoView {
     crate::components::island::register();
     let page = post.kind == PostKind::Page;
     let noun = if page { "page" } else { "post" };
@@ -327,7 +334,7 @@ fn Editor(post: EditorPost, all_categories: Vec<Category>, preview_html: String)
             </div>
         </ActionForm>
         {move || id.get().map(|post_id| view! {
-            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed) comments_open page/>
+            <PublishPanel post_id version status published_at set_status error=status_error failed=Signal::derive(status_failed) comments_open page time_zone=time_zone.clone()/>
         })}
         <Revisions post_id=id.into() version restore saves=Signal::derive(move || save.version().get())/>
     }
@@ -683,6 +690,7 @@ fn PublishPanel(
     comments_open: RwSignal<bool>,
     /// A page takes no comments: no switch.
     page: bool,
+    time_zone: String,
 ) -> impl IntoView {
     let set_comments = ServerAction::<SetPostComments>::new();
     let comments_note = move || match set_comments.value().get() {
@@ -718,7 +726,7 @@ fn PublishPanel(
             <div class="mt-3 flex flex-wrap items-end gap-3">
                 <button type="button" class=BUTTON_CLASS on:click=move |_| change(PostStatus::Published, None)>"Publish now"</button>
                 <div>
-                    <label for="publish-at" class="block text-sm font-medium">"Or at (UTC)"</label>
+                    <label for="publish-at" class="block text-sm font-medium">{format!("Or at ({time_zone})")}</label>
                     <input id="publish-at" type="datetime-local" class=INPUT_CLASS prop:value=when
                         on:input=move |ev| when.set(event_target_value(&ev)) aria-describedby="publish-at-message"/>
                 </div>

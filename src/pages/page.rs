@@ -55,7 +55,7 @@ fn PageView(page: PostDetail) -> impl IntoView {
             <div class="prose prose-slate max-w-none dark:prose-invert prose-headings:scroll-mt-24 prose-code:before:content-none prose-code:after:content-none prose-pre:bg-slate-900" inner_html=page.content_html></div>
             <p class="mt-10 border-t border-slate-200 pt-6 text-sm text-slate-500 dark:border-slate-800 dark:text-slate-400">
                 "Last updated "
-                <time datetime=page.updated_at.to_rfc3339()>{page.updated_at.format("%-d %B %Y").to_string()}</time>
+                <time datetime=page.updated_at.to_rfc3339()>{crate::site::dates::long_date(&page.updated_at)}</time>
             </p>
         </article>
     }

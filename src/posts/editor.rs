@@ -148,7 +148,8 @@ pub async fn save_post(
     Ok(saved)
 }
 
-/// Publishes (now, or at `publish_at`, an RFC 3339 time or a `datetime-local` value in UTC),
+/// Publishes (now, or at `publish_at`, an RFC 3339 time or a `datetime-local` value in the
+/// blog's time zone),
 /// unpublishes to a draft, archives or restores.
 #[server(prefix = "/rpc", endpoint = "editor/status")]
 pub async fn set_post_status(
@@ -165,23 +166,29 @@ pub async fn set_post_status(
         .filter(|s| !s.is_empty())
     {
         None => None,
-        Some(raw) => Some(parse_time(raw).ok_or_else(|| {
-            AppError::field("publish_at", "Give a date and time like 2026-12-01 09:00")
-        })?),
+        Some(raw) => {
+            let zone = state.site().await?.time_zone.clone();
+            Some(parse_time(raw, &zone).ok_or_else(|| {
+                AppError::field(
+                    "publish_at",
+                    format!("Give a date and time like 2026-12-01 09:00 that exists in {zone}"),
+                )
+            })?)
+        }
     };
     crate::posts::editing::set_status(&state.db, id, version, status, publish_at).await?;
     crate::posts::editing::saved(&state.db, id).await
 }
 
 #[cfg(feature = "ssr")]
-fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+fn parse_time(raw: &str, zone: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
     ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         .iter()
         .find_map(|format| chrono::NaiveDateTime::parse_from_str(raw, format).ok())
-        .map(|at| at.and_utc())
+        .and_then(|local| crate::site::dates::from_wall_clock(local, zone))
 }
 
 /// Whether readers may comment on the post (its author or an admin). Not a change of its

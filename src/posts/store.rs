@@ -750,8 +750,9 @@ pub async fn find_record(
     Ok(row.map(RecordRow::into_record))
 }
 
-/// The most pages a blog lists (the API, the menu editor's choices, the sitemap).
-pub const PAGES_MAX: i64 = 200;
+/// The most pages a blog lists (the API, the menu editor's choices, the sitemap): far more
+/// than a blog has; a bound, so no request reads without one.
+pub const PAGES_MAX: i64 = 1000;
 
 /// The pages readers see, by title (without their bodies).
 pub async fn published_pages(db: &Db) -> Result<Vec<PostRecord>, AppError> {

@@ -30,6 +30,8 @@ pub async fn save_site_settings(
     comments_enabled: Option<String>,
     powered_by: Option<String>,
     /// Absent: as it is.
+    time_zone: Option<String>,
+    /// Absent: as it is.
     accent_color: Option<String>,
     /// One address per line; absent: as they are.
     social_links: Option<String>,
@@ -60,6 +62,7 @@ pub async fn save_site_settings(
         publishing,
         comments_enabled: comments_enabled.is_some(),
         powered_by: powered_by.is_some(),
+        time_zone: time_zone.unwrap_or(current.time_zone.clone()),
         accent_color: accent_color.unwrap_or(current.accent_color.clone()),
         social_links: social_links.map_or(current.social_links.clone(), |text| {
             text.lines()

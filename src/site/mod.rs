@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::FieldError;
 
+pub mod dates;
 pub mod functions;
 #[cfg(feature = "ssr")]
 pub mod images;
@@ -101,8 +102,10 @@ impl Publishing {
 pub struct SiteSettings {
     pub title: String,
     pub description: String,
-    /// A BCP 47 language tag: the pages' `lang`.
+    /// A BCP 47 language tag: the pages' `lang`, and the language dates are written in.
     pub language: String,
+    /// An IANA time zone (`Europe/Paris`): the dates pages show, the scheduling input.
+    pub time_zone: String,
     /// A line under every page (plain text).
     pub footer: String,
     pub registration: Registration,
@@ -134,6 +137,7 @@ impl Default for SiteSettings {
             title: "My blog".to_owned(),
             description: String::new(),
             language: "en".to_owned(),
+            time_zone: "UTC".to_owned(),
             footer: String::new(),
             registration: Registration::Open,
             publishing: Publishing::Authors,
@@ -198,6 +202,12 @@ impl SiteSettings {
             {
                 errors.push(FieldError::new(field, "Remove the control characters"));
             }
+        }
+        if !dates::is_time_zone(&self.time_zone) {
+            errors.push(FieldError::new(
+                "time_zone",
+                "Choose a time zone from the list, like Europe/Paris",
+            ));
         }
         match look::normalized_color(&self.accent_color) {
             Some(color) => self.accent_color = color,

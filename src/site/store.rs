@@ -11,6 +11,7 @@ struct Row {
     title: String,
     description: String,
     language: String,
+    time_zone: String,
     footer: String,
     registration: String,
     publishing: String,
@@ -25,7 +26,7 @@ struct Row {
 
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
     let row: Row = with_db!(db, |pool| sqlx::query_as(
-        "SELECT title, description, language, footer, registration, publishing,
+        "SELECT title, description, language, time_zone, footer, registration, publishing,
                 comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up,
                 accent_color, social_links, logo, icon
          FROM site_settings WHERE id = 1"
@@ -36,6 +37,7 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         title: row.title,
         description: row.description,
         language: row.language,
+        time_zone: row.time_zone,
         footer: row.footer,
         // The table's CHECKs hold these to the names `parse` knows.
         registration: Registration::parse(&row.registration).unwrap_or_default(),
@@ -115,7 +117,7 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             sqlx::query(
                 "UPDATE site_settings SET title = $1, description = $2, language = $3, footer = $4,
                         registration = $5, publishing = $6, comments_enabled = $7, powered_by = $8,
-                        updated_at = $9, accent_color = $10, social_links = $11
+                        updated_at = $9, accent_color = $10, social_links = $11, time_zone = $12
                  WHERE id = 1",
             )
             .bind(&settings.title)
@@ -129,6 +131,7 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             .bind(now())
             .bind(&settings.accent_color)
             .bind(settings.social_links.join("\n"))
+            .bind(&settings.time_zone)
             .execute(&mut *tx)
             .await?;
             if !changed.is_empty() {
@@ -148,6 +151,7 @@ fn changed_fields(before: &SiteSettings, after: &SiteSettings) -> Vec<&'static s
         ("title", before.title != after.title),
         ("description", before.description != after.description),
         ("language", before.language != after.language),
+        ("time zone", before.time_zone != after.time_zone),
         ("footer", before.footer != after.footer),
         ("registration", before.registration != after.registration),
         ("publishing", before.publishing != after.publishing),
