@@ -166,7 +166,7 @@ async fn page_addresses_and_rights_are_checked(backend: Backend) {
         Some(json!({"title": "Search", "content": "x"})),
     )
     .await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 409);
     let (_, pages) = api(&app, Method::GET, "/pages", None, None).await;
     assert_eq!(pages["data"].as_array().unwrap().len(), 0);
 

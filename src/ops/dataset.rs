@@ -348,7 +348,9 @@ pub async fn fill(db: &Db, posts: usize, comments: usize) -> Result<DatasetSumma
         )
     };
 
-    let existing_posts = count(db, "SELECT COUNT(*) FROM posts").await? as usize;
+    // Posts, not pages: `--posts N` is what the lists and the benchmark count.
+    let existing_posts =
+        count(db, "SELECT COUNT(*) FROM posts WHERE kind = 'post'").await? as usize;
     let wanted_posts = posts.saturating_sub(existing_posts);
     let wanted_comments =
         comments.saturating_sub(count(db, "SELECT COUNT(*) FROM comments").await? as usize);
