@@ -68,7 +68,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let site = crate::site::current();
     view! {
         <!DOCTYPE html>
-        <html lang=site.language.clone()>
+        // The zone tells an island's browser code how to write a date it draws again.
+        <html lang=site.language.clone() data-time-zone=site.time_zone.clone()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>

@@ -156,3 +156,35 @@ test("a page written in the editor goes in the menu and opens from a phone's men
     await expect(page.getByTestId("menu-status")).toContainText("Menus saved");
   }
 });
+
+test("dates are written in the blog's language and zone, also when an island draws them again", async ({ page }) => {
+  await signInAsOwner(page);
+  const setLanguage = async (language: string, zone: string) => {
+    await openSettings(page);
+    await page.getByLabel("Language").fill(language);
+    await page.getByLabel("Time zone").selectOption(zone);
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect(page.getByText("Settings saved.")).toBeVisible();
+  };
+  await setLanguage("fr", "Asia/Tokyo");
+  try {
+    const n = Date.now() % 1_000_000;
+    await page.goto("/editor/new");
+    await waitForHydration(page);
+    await page.getByLabel("Title").fill(`Dates ${n}`);
+    await page.getByLabel("Text (markdown)").fill("Quand ?");
+    await expect(page.getByTestId("save-state")).toHaveText("Saved", { timeout: 15_000 });
+    await expect(page.getByLabel("Or at (Asia/Tokyo)")).toBeVisible();
+    // Today in Tokyo, as French writes it (Node's Intl and the server's tables agree on it).
+    const today = new Intl.DateTimeFormat("fr", { timeZone: "Asia/Tokyo", year: "numeric", month: "long", day: "numeric" }).format(new Date());
+    await page.goto("/dashboard");
+    await waitForHydration(page);
+    const row = page.getByRole("listitem").filter({ hasText: `Dates ${n}` });
+    await expect(row).toContainText(`Edited ${today}`);
+    // Publishing redraws the list in the browser: still French, still Tokyo.
+    await row.getByRole("button", { name: /Publish/ }).click();
+    await expect(page.getByRole("region", { name: "Published" }).getByRole("listitem").filter({ hasText: `Dates ${n}` })).toContainText(`Edited ${today}`);
+  } finally {
+    await setLanguage("en", "UTC");
+  }
+});

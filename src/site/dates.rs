@@ -1,7 +1,8 @@
 //! Dates as the blog's readers read them: in its time zone and its language ("6 December
 //! 2026", "6 décembre 2026", "2026年12月6日"). The time zone database and the month names live on
-//! the server only; in the browser (an island drawing a date again) the date is written in
-//! English, in UTC.
+//! the server only; an island that draws a date again in the browser asks the browser's own
+//! `Intl.DateTimeFormat`, with the page's `lang` and `data-time-zone`, which writes the same
+//! long dates for the languages the server knows.
 
 use chrono::{DateTime, Utc};
 
@@ -14,8 +15,39 @@ pub fn long_date(at: &DateTime<Utc>) -> String {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        at.format("%B %-d, %Y").to_string()
+        browser_long_date(at).unwrap_or_else(|| at.format("%B %-d, %Y").to_string())
     }
+}
+
+/// The browser's long date for `at`, in the page's language and the blog's zone.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn browser_long_date(at: &DateTime<Utc>) -> Option<String> {
+    use wasm_bindgen::JsValue;
+    let html = web_sys::window()?.document()?.document_element()?;
+    let language = html
+        .get_attribute("lang")
+        .unwrap_or_else(|| "en".to_owned());
+    let zone = html
+        .get_attribute("data-time-zone")
+        .unwrap_or_else(|| "UTC".to_owned());
+    let options = js_sys::Object::new();
+    for (key, value) in [
+        ("timeZone", zone.as_str()),
+        ("year", "numeric"),
+        ("month", "long"),
+        ("day", "numeric"),
+    ] {
+        js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value)).ok()?;
+    }
+    let locales = js_sys::Array::of1(&JsValue::from_str(&language));
+    let format = js_sys::Intl::DateTimeFormat::new(&locales, &options);
+    let date = js_sys::Date::new(&JsValue::from_f64(at.timestamp_millis() as f64));
+    format.format().call1(&format, &date).ok()?.as_string()
+}
+
+#[cfg(all(not(feature = "hydrate"), not(feature = "ssr")))]
+fn browser_long_date(_at: &DateTime<Utc>) -> Option<String> {
+    None
 }
 
 /// Whether `zone` is a time zone of the IANA database (always true in the browser, which
