@@ -123,12 +123,18 @@ pub mod patterns {
     );
 }
 
-/// A time zone: one of the IANA database's names, as the server checks it.
+/// A time zone: one of the IANA database's names, as the server checks it; null (as absent)
+/// leaves it as it is, as for the other optional fields.
 pub fn time_zone_schema(_: &mut SchemaGenerator) -> Schema {
+    let mut names: Vec<Value> = crate::site::dates::zone_names()
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    names.push(Value::Null);
     Schema::from(
         json!({
-            "type": "string",
-            "enum": crate::site::dates::zone_names(),
+            "type": ["string", "null"],
+            "enum": names,
         })
         .as_object()
         .cloned()
