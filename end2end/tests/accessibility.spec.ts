@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, Page } from "@playwright/test";
-import { signUp, waitForHydration, test } from "./helpers";
+import { signInAsOwner, signUp, waitForHydration, test } from "./helpers";
 
 // axe-core on every kind of page, visitors' and signed-in people's alike, in both colour
 // themes and on a phone and a desktop screen: no violation of any of its rules. The markup is
@@ -87,22 +87,12 @@ test("a post with wide code blocks and the signed-in pages pass axe-core", async
 
 test("the page editor passes axe-core", async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto("/signin");
-  await waitForHydration(page);
-  await page.getByLabel("Email or username").fill("owner");
-  await page.getByLabel("Password").fill("administering is careful work");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("account-name")).toBeVisible();
+  await signInAsOwner(page);
   await audit(page, ["/editor/new?kind=page"]);
 });
 
 test("every admin page passes axe-core", async ({ page }) => {
   test.setTimeout(240_000);
-  await page.goto("/signin");
-  await waitForHydration(page);
-  await page.getByLabel("Email or username").fill("owner");
-  await page.getByLabel("Password").fill("administering is careful work");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("account-name")).toBeVisible();
+  await signInAsOwner(page);
   await audit(page, ["/admin", "/admin?tab=overview", "/admin?tab=users", "/admin?tab=invitations", "/admin?tab=categories", "/admin?tab=home", "/admin?tab=menu", "/admin?tab=settings", "/admin?tab=redirects", "/admin?tab=audit"]);
 });

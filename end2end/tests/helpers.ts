@@ -38,3 +38,13 @@ export async function signUp(page: Page, username: string, names?: { first: stri
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByTestId("account-name")).toBeVisible();
 }
+
+/// Signs in as the admin scripts/e2e-server.sh makes, and waits until the header shows it.
+export async function signInAsOwner(page: Page) {
+  await page.goto("/signin");
+  await waitForHydration(page);
+  await page.getByLabel("Email or username").fill("owner");
+  await page.getByLabel("Password").fill("administering is careful work");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toBeVisible();
+}

@@ -1,17 +1,8 @@
 import { expect, Page } from "@playwright/test";
-import { signUp, test, waitForHydration } from "./helpers";
+import { signInAsOwner, signUp, test, waitForHydration } from "./helpers";
 
 // The blog's settings in the admin's Settings tab, as its owner uses them. Each test puts
 // back what it changed: the other tests share this blog.
-
-async function signInAsOwner(page: Page) {
-  await page.goto("/signin");
-  await waitForHydration(page);
-  await page.getByLabel("Email or username").fill("owner");
-  await page.getByLabel("Password").fill("administering is careful work");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("account-name")).toBeVisible();
-}
 
 async function openSettings(page: Page) {
   await page.goto("/admin?tab=settings");
