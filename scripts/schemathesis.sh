@@ -75,6 +75,7 @@ run_backend() {
   port=$(free_port)
   export QUIRE_ADDR="127.0.0.1:$port"
   export QUIRE_MEDIA_DIR="$work/media-$backend"
+  export QUIRE_MAIL_DIR="$work/outbox-$backend"
   export RUST_LOG=${RUST_LOG:-warn}
   # Schemathesis sends thousands of requests from one address in a few minutes.
   export QUIRE_API_RATE_LIMIT=1000000 QUIRE_AUTH_RATE_LIMIT=1000000 QUIRE_COMMENTS_PER_MINUTE=1000

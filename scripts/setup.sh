@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever quire's build needs and is missing; skips what is there.
 #   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, Tailwind, wasm-opt)
-#   scripts/setup.sh --test   also cargo-audit, Chromium, the browser-test packages and a running PostgreSQL
+#   scripts/setup.sh --test   also cargo-audit, Chromium, the browser-test packages, aiosmtpd (an SMTP
+#                             server for the mail tests) and a running PostgreSQL
 # Everything comes from crates.io, npm or Debian: cargo-leptos is never left to download
 # tools itself (it finds them on PATH and in ./node_modules/.bin).
 set -euo pipefail
@@ -61,6 +62,11 @@ if $with_test_tools; then
   if [[ ! -x /usr/bin/chromium ]]; then
     say "installing Chromium for the browser tests"
     apt_install chromium
+  fi
+  # The mail tests' SMTP server (scripts/smtp-sink.py) runs on Debian's Python with aiosmtpd.
+  if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd, the SMTP server the mail tests send to"
+    apt_install python3-aiosmtpd
   fi
   if ! command -v psql >/dev/null; then
     say "installing the PostgreSQL client"

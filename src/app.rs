@@ -20,7 +20,7 @@ use crate::pages::{
     search::SearchPage,
     settings::SettingsPage,
     setup::SetupPage,
-    sign_in::{SignInPage, SignUpPage},
+    sign_in::{ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage},
     tags::{TagPage, TagsIndexPage},
 };
 
@@ -151,6 +151,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/editor/:id") view=EditorPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>

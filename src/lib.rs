@@ -14,6 +14,7 @@ pub mod categories;
 pub mod comments;
 pub mod components;
 pub mod error;
+pub mod mail;
 pub mod moderation;
 pub mod pages;
 pub mod posts;

@@ -710,6 +710,105 @@ async fn acknowledged_writes_survive_sigkill(backend: Backend) {
 
 on_both_backends!(acknowledged_writes_survive_sigkill);
 
+// --- SIGKILL while the outbox is being sent ------------------------------------------------
+
+/// A thousand messages in the outbox, quire killed with SIGKILL a third of the way through
+/// sending them and started again: every message arrives, and none twice, but for at most the
+/// one in flight at the kill, which then has the same Message-ID (so mail clients show one).
+async fn a_kill_while_sending_loses_no_mail(backend: Backend) {
+    use quire::mail::letter::Letter;
+    use quire::mail::outbox::enqueue_in;
+    use quire::platform::db::BeginWrite;
+
+    const MESSAGES: usize = 1000;
+    let database = fresh_database(backend).await;
+    let db = database_migrated(&database.url).await;
+    let site = quire::site::SiteSettings::default();
+    let letter = Letter::new("A note").paragraph("One of a thousand.");
+    let mails: Vec<_> = (0..MESSAGES)
+        .map(|i| {
+            letter.clone().to(
+                &format!("reader{i}@example.com"),
+                "test",
+                format!("thousand:{i}"),
+                &site,
+                "http://blog.example",
+            )
+        })
+        .collect();
+    with_db!(&db, |pool| async {
+        let mut tx = pool.begin_write().await?;
+        for mail in &mails {
+            enqueue_in(&mut tx, mail).await?;
+        }
+        // The same event for the same address is not queued twice.
+        enqueue_in(&mut tx, &mails[0]).await?;
+        tx.commit().await
+    }
+    .await)
+    .expect("queue the messages");
+    let queued: i64 = with_db!(&db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("count");
+    assert_eq!(
+        queued, MESSAGES as i64,
+        "the same event is queued once per address"
+    );
+
+    let sink = common::mail::SmtpSink::start().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let settings = [
+        ("QUIRE_SMTP_URL", sink.url()),
+        ("QUIRE_MAIL_FROM", "blog@example.com".to_owned()),
+        ("QUIRE_MAIL_PER_MINUTE", "1000000".to_owned()),
+    ];
+    let settings: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut quire = Quire::start(&database.url, work.path(), &settings).await;
+    sink.wait_for(MESSAGES / 3, Duration::from_secs(120)).await;
+    quire.kill();
+    let at_kill = sink.received().len();
+    assert!(at_kill < MESSAGES, "killed before the end ({at_kill} sent)");
+
+    let _quire = Quire::start(&database.url, work.path(), &settings).await;
+    // On PostgreSQL the message held at the kill waits out its lease (another instance could
+    // be sending it); on SQLite the one sender lets go of it at start.
+    let within = Duration::from_secs(120) + quire::mail::outbox::LEASE.to_std().unwrap();
+    sink.wait_for(MESSAGES, within).await;
+    // Anything sent twice would come right after.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = sink.received();
+    let received = all.len();
+    let ids: BTreeSet<String> = all
+        .iter()
+        .map(|mail| mail.header("Message-ID").expect("a Message-ID").to_owned())
+        .collect();
+    let recipients: BTreeSet<&str> = all.iter().map(|mail| mail.to.as_str()).collect();
+    assert_eq!(recipients.len(), MESSAGES, "every reader got theirs");
+    assert_eq!(ids.len(), MESSAGES, "one Message-ID per message");
+    assert!(
+        received <= MESSAGES + 1,
+        "{received} deliveries of {MESSAGES} messages: only the one in flight may go twice"
+    );
+    let unsent: i64 = with_db!(&db, |pool| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("count");
+    assert_eq!(unsent, 0, "the outbox is empty");
+}
+
+async fn database_migrated(url: &str) -> Db {
+    let db = database(url).await;
+    db.migrate().await.expect("migrate");
+    db
+}
+
+on_both_backends!(a_kill_while_sending_loses_no_mail);
+
 // --- Shared by the outage tests -----------------------------------------------------------
 
 /// A page as a browser asks for it, and how long the answer took.

@@ -57,6 +57,9 @@ const VISITOR_PAGES = [
   "/search?q=nothing-matches-this-at-all",
   "/signin",
   "/signup",
+  "/forgot-password",
+  "/forgot-password?sent=1",
+  "/reset-password?token=made-up",
   "/no-such-page",
 ];
 

@@ -113,7 +113,15 @@ pub async fn invite(role: Role, email: Option<String>) -> Result<NewInvitation, 
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let admin = caller.require_role(Role::Admin)?;
-    let made = super::invitations::create(&state.db, admin, role, email.as_deref()).await?;
+    let made = super::invitations::create(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        admin,
+        role,
+        email.as_deref(),
+    )
+    .await?;
     Ok(NewInvitation {
         url: made.link(&state.config.origin()),
         role,
@@ -152,6 +160,63 @@ pub async fn sign_in(
     .await?;
     ssr::start_session(user_id).await?;
     leptos_axum::redirect(&ssr::safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// "Forgot your password?": mails a reset link if an account uses `email`; the answer is the
+/// same either way (the page says so at `/forgot-password?sent=1`).
+#[server(prefix = "/rpc", endpoint = "accounts/forgot_password")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::web::state::AppState;
+
+    let state = AppState::current()?;
+    let site = state.site().await?;
+    site.require_set_up()?;
+    // Limited per client address as the API's sign-in calls are (the API's own route is
+    // counted by its guard).
+    if let Some(ip) = ssr::client_ip().await.and_then(|ip| ip.parse().ok()) {
+        let verdict = state
+            .rate_limiter
+            .check(ip, crate::web::guard::Bucket::Auth);
+        if !verdict.allowed {
+            return Err(AppError::RateLimited(format!(
+                "Too many requests; try again in {} seconds",
+                verdict.reset_secs()
+            )));
+        }
+    }
+    super::recovery::request(&state.db, &site, &state.config.origin(), &email).await?;
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// Whether the reset link's `token` can still be used (the page asks before its form).
+#[server(prefix = "/rpc", endpoint = "accounts/check_reset")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn check_reset(token: String) -> Result<(), AppError> {
+    let state = crate::web::state::AppState::current()?;
+    super::recovery::check(&state.db, &token).await.map(|_| ())
+}
+
+/// The new password from a reset link; every session ends, and the reader signs in with it.
+#[server(prefix = "/rpc", endpoint = "accounts/reset_password")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::platform::password::Password;
+    use crate::web::state::AppState;
+
+    let state = AppState::current()?;
+    super::recovery::reset(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        &token,
+        Password::new(password),
+        state.config.password_min_length,
+    )
+    .await?;
+    leptos_axum::redirect("/signin?reset=1");
     Ok(())
 }
 
@@ -232,17 +297,53 @@ pub async fn update_profile(
     super::store::update_profile(&AppState::current()?.db, me.id, first_name, last_name, &bio).await
 }
 
+/// Asks to move the account to `email`: a link goes there, and the address changes when it is
+/// opened. Returns the address the link went to.
 #[server(prefix = "/rpc", endpoint = "accounts/change_email")]
-pub async fn change_email(email: String, current_password: String) -> Result<(), AppError> {
+pub async fn change_email(email: String, current_password: String) -> Result<String, AppError> {
     use crate::accounts::caller::Caller;
     use crate::web::state::AppState;
 
     let caller = Caller::current().await?;
     let me = caller.require_user()?;
-    let db = &AppState::current()?.db;
-    super::store::confirm_password(db, me.id, current_password, "currentPassword").await?;
-    let email = super::validation::email(&email).map_err(|e| AppError::invalid(vec![e]))?;
-    super::store::change_email(db, me.id, &email).await
+    let state = AppState::current()?;
+    super::store::confirm_password(&state.db, me.id, current_password, "currentPassword").await?;
+    super::addresses::request_change(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        me.id,
+        &email,
+    )
+    .await
+}
+
+/// The address a confirmation link would make the account's, or why the link cannot be used.
+#[server(prefix = "/rpc", endpoint = "accounts/check_email_change")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn check_email_change(token: String) -> Result<String, AppError> {
+    let state = crate::web::state::AppState::current()?;
+    super::addresses::pending(&state.db, &token)
+        .await
+        .map(|(_, email)| email)
+}
+
+/// Confirms the new address behind a link (the link is the proof: no session is needed).
+#[server(prefix = "/rpc", endpoint = "accounts/confirm_email")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn confirm_email(token: String) -> Result<(), AppError> {
+    use crate::web::state::AppState;
+
+    let state = AppState::current()?;
+    super::addresses::confirm_change(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        &token,
+    )
+    .await?;
+    leptos_axum::redirect("/confirm-email?done=1");
+    Ok(())
 }
 
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]

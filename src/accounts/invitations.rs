@@ -11,6 +11,8 @@ use super::{
 };
 use crate::audit::store::{record_in, AuditEntry};
 use crate::error::AppError;
+use crate::mail::letter::Letter;
+use crate::mail::outbox::enqueue_in;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::site::SiteSettings;
 use crate::with_db;
@@ -30,13 +32,40 @@ pub struct Made {
 impl Made {
     /// The link to send, on the blog at `origin`.
     pub fn link(&self, origin: &str) -> String {
-        format!("{origin}/signup?invitation={}", self.token)
+        link_to(origin, &self.token)
     }
 }
 
-/// A new invitation for `role`, for `email` when given.
+fn link_to(origin: &str, token: &str) -> String {
+    format!("{origin}/signup?invitation={token}")
+}
+
+/// "Ada invites you to write on Ada's notes."
+fn invitation_letter(site: &SiteSettings, from: &str, role: Role, link: &str) -> Letter {
+    let what = match role {
+        Role::User => "to join",
+        Role::Author => "to write on",
+        Role::Moderator => "to help moderate",
+        Role::Admin => "to help run",
+    };
+    Letter::new(format!("{from} invites you {what} {}", site.title))
+        .paragraph(format!(
+            "{from} invites you {what} {}. Choose a username and a password to make your account.",
+            site.title
+        ))
+        .action("Accept the invitation", link)
+        .note(format!(
+            "The link works once, for {} days. If you were not expecting it, ignore this email.",
+            LIFETIME.num_days()
+        ))
+}
+
+/// A new invitation for `role`, for `email` when given; then the link also goes to that
+/// address by mail (queued with the invitation: both or neither).
 pub async fn create(
     db: &Db,
+    site: &SiteSettings,
+    origin: &str,
     admin: &CurrentUser,
     role: Role,
     email: Option<&str>,
@@ -48,6 +77,7 @@ pub async fn create(
     let token = random_token();
     let created_at = now();
     let expires_at = created_at + LIFETIME;
+    let link = link_to(origin, &token);
     with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
@@ -70,6 +100,12 @@ pub async fn create(
             let entry =
                 AuditEntry::new(admin.id.0, &admin.username, "invitation.create", "invitation", Some(id));
             record_in(&mut tx, entry.detail(detail)).await?;
+            if let Some(email) = &email {
+                let mail = invitation_letter(site, &admin.display_name, role, &link)
+                    .to(email, "invitation", format!("invitation:{id}"), site, origin)
+                    .urgent();
+                enqueue_in(&mut tx, &mail).await?;
+            }
             tx.commit().await
         }
         .await

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod addresses;
+#[cfg(feature = "ssr")]
 pub mod avatar;
 pub mod caller;
 pub mod functions;
@@ -11,6 +13,8 @@ pub mod validation;
 
 #[cfg(feature = "ssr")]
 pub mod invitations;
+#[cfg(feature = "ssr")]
+pub mod recovery;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
@@ -23,6 +27,10 @@ pub mod store;
 pub mod throttle;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+
+/// What every "forgot your password" request is told, whether or not an account uses the
+/// address.
+pub const REQUESTED_RESET: &str = "If an account uses that address, a link to choose a new password is on its way. It works for an hour.";
 
 /// A user's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -798,8 +798,8 @@ pub async fn check_new_password(
 }
 
 /// An operator's reset of a forgotten (or leaked) password: checked as a user's own new
-/// password is; then, in one transaction, the new hash, every session ended and every API
-/// refresh token revoked (the access tokens out now expire within their short life).
+/// password is; then, in one transaction, the new hash and every way in ended
+/// ([`replace_password_in`]).
 pub async fn reset_password(
     db: &Db,
     user_id: UserId,
@@ -812,27 +812,47 @@ pub async fn reset_password(
     with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(&hash)
-                .bind(now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+            replace_password_in(&mut tx, user_id.0, &hash, now).await?;
             tx.commit().await
         }
         .await
     })?;
+    Ok(())
+}
+
+/// The new password hash, every session ended and every API refresh token revoked (the
+/// access tokens out now expire within their short life), inside the caller's transaction.
+pub async fn replace_password_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user_id: i64,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -166,6 +166,23 @@ pub(super) fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
+/// Whether a single-use mailed link can still be used, from its row (`expires_at`,
+/// `used_at`) if there is one. A link that never existed is not found (404); a used or
+/// expired one is refused on the field `token`, at odds with what is stored as a used
+/// invitation is (409 in the API), with `again`: how to get a new one.
+pub(super) fn usable_link(
+    found: Option<(chrono::DateTime<Utc>, Option<chrono::DateTime<Utc>>)>,
+    again: &str,
+) -> Result<(), AppError> {
+    let refused = |why: &str| AppError::taken("token", format!("{why} {again}"));
+    match found {
+        None => Err(AppError::NotFound),
+        Some((_, Some(_))) => Err(refused("This link has been used already.")),
+        Some((expires_at, None)) if expires_at <= now() => Err(refused("This link has expired.")),
+        Some(_) => Ok(()),
+    }
+}
+
 /// A new refresh token in `family` (a new family when None).
 pub async fn issue_refresh(
     db: &Db,

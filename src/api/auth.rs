@@ -65,6 +65,24 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPassword {
+    #[schemars(length(max = validation::EMAIL_MAX), regex(pattern = patterns::EMAIL))]
+    email: String,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// The `token` of the link in the mail. Unknown: 404; used or expired (after an hour):
+    /// 409 on the field `token`.
+    #[schemars(length(max = 100), regex(pattern = patterns::TEXT))]
+    token: String,
+    #[schemars(schema_with = "super::schema::password_schema")]
+    password: String,
+}
+
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Session {
@@ -187,4 +205,38 @@ pub(super) async fn logout(
     crate::platform::readers::unseen();
     tokens::revoke(&state.db, &body.refresh_token).await?;
     Ok(Success::ok("Signed out", ()))
+}
+
+/// `POST /api/auth/forgot-password` → 202 whether or not an account uses the address.
+pub(super) async fn forgot_password(
+    State(state): State<AppState>,
+    Body(body): Body<ForgotPassword>,
+) -> ApiResult<()> {
+    crate::platform::readers::unseen();
+    crate::accounts::recovery::request(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        &body.email,
+    )
+    .await?;
+    Ok(Success::accepted(crate::accounts::REQUESTED_RESET, ()))
+}
+
+/// `POST /api/auth/reset-password`: the new password; every session and refresh token ends.
+pub(super) async fn reset_password(
+    State(state): State<AppState>,
+    Body(body): Body<ResetPassword>,
+) -> ApiResult<()> {
+    crate::platform::readers::unseen();
+    crate::accounts::recovery::reset(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        &body.token,
+        Password::new(body.password),
+        state.config.password_min_length,
+    )
+    .await?;
+    Ok(Success::ok("Your password is changed; sign in with it", ()))
 }

@@ -16,7 +16,8 @@ pub struct InvitationCreate {
     /// USER (the default), AUTHOR, MODERATOR or ADMIN: what the invited person becomes.
     #[schemars(extend("enum" = ["USER", "AUTHOR", "MODERATOR", "ADMIN", null]))]
     pub role: Option<String>,
-    /// The address the account must use; blank or absent for anybody who has the link.
+    /// The address the account must use, which is also mailed the link; blank or absent for
+    /// anybody who has the link.
     #[schemars(length(max = validation::EMAIL_MAX), regex(pattern = patterns::EMAIL_OR_BLANK))]
     pub email: Option<String>,
 }
@@ -45,7 +46,15 @@ pub(super) async fn create(
             AppError::field("role", "`role` must be USER, AUTHOR, MODERATOR or ADMIN")
         })?,
     };
-    let made = invitations::create(&state.db, admin, role, body.email.as_deref()).await?;
+    let made = invitations::create(
+        &state.db,
+        &*state.site().await?,
+        &state.config.origin(),
+        admin,
+        role,
+        body.email.as_deref(),
+    )
+    .await?;
     Ok(Success::ok(
         "Invitation made",
         ApiInvitation {

@@ -108,6 +108,15 @@ impl<T> Success<T> {
             data,
         }
     }
+
+    /// Taken; the rest (a mail) happens later.
+    pub fn accepted(message: &'static str, data: T) -> Self {
+        Self {
+            status: StatusCode::ACCEPTED,
+            message,
+            data,
+        }
+    }
 }
 
 impl<T: Serialize> IntoResponse for Success<T> {

@@ -29,6 +29,8 @@ pub struct Endpoint {
     pub request: Option<fn(&mut SchemaGenerator) -> Schema>,
     pub response: fn(&mut SchemaGenerator) -> Schema,
     pub created: bool,
+    /// Answers 202: the work (a mail) happens later.
+    pub accepted: bool,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -95,6 +97,12 @@ fn nothing(_: &mut SchemaGenerator) -> Schema {
 }
 
 macro_rules! endpoint {
+    ($method:ident $path:literal, $summary:literal, $access:ident, query: $query:expr, body: $body:expr, answer: $answer:expr, accepted, $handler:expr) => {
+        Endpoint {
+            accepted: true,
+            ..endpoint!($method $path, $summary, $access, query: $query, body: $body, answer: $answer, created: false, $handler)
+        }
+    };
     ($method:ident $path:literal, $summary:literal, $access:ident, query: $query:expr, body: $body:expr, answer: $answer:expr, created: $created:expr, $handler:expr) => {
         Endpoint {
             method: stringify!($method),
@@ -105,6 +113,7 @@ macro_rules! endpoint {
             request: $body,
             response: $answer,
             created: $created,
+            accepted: false,
             handler: $method($handler),
         }
     };
@@ -116,6 +125,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(post "/auth/login", "Sign in with email or username", Anyone, query: None, body: Some(schema::<auth::Login>), answer: schema::<auth::Session>, created: false, auth::login),
         endpoint!(post "/auth/refresh", "Trade a refresh token for a new pair", Anyone, query: None, body: Some(schema::<auth::RefreshRequest>), answer: schema::<auth::TokenPair>, created: false, auth::refresh),
         endpoint!(post "/auth/logout", "Revoke a refresh token", Anyone, query: None, body: Some(schema::<auth::RefreshRequest>), answer: nothing, created: false, auth::logout),
+        endpoint!(post "/auth/forgot-password", "Mail a link to choose a new password; the same answer whether or not an account uses the address", Anyone, query: None, body: Some(schema::<auth::ForgotPassword>), answer: nothing, accepted, auth::forgot_password),
+        endpoint!(post "/auth/reset-password", "Choose a new password with the token from a reset link; ends every session", Anyone, query: None, body: Some(schema::<auth::ResetPassword>), answer: nothing, created: false, auth::reset_password),
         endpoint!(get "/users", "List users (moderators, admins)", Moderator, query: Some(schema_of::<users::ListQuery>), body: None, answer: schema::<users::UserList>, created: false, users::list),
         endpoint!(post "/users", "Create a user (admins)", Admin, query: None, body: Some(schema::<users::UserCreate>), answer: schema::<users::ApiUser>, created: true, users::create),
         endpoint!(get "/users/me", "The signed-in user", SignedIn, query: None, body: None, answer: schema::<users::ApiUser>, created: false, users::me),
@@ -197,8 +208,13 @@ pub fn openapi(config: &crate::platform::config::Config, site_title: &str) -> Va
         }
         let data = (endpoint.response)(&mut generator);
         let mut responses = Map::new();
+        let success = match (endpoint.created, endpoint.accepted) {
+            (true, _) => "201",
+            (false, true) => "202",
+            (false, false) => "200",
+        };
         responses.insert(
-            if endpoint.created { "201" } else { "200" }.into(),
+            success.into(),
             json!({
                 "description": "Success",
                 "content": {"application/json": {"schema": {

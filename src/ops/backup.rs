@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 22] = [
+pub const TABLES: [&str; 25] = [
     "users",
     "categories",
     "posts",
@@ -65,6 +65,9 @@ pub const TABLES: [&str; 22] = [
     "invitations",
     "setup_tokens",
     "menu_links",
+    "outbox",
+    "password_resets",
+    "email_changes",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,

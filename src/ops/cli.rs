@@ -581,6 +581,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
             "no built assets found: run `cargo leptos build` (or set LEPTOS_SITE_ROOT)"
         );
     }
+    let mail_sender = crate::mail::sender::Sender::new(db.clone(), &config)?;
     let state = AppState::new(db, config, leptos_options);
     // Printed, not logged: the token is for the person at this console, as Jupyter's is.
     if let Some(token) = crate::accounts::setup::open(&state.db).await? {
@@ -594,6 +595,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         backend = state.db.backend_name(),
         "quire is listening on http://{addr}"
     );
+    tokio::spawn(mail_sender.run());
     let announced = state.clone();
     tokio::spawn(crate::posts::rerender::rerender_at_start(
         state.db.clone(),

@@ -19,6 +19,8 @@ use crate::components::form::{
 };
 use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
+use crate::mail::functions::get_mail_overview;
+use crate::mail::MailOverview;
 use crate::moderation::functions::{
     admin_users, audit_log, get_overview, moderation_queue, ApproveAllFrom, HideUserComments,
     Moderate,
@@ -218,12 +220,68 @@ fn QueueEntry(
 #[component]
 fn OverviewTab() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_overview());
+    let mail = Resource::new(|| (), |_| get_mail_overview());
     view! {
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
                 loaded(overview.await, |o| view! { <OverviewView o/> }.into_any())
             })}
+            {move || Suspend::new(async move {
+                loaded(mail.await, |mail| view! { <MailView mail/> }.into_any())
+            })}
         </Suspense>
+    }
+}
+
+/// Where mail goes, what waits and what failed: so an admin learns that mail is not set up,
+/// or that the mail server is down, here rather than from readers.
+#[component]
+fn MailView(mail: MailOverview) -> impl IntoView {
+    let stats = [
+        ("Waiting to go", mail.queued),
+        ("Being retried", mail.retrying),
+        ("Sent in 24 hours", mail.sent_last_day),
+        ("Given up on in 7 days", mail.failed_last_week),
+    ];
+    let notice_class = if mail.sending {
+        "mb-4 text-sm text-slate-600 dark:text-slate-300"
+    } else {
+        "mb-4 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+    };
+    view! {
+        <section class="mt-10" aria-labelledby="mail-heading" data-testid="mail-overview">
+            <h2 id="mail-heading" class="mb-2 text-xl font-semibold">"Mail"</h2>
+            <p class=notice_class role=(!mail.sending).then_some("status")>{format!("Mail is {}.", mail.transport)}</p>
+            <dl class="grid grid-cols-2 gap-4 sm:grid-cols-4">
+                {stats.into_iter().map(|(label, value)| view! {
+                    <div class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+                        <dt class="text-sm text-slate-500 dark:text-slate-400">{label}</dt>
+                        <dd class="text-2xl font-bold">{value}</dd>
+                    </div>
+                }).collect_view()}
+            </dl>
+            {(!mail.recent_failures.is_empty()).then(|| view! {
+                <div class="mt-4 overflow-x-auto">
+                    <table class="w-full text-left text-sm">
+                        <caption class="mb-2 text-left font-semibold">"Messages given up on"</caption>
+                        <thead class="text-slate-500 dark:text-slate-400">
+                            <tr><th scope="col" class="py-1 pr-4">"To"</th><th scope="col" class="py-1 pr-4">"Subject"</th><th scope="col" class="py-1 pr-4">"Tries"</th><th scope="col" class="py-1 pr-4">"Why"</th><th scope="col" class="py-1">"When"</th></tr>
+                        </thead>
+                        <tbody>
+                            {mail.recent_failures.into_iter().map(|failed| view! {
+                                <tr class="border-t border-slate-200 dark:border-slate-800">
+                                    <td class="py-1 pr-4">{failed.recipient}</td>
+                                    <td class="py-1 pr-4">{failed.subject}</td>
+                                    <td class="py-1 pr-4">{failed.attempts}</td>
+                                    <td class="py-1 pr-4 break-all">{failed.error}</td>
+                                    <td class="py-1 whitespace-nowrap">{format_date(&failed.failed_at)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
     }
 }
 
@@ -752,14 +810,19 @@ fn InvitationsTab(invitations: Vec<InvitationInfo>) -> impl IntoView {
                     </select>
                 </div>
                 <TextField label="Their email (optional)" name="email" kind="email"
-                    hint="When given, the account must use this address" error=field_error(value, "email")/>
+                    hint="When given, the link is mailed there and the account must use this address" error=field_error(value, "email")/>
                 <FormStatus error=failed/>
                 <button type="submit" class=BUTTON_CLASS disabled=move || invite.pending().get()>"Make an invitation link"</button>
             </ActionForm>
             {move || match value.get() {
                 Some(Ok(made)) => Some(view! {
                     <div class="mt-4 rounded-lg border border-emerald-200 bg-emerald-50 p-3 dark:border-emerald-900 dark:bg-emerald-950">
-                        <label for="invitation-link" class="block text-sm font-medium">"Send this link (it is shown only now)"</label>
+                        <label for="invitation-link" class="block text-sm font-medium">
+                            {match &made.email {
+                                Some(email) => format!("Mailed to {email}; you may also send this link (it is shown only now)"),
+                                None => "Send this link (it is shown only now)".to_owned(),
+                            }}
+                        </label>
                         <input id="invitation-link" data-testid="invitation-link" readonly=true value=made.url class=INPUT_CLASS/>
                     </div>
                 }),

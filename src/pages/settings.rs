@@ -112,7 +112,10 @@ fn SettingsForms(
             <ActionForm action=change_email attr:class="space-y-2">
                 <TextField label="Email" name="email" kind="email" value=settings.email.clone() autocomplete="email" error=field_error(email_value, "email")/>
                 <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email_value, "currentPassword")/>
-                <FormStatus error=form_error(email_value, &["email", "currentPassword"]) success=saved(email_value, "Email changed.")/>
+                <FormStatus error=form_error(email_value, &["email", "currentPassword"]) success=Signal::derive(move || match email_value.get() {
+                    Some(Ok(address)) => Some(format!("We sent a link to {address}. Your address changes when you open it (within a day).")),
+                    _ => None,
+                })/>
                 <button type="submit" class=BUTTON_CLASS>"Change email"</button>
             </ActionForm>
         </Section>

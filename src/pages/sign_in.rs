@@ -2,7 +2,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::accounts::functions::{check_invitation, SignIn, SignUp};
+use crate::accounts::functions::{
+    check_email_change, check_invitation, check_reset, ConfirmEmail, ForgotPassword, ResetPassword,
+    SignIn, SignUp,
+};
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
 use crate::accounts::Role;
 use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
@@ -18,6 +21,12 @@ fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
     }
 }
 
+const PASSWORD_HINT: &str = if PASSWORD_MIN_DEFAULT == 12 {
+    "At least 12 characters. A few random words make a good one."
+} else {
+    "A few random words make a good one."
+};
+
 /// Where to go after signing in: the page that sent the visitor here, if any.
 fn next_from_query() -> String {
     use_query_map()
@@ -28,8 +37,14 @@ fn next_from_query() -> String {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    let after_reset = use_query_map().read_untracked().get("reset").is_some();
     view! {
         <AuthCard title="Sign in">
+            {after_reset.then(|| view! {
+                <p role="status" class="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-200">
+                    "Your new password is set, and you were signed out everywhere. Sign in with it."
+                </p>
+            })}
             <SignInForm next=next_from_query()/>
         </AuthCard>
     }
@@ -47,6 +62,9 @@ fn SignInForm(next: String) -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <TextField label="Email or username" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" required=true error=field_error(value, "password")/>
+                <p class="text-sm">
+                    <a href="/forgot-password" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Forgot your password?"</a>
+                </p>
                 <FormStatus error=form_error(value, &["login", "password"])/>
                 <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
@@ -138,11 +156,6 @@ fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView 
     crate::components::island::register();
     let action = ServerAction::<SignUp>::new();
     let value = action.value();
-    let password_hint: &'static str = if PASSWORD_MIN_DEFAULT == 12 {
-        "At least 12 characters. A few random words make a good one."
-    } else {
-        "A few random words make a good one."
-    };
     let sign_in = format!("/signin?next={next}");
     view! {
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
@@ -152,7 +165,7 @@ fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView 
                 <TextField label="Username" name="username" autocomplete="username" required=true
                     hint="3–32 letters, digits, _ or -; shown in your profile's address" error=field_error(value, "username")/>
                 <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                    hint=password_hint error=field_error(value, "password")/>
+                    hint=PASSWORD_HINT error=field_error(value, "password")/>
                 <div class="grid gap-4 sm:grid-cols-2">
                     <TextField label="First name (optional)" name="first_name" autocomplete="given-name" error=field_error(value, "firstName")/>
                     <TextField label="Last name (optional)" name="last_name" autocomplete="family-name" error=field_error(value, "lastName")/>
@@ -166,5 +179,182 @@ fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView 
                 "Already have an account? "
                 <a href=sign_in class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</a>
             </p>
+    }
+}
+
+/// Why a mailed link does not work: used or expired (said by the server), or never a link
+/// at all (mistyped, cut short by a mail client).
+fn link_refusal(error: &crate::error::AppError, again: &str) -> String {
+    match error {
+        crate::error::AppError::NotFound => format!("This link is not valid. {again}"),
+        _ => error
+            .field_message("token")
+            .unwrap_or_else(|| error.to_string()),
+    }
+}
+
+const LINK_CLASS: &str = "font-medium text-indigo-600 hover:underline dark:text-indigo-400";
+
+/// `/forgot-password`: asks for the account's address and mails a link; then, at
+/// `?sent=1`, says what happens next (the same whether or not an account uses it).
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let sent = use_query_map().read_untracked().get("sent").is_some();
+    view! {
+        <AuthCard title="Reset your password">
+            {if sent {
+                view! {
+                    <p role="status" data-testid="reset-requested" class="text-slate-700 dark:text-slate-200">
+                        {crate::accounts::REQUESTED_RESET}
+                    </p>
+                    <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                        "Nothing came? Look in your spam folder, or "
+                        <a href="/forgot-password" class=LINK_CLASS>"ask again"</a>"."
+                    </p>
+                }.into_any()
+            } else {
+                view! { <ForgotPasswordForm/> }.into_any()
+            }}
+        </AuthCard>
+    }
+}
+
+#[island(lazy)]
+fn ForgotPasswordForm() -> impl IntoView {
+    crate::components::island::register();
+    let action = ServerAction::<ForgotPassword>::new();
+    let value = action.value();
+    view! {
+        <p class="mb-4 text-slate-600 dark:text-slate-300">
+            "Give the email address of your account, and we will send you a link to choose a new password."
+        </p>
+        <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
+            <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+            <FormStatus error=form_error(value, &["email"])/>
+            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                {move || if action.pending().get() { "Sending…" } else { "Email me a link" }}
+            </button>
+        </ActionForm>
+        <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+            "Remembered it? "
+            <a href="/signin" class=LINK_CLASS>"Sign in"</a>
+        </p>
+    }
+}
+
+/// `/reset-password?token=…`, from the mail: the new password, or why the link no longer
+/// works and the way to a new one.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let check = Resource::new(|| (), {
+        let token = token.clone();
+        move |_| check_reset(token.clone())
+    });
+    view! {
+        <AuthCard title="Choose a new password">
+            <Suspense fallback=crate::components::error_notice::loading>
+                {move || {
+                    let token = token.clone();
+                    Suspend::new(async move {
+                        match check.await {
+                            Ok(()) => view! { <ResetPasswordForm token/> }.into_any(),
+                            Err(error) => view! {
+                                <p role="alert" data-testid="reset-refused" class="text-red-700 dark:text-red-300">
+                                    {link_refusal(&error, "Ask for a new one below.")}
+                                </p>
+                                <p class="mt-6 text-sm">
+                                    <a href="/forgot-password" class=LINK_CLASS>"Send me a new link"</a>
+                                </p>
+                            }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </AuthCard>
+    }
+}
+
+#[island(lazy)]
+fn ResetPasswordForm(token: String) -> impl IntoView {
+    crate::components::island::register();
+    let action = ServerAction::<ResetPassword>::new();
+    let value = action.value();
+    view! {
+        <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
+            <input type="hidden" name="token" value=token/>
+            <TextField label="New password" name="password" kind="password" autocomplete="new-password" required=true
+                hint=PASSWORD_HINT error=field_error(value, "password")/>
+            <FormStatus error=form_error(value, &["password"])/>
+            {move || value.get().and_then(|result| result.err()).and_then(|error| error.field_message("token")).map(|_| view! {
+                <p class="text-sm"><a href="/forgot-password" class=LINK_CLASS>"Send me a new link"</a></p>
+            })}
+            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                {move || if action.pending().get() { "Saving…" } else { "Set the new password" }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// `/confirm-email?token=…`, from the mail sent to a new address: a button to confirm it (a
+/// button, not the visit itself, since mail scanners open links), then `?done=1`.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let query = use_query_map().read_untracked();
+    let done = query.get("done").is_some();
+    let token = query.get("token").unwrap_or_default();
+    let check = Resource::new(|| (), {
+        let token = token.clone();
+        move |_| check_email_change(token.clone())
+    });
+    view! {
+        <AuthCard title="Confirm your new address">
+            {if done {
+                view! {
+                    <p role="status" data-testid="email-confirmed" class="text-slate-700 dark:text-slate-200">
+                        "Your address is changed. Mail for your account goes there from now on."
+                    </p>
+                    <p class="mt-6 text-sm"><a href="/settings" class=LINK_CLASS>"Your account's settings"</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <Suspense fallback=crate::components::error_notice::loading>
+                        {move || {
+                            let token = token.clone();
+                            Suspend::new(async move {
+                                match check.await {
+                                    Ok(address) => view! { <ConfirmEmailForm token address/> }.into_any(),
+                                    Err(error) => view! {
+                                        <p role="alert" data-testid="email-refused" class="text-red-700 dark:text-red-300">
+                                            {link_refusal(&error, "Change your address again in your account's settings.")}
+                                        </p>
+                                    }.into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }.into_any()
+            }}
+        </AuthCard>
+    }
+}
+
+#[island(lazy)]
+fn ConfirmEmailForm(token: String, address: String) -> impl IntoView {
+    crate::components::island::register();
+    let action = ServerAction::<ConfirmEmail>::new();
+    let value = action.value();
+    view! {
+        <p class="mb-4 text-slate-700 dark:text-slate-200">{format!("Use {address} for your account from now on?")}</p>
+        <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
+            <input type="hidden" name="token" value=token/>
+            <FormStatus error=form_error(value, &[])/>
+            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                {move || if action.pending().get() { "Confirming…" } else { "Confirm this address" }}
+            </button>
+        </ActionForm>
     }
 }

@@ -65,6 +65,58 @@ pub struct Config {
     /// `QUIRE_PAGE_CACHE_MB`: memory for rendered pages kept for visitors (default 32; 0
     /// renders every page).
     pub page_cache_bytes: usize,
+    /// How mail leaves (SMTP or files), from whom, and how fast.
+    pub mail: MailConfig,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// `QUIRE_SMTP_URL`.
+    Smtp(SmtpSettings),
+    /// No SMTP: each message is written as an `.eml` file in `QUIRE_MAIL_DIR`.
+    Files(PathBuf),
+}
+
+/// How the connection to the mail server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtps://`: TLS from the first byte (port 465).
+    Implicit,
+    /// `smtp://`: STARTTLS, required (port 587).
+    StartTls,
+    /// `smtp://` to this machine (a local MTA), or `?tls=opportunistic`: STARTTLS when offered.
+    Opportunistic,
+    /// `?tls=none`: plain text, for a relay on a private network that offers no TLS.
+    None,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The URL without its password, for messages.
+    pub display: String,
+}
+
+/// Never prints the password.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    /// `QUIRE_MAIL_FROM`: the sender's address; the blog's name is its display name unless
+    /// the setting gives one (default `noreply@` the base URL's host).
+    pub from: lettre::message::Mailbox,
+    /// `QUIRE_MAIL_PER_MINUTE`: the most messages sent a minute (default 600).
+    pub per_minute: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -260,7 +312,9 @@ impl Config {
                 "must be between 0 and 4096",
             ));
         }
+        let mail = parse_mail(&get, &base_url)?;
         Ok(Self {
+            mail,
             page_cache_bytes: page_cache_mb * 1024 * 1024,
             api_rate_limit,
             auth_rate_limit,
@@ -340,6 +394,131 @@ fn parse_database_url(raw: Option<String>) -> Result<(DatabaseConfig, String), C
             redact_password(raw)
         )))
     }
+}
+
+/// The mail settings: `QUIRE_SMTP_URL`, `QUIRE_MAIL_DIR`, `QUIRE_MAIL_FROM`,
+/// `QUIRE_MAIL_PER_MINUTE`.
+fn parse_mail(
+    get: &impl Fn(&str) -> Option<String>,
+    base_url: &url::Url,
+) -> Result<MailConfig, ConfigError> {
+    let transport = match get("QUIRE_SMTP_URL") {
+        Some(raw) => MailTransport::Smtp(parse_smtp_url(raw.trim())?),
+        None => MailTransport::Files(
+            get("QUIRE_MAIL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("data/outbox")),
+        ),
+    };
+    let from = match get("QUIRE_MAIL_FROM") {
+        Some(raw) => raw.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "QUIRE_MAIL_FROM",
+                format!(
+                    "'{raw}' is not an address like blog@example.com or Blog <blog@example.com>"
+                ),
+            )
+        })?,
+        None => {
+            // An address needs a domain name; a blog on a bare IP address sends as localhost.
+            let domain = match base_url.host() {
+                Some(url::Host::Domain(domain)) if domain.contains('.') => domain.to_owned(),
+                _ => "localhost".to_owned(),
+            };
+            format!("noreply@{domain}").parse().map_err(|_| {
+                ConfigError::new(
+                    "QUIRE_BASE_URL",
+                    "its host cannot make a sender address: set QUIRE_MAIL_FROM",
+                )
+            })?
+        }
+    };
+    let per_minute: u32 = parse_number(get, "QUIRE_MAIL_PER_MINUTE", 600)?;
+    if !(1..=1_000_000).contains(&per_minute) {
+        return Err(ConfigError::new(
+            "QUIRE_MAIL_PER_MINUTE",
+            "must be between 1 and 1000000",
+        ));
+    }
+    Ok(MailConfig {
+        transport,
+        from,
+        per_minute,
+    })
+}
+
+impl MailConfig {
+    /// True when mail actually leaves this machine.
+    pub fn sends(&self) -> bool {
+        matches!(self.transport, MailTransport::Smtp(_))
+    }
+
+    /// Where mail goes, for the admin and the log (never with the password).
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            MailTransport::Smtp(smtp) => format!("sent through {}", smtp.display),
+            MailTransport::Files(dir) => format!(
+                "not sent: no mail server is set (QUIRE_SMTP_URL), so messages are written as files to {}",
+                dir.display()
+            ),
+        }
+    }
+}
+
+/// `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465` (TLS), with
+/// `?tls=opportunistic` or `?tls=none` for relays that cannot do better.
+fn parse_smtp_url(raw: &str) -> Result<SmtpSettings, ConfigError> {
+    let display = redact_password(raw);
+    let invalid = |why: &str| {
+        ConfigError::new(
+            "QUIRE_SMTP_URL",
+            format!("'{display}' {why} (like smtp://user:password@mail.example.com:587)"),
+        )
+    };
+    let url = url::Url::parse(raw).map_err(|_| invalid("is not a URL"))?;
+    let host = match url.host() {
+        Some(url::Host::Domain(host)) => host.to_owned(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => return Err(invalid("names no host")),
+    };
+    let is_loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let asked = url
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    let (tls, default_port) = match (url.scheme(), asked.as_deref()) {
+        ("smtps", None) => (SmtpTls::Implicit, 465),
+        ("smtp", None) if is_loopback => (SmtpTls::Opportunistic, 25),
+        ("smtp", None | Some("required")) => (SmtpTls::StartTls, 587),
+        ("smtp", Some("opportunistic")) => (SmtpTls::Opportunistic, 587),
+        ("smtp", Some("none")) => (SmtpTls::None, 25),
+        ("smtp" | "smtps", Some(_)) => {
+            return Err(invalid(
+                "has a tls= other than required, opportunistic or none",
+            ))
+        }
+        _ => return Err(invalid("must start with smtp:// or smtps://")),
+    };
+    let decode = |part: &str| {
+        url::form_urlencoded::parse(format!("x={part}").as_bytes())
+            .next()
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default()
+    };
+    let username = Some(decode(url.username())).filter(|u| !u.is_empty());
+    let password = url.password().map(decode);
+    Ok(SmtpSettings {
+        host,
+        port: url.port().unwrap_or(default_port),
+        tls,
+        username,
+        password,
+        display,
+    })
 }
 
 /// The URL with its password, if any, replaced by `***`, so it can be printed and logged.
@@ -464,6 +643,50 @@ mod tests {
         assert!(!config.database_display.contains("s3cret"));
         let err = parse_database_url(Some("postgresx://quire:s3cret@db".into())).unwrap_err();
         assert!(!err.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn smtp_urls_choose_their_protection() {
+        let smtp = |raw: &str| match config(&[("QUIRE_SMTP_URL", raw)]).unwrap().mail.transport {
+            MailTransport::Smtp(smtp) => smtp,
+            MailTransport::Files(_) => panic!("{raw} is SMTP"),
+        };
+        let submission = smtp("smtp://me%40example.com:p%40ss@mail.example.com");
+        assert_eq!((submission.port, submission.tls), (587, SmtpTls::StartTls));
+        assert_eq!(submission.username.as_deref(), Some("me@example.com"));
+        assert_eq!(submission.password.as_deref(), Some("p@ss"));
+        assert!(
+            !format!("{submission:?}").contains("p%40ss"),
+            "{submission:?}"
+        );
+        assert_eq!(smtp("smtps://mail.example.com").tls, SmtpTls::Implicit);
+        assert_eq!(smtp("smtps://mail.example.com").port, 465);
+        assert_eq!(smtp("smtp://127.0.0.1:2525").tls, SmtpTls::Opportunistic);
+        assert_eq!(smtp("smtp://relay.lan?tls=none").tls, SmtpTls::None);
+        for bad in [
+            "http://mail.example.com",
+            "smtp://mail.example.com?tls=maybe",
+            "smtp://",
+        ] {
+            let (setting, message) = refusal(&[("QUIRE_SMTP_URL", bad)]);
+            assert_eq!(setting, "QUIRE_SMTP_URL", "{message}");
+        }
+        let (_, message) = refusal(&[("QUIRE_SMTP_URL", "ftp://me:s3cret@mail.example.com")]);
+        assert!(!message.contains("s3cret"), "{message}");
+    }
+
+    #[test]
+    fn mail_goes_to_files_from_the_blogs_host_by_default() {
+        let on_https = config(&[("QUIRE_BASE_URL", "https://blog.example.com")]).unwrap();
+        assert!(matches!(on_https.mail.transport, MailTransport::Files(_)));
+        assert_eq!(
+            on_https.mail.from.email.to_string(),
+            "noreply@blog.example.com"
+        );
+        let (setting, _) = refusal(&[("QUIRE_MAIL_FROM", "not an address")]);
+        assert_eq!(setting, "QUIRE_MAIL_FROM");
+        let named = config(&[("QUIRE_MAIL_FROM", "The Blog <blog@example.com>")]).unwrap();
+        assert_eq!(named.mail.from.name.as_deref(), Some("The Blog"));
     }
 
     #[test]

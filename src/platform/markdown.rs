@@ -307,7 +307,8 @@ fn syntaxes() -> &'static SyntaxSet {
     SET.get_or_init(two_face::syntax::extra_newlines)
 }
 
-fn escape(text: &str) -> String {
+/// Text made safe to put in HTML (and in a double-quoted attribute).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_into(&mut out, text);
     out

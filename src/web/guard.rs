@@ -303,7 +303,11 @@ fn client_key(ip: IpAddr) -> IpAddr {
 fn api_bucket(method: &Method, path: &str) -> Bucket {
     let sign_in = matches!(
         path,
-        "/api/auth/login" | "/api/auth/register" | "/api/auth/refresh"
+        "/api/auth/login"
+            | "/api/auth/register"
+            | "/api/auth/refresh"
+            | "/api/auth/forgot-password"
+            | "/api/auth/reset-password"
     );
     if method == Method::POST && sign_in {
         Bucket::Auth

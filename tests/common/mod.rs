@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod invariants;
+pub mod mail;
 
 use quire::accounts::store::{create_user, NewUser};
 use quire::accounts::Role;

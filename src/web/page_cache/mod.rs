@@ -95,6 +95,15 @@ const PRIVATE_PREFIXES: &[&str] = &[
     "/dashboard",
     "/editor",
     "/settings",
+    // Pages opened with a secret in their address (a mailed link, a setup token, an
+    // invitation): what they show changes when the secret is used, and the secret is not
+    // kept in memory.
+    "/setup",
+    "/signup",
+    "/reset-password",
+    "/confirm-email",
+    "/subscribe",
+    "/unsubscribe",
 ];
 
 /// The middleware: serves kept pages to visitors, keeps what it renders for them, and bumps

@@ -1,0 +1,477 @@
+//! Email, through a real SMTP server (aiosmtpd, started by the tests): account recovery by
+//! mail, the outbox's retries while the mail server is down, and mail written to files when
+//! no server is set.
+
+mod common;
+
+use std::time::Duration;
+
+use common::mail::{free_port, SmtpSink};
+use common::*;
+use quire::accounts::Role;
+use reqwest::Method;
+use serde_json::json;
+
+const NEW_PASSWORD: &str = "silver kettles hum at dawn";
+
+/// A quire that sends its mail to `smtp_url`, with its sender running as `quire serve`'s does.
+async fn mailing_app(backend: Backend, smtp_url: &str) -> TestApp {
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("QUIRE_SMTP_URL", smtp_url),
+            ("QUIRE_MAIL_FROM", "blog@example.com"),
+            ("QUIRE_MAIL_PER_MINUTE", "60000"),
+        ],
+    )
+    .await;
+    start_sender(&app);
+    app
+}
+
+fn start_sender(app: &TestApp) {
+    let sender =
+        quire::mail::sender::Sender::new(app.db.clone(), &app.state.config).expect("a mail sender");
+    tokio::spawn(sender.run());
+}
+
+async fn forgot(app: &TestApp, email: &str) -> (u16, serde_json::Value) {
+    api(
+        app,
+        Method::POST,
+        "/auth/forgot-password",
+        None,
+        Some(json!({ "email": email })),
+    )
+    .await
+}
+
+async fn a_forgotten_password_is_reset_with_the_link_from_the_mail(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "ada", Role::User).await;
+    let elsewhere = signed_in_as(&app, "ada").await;
+
+    let (status, body) = forgot(&app, "ADA@example.com ").await;
+    assert_eq!(status, 202, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("on its way"),
+        "{body}"
+    );
+
+    let mail = sink.mail_to("ada@example.com").await;
+    assert_eq!(mail.subject, "Reset your password on My blog");
+    let from = mail.header("From").unwrap();
+    assert!(
+        from.contains("My blog") && from.contains("<blog@example.com>"),
+        "{from}"
+    );
+    assert!(mail.header("Message-ID").is_some());
+    assert!(
+        mail.header("List-Unsubscribe").is_none(),
+        "account mail is not a list"
+    );
+    let path = mail.link("/reset-password?token=");
+    assert!(mail.html.contains("Choose a new password"), "{}", mail.html);
+
+    // The page behind the link offers the form, without JavaScript.
+    let (status, page) = app.get_text(&path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("New password"), "{page}");
+
+    // A weak password is refused next to its field, and the link still works.
+    let token = path.split("token=").nth(1).unwrap().to_owned();
+    let reset = |password: &'static str| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                &browser(),
+                "accounts/reset_password",
+                &[("token", &token), ("password", password)],
+            )
+            .await
+        }
+    };
+    let weak = reset("short").await;
+    assert_eq!(weak.status, 400);
+    assert!(
+        field_message(&weak, "password").is_some(),
+        "{:?}",
+        weak.body
+    );
+
+    let done = reset(NEW_PASSWORD).await;
+    assert!(succeeded(&done), "{} {:?}", done.status, done.body);
+
+    // Every way in that used the old password is gone.
+    let me = call(&app, &elsewhere, "accounts/me", &[]).await;
+    assert_eq!(me.body, serde_json::Value::Null, "the old session ended");
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/auth/login",
+        None,
+        Some(json!({"username": "ada", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 401, "the old password no longer works");
+    let fresh = browser();
+    let signed_in = sign_in(&app, &fresh, "ada", NEW_PASSWORD).await;
+    assert!(succeeded(&signed_in), "{:?}", signed_in.body);
+
+    // The owner hears of it, and the link is spent.
+    let all = sink.wait_for(2, Duration::from_secs(20)).await;
+    let changed = all
+        .iter()
+        .find(|m| m.subject.contains("was changed"))
+        .expect("a 'changed' mail");
+    assert_eq!(changed.to, "ada@example.com");
+    let again = reset(NEW_PASSWORD).await;
+    assert_eq!(again.status, 400);
+    assert!(field_message(&again, "token")
+        .unwrap()
+        .contains("used already"));
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/auth/reset-password",
+        None,
+        Some(json!({"token": token, "password": NEW_PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (_, page) = app.get_text(&path).await;
+    assert!(
+        page.contains("used already") && page.contains("/forgot-password"),
+        "offers a new link: {page}"
+    );
+}
+
+async fn unknown_addresses_get_the_same_answer_and_nothing_is_sent(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "known", Role::User).await;
+    let (status_unknown, unknown) = forgot(&app, "nobody@example.com").await;
+    let (status_known, known) = forgot(&app, "known@example.com").await;
+    assert_eq!((status_unknown, status_known), (202, 202));
+    assert_eq!(unknown, known, "the answers are the same");
+    sink.mail_to("known@example.com").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.received();
+    assert!(
+        received.iter().all(|m| m.to != "nobody@example.com"),
+        "{received:?}"
+    );
+
+    // A mistyped address is said so, next to its field.
+    let (status, body) = forgot(&app, "not an address").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["errors"][0]["field"], "email");
+    let answer = call(
+        &app,
+        &browser(),
+        "accounts/forgot_password",
+        &[("email", "nope")],
+    )
+    .await;
+    assert!(
+        field_message(&answer, "email").is_some(),
+        "{:?}",
+        answer.body
+    );
+}
+
+async fn reset_links_are_limited_and_expire(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = spawn_app_with(
+        backend,
+        &[
+            ("QUIRE_SMTP_URL", &sink.url()),
+            ("QUIRE_MAIL_PER_MINUTE", "60000"),
+            ("QUIRE_AUTH_RATE_LIMIT", "8"),
+        ],
+    )
+    .await;
+    start_sender(&app);
+    make_user(&app, "flooded", Role::User).await;
+    for _ in 0..5 {
+        let (status, _) = forgot(&app, "flooded@example.com").await;
+        assert_eq!(status, 202);
+    }
+    sink.wait_for(3, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(sink.received().len(), 3, "three links an hour per account");
+
+    // Per client address, as sign-ins: past QUIRE_AUTH_RATE_LIMIT (here 8) in the window,
+    // 429 for any address, on the page's form and the API alike.
+    for _ in 0..3 {
+        let (status, _) = forgot(&app, "someone@example.com").await;
+        assert_eq!(status, 202);
+    }
+    let answer = call(
+        &app,
+        &browser(),
+        "accounts/forgot_password",
+        &[("email", "someone@example.com")],
+    )
+    .await;
+    assert_eq!(answer.status, 429, "{:?}", answer.body);
+    let (status, body) = forgot(&app, "another@example.com").await;
+    assert_eq!(status, 429, "{body}");
+
+    // An hour later the link says it has expired, and offers a new one.
+    let path = sink.received()[0].link("/reset-password?token=");
+    quire::with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE password_resets SET expires_at = $1"
+    )
+    .bind(chrono::Utc::now() - chrono::TimeDelta::minutes(1))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let (_, page) = app.get_text(&path).await;
+    assert!(page.contains("expired"), "{page}");
+}
+
+async fn mail_waits_for_the_mail_server_and_failures_reach_the_admin(backend: Backend) {
+    // Nothing listens there yet.
+    let port = free_port();
+    let app = mailing_app(backend, &format!("smtp://127.0.0.1:{port}")).await;
+    make_user(&app, "patient", Role::User).await;
+    make_user(&app, "boss", Role::Admin).await;
+    let admin = signed_in_as(&app, "boss").await;
+    let (status, _) = forgot(&app, "patient@example.com").await;
+    assert_eq!(status, 202, "the reader sees no error");
+
+    let overview = || async {
+        let answer = call(&app, &admin, "mail/overview", &[]).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = overview().await;
+        if body["retrying"] == 1 {
+            assert_eq!(body["queued"], 1);
+            assert_eq!(body["sending"], true);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never retried: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The server comes up; the retry (made due now rather than in 30 s) goes through.
+    let sink = SmtpSink::start_on(port).await;
+    make_due(&app).await;
+    let mail = sink.mail_to("patient@example.com").await;
+    assert!(mail.subject.starts_with("Reset your password"));
+
+    // A message that keeps failing for a day is given up on, and the admin sees why.
+    sink.stop().await;
+    forgot(&app, "boss@example.com").await;
+    quire::with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE outbox SET created_at = $1 WHERE sent_at IS NULL"
+    )
+    .bind(chrono::Utc::now() - chrono::TimeDelta::hours(25))
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = overview().await;
+        if body["failed_last_week"] == 1 {
+            let failure = &body["recent_failures"][0];
+            assert_eq!(failure["recipient"], "boss@example.com", "{body}");
+            assert!(!failure["error"].as_str().unwrap().is_empty(), "{body}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never given up: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, page) = get_with(&app, &admin, "/admin?tab=overview").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Messages given up on") && page.contains("boss@example.com"),
+        "{page}"
+    );
+}
+
+/// Every waiting message due now, as if its wait had passed.
+async fn make_due(app: &TestApp) {
+    quire::with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1 WHERE sent_at IS NULL"
+    )
+    .bind(chrono::Utc::now())
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+}
+
+async fn without_a_mail_server_mail_is_written_to_files(backend: Backend) {
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().display().to_string();
+    let app = spawn_app_with(backend, &[("QUIRE_MAIL_DIR", dir.as_str())]).await;
+    start_sender(&app);
+    make_user(&app, "offline", Role::Admin).await;
+    forgot(&app, "offline@example.com").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let file = loop {
+        let found = std::fs::read_dir(folder.path()).ok().and_then(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .find(|p| p.extension().is_some_and(|e| e == "eml"))
+        });
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no .eml written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let raw = std::fs::read_to_string(&file).unwrap();
+    assert!(raw.contains("To: offline@example.com"), "{raw}");
+    assert!(raw.contains("reset-password?token="), "{raw}");
+    let admin = signed_in_as(&app, "offline").await;
+    let (_, page) = get_with(&app, &admin, "/admin?tab=overview").await;
+    assert!(
+        page.contains("no mail server is set"),
+        "the admin is told mail is not sent"
+    );
+}
+
+async fn invitations_with_an_address_go_out_by_mail(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "host", Role::Admin).await;
+    let token = api_token(&app, "host").await;
+    let (status, body) = api(
+        &app,
+        Method::POST,
+        "/invitations",
+        Some(&token),
+        Some(json!({"role": "AUTHOR", "email": "Guest@Example.com"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mail = sink.mail_to("guest@example.com").await;
+    assert_eq!(mail.subject, "host invites you to write on My blog");
+    let path = mail.link("/signup?invitation=");
+    let shown = body["data"]["url"].as_str().unwrap();
+    assert!(
+        shown.ends_with(&path),
+        "the mailed link is the one the admin was shown: {shown}"
+    );
+    let invitation = path.split("invitation=").nth(1).unwrap();
+    let (status, body) = api(&app, Method::POST, "/auth/register", None, Some(json!({
+        "email": "guest@example.com", "username": "guest", "password": NEW_PASSWORD, "invitation": invitation,
+    }))).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["data"]["user"]["role"], "AUTHOR");
+
+    // Without an address nothing is mailed: the link is the admin's to pass on.
+    let (status, _) = api(
+        &app,
+        Method::POST,
+        "/invitations",
+        Some(&token),
+        Some(json!({"role": "USER"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.received().len(), 1);
+}
+
+async fn a_new_address_is_confirmed_by_the_link_sent_to_it(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "mover", Role::User).await;
+    let client = signed_in_as(&app, "mover").await;
+    let asked = call(
+        &app,
+        &client,
+        "accounts/change_email",
+        &[
+            ("email", "moved@example.com"),
+            ("current_password", PASSWORD),
+        ],
+    )
+    .await;
+    assert!(succeeded(&asked), "{:?}", asked.body);
+
+    let notice = sink.mail_to("mover@example.com").await;
+    assert!(
+        notice.subject.contains("is being changed"),
+        "{}",
+        notice.subject
+    );
+    assert!(notice.text.contains("moved@example.com"));
+    let confirm = sink.mail_to("moved@example.com").await;
+    let path = confirm.link("/confirm-email?token=");
+    // Opening the link (as a mail scanner would) changes nothing; its button does.
+    let (status, page) = app.get_text(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Use moved@example.com for your account"),
+        "{page}"
+    );
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "mover@example.com", PASSWORD).await
+    ));
+
+    let token = path.split("token=").nth(1).unwrap();
+    let confirmed = call(
+        &app,
+        &browser(),
+        "accounts/confirm_email",
+        &[("token", token)],
+    )
+    .await;
+    assert!(succeeded(&confirmed), "{:?}", confirmed.body);
+    assert!(succeeded(
+        &sign_in(&app, &browser(), "moved@example.com", PASSWORD).await
+    ));
+    assert_eq!(
+        sign_in(&app, &browser(), "mover@example.com", PASSWORD)
+            .await
+            .status,
+        400
+    );
+    let all = sink.wait_for(3, Duration::from_secs(20)).await;
+    let after = all
+        .iter()
+        .find(|m| m.subject.contains("was changed"))
+        .expect("the old address is told");
+    assert_eq!(after.to, "mover@example.com");
+
+    let again = call(
+        &app,
+        &browser(),
+        "accounts/confirm_email",
+        &[("token", token)],
+    )
+    .await;
+    assert!(field_message(&again, "token")
+        .unwrap()
+        .contains("used already"));
+}
+
+on_both_backends!(
+    a_new_address_is_confirmed_by_the_link_sent_to_it,
+    invitations_with_an_address_go_out_by_mail,
+    a_forgotten_password_is_reset_with_the_link_from_the_mail,
+    unknown_addresses_get_the_same_answer_and_nothing_is_sent,
+    reset_links_are_limited_and_expire,
+    mail_waits_for_the_mail_server_and_failures_reach_the_admin,
+    without_a_mail_server_mail_is_written_to_files,
+);
