@@ -247,6 +247,7 @@ fn matrix() -> Vec<Check> {
         page("/forgot-password", "/forgot-password", Anyone).shows("Email me a link"),
         page("/reset-password", "/reset-password?token=guessed", Anyone).shows("not valid"),
         page("/confirm-email", "/confirm-email?token=guessed", Anyone).shows("not valid"),
+        page("/unsubscribe", "/unsubscribe?token=guessed", Anyone).shows("not valid"),
         page("/u/{username}", "/u/{owner_name}", Anyone).shows("{post_title}").never_shows("{draft_title}").newest(),
         page("/settings", "/settings", SignedIn),
         page("/setup", "/setup?token=guessed", Nobody),
@@ -349,6 +350,8 @@ fn matrix() -> Vec<Check> {
         function("mail/overview", Admin).shows("transport"),
         function("accounts/check_email_change", Nobody).form(&[("token", "guessed")]),
         function("accounts/confirm_email", Nobody).form(&[("token", "guessed")]),
+        function("accounts/notifications", SignedIn).form(&[("replies", "on"), ("comments", "on")]),
+        function("accounts/unsubscribe_check", Nobody).form(&[("token", "guessed")]),
         function("accounts/profile", Anyone).form(&[("username", "{owner_name}")]).shows("{post_title}").never_shows("{draft_title}").newest(),
         function("accounts/settings", SignedIn),
         function("accounts/update_profile", SignedIn).form(&[("bio", "Changed {unique}")]),
@@ -412,6 +415,7 @@ fn matrix() -> Vec<Check> {
         api("GET", "/docs.js", "/docs.js", Anyone),
         // Plain routes.
         plain("GET", "/health", "/health", Anyone),
+        plain("POST", "/unsubscribe", "/unsubscribe?token=1.replies.guessed", Nobody),
         plain("GET", "/favicon.svg", "/favicon.svg", Anyone).shows("svg"),
         plain("POST", "/settings/avatar", "/settings/avatar", SignedIn).file("avatar", "me.png", "image/png", FileKind::Png),
         plain("POST", "/dashboard/import", "/dashboard/import", SignedIn)

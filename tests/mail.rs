@@ -466,7 +466,235 @@ async fn a_new_address_is_confirmed_by_the_link_sent_to_it(backend: Backend) {
         .contains("used already"));
 }
 
+/// A published post by `author` (a bearer token): its id.
+async fn publish(app: &TestApp, author: &str) -> String {
+    let (status, body) = api(
+        app,
+        Method::POST,
+        "/posts",
+        Some(author),
+        Some(json!({
+            "title": "Notes on kettles", "content": "Kettles sing.", "status": "PUBLISHED"
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["data"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn comment(
+    app: &TestApp,
+    token: &str,
+    post: &str,
+    parent: Option<&str>,
+    text: &str,
+) -> String {
+    let mut body = json!({ "content": text });
+    if let Some(parent) = parent {
+        body["parentId"] = json!(parent);
+    }
+    let (status, body) = api(
+        app,
+        Method::POST,
+        &format!("/posts/{post}/comments"),
+        Some(token),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["data"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn comment_mail_reaches_who_it_concerns_and_stops_in_one_click(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "writer", Role::Author).await;
+    make_user(&app, "reader", Role::User).await;
+    make_user(&app, "mod", Role::Moderator).await;
+    let writer = api_token(&app, "writer").await;
+    let reader = api_token(&app, "reader").await;
+    let moderator = api_token(&app, "mod").await;
+    let post = publish(&app, &writer).await;
+
+    // New commenters wait for a moderator; the approval is the moment mail goes out.
+    let approve = |id: String| {
+        let (app, moderator) = (&app, moderator.clone());
+        async move {
+            let path = format!("/comments/{id}/approve");
+            let (status, body) = api(app, Method::POST, &path, Some(&moderator), None).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    let first = comment(&app, &writer, &post, None, "Thanks for reading.").await;
+    approve(first.clone()).await;
+    let own = sink.mail_to("writer@example.com").await;
+    assert!(own.subject.contains("was approved"), "{}", own.subject);
+    let answer = comment(
+        &app,
+        &reader,
+        &post,
+        Some(&first),
+        "Mine sings in B flat, <b>loudly</b>.",
+    )
+    .await;
+    approve(answer.clone()).await;
+
+    let approved = sink.mail_to("reader@example.com").await;
+    assert!(
+        approved.subject.contains("was approved"),
+        "{}",
+        approved.subject
+    );
+    let all = sink.wait_for(3, Duration::from_secs(20)).await;
+    let reply = all
+        .iter()
+        .find(|m| m.subject.contains("replied"))
+        .expect("a reply mail")
+        .clone();
+    assert_eq!(reply.to, "writer@example.com");
+    assert_eq!(
+        reply.subject,
+        "reader replied to your comment on “Notes on kettles”"
+    );
+    assert!(
+        reply.text.contains("Mine sings in B flat, <b>loudly</b>."),
+        "quoted as text: {}",
+        reply.text
+    );
+    assert!(!reply.html.contains("<b>loudly"), "escaped in HTML");
+    assert!(reply.text.contains(&format!("#comment-{answer}")));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        sink.received().len(),
+        3,
+        "one mail each: the reply mail covers the writer's post"
+    );
+
+    // RFC 8058: the headers, and a POST with no cookie turns replies off.
+    let unsubscribe = reply.header("List-Unsubscribe").expect("List-Unsubscribe");
+    assert_eq!(
+        reply.header("List-Unsubscribe-Post"),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let url = unsubscribe.trim_matches(['<', '>']);
+    let path = &url[url.find("/unsubscribe").unwrap()..];
+    let (status, page) = app.get_text(path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Stop getting emails about replies to your comments?"),
+        "{page}"
+    );
+    let res = reqwest::Client::new()
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://mail.example.net")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let forged = path.replacen("token=", "token=9", 1);
+    let res = reqwest::Client::new()
+        .post(app.url(&forged))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Replies no longer come; comments on the writer's post still do.
+    let again = comment(&app, &reader, &post, Some(&first), "Another reply").await;
+    approve(again).await;
+    let after = sink.wait_for(5, Duration::from_secs(20)).await;
+    let to_writer: Vec<&str> = after[3..]
+        .iter()
+        .filter(|m| m.to == "writer@example.com")
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert_eq!(to_writer, ["New comment on “Notes on kettles”"]);
+    let writer_browser = signed_in_as(&app, "writer").await;
+    let settings = call(&app, &writer_browser, "accounts/settings", &[]).await;
+    assert_eq!(settings.body["notifications"]["replies"], false);
+    assert_eq!(settings.body["notifications"]["comments"], true);
+
+    // The settings page turns them back on (a checkbox left out is off).
+    let saved = call(
+        &app,
+        &writer_browser,
+        "accounts/notifications",
+        &[("replies", "on"), ("approved", "on")],
+    )
+    .await;
+    assert!(succeeded(&saved), "{:?}", saved.body);
+    let settings = call(&app, &writer_browser, "accounts/settings", &[]).await;
+    assert_eq!(settings.body["notifications"]["replies"], true);
+    assert_eq!(settings.body["notifications"]["comments"], false);
+}
+
+async fn moderators_get_one_digest_per_window(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "writer", Role::Author).await;
+    make_user(&app, "newcomer", Role::User).await;
+    make_user(&app, "mod", Role::Moderator).await;
+    make_user(&app, "quiet_mod", Role::Moderator).await;
+    let quiet = signed_in_as(&app, "quiet_mod").await;
+    call(&app, &quiet, "accounts/notifications", &[("replies", "on")]).await;
+    let post = publish(&app, &api_token(&app, "writer").await).await;
+    let every = chrono::TimeDelta::minutes(30);
+    let mailing = app.state.mailing().await.unwrap();
+    assert_eq!(
+        quire::moderation::digest::enqueue_due(&app.db, &mailing, every)
+            .await
+            .unwrap(),
+        0,
+        "nothing waits"
+    );
+
+    let newcomer = api_token(&app, "newcomer").await;
+    comment(&app, &newcomer, &post, None, "First!").await;
+    comment(&app, &newcomer, &post, None, "Second, with more to say.").await;
+    let queued = quire::moderation::digest::enqueue_due(&app.db, &mailing, every)
+        .await
+        .unwrap();
+    assert!(queued >= 1, "mod (and the writer's admin? no) get one");
+    // Another instance, or the next minute, in the same window: nothing more.
+    quire::moderation::digest::enqueue_due(&app.db, &mailing, every)
+        .await
+        .unwrap();
+    let digest = sink.mail_to("mod@example.com").await;
+    assert!(
+        digest
+            .subject
+            .starts_with("2 comments are waiting for moderation"),
+        "{}",
+        digest.subject
+    );
+    assert!(
+        digest
+            .text
+            .contains("@newcomer on “Notes on kettles”: “Second, with more to say.”"),
+        "{}",
+        digest.text
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = sink.received();
+    assert_eq!(
+        received
+            .iter()
+            .filter(|m| m.to == "mod@example.com")
+            .count(),
+        1
+    );
+    assert!(
+        received.iter().all(|m| m.to != "quiet_mod@example.com"),
+        "turned off in settings"
+    );
+}
+
 on_both_backends!(
+    comment_mail_reaches_who_it_concerns_and_stops_in_one_click,
+    moderators_get_one_digest_per_window,
     a_new_address_is_confirmed_by_the_link_sent_to_it,
     invitations_with_an_address_go_out_by_mail,
     a_forgotten_password_is_reset_with_the_link_from_the_mail,

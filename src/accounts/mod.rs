@@ -90,6 +90,22 @@ pub struct AccountSettings {
     pub last_name: String,
     pub bio: String,
     pub avatar_url: Option<String>,
+    pub notifications: Notifications,
+}
+
+/// Which mail about comments an account wants (each also turned off by the one-click link in
+/// such a mail).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Notifications {
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notify_approved"))]
+    pub approved: bool,
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notify_replies"))]
+    pub replies: bool,
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notify_comments"))]
+    pub comments: bool,
+    #[cfg_attr(feature = "ssr", sqlx(rename = "notify_moderation"))]
+    pub moderation: bool,
 }
 
 /// One of the signed-in user's sessions. `handle` names it without revealing its secret id.

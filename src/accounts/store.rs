@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{validation, AccountSettings, CurrentUser, Profile, Role, SessionInfo, UserId};
+use super::{
+    validation, AccountSettings, CurrentUser, Notifications, Profile, Role, SessionInfo, UserId,
+};
 use crate::error::{AppError, FieldError};
 use crate::platform::db::{now, unique_violation, BeginWrite, Db};
 use crate::platform::password::{self, Password, Verified};
@@ -902,6 +904,15 @@ pub async fn settings(db: &Db, user_id: UserId) -> Result<AccountSettings, AppEr
         .fetch_one(pool)
         .await
     })?;
+    let notifications: Notifications = with_db!(db, |pool| {
+        sqlx::query_as(
+            "SELECT notify_approved, notify_replies, notify_comments, notify_moderation
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+    })?;
     Ok(AccountSettings {
         username: user.username,
         email: user.email,
@@ -909,7 +920,55 @@ pub async fn settings(db: &Db, user_id: UserId) -> Result<AccountSettings, AppEr
         last_name: user.last_name.unwrap_or_default(),
         bio: user.bio,
         avatar_url: user.avatar_url,
+        notifications,
     })
+}
+
+/// Which mail about comments the account wants.
+pub async fn set_notifications(
+    db: &Db,
+    user_id: UserId,
+    wanted: Notifications,
+) -> Result<(), AppError> {
+    with_db!(db, |pool| {
+        sqlx::query(
+            "UPDATE users SET notify_approved = $1, notify_replies = $2, notify_comments = $3,
+                              notify_moderation = $4
+             WHERE id = $5",
+        )
+        .bind(wanted.approved)
+        .bind(wanted.replies)
+        .bind(wanted.comments)
+        .bind(wanted.moderation)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// One kind of mail off, from a one-click unsubscribe link. False when no such account is left.
+pub async fn unsubscribe(
+    db: &Db,
+    user_id: UserId,
+    topic: crate::mail::unsubscribe::Topic,
+) -> Result<bool, AppError> {
+    use crate::mail::unsubscribe::Topic;
+    // The column comes from this fixed list, never from the request.
+    let column = match topic {
+        Topic::Approved => "notify_approved",
+        Topic::Replies => "notify_replies",
+        Topic::Comments => "notify_comments",
+        Topic::Moderation => "notify_moderation",
+    };
+    let sql = format!("UPDATE users SET {column} = FALSE WHERE id = $1");
+    let changed = with_db!(db, |pool| sqlx::query(&sql)
+        .bind(user_id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?;
+    Ok(changed == 1)
 }
 
 pub async fn update_profile(

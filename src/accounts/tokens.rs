@@ -69,6 +69,16 @@ impl Keys {
         Ok(secret)
     }
 
+    /// What signs one-click unsubscribe links: the same key, another purpose.
+    pub async fn unsubscribe_signer(
+        &self,
+        db: &Db,
+    ) -> Result<crate::mail::unsubscribe::Signer, AppError> {
+        Ok(crate::mail::unsubscribe::Signer::new(
+            self.secret(db).await?,
+        ))
+    }
+
     /// A signed access token for `user_id`, valid for 15 minutes.
     pub async fn access_token(&self, db: &Db, user_id: UserId) -> Result<String, AppError> {
         let expires = Utc::now() + Duration::minutes(ACCESS_TOKEN_MINUTES);

@@ -109,6 +109,7 @@ pub(super) async fn create(
     let view = store::add(
         &state.db,
         &state.config,
+        &state.mailing().await?,
         user,
         post_id,
         parent_id,
@@ -228,6 +229,7 @@ pub(super) async fn approve(
     let moderator = caller.require_role(Role::Moderator)?;
     let changed = store::decide(
         &state.db,
+        &state.mailing().await?,
         moderator,
         &[CommentId(id_of(&id)?)],
         store::Decision::Approve,

@@ -42,6 +42,7 @@ pub async fn add_comment(
     let comment = store::add(
         &state.db,
         &state.config,
+        &state.mailing().await?,
         user,
         post_id,
         parent_id,

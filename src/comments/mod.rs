@@ -9,6 +9,8 @@ use crate::posts::Byline;
 
 pub mod functions;
 #[cfg(feature = "ssr")]
+pub mod notifications;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 /// A comment's id.

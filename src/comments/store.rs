@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{CommentId, CommentView, MAX_LINKS_UNREVIEWED};
+use super::{notifications, CommentId, CommentView, MAX_LINKS_UNREVIEWED};
 use crate::accounts::{CurrentUser, Role};
 use crate::audit::store::{record_in, AuditEntry};
 use crate::error::AppError;
+use crate::mail::outbox::enqueue_in;
+use crate::mail::Mailing;
 use crate::platform::config::Config;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::platform::markdown;
@@ -185,10 +187,13 @@ async fn is_trusted(db: &Db, config: &Config, user: &CurrentUser) -> Result<bool
 }
 
 /// Writes a comment. It is held for moderation (`pending` in the answer) unless its author is
-/// trusted and it has few links; what readers see changes only when it is not.
+/// trusted and it has few links; what readers see changes only when it is not, and then the
+/// people it concerns are mailed (see `notifications`).
+#[allow(clippy::too_many_arguments)]
 pub async fn add(
     db: &Db,
     config: &Config,
+    mailing: &Mailing,
     user: &CurrentUser,
     post_id: i64,
     parent_id: Option<CommentId>,
@@ -229,6 +234,10 @@ pub async fn add(
     let approved = is_trusted(db, config, user).await?
         && markdown::count_links(content) <= MAX_LINKS_UNREVIEWED;
     let html = markdown::render_comment(content);
+    let audience = match approved {
+        true => Some(notifications::audience(db, post_id, parent_id, user.id.0, content).await?),
+        false => None,
+    };
     let id: i64 = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
@@ -243,6 +252,9 @@ pub async fn add(
                 .fetch_one(&mut *tx)
                 .await?;
             recount(&mut tx, post_id).await?;
+            for mail in audience.iter().flat_map(|a| a.letters(id, false, mailing)) {
+                enqueue_in(&mut tx, &mail).await?;
+            }
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id).await?;
             }
@@ -442,6 +454,7 @@ pub enum Decision {
 /// own comment. Returns how many were changed.
 pub async fn decide(
     db: &Db,
+    mailing: &Mailing,
     moderator: &CurrentUser,
     ids: &[CommentId],
     decision: Decision,
@@ -454,6 +467,21 @@ pub async fn decide(
         if comment.author_id == moderator.id.0 || comment.is_deleted {
             continue;
         }
+        // A comment readers see for the first time concerns people; a reported one they
+        // already saw does not.
+        let audience = match (decision, comment.is_approved) {
+            (Decision::Approve, false) => Some(
+                notifications::audience(
+                    db,
+                    comment.post_id,
+                    comment.parent_id.map(CommentId),
+                    comment.author_id,
+                    &comment.content,
+                )
+                .await?,
+            ),
+            _ => None,
+        };
         let done: bool = with_db!(db, |pool| {
             async {
                 let mut tx = pool.begin_write().await?;
@@ -476,6 +504,9 @@ pub async fn decide(
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
+                        for mail in audience.iter().flat_map(|a| a.letters(id.0, true, mailing)) {
+                            enqueue_in(&mut tx, &mail).await?;
+                        }
                     }
                     Decision::Reject => {
                         sqlx::query("DELETE FROM comments WHERE id = $1")

@@ -11,6 +11,8 @@ use crate::site::SiteSettings;
 pub struct Letter {
     subject: String,
     blocks: Vec<Block>,
+    /// The one-click unsubscribe address of mail one can stop getting.
+    unsubscribe: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,7 +51,14 @@ impl Letter {
         Self {
             subject: subject.into(),
             blocks: Vec::new(),
+            unsubscribe: None,
         }
+    }
+
+    /// Mail one can stop getting: a link at its foot and the RFC 8058 headers.
+    pub fn unsubscribe(mut self, url: String) -> Self {
+        self.unsubscribe = Some(url);
+        self
     }
 
     pub fn paragraph(mut self, text: impl Into<String>) -> Self {
@@ -79,7 +88,7 @@ impl Letter {
         site: &SiteSettings,
         origin: &str,
     ) -> Outgoing {
-        let (text, html) = self.render(site, origin, None);
+        let (text, html) = self.render(site, origin, self.unsubscribe.as_deref());
         Outgoing {
             kind,
             event_key,
@@ -89,7 +98,7 @@ impl Letter {
             subject: self.subject,
             text,
             html,
-            unsubscribe_url: None,
+            unsubscribe_url: self.unsubscribe,
         }
     }
 

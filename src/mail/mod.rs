@@ -13,6 +13,17 @@ pub mod letter;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod sender;
+#[cfg(feature = "ssr")]
+pub mod unsubscribe;
+
+/// What a change needs to write its mail: the blog (its name and colours), its address, and
+/// the key that signs one-click unsubscribe links.
+#[cfg(feature = "ssr")]
+pub struct Mailing {
+    pub site: std::sync::Arc<crate::site::SiteSettings>,
+    pub origin: String,
+    pub unsubscribe: unsubscribe::Signer,
+}
 
 /// The outbox as the admin sees it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -64,7 +64,14 @@ pub async fn moderate(ids: String, approve: bool) -> Result<usize, AppError> {
     } else {
         Decision::Reject
     };
-    decide(&state.db, moderator, &ids, decision).await
+    decide(
+        &state.db,
+        &state.mailing().await?,
+        moderator,
+        &ids,
+        decision,
+    )
+    .await
 }
 
 /// Approves every pending comment of one user.
@@ -76,7 +83,14 @@ pub async fn approve_all_from(user_id: i64) -> Result<usize, AppError> {
     let caller = Caller::current().await?;
     let moderator = caller.require_role(Role::Moderator)?;
     let ids = pending_ids_of(&state.db, user_id).await?;
-    decide(&state.db, moderator, &ids, Decision::Approve).await
+    decide(
+        &state.db,
+        &state.mailing().await?,
+        moderator,
+        &ids,
+        Decision::Approve,
+    )
+    .await
 }
 
 /// Admins only: the audit log, newest first, before `before_id`.

@@ -8,6 +8,8 @@ use crate::accounts::Role;
 use crate::error::AppError;
 use crate::posts::Byline;
 
+#[cfg(feature = "ssr")]
+pub mod digest;
 pub mod functions;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -596,6 +596,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         "quire is listening on http://{addr}"
     );
     tokio::spawn(mail_sender.run());
+    tokio::spawn(moderation_digests(state.clone()));
     let announced = state.clone();
     tokio::spawn(crate::posts::rerender::rerender_at_start(
         state.db.clone(),
@@ -604,6 +605,28 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
     crate::web::http::serve(listener, state)
         .await
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
+}
+
+/// Looks each minute whether a digest of waiting comments is due for the moderators.
+async fn moderation_digests(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let queued = async {
+            let mailing = state.mailing().await?;
+            crate::moderation::digest::enqueue_due(
+                &state.db,
+                &mailing,
+                state.config.mail.digest_every,
+            )
+            .await
+        }
+        .await;
+        if let Err(err) = queued {
+            tracing::warn!(error = %err, "the moderation digest could not be queued");
+        }
+    }
 }
 
 fn read_password() -> Result<Password, CliError> {

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{
     get_settings, list_sessions, ChangeEmail, ChangePassword, DeleteAccount, EndSessions,
-    UpdateProfile,
+    SaveNotifications, UpdateProfile,
 };
 use crate::accounts::{AccountSettings, SessionInfo, BIO_MAX};
 use crate::components::error_notice::{loaded, ErrorNotice};
@@ -73,6 +73,9 @@ fn SettingsForms(
     let change_email = ServerAction::<ChangeEmail>::new();
     let change_password = ServerAction::<ChangePassword>::new();
     let delete_account = ServerAction::<DeleteAccount>::new();
+    let save_notifications = ServerAction::<SaveNotifications>::new();
+    let notifications_value = save_notifications.value();
+    let wants = settings.notifications;
     let avatar_status = avatar_saved.then(|| "Your new picture is saved.".to_owned());
     let profile_value = update_profile.value();
     let email_value = change_email.value();
@@ -117,6 +120,27 @@ fn SettingsForms(
                     _ => None,
                 })/>
                 <button type="submit" class=BUTTON_CLASS>"Change email"</button>
+            </ActionForm>
+        </Section>
+
+        <Section title="Email notifications">
+            <ActionForm action=save_notifications attr:class="space-y-2">
+                <fieldset class="space-y-2">
+                    <legend class="text-sm text-slate-600 dark:text-slate-300">"Email me when:"</legend>
+                    {[
+                        ("approved", "my comment is approved", wants.approved),
+                        ("replies", "someone replies to my comment", wants.replies),
+                        ("comments", "someone comments on my post", wants.comments),
+                        ("moderation", "comments wait for moderation (moderators, at most every half hour)", wants.moderation),
+                    ].into_iter().map(|(name, label, checked)| view! {
+                        <label class="flex items-start gap-2">
+                            <input type="checkbox" name=name value="on" checked=checked class="mt-1 h-4 w-4"/>
+                            <span>{label}</span>
+                        </label>
+                    }).collect_view()}
+                </fieldset>
+                <FormStatus error=form_error(notifications_value, &[]) success=saved(notifications_value, "Saved.")/>
+                <button type="submit" class=BUTTON_CLASS>"Save notifications"</button>
             </ActionForm>
         </Section>
 

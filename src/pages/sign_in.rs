@@ -3,8 +3,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{
-    check_email_change, check_invitation, check_reset, ConfirmEmail, ForgotPassword, ResetPassword,
-    SignIn, SignUp,
+    check_email_change, check_invitation, check_reset, unsubscribe_topic, ConfirmEmail,
+    ForgotPassword, ResetPassword, SignIn, SignUp,
 };
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
 use crate::accounts::Role;
@@ -356,5 +356,56 @@ fn ConfirmEmailForm(token: String, address: String) -> impl IntoView {
                 {move || if action.pending().get() { "Confirming…" } else { "Confirm this address" }}
             </button>
         </ActionForm>
+    }
+}
+
+/// `/unsubscribe?token=…`, from the link at the foot of a mail: a button that turns that kind
+/// of mail off (the same POST a mail client's one-click unsubscribe sends), then `?done=1`.
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    let query = use_query_map().read_untracked();
+    let done = query.get("done").is_some();
+    let token = query.get("token").unwrap_or_default();
+    let topic = Resource::new(|| (), {
+        let token = token.clone();
+        move |_| unsubscribe_topic(token.clone())
+    });
+    view! {
+        <AuthCard title="Unsubscribe">
+            {if done {
+                view! {
+                    <p role="status" data-testid="unsubscribed" class="text-slate-700 dark:text-slate-200">
+                        "Done: you will not get these emails any more."
+                    </p>
+                    <p class="mt-6 text-sm">
+                        <a href="/settings" class=LINK_CLASS>"Choose which emails you get"</a>
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <Suspense fallback=crate::components::error_notice::loading>
+                        {move || {
+                            let token = token.clone();
+                            Suspend::new(async move {
+                                match topic.await {
+                                    Ok(described) => view! {
+                                        <form method="post" action=format!("/unsubscribe?token={token}")>
+                                            <input type="hidden" name="List-Unsubscribe" value="One-Click"/>
+                                            <p class="mb-4 text-slate-700 dark:text-slate-200">{format!("Stop getting {described}?")}</p>
+                                            <button type="submit" class=BUTTON_CLASS>"Unsubscribe"</button>
+                                        </form>
+                                    }.into_any(),
+                                    Err(error) => view! {
+                                        <p role="alert" class="text-red-700 dark:text-red-300">
+                                            {link_refusal(&error, "Choose which emails you get in your account's settings.")}
+                                        </p>
+                                    }.into_any(),
+                                }
+                            })
+                        }}
+                    </Suspense>
+                }.into_any()
+            }}
+        </AuthCard>
     }
 }

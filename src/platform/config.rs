@@ -117,6 +117,9 @@ pub struct MailConfig {
     pub from: lettre::message::Mailbox,
     /// `QUIRE_MAIL_PER_MINUTE`: the most messages sent a minute (default 600).
     pub per_minute: u32,
+    /// `QUIRE_MODERATION_DIGEST_MINUTES`: the shortest time between two digests of waiting
+    /// comments to a moderator (default 30).
+    pub digest_every: chrono::TimeDelta,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -440,10 +443,18 @@ fn parse_mail(
             "must be between 1 and 1000000",
         ));
     }
+    let digest_minutes: i64 = parse_number(get, "QUIRE_MODERATION_DIGEST_MINUTES", 30)?;
+    if !(1..=1440).contains(&digest_minutes) {
+        return Err(ConfigError::new(
+            "QUIRE_MODERATION_DIGEST_MINUTES",
+            "must be between 1 and 1440",
+        ));
+    }
     Ok(MailConfig {
         transport,
         from,
         per_minute,
+        digest_every: chrono::TimeDelta::minutes(digest_minutes),
     })
 }
 

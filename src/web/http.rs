@@ -216,6 +216,11 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
             "/editor/images".to_owned(),
             post(crate::posts::editor::upload_image).layer(upload_limit()),
         ),
+        // The page itself is a Leptos route (GET); this is its one-click POST.
+        (
+            "/unsubscribe".to_owned(),
+            post(crate::accounts::functions::unsubscribe_one_click),
+        ),
     ];
     routes.extend(crate::feeds::routes());
     routes
@@ -300,7 +305,10 @@ async fn refuse_cross_site_writes(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("Bearer "));
-    if !safe_method && !bearer {
+    // A one-click unsubscribe comes from a mail provider's server, or another site's webmail:
+    // its token is its authority, and it carries no cookie to abuse.
+    let one_click = req.uri().path() == "/unsubscribe";
+    if !safe_method && !bearer && !one_click {
         let headers = req.headers();
         let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
         // Origins the admin listed for the API are trusted like the site itself.

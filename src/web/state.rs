@@ -83,6 +83,16 @@ impl AppState {
             .await
     }
 
+    /// What a change that sends mail needs: the blog as of now, its address, the key of its
+    /// unsubscribe links.
+    pub async fn mailing(&self) -> Result<crate::mail::Mailing, AppError> {
+        Ok(crate::mail::Mailing {
+            site: self.site().await?,
+            origin: self.config.origin(),
+            unsubscribe: self.tokens.unsubscribe_signer(&self.db).await?,
+        })
+    }
+
     /// The state inside a server function or a component rendered on the server.
     pub fn current() -> Result<Self, AppError> {
         leptos::prelude::use_context::<Self>()

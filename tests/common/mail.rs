@@ -252,16 +252,21 @@ fn decode(body: &str, encoding: &str) -> String {
 }
 
 /// RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`), as a subject with non-ASCII
-/// letters arrives.
+/// letters arrives: the space between two encoded words is not part of the text.
 fn decode_words(value: &str) -> String {
     let mut out = String::new();
+    let mut last_encoded = false;
     for word in value.split_whitespace() {
         let parts: Vec<&str> = word
             .trim_start_matches("=?")
             .trim_end_matches("?=")
             .split('?')
             .collect();
-        if word.starts_with("=?") && parts.len() == 3 {
+        let encoded = word.starts_with("=?") && word.ends_with("?=") && parts.len() == 3;
+        if !out.is_empty() && !(encoded && last_encoded) {
+            out.push(' ');
+        }
+        if encoded {
             match parts[1].to_ascii_lowercase().as_str() {
                 "b" => {
                     use base64::Engine;
@@ -273,11 +278,9 @@ fn decode_words(value: &str) -> String {
                 _ => out.push_str(&decode(&parts[2].replace('_', " "), "quoted-printable")),
             }
         } else {
-            if !out.is_empty() {
-                out.push(' ');
-            }
             out.push_str(word);
         }
+        last_encoded = encoded;
     }
     out
 }
