@@ -60,6 +60,8 @@ const VISITOR_PAGES = [
   "/forgot-password",
   "/forgot-password?sent=1",
   "/reset-password?token=made-up",
+  "/confirm-email?token=made-up",
+  "/unsubscribe?token=made-up",
   "/no-such-page",
 ];
 
