@@ -33,12 +33,12 @@ LAYERS = [
     ("api", 3), ("feeds", 3), ("pages", 3), ("components", 3),
     ("accounts::functions", 3), ("posts::functions", 3), ("comments::functions", 3),
     ("moderation::functions", 3), ("categories::functions", 3), ("tags::functions", 3),
-    ("site::functions", 3), ("redirects::functions", 3), ("mail::functions", 3),
+    ("site::functions", 3), ("redirects::functions", 3), ("mail::functions", 3), ("subscriptions::functions", 3),
     ("posts::editor", 3), ("web", 3),
     # domains
     ("accounts", 2), ("posts", 2), ("comments", 2), ("moderation", 2), ("categories", 2),
     ("tags", 2), ("idempotency", 2), ("audit", 2), ("publishing", 2), ("site", 2), ("mail", 2),
-    ("redirects", 2),
+    ("redirects", 2), ("subscriptions", 2),
     # foundation
     ("error", 1), ("platform", 1),
 ]
@@ -48,7 +48,7 @@ LAYERS = [
 KNOWN = set()
 
 # Inside the domain layer, a domain may use only those before it in this list.
-DOMAIN_ORDER = ["idempotency", "audit", "publishing", "site", "mail", "redirects", "accounts", "tags", "categories", "posts", "comments", "moderation"]
+DOMAIN_ORDER = ["idempotency", "audit", "publishing", "site", "mail", "redirects", "accounts", "tags", "categories", "posts", "comments", "moderation", "subscriptions"]
 
 
 def module_of(path):

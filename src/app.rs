@@ -24,6 +24,7 @@ use crate::pages::{
         ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage, SignInPage, SignUpPage,
         UnsubscribePage,
     },
+    subscribe::{ConfirmSubscriptionPage, SubscribePage},
     tags::{TagPage, TagsIndexPage},
 };
 
@@ -158,6 +159,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
+                    <Route path=path!("/subscribe") view=SubscribePage ssr=SsrMode::Async/>
+                    <Route path=path!("/subscribe/confirm") view=ConfirmSubscriptionPage ssr=SsrMode::Async/>
                     <Route path=path!("/u/:username") view=ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>

@@ -21,6 +21,7 @@ pub mod posts;
 pub mod publishing;
 pub mod redirects;
 pub mod site;
+pub mod subscriptions;
 pub mod tags;
 
 #[cfg(feature = "ssr")]

@@ -369,16 +369,6 @@ pub async fn save_notifications(
     super::store::set_notifications(&AppState::current()?.db, me.id, wanted).await
 }
 
-/// What a one-click unsubscribe link turns off, for its page to ask about.
-#[server(prefix = "/rpc", endpoint = "accounts/unsubscribe_check")]
-#[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn unsubscribe_topic(token: String) -> Result<String, AppError> {
-    let state = crate::web::state::AppState::current()?;
-    let signer = state.tokens.unsubscribe_signer(&state.db).await?;
-    let (_, topic) = signer.read(&token).ok_or(AppError::NotFound)?;
-    Ok(topic.described().to_owned())
-}
-
 #[server(prefix = "/rpc", endpoint = "accounts/change_password")]
 pub async fn change_password(
     current_password: String,
@@ -528,36 +518,6 @@ pub async fn upload_avatar(
                 url::form_urlencoded::byte_serialize(err.to_string().as_bytes()).collect();
             Redirect::to(&format!("/settings?avatar_error={message}")).into_response()
         }
-    }
-}
-
-/// `POST /unsubscribe?token=…`: the one-click unsubscribe of RFC 8058, which mail clients
-/// send with the body `List-Unsubscribe=One-Click` and no cookies; the `/unsubscribe` page's
-/// button sends the same. Browsers are sent to the page to see it done; mail clients get 200.
-#[cfg(feature = "ssr")]
-pub async fn unsubscribe_one_click(
-    axum::extract::State(state): axum::extract::State<crate::web::state::AppState>,
-    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
-    headers: axum::http::HeaderMap,
-) -> axum::response::Response {
-    use axum::response::{IntoResponse, Redirect};
-
-    let token = query.get("token").map(String::as_str).unwrap_or_default();
-    let done = async {
-        let signer = state.tokens.unsubscribe_signer(&state.db).await?;
-        let (user_id, topic) = signer.read(token).ok_or(AppError::NotFound)?;
-        super::store::unsubscribe(&state.db, super::UserId(user_id), topic).await?;
-        Ok::<_, AppError>(())
-    }
-    .await;
-    let from_browser = headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    match done {
-        Ok(()) if from_browser => Redirect::to("/unsubscribe?done=1").into_response(),
-        Ok(()) => "Unsubscribed.".into_response(),
-        Err(err) => err.into_response(),
     }
 }
 

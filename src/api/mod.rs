@@ -23,6 +23,7 @@ pub mod posts;
 pub mod schema;
 pub mod settings;
 pub mod spec;
+pub mod subscribers;
 pub mod users;
 
 /// Every endpoint of the table in `spec`, the spec itself and its docs; anything else is a

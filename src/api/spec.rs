@@ -6,7 +6,7 @@ use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde_json::{json, Map, Value};
 
-use super::{auth, categories, comments, invitations, pages, posts, settings, users};
+use super::{auth, categories, comments, invitations, pages, posts, settings, subscribers, users};
 use crate::web::state::AppState;
 
 /// Who may call an endpoint (the server decides; this is what the document says).
@@ -157,6 +157,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint!(patch "/categories/{id}", "Change a category (admins)", Admin, query: None, body: Some(schema::<categories::CategoryWrite>), answer: schema::<categories::ApiCategoryFull>, created: false, categories::update),
         endpoint!(delete "/categories/{id}", "Delete a category (admins)", Admin, query: None, body: None, answer: nothing, created: false, categories::remove),
         endpoint!(post "/invitations", "Invite somebody by link (admins); answers the link", Admin, query: None, body: Some(schema::<invitations::InvitationCreate>), answer: schema::<invitations::ApiInvitation>, created: false, invitations::create),
+        endpoint!(post "/subscribers", "Follow new posts by email (the blog's; signed in, an author's or a tag's); a confirmation link is mailed", Anyone, query: None, body: Some(schema::<subscribers::SubscribeRequest>), answer: nothing, accepted, subscribers::subscribe),
+        endpoint!(get "/subscribers", "Who follows the blog by email (admins), newest first", Admin, query: Some(schema_of::<subscribers::ListQuery>), body: None, answer: schema::<subscribers::SubscriberList>, created: false, subscribers::list),
         endpoint!(get "/settings", "The blog's settings", Anyone, query: None, body: None, answer: schema::<settings::ApiSettings>, created: false, settings::show),
         endpoint!(patch "/settings", "Change the blog's settings (admins)", Admin, query: None, body: Some(schema::<settings::SettingsWrite>), answer: schema::<settings::ApiSettings>, created: false, settings::update),
     ]

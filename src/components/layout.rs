@@ -232,6 +232,9 @@ fn Footer() -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
+            <p>
+                <a href="/subscribe" data-testid="subscribe-link" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Get new posts by email"</a>
+            </p>
             {(!site.footer.is_empty()).then(|| view! {
                 <p data-testid="site-footer" class="whitespace-pre-line">{site.footer.clone()}</p>
             })}

@@ -25,6 +25,11 @@ enum Block {
     },
     /// Small print: why this came, what to do if it was not you.
     Note(String),
+    /// HTML made safe already (a post's rendered body), and its words as text.
+    Html {
+        html: String,
+        text: String,
+    },
 }
 
 /// A letter to someone, ready for the outbox.
@@ -74,6 +79,12 @@ impl Letter {
         self
     }
 
+    /// Sanitized HTML (a post as the blog renders it) with `text` for the plain part.
+    pub fn rendered(mut self, html: String, text: String) -> Self {
+        self.blocks.push(Block::Html { html, text });
+        self
+    }
+
     pub fn note(mut self, text: impl Into<String>) -> Self {
         self.blocks.push(Block::Note(text.into()));
         self
@@ -119,7 +130,9 @@ impl Letter {
         let mut out = String::new();
         for block in &self.blocks {
             match block {
-                Block::Paragraph(text) | Block::Note(text) => out.push_str(text),
+                Block::Paragraph(text) | Block::Note(text) | Block::Html { text, .. } => {
+                    out.push_str(text)
+                }
                 Block::Action { label, url } => {
                     out.push_str(label);
                     out.push_str(":\n");
@@ -159,6 +172,11 @@ impl Letter {
                     r#"<p style="margin:0 0 16px;font-size:13px;color:#475569">{}</p>"#,
                     escape(text)
                 )),
+                Block::Html { html, .. } => {
+                    body.push_str(r#"<div style="margin:0 0 16px;overflow-wrap:anywhere">"#);
+                    body.push_str(html);
+                    body.push_str("</div>");
+                }
             }
         }
         let unsubscribe = unsubscribe

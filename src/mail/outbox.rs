@@ -69,9 +69,35 @@ pub struct Queued {
     pub text_body: String,
     pub html_body: String,
     pub unsubscribe_url: Option<String>,
+    /// A post mailed to its followers: the words are the mailing's, shared by every
+    /// recipient, with [`UNSUBSCRIBE_HERE`] standing for each one's own link.
+    pub mailing_id: Option<i64>,
     /// Including this one.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// Where a mailing's words put each recipient's own unsubscribe link.
+pub const UNSUBSCRIBE_HERE: &str = "%%UNSUBSCRIBE%%";
+
+/// A mailing's words (one post, every follower).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MailingWords {
+    pub id: i64,
+    pub sender_name: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+}
+
+pub async fn mailing_words(db: &Db, id: i64) -> Result<MailingWords, AppError> {
+    let words = with_db!(db, |pool| sqlx::query_as(
+        "SELECT id, sender_name, subject, text_body, html_body FROM mailings WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)?;
+    Ok(words)
 }
 
 /// Which message is next: urgent ones first, then the oldest due. Held ones are skipped.
@@ -86,7 +112,7 @@ macro_rules! claim_sql {
             $lock,
             ")
              RETURNING id, event_key, recipient, kind, sender_name, subject, text_body, html_body,
-                       unsubscribe_url, attempts, created_at"
+                       unsubscribe_url, mailing_id, attempts, created_at"
         )
     };
 }

@@ -31,6 +31,8 @@ pub struct Sender {
     pace: Duration,
     /// Where mail goes, for the log.
     transport: String,
+    /// The mailing being sent: thousands of messages in a row share its words.
+    mailing: tokio::sync::Mutex<Option<outbox::MailingWords>>,
 }
 
 impl Sender {
@@ -41,6 +43,7 @@ impl Sender {
             from: config.mail.from.clone(),
             pace: Duration::from_secs(60) / config.mail.per_minute,
             transport: config.mail.describe(),
+            mailing: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -71,9 +74,25 @@ impl Sender {
 
     /// Takes the next due message and tries it once. False when none was due.
     pub async fn send_next(&self) -> Result<bool, AppError> {
-        let Some(message) = outbox::claim(&self.db).await? else {
+        let Some(mut message) = outbox::claim(&self.db).await? else {
             return Ok(false);
         };
+        if let Some(id) = message.mailing_id {
+            let mut kept = self.mailing.lock().await;
+            if kept.as_ref().is_none_or(|words| words.id != id) {
+                *kept = Some(outbox::mailing_words(&self.db, id).await?);
+            }
+            if let Some(words) = kept.as_ref() {
+                let link = message.unsubscribe_url.clone().unwrap_or_default();
+                message.sender_name = words.sender_name.clone();
+                message.subject = words.subject.clone();
+                message.text_body = words.text_body.replace(outbox::UNSUBSCRIBE_HERE, &link);
+                message.html_body = words.html_body.replace(
+                    outbox::UNSUBSCRIBE_HERE,
+                    &crate::platform::markdown::escape(&link),
+                );
+            }
+        }
         let outcome = match self.message(&message) {
             Ok(built) => self.mailer.send(&file_name(&message), &built).await,
             Err(why) => Err(SendError::Permanent(why)),

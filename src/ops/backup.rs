@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 27] = [
     "users",
     "categories",
     "posts",
@@ -65,6 +65,8 @@ pub const TABLES: [&str; 25] = [
     "invitations",
     "setup_tokens",
     "menu_links",
+    "subscribers",
+    "mailings",
     "outbox",
     "password_resets",
     "email_changes",

@@ -596,7 +596,7 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         "quire is listening on http://{addr}"
     );
     tokio::spawn(mail_sender.run());
-    tokio::spawn(moderation_digests(state.clone()));
+    tokio::spawn(mail_jobs(state.clone()));
     let announced = state.clone();
     tokio::spawn(crate::posts::rerender::rerender_at_start(
         state.db.clone(),
@@ -607,24 +607,25 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
 }
 
-/// Looks each minute whether a digest of waiting comments is due for the moderators.
-async fn moderation_digests(state: AppState) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Every few seconds: mails the posts that went out to their followers; every minute, the
+/// moderators' digest when one is due.
+async fn mail_jobs(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(5));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for tick in 0_u64.. {
         ticks.tick().await;
-        let queued = async {
+        let done = async {
             let mailing = state.mailing().await?;
-            crate::moderation::digest::enqueue_due(
-                &state.db,
-                &mailing,
-                state.config.mail.digest_every,
-            )
-            .await
+            crate::subscriptions::delivery::deliver_due(&state.db, &mailing).await?;
+            if tick % 12 == 0 {
+                let every = state.config.mail.digest_every;
+                crate::moderation::digest::enqueue_due(&state.db, &mailing, every).await?;
+            }
+            Ok::<_, crate::error::AppError>(())
         }
         .await;
-        if let Err(err) = queued {
-            tracing::warn!(error = %err, "the moderation digest could not be queued");
+        if let Err(err) = done {
+            tracing::warn!(error = %err, "mail for new posts or moderators could not be queued");
         }
     }
 }

@@ -14,4 +14,5 @@ pub mod search;
 pub mod settings;
 pub mod setup;
 pub mod sign_in;
+pub mod subscribe;
 pub mod tags;

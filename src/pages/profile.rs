@@ -65,6 +65,14 @@ fn ProfileHeader(profile: Profile) -> impl IntoView {
                     <div class="flex gap-1"><dt>"Posts"</dt><dd>{profile.post_count}</dd></div>
                     <div class="flex gap-1"><dt>"Comments"</dt><dd>{profile.comment_count}</dd></div>
                 </dl>
+                {(profile.post_count > 0).then(|| view! {
+                    <p class="mt-3 text-sm">
+                        <a href=format!("/subscribe?author={}", profile.username) data-testid="follow-author"
+                            class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">
+                            {format!("Get {}'s new posts by email", profile.display_name)}
+                        </a>
+                    </p>
+                })}
             </div>
         </header>
     }

@@ -3,15 +3,16 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{
-    check_email_change, check_invitation, check_reset, unsubscribe_topic, ConfirmEmail,
-    ForgotPassword, ResetPassword, SignIn, SignUp,
+    check_email_change, check_invitation, check_reset, ConfirmEmail, ForgotPassword, ResetPassword,
+    SignIn, SignUp,
 };
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
 use crate::accounts::Role;
 use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
+use crate::mail::functions::unsubscribe_topic;
 
 #[component]
-fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
     view! {
         <Title text=title/>
         <section class="mx-auto max-w-md">
@@ -184,7 +185,7 @@ fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView 
 
 /// Why a mailed link does not work: used or expired (said by the server), or never a link
 /// at all (mistyped, cut short by a mail client).
-fn link_refusal(error: &crate::error::AppError, again: &str) -> String {
+pub(crate) fn link_refusal(error: &crate::error::AppError, again: &str) -> String {
     match error {
         crate::error::AppError::NotFound => format!("This link is not valid. {again}"),
         _ => error
@@ -193,7 +194,8 @@ fn link_refusal(error: &crate::error::AppError, again: &str) -> String {
     }
 }
 
-const LINK_CLASS: &str = "font-medium text-indigo-600 hover:underline dark:text-indigo-400";
+pub(crate) const LINK_CLASS: &str =
+    "font-medium text-indigo-600 hover:underline dark:text-indigo-400";
 
 /// `/forgot-password`: asks for the account's address and mails a link; then, at
 /// `?sent=1`, says what happens next (the same whether or not an account uses it).

@@ -65,7 +65,7 @@ pub fn TagPage() -> impl IntoView {
                         <Link rel="alternate" type_="application/feed+json" title=format!("#{name} (JSON Feed)") href=format!("{base}/feed.json")/>
                         <header class="mb-6 flex flex-wrap items-baseline justify-between gap-2">
                             <h1 class="text-3xl font-bold tracking-tight">"#"{name.clone()}</h1>
-                            <FeedLinks base=base.clone()/>
+                            <FeedLinks base=base.clone() by_email=format!("/subscribe?tag={}", encode_component(&name))/>
                         </header>
                         <PostList page base_path=base/>
                     }
@@ -78,7 +78,7 @@ pub fn TagPage() -> impl IntoView {
 
 /// Visible links to a listing's feeds.
 #[component]
-pub fn FeedLinks(base: String) -> impl IntoView {
+pub fn FeedLinks(base: String, #[prop(optional)] by_email: Option<String>) -> impl IntoView {
     let link = "rounded px-1.5 py-0.5 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-white";
     view! {
         <p class="flex items-center gap-1 text-sm text-slate-500 dark:text-slate-400">
@@ -86,6 +86,7 @@ pub fn FeedLinks(base: String) -> impl IntoView {
             <a href=format!("{base}/feed.xml") class=link>"Atom"</a>
             <a href=format!("{base}/rss.xml") class=link>"RSS"</a>
             <a href=format!("{base}/feed.json") class=link>"JSON"</a>
+            {by_email.map(|href| view! { <a href=href class=link>"Email"</a> })}
         </p>
     }
 }

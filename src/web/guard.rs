@@ -308,6 +308,7 @@ fn api_bucket(method: &Method, path: &str) -> Bucket {
             | "/api/auth/refresh"
             | "/api/auth/forgot-password"
             | "/api/auth/reset-password"
+            | "/api/subscribers"
     );
     if method == Method::POST && sign_in {
         Bucket::Auth

@@ -219,7 +219,7 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
         // The page itself is a Leptos route (GET); this is its one-click POST.
         (
             "/unsubscribe".to_owned(),
-            post(crate::accounts::functions::unsubscribe_one_click),
+            post(crate::mail::functions::unsubscribe_one_click),
         ),
     ];
     routes.extend(crate::feeds::routes());

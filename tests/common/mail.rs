@@ -263,7 +263,8 @@ fn decode_words(value: &str) -> String {
             .split('?')
             .collect();
         let encoded = word.starts_with("=?") && word.ends_with("?=") && parts.len() == 3;
-        if !out.is_empty() && !(encoded && last_encoded) {
+        let joined = encoded && last_encoded;
+        if !out.is_empty() && !joined {
             out.push(' ');
         }
         if encoded {
