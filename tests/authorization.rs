@@ -111,6 +111,7 @@ enum Payload {
 enum FileKind {
     Png,
     Markdown,
+    Addresses,
 }
 
 /// What the check needs fresh for each caller.
@@ -239,6 +240,7 @@ fn matrix() -> Vec<Check> {
         page("/admin", "/admin?tab=home", Admin).shows("Pin a post"),
         page("/admin", "/admin?tab=invitations", Admin).shows("Invite somebody"),
         page("/admin", "/admin?tab=audit", Admin),
+        page("/admin", "/admin?tab=subscribers&search={subscriber_email}", Admin).shows("{subscriber_email}"),
         page("/dashboard", "/dashboard", OwnData).shows("{draft_title}"),
         page("/editor/{id}", "/editor/{draft}", OwnerOrAdmin).shows("{draft_title}"),
         page("/editor/{id}", "/editor/new", SignedIn),
@@ -355,6 +357,8 @@ fn matrix() -> Vec<Check> {
         function("accounts/notifications", SignedIn).form(&[("replies", "on"), ("comments", "on")]),
         function("subscriptions/subscribe", Anyone).form(&[("email", "{unique}@example.com")]),
         function("subscriptions/check", Nobody).form(&[("token", "guessed")]),
+        function("subscriptions/admin", Admin).form(&[("search", "{subscriber_email}")]).shows("{subscriber_email}"),
+        function("subscriptions/remove", Admin).form(&[("id", "{subscriber}")]).fresh(Fresh::Content),
         function("subscriptions/confirm", Nobody).form(&[("token", "guessed")]),
         function("mail/unsubscribe_check", Nobody).form(&[("token", "guessed")]),
         function("accounts/profile", Anyone).form(&[("username", "{owner_name}")]).shows("{post_title}").never_shows("{draft_title}").newest(),
@@ -422,6 +426,9 @@ fn matrix() -> Vec<Check> {
         api("GET", "/docs.js", "/docs.js", Anyone),
         // Plain routes.
         plain("GET", "/health", "/health", Anyone),
+        plain("GET", "/admin/subscribers.csv", "/admin/subscribers.csv", Admin).shows("{subscriber_email}"),
+        plain("POST", "/admin/subscribers/import", "/admin/subscribers/import", Admin)
+            .file("file", "subscribers.csv", "text/csv", FileKind::Addresses),
         plain("POST", "/unsubscribe", "/unsubscribe?token=1.replies.guessed", Nobody),
         plain("GET", "/favicon.svg", "/favicon.svg", Anyone).shows("svg"),
         plain("POST", "/settings/avatar", "/settings/avatar", SignedIn).file("avatar", "me.png", "image/png", FileKind::Png),
@@ -721,6 +728,17 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
     .await
     .map(|_| ()))
     .unwrap();
+    let subscriber_email = format!("matrix-follower-{n}@example.com");
+    quire::subscriptions::store::import(&app.db, &subscriber_email)
+        .await
+        .unwrap();
+    let subscriber: i64 = with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT CAST(id AS BIGINT) FROM subscribers WHERE email = $1"
+    )
+    .bind(&subscriber_email)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
     let refresh = api_login(app, &owner_name).await["refreshToken"]
         .as_str()
         .unwrap()
@@ -757,6 +775,8 @@ async fn fixture(app: &TestApp, owner: &Caller, admin: &Caller, bystander: &Call
         ("refresh", refresh),
         ("redirect", moved),
         ("invitation", invitation),
+        ("subscriber", subscriber.to_string()),
+        ("subscriber_email", subscriber_email),
         ("asset", first_asset().unwrap_or_default()),
     ])
 }
@@ -807,6 +827,7 @@ fn file_bytes(kind: FileKind) -> Vec<u8> {
         FileKind::Markdown => {
             format!("---\ntitle: Imported {}\n---\n\nImported body.\n", unique()).into_bytes()
         }
+        FileKind::Addresses => format!("email\nimported-{}@example.com\n", unique()).into_bytes(),
     }
 }
 

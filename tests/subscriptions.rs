@@ -316,7 +316,101 @@ async fn scheduled_posts_are_mailed_when_they_go_out(backend: Backend) {
     assert_eq!(mail.subject, "Tomorrow's kettle");
 }
 
+async fn admins_search_remove_export_and_import_subscribers(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink).await;
+    make_user(&app, "boss", Role::Admin).await;
+    make_user(&app, "writer", Role::Author).await;
+    let admin = signed_in_as(&app, "boss").await;
+    let import = |body: &'static str, client: reqwest::Client| {
+        let app = &app;
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("list.csv"),
+            );
+            client
+                .post(app.url("/admin/subscribers/import"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = import(
+        "email,name\nAnn@example.com,Ann\nnot an address\n\"bo@example.com\",Bo\nann@example.com\n",
+        admin.clone(),
+    )
+    .await;
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        location,
+        "/admin?tab=subscribers&imported=2&present=1&skipped=2"
+    );
+    let writer = signed_in_as(&app, "writer").await;
+    let res = import("x@example.com\n", writer.clone()).await;
+    assert_eq!(res.status(), 403, "admins only");
+
+    let (status, page) = get_with(&app, &admin, "/admin?tab=subscribers").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("ann@example.com") && page.contains("bo@example.com"),
+        "{page}"
+    );
+    let (_, found) = get_with(&app, &admin, "/admin?tab=subscribers&search=bo%40").await;
+    assert!(found.contains("bo@example.com") && !found.contains("ann@example.com"));
+    let (status, csv) = get_with(&app, &admin, "/admin/subscribers.csv").await;
+    assert_eq!(status, 200);
+    assert!(csv.starts_with("email,follows,target,confirmed,unsubscribed,created_at\nann@example.com,blog,,true,false,"), "{csv}");
+    let (status, _) = get_with(&app, &writer, "/admin/subscribers.csv").await;
+    assert_eq!(status, 403);
+
+    // Imported followers get the next post; a removed one does not.
+    let bo: i64 = quire::with_db!(&app.db, |pool| sqlx::query_scalar(
+        "SELECT CAST(id AS BIGINT) FROM subscribers WHERE email = 'bo@example.com'"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let removed = call(
+        &app,
+        &admin,
+        "subscriptions/remove",
+        &[("id", &bo.to_string())],
+    )
+    .await;
+    assert!(succeeded(&removed), "{:?}", removed.body);
+    publish(
+        &app,
+        &api_token(&app, "writer").await,
+        "For the imported",
+        &[],
+    )
+    .await;
+    assert_eq!(deliver(&app).await, 1);
+    let mail = sink
+        .wait_for(1, Duration::from_secs(20))
+        .await
+        .pop()
+        .unwrap();
+    assert_eq!(mail.to, "ann@example.com");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, page) = get_with(&app, &admin, "/admin?tab=subscribers").await;
+        if page.contains("1 of 1") {
+            assert!(page.contains("For the imported"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the send's progress shows: {page}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 on_both_backends!(
+    admins_search_remove_export_and_import_subscribers,
     followers_get_each_new_post_once_and_can_stop,
     signed_in_readers_follow_an_author_or_a_tag,
     scheduled_posts_are_mailed_when_they_go_out,

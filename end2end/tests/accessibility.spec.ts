@@ -62,6 +62,8 @@ const VISITOR_PAGES = [
   "/reset-password?token=made-up",
   "/confirm-email?token=made-up",
   "/unsubscribe?token=made-up",
+  "/subscribe",
+  "/subscribe/confirm?token=made-up",
   "/no-such-page",
 ];
 
@@ -99,5 +101,5 @@ test("the page editor passes axe-core", async ({ page }) => {
 test("every admin page passes axe-core", async ({ page }) => {
   test.setTimeout(240_000);
   await signInAsOwner(page);
-  await audit(page, ["/admin", "/admin?tab=overview", "/admin?tab=users", "/admin?tab=invitations", "/admin?tab=categories", "/admin?tab=home", "/admin?tab=menu", "/admin?tab=settings", "/admin?tab=redirects", "/admin?tab=audit"]);
+  await audit(page, ["/admin", "/admin?tab=overview", "/admin?tab=users", "/admin?tab=invitations", "/admin?tab=subscribers", "/admin?tab=categories", "/admin?tab=home", "/admin?tab=menu", "/admin?tab=settings", "/admin?tab=redirects", "/admin?tab=audit"]);
 });

@@ -505,7 +505,7 @@ pub async fn upload_avatar(
         Ok(user) => user.id,
         Err(_) => return Redirect::to("/signin?next=/settings").into_response(),
     };
-    let stored = match ssr::image_field(multipart, "avatar").await {
+    let stored = match ssr::upload_field(multipart, "avatar", "Choose an image to upload").await {
         Ok(bytes) => {
             super::avatar::replace(&state.db, &state.config.media_dir, user_id, bytes).await
         }
@@ -566,11 +566,12 @@ pub(crate) mod ssr {
             .await
     }
 
-    /// The form's `avatar` file, not empty.
     /// The bytes of the file sent as `name` in a multipart form, or why there are none.
-    pub async fn image_field(
+    /// `missing` says what to choose when the form had none.
+    pub async fn upload_field(
         mut multipart: axum::extract::Multipart,
         name: &str,
+        missing: &str,
     ) -> Result<axum::body::Bytes, AppError> {
         let invalid = |why: &str| AppError::field(name, why);
         let mut bytes = None;
@@ -589,7 +590,7 @@ pub(crate) mod ssr {
         }
         bytes
             .filter(|b| !b.is_empty())
-            .ok_or_else(|| invalid("Choose an image to upload"))
+            .ok_or_else(|| invalid(missing))
     }
 
     /// Only local paths: `next` must never send anyone to another site.

@@ -33,12 +33,15 @@ use crate::redirects::functions::{list_redirects, AddRedirect, DeleteRedirect};
 use crate::redirects::Redirect;
 use crate::site::functions::{load_site_settings, RemoveSiteImage, SaveSiteSettings};
 use crate::site::{Publishing, Registration, SiteSettings};
+use crate::subscriptions::functions::load_subscribers;
+use crate::subscriptions::{Follows, SubscribersPage};
 
 const TABS: &[(&str, &str)] = &[
     ("queue", "Moderation queue"),
     ("overview", "Overview"),
     ("users", "Users"),
     ("invitations", "Invitations"),
+    ("subscribers", "Subscribers"),
     ("categories", "Categories"),
     ("home", "Home page"),
     ("menu", "Menu"),
@@ -81,6 +84,21 @@ pub fn AdminPage() -> impl IntoView {
             "home" => view! { <Featured/> }.into_any(),
             "menu" => view! { <crate::pages::menu_editor::MenuTab/> }.into_any(),
             "invitations" => view! { <Invitations/> }.into_any(),
+            "subscribers" => {
+                let q = query.read();
+                view! {
+                    <Subscribers
+                        search=q.get("search").unwrap_or_default()
+                        before=q.get("before").and_then(|b| b.parse().ok())
+                        imported=q.get("imported").map(|added| format!(
+                            "Imported {added} new subscribers ({} already here, {} lines skipped).",
+                            q.get("present").unwrap_or_default(),
+                            q.get("skipped").unwrap_or_default()
+                        ))
+                        import_error=q.get("import_error")
+                    />
+                }.into_any()
+            }
             "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
             _ => view! { <Queue/> }.into_any(),
@@ -1074,5 +1092,150 @@ fn AuditTab() -> impl IntoView {
                 })
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Subscribers(
+    search: String,
+    before: Option<i64>,
+    imported: Option<String>,
+    import_error: Option<String>,
+) -> impl IntoView {
+    let page = Resource::new(|| (), {
+        let search = search.clone();
+        move |_| load_subscribers(search.clone(), before)
+    });
+    view! {
+        <Suspense fallback=loading>
+            {move || {
+                let (search, imported, import_error) = (search.clone(), imported.clone(), import_error.clone());
+                Suspend::new(async move {
+                    loaded(page.await, move |page| view! { <SubscribersView page search imported import_error/> }.into_any())
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Who follows the blog by email, how the sends went, and the way in and out (CSV). Plain
+/// forms: the tab works without JavaScript.
+#[component]
+fn SubscribersView(
+    page: SubscribersPage,
+    search: String,
+    imported: Option<String>,
+    import_error: Option<String>,
+) -> impl IntoView {
+    let stats = [
+        ("Following", page.confirmed),
+        ("Waiting to confirm", page.waiting),
+        ("Unsubscribed", page.unsubscribed),
+    ];
+    let next = page.next.map(|before| {
+        format!(
+            "/admin?tab=subscribers&search={}&before={before}",
+            crate::components::post_card::encode_component(&search)
+        )
+    });
+    view! {
+        <dl class="mb-8 grid grid-cols-3 gap-4" data-testid="subscriber-counts">
+            {stats.into_iter().map(|(label, value)| view! {
+                <div class="rounded-xl border border-slate-200 p-4 dark:border-slate-800">
+                    <dt class="text-sm text-slate-500 dark:text-slate-400">{label}</dt>
+                    <dd class="text-2xl font-bold">{value}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+        {(!page.sends.is_empty()).then(|| view! {
+            <section class="mb-8" aria-labelledby="sends-heading">
+                <h2 id="sends-heading" class="mb-2 text-xl font-semibold">"Posts sent by email"</h2>
+                <table class="w-full text-left text-sm">
+                    <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                        <th scope="col" class="py-2">"Post"</th><th scope="col">"Started"</th>
+                        <th scope="col">"Sent"</th><th scope="col">"Failed"</th>
+                    </tr></thead>
+                    <tbody>
+                        {page.sends.into_iter().map(|send| view! {
+                            <tr class="border-b border-slate-100 dark:border-slate-900">
+                                <td class="py-2"><a href=format!("/posts/{}", send.post_slug) class="hover:underline">{send.post_title}</a></td>
+                                <td>{format_date(&send.started_at)}</td>
+                                <td>{format!("{} of {}", send.sent, send.recipients)}</td>
+                                <td>{send.failed}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
+        <section aria-labelledby="subscribers-heading">
+            <h2 id="subscribers-heading" class="mb-2 text-xl font-semibold">"Subscribers"</h2>
+            <form method="get" action="/admin" class="mb-4 flex flex-wrap items-end gap-2" role="search">
+                <input type="hidden" name="tab" value="subscribers"/>
+                <div>
+                    <label for="subscriber-search" class="block text-sm font-medium">"Address contains"</label>
+                    <input id="subscriber-search" name="search" type="search" value=search.clone() class=INPUT_CLASS/>
+                </div>
+                <button type="submit" class=SECONDARY_BUTTON_CLASS>"Search"</button>
+                <a href="/admin/subscribers.csv" class=SECONDARY_BUTTON_CLASS download="subscribers.csv">"Export CSV"</a>
+            </form>
+            {if page.subscribers.is_empty() {
+                view! { <p class="text-slate-500 dark:text-slate-400">"No subscribers yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="w-full text-left text-sm">
+                        <thead><tr class="border-b border-slate-200 dark:border-slate-800">
+                            <th scope="col" class="py-2">"Address"</th><th scope="col">"Follows"</th>
+                            <th scope="col">"Standing"</th><th scope="col">"Since"</th>
+                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {page.subscribers.into_iter().map(|subscriber| {
+                                let follows = match &subscriber.follows {
+                                    Follows::Blog => "the blog".to_owned(),
+                                    Follows::Author(name) => format!("@{name}"),
+                                    Follows::Tag(tag) => format!("#{tag}"),
+                                };
+                                let standing = match (subscriber.confirmed, subscriber.unsubscribed) {
+                                    (_, true) => "unsubscribed",
+                                    (true, false) => "following",
+                                    (false, false) => "waiting to confirm",
+                                };
+                                let label = format!("Remove {}", subscriber.email);
+                                view! {
+                                    <tr class="border-b border-slate-100 dark:border-slate-900">
+                                        <td class="py-2 break-all">{subscriber.email}</td>
+                                        <td>{follows}</td>
+                                        <td>{standing}</td>
+                                        <td>{format_date(&subscriber.created_at)}</td>
+                                        <td class="text-right">
+                                            <form method="post" action="/rpc/subscriptions/remove">
+                                                <input type="hidden" name="id" value=subscriber.id/>
+                                                <button type="submit" class=SECONDARY_BUTTON_CLASS aria-label=label>"Remove"</button>
+                                            </form>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {next.map(|href| view! { <p class="mt-4"><a href=href class=SECONDARY_BUTTON_CLASS>"Older subscribers"</a></p> })}
+                }.into_any()
+            }}
+        </section>
+        <section class="mt-10 max-w-xl" aria-labelledby="import-heading">
+            <h2 id="import-heading" class="mb-1 text-xl font-semibold">"Import subscribers"</h2>
+            <p class="mb-3 text-sm text-slate-600 dark:text-slate-300">
+                "A CSV file (the address in its first column) or one address a line, from a newsletter you ran elsewhere. They follow the whole blog at once, without a confirmation mail: import only people who asked for your posts."
+            </p>
+            <form method="post" action="/admin/subscribers/import" enctype="multipart/form-data" class="flex flex-col gap-2">
+                <label for="subscribers-file" class="text-sm font-medium">"File"</label>
+                <input id="subscribers-file" name="file" type="file" accept=".csv,.txt,text/csv,text/plain" required=true class="text-sm" aria-describedby="subscribers-file-status"/>
+                <div id="subscribers-file-status">
+                    <FormStatus error=Signal::stored(import_error) success=Signal::stored(imported)/>
+                </div>
+                <button type="submit" class=BUTTON_CLASS>"Import"</button>
+            </form>
+        </section>
     }
 }

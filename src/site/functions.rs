@@ -149,7 +149,12 @@ pub async fn upload_image(
     };
     let field = kind.field();
     let stored = async {
-        let bytes = crate::accounts::functions::ssr::image_field(multipart, field).await?;
+        let bytes = crate::accounts::functions::ssr::upload_field(
+            multipart,
+            field,
+            "Choose an image to upload",
+        )
+        .await?;
         let (value, made) = tokio::task::spawn_blocking(move || images::make(kind, &bytes))
             .await
             .map_err(|e| AppError::internal(format_args!("making the {}: {e}", kind.field())))??;

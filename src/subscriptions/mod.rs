@@ -48,3 +48,26 @@ pub struct Subscriber {
     pub unsubscribed: bool,
     pub created_at: DateTime<Utc>,
 }
+
+/// One post's mailing to its followers, and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Send {
+    pub post_title: String,
+    pub post_slug: String,
+    pub started_at: DateTime<Utc>,
+    pub recipients: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+/// The admin's Subscribers tab.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribersPage {
+    pub confirmed: i64,
+    pub waiting: i64,
+    pub unsubscribed: i64,
+    pub subscribers: Vec<Subscriber>,
+    /// The `before` of the next page, if there is one.
+    pub next: Option<i64>,
+    pub sends: Vec<Send>,
+}

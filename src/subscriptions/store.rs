@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Follows, Subscriber};
+use super::{Follows, Send, Subscriber};
 use crate::accounts::validation;
 use crate::error::AppError;
 use crate::mail::letter::Letter;
@@ -279,4 +279,136 @@ pub async fn counts(db: &Db) -> Result<(i64, i64, i64), AppError> {
     .await
     })?;
     Ok(counts)
+}
+
+/// The newest mailings and how far each got.
+pub async fn sends(db: &Db, limit: i64) -> Result<Vec<Send>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        title: String,
+        slug: String,
+        created_at: DateTime<Utc>,
+        recipients: i64,
+        sent: i64,
+        failed: i64,
+    }
+    let rows: Vec<Row> = with_db!(db, |pool| {
+        sqlx::query_as(
+        "SELECT p.title, p.slug, m.created_at,
+                (SELECT COUNT(*) FROM outbox o WHERE o.mailing_id = m.id) AS recipients,
+                (SELECT COUNT(*) FROM outbox o WHERE o.mailing_id = m.id AND o.sent_at IS NOT NULL) AS sent,
+                (SELECT COUNT(*) FROM outbox o WHERE o.mailing_id = m.id AND o.failed_at IS NOT NULL) AS failed
+         FROM mailings m JOIN posts p ON p.id = m.post_id
+         ORDER BY m.id DESC LIMIT $1"
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Send {
+            post_title: row.title,
+            post_slug: row.slug,
+            started_at: row.created_at,
+            recipients: row.recipients,
+            sent: row.sent,
+            failed: row.failed,
+        })
+        .collect())
+}
+
+/// Every subscriber as CSV (`email,follows,target,confirmed,unsubscribed,created_at`), oldest
+/// first, for the admin to take elsewhere.
+pub async fn export_csv(db: &Db) -> Result<String, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM subscribers s ORDER BY s.id");
+    let rows: Vec<Row> = with_db!(db, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+    let mut csv = String::from("email,follows,target,confirmed,unsubscribed,created_at\n");
+    for subscriber in rows.into_iter().map(Row::into_subscriber) {
+        let (follows, target) = match &subscriber.follows {
+            Follows::Blog => ("blog", ""),
+            Follows::Author(name) => ("author", name.as_str()),
+            Follows::Tag(tag) => ("tag", tag.as_str()),
+        };
+        csv.push_str(&format!(
+            "{},{follows},{},{},{},{}\n",
+            csv_field(&subscriber.email),
+            csv_field(target),
+            subscriber.confirmed,
+            subscriber.unsubscribed,
+            subscriber.created_at.to_rfc3339()
+        ));
+    }
+    Ok(csv)
+}
+
+/// A CSV field, quoted when it must be, and never read as a formula by a spreadsheet.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Imported {
+    pub added: usize,
+    /// Already there (any standing: an address that unsubscribed stays so).
+    pub present: usize,
+    /// Lines whose first field is not an email address.
+    pub skipped: usize,
+}
+
+/// Subscribers of the whole blog brought from elsewhere, one address per line (the first
+/// field of a CSV; a header line is skipped), as confirmed: they opted in where they came
+/// from. Addresses already here keep their standing.
+pub async fn import(db: &Db, text: &str) -> Result<Imported, AppError> {
+    let mut report = Imported::default();
+    let mut emails = Vec::new();
+    for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let first = line
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_matches('"');
+        match validation::email(first) {
+            Ok(email) if !emails.contains(&email) => emails.push(email),
+            Ok(_) => report.present += 1,
+            Err(_) => report.skipped += 1,
+        }
+    }
+    let now = now();
+    let added = with_db!(db, |pool| {
+        async {
+            let mut tx = pool.begin_write().await?;
+            let mut added = 0;
+            for email in &emails {
+                added += sqlx::query(
+                    "INSERT INTO subscribers (email, scope, target_id, token, created_at, confirmed_at)
+                     VALUES ($1, 'blog', 0, $2, $3, $3)
+                     ON CONFLICT (email, scope, target_id) DO NOTHING",
+                )
+                .bind(email)
+                .bind(format!("{TOKEN_PREFIX}{}", random_token()))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as usize;
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(added)
+        }
+        .await
+    })?;
+    report.added = added;
+    report.present += emails.len() - added;
+    Ok(report)
 }

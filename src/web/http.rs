@@ -216,6 +216,14 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
             "/editor/images".to_owned(),
             post(crate::posts::editor::upload_image).layer(upload_limit()),
         ),
+        (
+            "/admin/subscribers.csv".to_owned(),
+            get(crate::subscriptions::functions::export_subscribers),
+        ),
+        (
+            "/admin/subscribers/import".to_owned(),
+            post(crate::subscriptions::functions::import_subscribers).layer(upload_limit()),
+        ),
         // The page itself is a Leptos route (GET); this is its one-click POST.
         (
             "/unsubscribe".to_owned(),
