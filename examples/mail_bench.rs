@@ -1,0 +1,159 @@
+//! Mail figures for issue #24, run by scripts/bench.sh after the page benchmark:
+//!
+//!   mail_bench DATABASE_URL [SUBSCRIBERS]
+//!
+//! Over a fresh database: SUBSCRIBERS (10,000) confirmed followers, one published post; the
+//! time to queue the post for all of them (one mailing, one INSERT … SELECT), then the memory
+//! of this process while its sender sends every message (to `.eml` files, so the mail server
+//! is not what is measured), sampled every 1,000. Prints the rows with their targets.
+
+use std::time::Instant;
+
+use quire::platform::config::Config;
+use quire::platform::db::{BeginWrite, Db};
+
+const TARGET_QUEUE_MS: f64 = 1000.0;
+/// Memory may grow this much from the first sample to the peak while sending.
+const TARGET_GROWTH_MB: f64 = 10.0;
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmRSS:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn verdict(pass: bool) -> &'static str {
+    if pass {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(url) = args.next() else {
+        eprintln!("usage: mail_bench DATABASE_URL [SUBSCRIBERS]");
+        std::process::exit(2);
+    };
+    let subscribers: i64 = args.next().map_or(10_000, |n| n.parse().expect("a number"));
+    let outbox = tempfile::tempdir().expect("a folder for the messages");
+    let settings = [
+        ("DATABASE_URL".to_owned(), url.clone()),
+        (
+            "QUIRE_MAIL_DIR".to_owned(),
+            outbox.path().display().to_string(),
+        ),
+        ("QUIRE_MAIL_PER_MINUTE".to_owned(), "1000000".to_owned()),
+    ];
+    let config = Config::from_lookup(|key| {
+        settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("settings");
+    let db = Db::connect(&config.database, 4).await.expect("connect");
+    db.migrate().await.expect("migrate");
+
+    let author = quire::accounts::store::create_user(
+        &db,
+        quire::accounts::store::NewUser {
+            email: "bench-author@example.com".into(),
+            username: "bench_author".into(),
+            password: quire::platform::password::Password::new("a long benchmark password".into()),
+            first_name: None,
+            last_name: None,
+            role: quire::accounts::Role::Author,
+        },
+        12,
+    )
+    .await
+    .expect("an author");
+    let now = chrono::Utc::now();
+    quire::with_db!(&db, |pool| async {
+        let mut tx = pool.begin_write().await?;
+        for i in 0..subscribers {
+            sqlx::query(
+                "INSERT INTO subscribers (email, scope, target_id, token, created_at, confirmed_at)
+                 VALUES ($1, 'blog', 0, $2, $3, $3)",
+            )
+            .bind(format!("reader{i}@example.com"))
+            .bind(format!("s.bench-{i}"))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+    .await)
+    .expect("subscribers");
+    quire::posts::store::create(
+        &db,
+        quire::posts::store::NewPost {
+            author_id: author.0,
+            title: "A post for every follower".into(),
+            slug: "a-post-for-every-follower".into(),
+            content: "Words for ten thousand inboxes.\n\n```rust\nfn main() {}\n```\n".repeat(40),
+            excerpt: None,
+            cover_image: None,
+            tags: vec!["bench".into()],
+            category_ids: vec![],
+            status: quire::posts::PostStatus::Published,
+            published_at: Some(now - chrono::TimeDelta::seconds(1)),
+        },
+    )
+    .await
+    .expect("a post");
+
+    let mailing = quire::mail::Mailing {
+        site: std::sync::Arc::new(quire::site::store::load(&db).await.expect("settings")),
+        origin: "https://blog.example.com".into(),
+        unsubscribe: quire::mail::unsubscribe::Signer::new(b"bench"),
+    };
+    let started = Instant::now();
+    let queued = quire::subscriptions::delivery::deliver_due(&db, &mailing)
+        .await
+        .expect("queue the post");
+    let queue_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(queued, subscribers as u64, "every follower queued");
+
+    let sender = quire::mail::sender::Sender::new(db.clone(), &config).expect("a sender");
+    let started = Instant::now();
+    let (mut sent, mut first, mut peak) = (0_u64, 0.0_f64, 0.0_f64);
+    while sender.send_next().await.expect("send") {
+        sent += 1;
+        if sent % 1000 == 0 {
+            let rss = rss_mb();
+            if first == 0.0 {
+                first = rss;
+            }
+            peak = peak.max(rss);
+        }
+    }
+    let send_secs = started.elapsed().as_secs_f64();
+    let backend = db.backend_name();
+    let growth = peak - first;
+    println!("| mail ({backend}) | measured | target | |");
+    println!("|---|---|---|---|");
+    println!(
+        "| {subscribers} followers queued for one post | {queue_ms:.0} ms | < {TARGET_QUEUE_MS:.0} ms | {} |",
+        verdict(queue_ms < TARGET_QUEUE_MS)
+    );
+    println!(
+        "| memory while sending {sent} (first 1,000 → peak) | {first:.1} → {peak:.1} MB | growth < {TARGET_GROWTH_MB:.0} MB | {} |",
+        verdict(growth < TARGET_GROWTH_MB)
+    );
+    println!(
+        "| sending rate (to files, one at a time) | {:.0} messages/s | | |",
+        sent as f64 / send_secs
+    );
+}
