@@ -233,7 +233,7 @@ async fn signed_in_readers_follow_an_author_or_a_tag(backend: Backend) {
         Some(json!({"email": "reader@example.com", "tag": "no-such-tag"})),
     )
     .await;
-    assert_eq!(status, 400, "{body}");
+    assert_eq!(status, 409, "{body}");
 
     publish(&app, &bob, "Setting the tag up", &["rust"]).await;
     deliver(&app).await;

@@ -1,11 +1,11 @@
 //! `/api/subscribers`: following the blog by email, and the admins' list of followers.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::schema::patterns;
-use super::{ApiResult, Body, Success};
+use super::{ApiResult, Body, Params, Success};
 use crate::accounts::caller::Caller;
 use crate::accounts::{validation, Role, UserId};
 use crate::error::AppError;
@@ -17,10 +17,10 @@ use crate::web::state::AppState;
 pub struct SubscribeRequest {
     #[schemars(length(max = validation::EMAIL_MAX), regex(pattern = patterns::EMAIL))]
     email: String,
-    /// Only this author's posts (signed-in callers; 401 otherwise). An unknown author: 400.
+    /// Only this author's posts (signed-in callers; 401 otherwise). An unknown author: 409.
     #[schemars(regex(pattern = patterns::ID))]
     author_id: Option<String>,
-    /// Only posts with this tag (signed-in callers; 401 otherwise). An unknown tag: 400.
+    /// Only posts with this tag (signed-in callers; 401 otherwise). An unknown tag: 409.
     #[schemars(length(max = 100), regex(pattern = patterns::LINE))]
     tag: Option<String>,
 }
@@ -38,9 +38,10 @@ pub(super) async fn subscribe(
             let id: i64 = id
                 .parse()
                 .map_err(|_| AppError::field("authorId", "`authorId` must be a user id"))?;
+            // Well-formed, but naming nobody: a conflict, as other ids of nothing there are.
             let author = crate::accounts::store::find_by_id(&state.db, UserId(id))
                 .await?
-                .ok_or_else(|| AppError::field("authorId", "There is no such author to follow"))?;
+                .ok_or_else(|| AppError::taken("authorId", "There is no such author to follow"))?;
             Follows::Author(author.username)
         }
         (None, Some(tag)) => Follows::Tag(tag),
@@ -65,10 +66,10 @@ pub(super) async fn subscribe(
 }
 
 #[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ListQuery {
     /// Part of an email address.
-    #[schemars(length(max = 100), regex(pattern = patterns::TEXT))]
+    #[schemars(length(max = store::SEARCH_MAX), regex(pattern = patterns::TEXT))]
     search: Option<String>,
     /// The next page: the `next` of the page before.
     #[schemars(with = "String", regex(pattern = patterns::ID))]
@@ -123,11 +124,11 @@ fn api_subscriber(subscriber: Subscriber) -> ApiSubscriber {
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> ApiResult<SubscriberList> {
     caller.require_role(Role::Admin)?;
     let before = match query.before.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(raw) => Some(
             raw.parse::<i64>()
                 .map_err(|_| AppError::field("before", "`before` must be a subscriber id"))?,

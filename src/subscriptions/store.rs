@@ -44,8 +44,9 @@ async fn target(db: &Db, follows: &Follows) -> Result<(&'static str, i64), AppEr
         .fetch_optional(pool)
         .await)?;
     let field = if scope == "author" { "authorId" } else { "tag" };
+    // Well-formed, but naming nothing there: a conflict (409 in the API), as other such ids.
     id.map(|id| (scope, id))
-        .ok_or_else(|| AppError::field(field, "There is no such author or tag to follow"))
+        .ok_or_else(|| AppError::taken(field, "There is no such author or tag to follow"))
 }
 
 /// Asks `email` to confirm following `follows`: a link goes there, and nothing else until it
@@ -236,12 +237,23 @@ pub async fn remove(db: &Db, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The longest search of the list.
+pub const SEARCH_MAX: usize = 100;
+
 /// How many subscribers a page of the list holds.
 pub const PAGE: i64 = 100;
 
 /// Subscribers whose address contains `search`, newest first, after the one with id
 /// `before` (keyset pages).
 pub async fn list(db: &Db, search: &str, before: Option<i64>) -> Result<Vec<Subscriber>, AppError> {
+    if search.contains('\0') || search.chars().count() > SEARCH_MAX {
+        return Err(AppError::field(
+            "search",
+            format!(
+                "Search for at most {SEARCH_MAX} characters, without the NUL character (U+0000)"
+            ),
+        ));
+    }
     let pattern = format!(
         "%{}%",
         search
