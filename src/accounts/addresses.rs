@@ -136,17 +136,17 @@ pub async fn confirm_change(
     let result = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let used = sqlx::query(
-                "UPDATE email_changes SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+            let used: Option<i64> = sqlx::query_scalar(
+                "UPDATE email_changes SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL
+                 RETURNING CAST(id AS BIGINT)",
             )
             .bind(hash(token.trim()))
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if used == 0 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = used else {
                 return Ok(false);
-            }
+            };
             sqlx::query(
                 "UPDATE email_changes SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
             )
@@ -163,7 +163,7 @@ pub async fn confirm_change(
             let notice = notice.clone().to(
                 &account.email,
                 "email_changed",
-                format!("email_changed:{}:{}", user_id.0, hash(token.trim())),
+                format!("email_changed:{id}"),
                 site,
                 origin,
             );

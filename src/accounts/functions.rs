@@ -173,19 +173,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let state = AppState::current()?;
     let site = state.site().await?;
     site.require_set_up()?;
-    // Limited per client address as the API's sign-in calls are (the API's own route is
-    // counted by its guard).
-    if let Some(ip) = ssr::client_ip().await.and_then(|ip| ip.parse().ok()) {
-        let verdict = state
-            .rate_limiter
-            .check(ip, crate::web::guard::Bucket::Auth);
-        if !verdict.allowed {
-            return Err(AppError::RateLimited(format!(
-                "Too many requests; try again in {} seconds",
-                verdict.reset_secs()
-            )));
-        }
-    }
+    ssr::within_auth_limit(&state).await?;
     super::recovery::request(&state.db, &site, &state.config.origin(), &email).await?;
     leptos_axum::redirect("/forgot-password?sent=1");
     Ok(())
@@ -550,6 +538,25 @@ pub(crate) mod ssr {
             .map(|state| state.config.trusted_proxies.clone())
             .unwrap_or_default();
         Some(crate::web::guard::client_ip(peer.ip(), &headers, &trusted).to_string())
+    }
+
+    /// Counts a form that mails someone against the client address's auth budget, as the
+    /// API's guard counts its sign-in and mail-sending routes (`QUIRE_AUTH_RATE_LIMIT`).
+    pub async fn within_auth_limit(state: &crate::web::state::AppState) -> Result<(), AppError> {
+        let Some(ip) = client_ip().await.and_then(|ip| ip.parse().ok()) else {
+            return Ok(());
+        };
+        let verdict = state
+            .rate_limiter
+            .check(ip, crate::web::guard::Bucket::Auth);
+        if verdict.allowed {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited(format!(
+                "Too many requests; try again in {} seconds",
+                verdict.reset_secs()
+            )))
+        }
     }
 
     pub async fn start_session(user_id: crate::accounts::UserId) -> Result<(), AppError> {

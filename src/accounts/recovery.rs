@@ -135,17 +135,17 @@ pub async fn reset(
     let used = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let used = sqlx::query(
-                "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+            let used: Option<i64> = sqlx::query_scalar(
+                "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL
+                 RETURNING CAST(id AS BIGINT)",
             )
             .bind(hash(token.trim()))
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if used == 0 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(id) = used else {
                 return Ok(false);
-            }
+            };
             sqlx::query(
                 "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL",
             )
@@ -154,12 +154,6 @@ pub async fn reset(
             .execute(&mut *tx)
             .await?;
             super::store::replace_password_in(&mut tx, user_id.0, &hash_of_password, now).await?;
-            let id: i64 = sqlx::query_scalar(
-                "SELECT CAST(id AS BIGINT) FROM password_resets WHERE token_hash = $1",
-            )
-            .bind(hash(token.trim()))
-            .fetch_one(&mut *tx)
-            .await?;
             let mail = mail.clone().to(
                 &account.email,
                 "password_changed",

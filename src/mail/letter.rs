@@ -99,7 +99,7 @@ impl Letter {
         site: &SiteSettings,
         origin: &str,
     ) -> Outgoing {
-        let (text, html) = self.render(site, origin, self.unsubscribe.as_deref());
+        let (text, html) = self.render(site, origin);
         Outgoing {
             kind,
             event_key,
@@ -113,13 +113,9 @@ impl Letter {
         }
     }
 
-    /// Both parts, with an unsubscribe line at the foot when `unsubscribe` is given.
-    pub fn render(
-        &self,
-        site: &SiteSettings,
-        origin: &str,
-        unsubscribe: Option<&str>,
-    ) -> (String, String) {
+    /// Both parts, with an unsubscribe line at the foot of mail one can stop getting.
+    pub fn render(&self, site: &SiteSettings, origin: &str) -> (String, String) {
+        let unsubscribe = self.unsubscribe.as_deref();
         (
             self.text(site, origin, unsubscribe),
             self.html(site, origin, unsubscribe),
@@ -249,11 +245,8 @@ mod tests {
         };
         let (_, html) = Letter::new("Hi")
             .action("Go", "https://blog.example/")
-            .render(
-                &site,
-                "https://blog.example",
-                Some("https://blog.example/unsubscribe?token=x"),
-            );
+            .unsubscribe("https://blog.example/unsubscribe?token=x".to_owned())
+            .render(&site, "https://blog.example");
         assert!(
             !html.contains("background:#ffff00"),
             "yellow is darkened for white text"

@@ -86,7 +86,7 @@ async fn queue_post(db: &Db, mailing: &Mailing, post: &DuePost) -> Result<u64, A
             site.title
         ))
         .unsubscribe(UNSUBSCRIBE_HERE.to_owned());
-    let (text, html) = letter.render(site, origin, Some(UNSUBSCRIBE_HERE));
+    let (text, html) = letter.render(site, origin);
     let now = now();
     let unsubscribe_base = format!("{origin}/unsubscribe?token=");
     let queued = with_db!(db, |pool| {

@@ -35,20 +35,7 @@ pub async fn subscribe(
         Follows::Blog => caller.user().map(|u| u.id.0),
         _ => Some(caller.require_user()?.id.0),
     };
-    if let Some(ip) = crate::accounts::functions::ssr::client_ip()
-        .await
-        .and_then(|ip| ip.parse().ok())
-    {
-        let verdict = state
-            .rate_limiter
-            .check(ip, crate::web::guard::Bucket::Auth);
-        if !verdict.allowed {
-            return Err(AppError::RateLimited(format!(
-                "Too many requests; try again in {} seconds",
-                verdict.reset_secs()
-            )));
-        }
-    }
+    crate::accounts::functions::ssr::within_auth_limit(&state).await?;
     super::store::subscribe(
         &state.db,
         &state.mailing().await?,
