@@ -354,6 +354,7 @@ fn matrix() -> Vec<Check> {
         function("mail/overview", Admin).shows("transport"),
         function("accounts/check_email_change", Nobody).form(&[("token", "guessed")]),
         function("accounts/confirm_email", Nobody).form(&[("token", "guessed")]),
+        function("accounts/send_confirmation", SignedIn).shows("confirmed already"),
         function("accounts/notifications", SignedIn).form(&[("replies", "on"), ("comments", "on")]),
         function("subscriptions/subscribe", Anyone).form(&[("email", "{unique}@example.com")]),
         function("subscriptions/check", Nobody).form(&[("token", "guessed")]),

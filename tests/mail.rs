@@ -692,7 +692,147 @@ async fn moderators_get_one_digest_per_window(backend: Backend) {
     );
 }
 
+async fn comments_wait_for_a_confirmed_address_where_the_blog_asks(backend: Backend) {
+    let sink = SmtpSink::start().await;
+    let app = mailing_app(backend, &sink.url()).await;
+    make_user(&app, "owner", Role::Admin).await;
+    // Made by an admin: confirmed from the start.
+    make_user(&app, "regular", Role::User).await;
+    let owner = api_token(&app, "owner").await;
+    let (status, body) = api(
+        &app,
+        Method::PATCH,
+        "/settings",
+        Some(&owner),
+        Some(json!({ "commentsNeedConfirmedEmail": true })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["commentsNeedConfirmedEmail"], true);
+    let post: i64 = publish(&app, &owner).await.parse().unwrap();
+    let add = |client: reqwest::Client, text: &'static str| {
+        let app = &app;
+        async move {
+            let post = post.to_string();
+            call(
+                app,
+                &client,
+                "comments/add",
+                &[("post_id", post.as_str()), ("content", text)],
+            )
+            .await
+        }
+    };
+
+    let newcomer = browser();
+    let joined = call(
+        &app,
+        &newcomer,
+        "accounts/sign_up",
+        &[
+            ("email", "newcomer@example.com"),
+            ("username", "newcomer"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert!(succeeded(&joined), "{:?}", joined.body);
+    let welcome = sink.mail_to("newcomer@example.com").await;
+    assert_eq!(welcome.subject, "Confirm your address on My blog");
+    let path = welcome.link("/confirm-email?token=");
+
+    // Until then the thread says why there is no form, and the server refuses a comment.
+    let (status, page) = get_with(&app, &newcomer, "/posts/notes-on-kettles").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("confirm-to-comment"), "{page}");
+    assert!(!page.contains("Post comment"), "no form to type into");
+    let refused = add(newcomer.clone(), "Hello!").await;
+    assert_eq!(refused.status, 403, "{:?}", refused.body);
+    assert!(
+        refused
+            .body
+            .to_string()
+            .contains("Confirm your email address"),
+        "{:?}",
+        refused.body
+    );
+    let regular = signed_in_as(&app, "regular").await;
+    assert!(succeeded(&add(regular, "First!").await));
+
+    // A new link on request, at most three an hour (the sign-up's counts).
+    for _ in 0..2 {
+        let again = call(&app, &newcomer, "accounts/send_confirmation", &[]).await;
+        assert!(succeeded(&again), "{:?}", again.body);
+    }
+    let too_many = call(&app, &newcomer, "accounts/send_confirmation", &[]).await;
+    assert_eq!(too_many.status, 429, "{:?}", too_many.body);
+    sink.wait_for(3, Duration::from_secs(20)).await;
+
+    // The first link still works: the page asks, its button confirms.
+    let (status, page) = app.get_text(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Is newcomer@example.com your address?"),
+        "{page}"
+    );
+    let token = path.split("token=").nth(1).unwrap();
+    let confirmed = call(
+        &app,
+        &browser(),
+        "accounts/confirm_email",
+        &[("token", token)],
+    )
+    .await;
+    assert!(succeeded(&confirmed), "{:?}", confirmed.body);
+    let (_, done) = app.get_text("/confirm-email?done=confirmed").await;
+    assert!(done.contains("your address is confirmed"), "{done}");
+    assert!(succeeded(&add(newcomer.clone(), "Hello at last!").await));
+    let (_, settings) = get_with(&app, &newcomer, "/settings").await;
+    assert!(!settings.contains("address-unconfirmed"), "{settings}");
+    let again = call(&app, &newcomer, "accounts/send_confirmation", &[]).await;
+    assert!(
+        again.body.as_str().unwrap().contains("confirmed already"),
+        "{:?}",
+        again.body
+    );
+    // A confirmation tells nobody that an address changed.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(sink
+        .received()
+        .iter()
+        .all(|m| !m.subject.contains("changed")));
+
+    // With the setting off, a newcomer comments at once (and is still asked to confirm).
+    let (status, _) = api(
+        &app,
+        Method::PATCH,
+        "/settings",
+        Some(&owner),
+        Some(json!({ "commentsNeedConfirmedEmail": false })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let later = browser();
+    let joined = call(
+        &app,
+        &later,
+        "accounts/sign_up",
+        &[
+            ("email", "later@example.com"),
+            ("username", "later"),
+            ("password", PASSWORD),
+        ],
+    )
+    .await;
+    assert!(succeeded(&joined), "{:?}", joined.body);
+    assert!(succeeded(&add(later.clone(), "Straight in").await));
+    let (_, settings) = get_with(&app, &later, "/settings").await;
+    assert!(settings.contains("address-unconfirmed"), "{settings}");
+    sink.mail_to("later@example.com").await;
+}
+
 on_both_backends!(
+    comments_wait_for_a_confirmed_address_where_the_blog_asks,
     comment_mail_reaches_who_it_concerns_and_stops_in_one_click,
     moderators_get_one_digest_per_window,
     a_new_address_is_confirmed_by_the_link_sent_to_it,

@@ -504,21 +504,17 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
             .await
             .unwrap(),
     }
-    let writer = quire::accounts::store::create_user(
-        &db,
-        quire::accounts::store::NewUser {
-            email: "old@example.com".to_owned(),
-            username: "oldtimer".to_owned(),
-            password: quire::platform::password::Password::new(PASSWORD.to_owned()),
-            first_name: None,
-            last_name: None,
-            role: Role::User,
-        },
-        12,
-    )
-    .await
-    .unwrap();
-    // In the columns posts had then: today's store writes today's.
+    // In the columns users and posts had then: today's store writes today's.
+    let writer = quire::accounts::UserId(
+        quire::with_db!(&db, |pool| sqlx::query_scalar(
+            "INSERT INTO users (email, username, password_hash, role, created_at, updated_at)
+             VALUES ('old@example.com', 'oldtimer', 'not a hash', 'USER', $1, $1) RETURNING id"
+        )
+        .bind(quire::platform::db::now())
+        .fetch_one(pool)
+        .await)
+        .unwrap(),
+    );
     let post: i64 = quire::with_db!(&db, |pool| sqlx::query_scalar(
         "INSERT INTO posts (author_id, title, slug, content, content_html, status, published_at, created_at, updated_at)
          VALUES ($1, 'From before', 'from-before', 'Old words.', '<p>Old words.</p>', 'PUBLISHED', $2, $2, $2)
@@ -587,6 +583,8 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(user.role, "AUTHOR");
+    let confirmed = quire::accounts::store::settings(&app.db, writer).await.unwrap();
+    assert!(confirmed.email_confirmed, "accounts from before count as confirmed");
 }
 
 /// Comments per post: set through the API on creation and alone, and in the editor; a closed

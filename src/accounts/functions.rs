@@ -7,8 +7,8 @@
 use leptos::prelude::*;
 
 use super::{
-    AccountSettings, CurrentUser, InvitationInfo, InvitationOffer, NewInvitation, Profile, Role,
-    SessionInfo,
+    AccountSettings, AddressLink, CurrentUser, InvitationInfo, InvitationOffer, NewInvitation,
+    Profile, Role, SessionInfo,
 };
 use crate::error::AppError;
 use crate::posts::PostPage;
@@ -38,6 +38,7 @@ pub async fn sign_up(
     let id = super::invitations::sign_up(
         &state.db,
         &*state.site().await?,
+        &state.config.origin(),
         NewUser {
             email,
             username,
@@ -306,32 +307,59 @@ pub async fn change_email(email: String, current_password: String) -> Result<Str
     .await
 }
 
-/// The address a confirmation link would make the account's, or why the link cannot be used.
+/// The address a confirmation link would confirm or make the account's, or why the link
+/// cannot be used.
 #[server(prefix = "/rpc", endpoint = "accounts/check_email_change")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
-pub async fn check_email_change(token: String) -> Result<String, AppError> {
+pub async fn check_email_change(token: String) -> Result<AddressLink, AppError> {
     let state = crate::web::state::AppState::current()?;
-    super::addresses::pending(&state.db, &token)
-        .await
-        .map(|(_, email)| email)
+    let pending = super::addresses::pending(&state.db, &token).await?;
+    Ok(AddressLink {
+        address: pending.address,
+        is_current: pending.is_current,
+    })
 }
 
-/// Confirms the new address behind a link (the link is the proof: no session is needed).
+/// Confirms the address behind a link (the link is the proof: no session is needed).
 #[server(prefix = "/rpc", endpoint = "accounts/confirm_email")]
 #[middleware(crate::platform::readers::LeavesReadersAlone)]
 pub async fn confirm_email(token: String) -> Result<(), AppError> {
     use crate::web::state::AppState;
 
     let state = AppState::current()?;
-    super::addresses::confirm_change(
+    let confirmed = super::addresses::confirm_change(
         &state.db,
         &*state.site().await?,
         &state.config.origin(),
         &token,
     )
     .await?;
-    leptos_axum::redirect("/confirm-email?done=1");
+    leptos_axum::redirect(if confirmed.is_current {
+        "/confirm-email?done=confirmed"
+    } else {
+        "/confirm-email?done=changed"
+    });
     Ok(())
+}
+
+/// Mails the signed-in user's address a new link that confirms it; says what happened.
+#[server(prefix = "/rpc", endpoint = "accounts/send_confirmation")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn send_confirmation() -> Result<String, AppError> {
+    use super::addresses::{request_confirmation, Confirmation};
+    use crate::accounts::caller::Caller;
+    use crate::web::state::AppState;
+
+    let caller = Caller::current().await?;
+    let me = caller.require_user()?;
+    let state = AppState::current()?;
+    let site = state.site().await?;
+    let done = request_confirmation(&state.db, &site, &state.config.origin(), me.id).await?;
+    Ok(match done {
+        Confirmation::Sent => "A new link is on its way. It works for a day.",
+        Confirmation::Confirmed => "Your address is confirmed already: nothing more to do.",
+    }
+    .to_owned())
 }
 
 /// Which mail about comments the signed-in user wants; a checkbox left out is off.

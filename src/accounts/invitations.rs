@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::store::{create_invited_user, create_user, NewUser};
+use super::store::{create_invited_user, create_signed_up_user, NewUser};
 use super::tokens::{hash, random_token};
 use super::{
     validation, CurrentUser, InvitationInfo, InvitationOffer, InvitationState, Role, UserId,
@@ -151,20 +151,42 @@ pub async fn offer(db: &Db, token: &str) -> Result<InvitationOffer, AppError> {
 }
 
 /// A new account, as the blog's registration rule allows: with an invitation (its role, its
-/// address, used up) or, where anybody may sign up, without one (a user).
+/// address, used up) or, where anybody may sign up, without one (a user). An address nobody
+/// vouched for (no invitation named it) is sent a link that confirms it.
 pub async fn sign_up(
+    db: &Db,
+    site: &SiteSettings,
+    origin: &str,
+    new: NewUser,
+    invitation: Option<&str>,
+    min_password_len: usize,
+) -> Result<UserId, AppError> {
+    let (id, confirmed) = create_account(db, site, new, invitation, min_password_len).await?;
+    if !confirmed {
+        // The account is made: a mail that cannot be queued now is asked for again from the
+        // settings page (or the comment form), not reported as a failed sign-up.
+        if let Err(err) = super::addresses::request_confirmation(db, site, origin, id).await {
+            tracing::warn!(user = %id, error = %err, "the address confirmation was not queued");
+        }
+    }
+    Ok(id)
+}
+
+/// [`sign_up`]'s account, and whether its address counts as confirmed.
+async fn create_account(
     db: &Db,
     site: &SiteSettings,
     mut new: NewUser,
     invitation: Option<&str>,
     min_password_len: usize,
-) -> Result<UserId, AppError> {
+) -> Result<(UserId, bool), AppError> {
     let invitation = invitation.map(str::trim).filter(|token| !token.is_empty());
     site.require_set_up()?;
     site.registration.require_open(invitation.is_some())?;
     let Some(token) = invitation else {
         new.role = Role::User;
-        return create_user(db, new, min_password_len).await;
+        let id = create_signed_up_user(db, new, min_password_len).await?;
+        return Ok((id, false));
     };
     let offer = offer(db, token).await?;
     if let Some(email) = &offer.email {
@@ -176,7 +198,9 @@ pub async fn sign_up(
         }
     }
     new.role = offer.role;
-    create_invited_user(db, new, min_password_len, &hash(token)).await
+    let addressed = offer.email.is_some();
+    let id = create_invited_user(db, new, min_password_len, &hash(token), addressed).await?;
+    Ok((id, addressed))
 }
 
 /// The newest invitations, for the admins.

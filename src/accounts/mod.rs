@@ -91,6 +91,17 @@ pub struct AccountSettings {
     pub bio: String,
     pub avatar_url: Option<String>,
     pub notifications: Notifications,
+    /// The address was shown to be theirs (the link mailed to it was opened).
+    pub email_confirmed: bool,
+}
+
+/// What a link mailed to an address asks; `/confirm-email` shows it above its button.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressLink {
+    pub address: String,
+    /// The account has this address already: the link confirms it rather than moving the
+    /// account to it.
+    pub is_current: bool,
 }
 
 /// Which mail about comments an account wants (each also turned off by the one-click link in

@@ -154,6 +154,14 @@ pub async fn reset(
             .execute(&mut *tx)
             .await?;
             super::store::replace_password_in(&mut tx, user_id.0, &hash_of_password, now).await?;
+            // The link reached the account's address: that confirms it as well.
+            sqlx::query(
+                "UPDATE users SET email_confirmed_at = $2 WHERE id = $1 AND email_confirmed_at IS NULL",
+            )
+            .bind(user_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
             let mail = mail.clone().to(
                 &account.email,
                 "password_changed",

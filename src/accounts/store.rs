@@ -269,22 +269,31 @@ pub async fn create_user_keyed(
     insert_user(db, new, min_password_len, claim, Ticket::None).await
 }
 
-/// [`create_user`] that also uses up the invitation whose token hashes to `invitation`, in
-/// the same transaction: two people cannot both take one invitation.
+/// [`create_user`] for somebody who signed up on their own: their address is not confirmed
+/// until they open the link mailed to it (`addresses::request_confirmation`).
+pub(super) async fn create_signed_up_user(
+    db: &Db,
+    new: NewUser,
+    min_password_len: usize,
+) -> Result<UserId, AppError> {
+    insert_user(db, new, min_password_len, None, Ticket::SignUp).await
+}
+
+/// [`create_user`] that also uses up the invitation whose token hashes to `token_hash`, in
+/// the same transaction: two people cannot both take one invitation. The address counts as
+/// confirmed when the invitation named it (`addressed`).
 pub(super) async fn create_invited_user(
     db: &Db,
     new: NewUser,
     min_password_len: usize,
-    invitation: &str,
+    token_hash: &str,
+    addressed: bool,
 ) -> Result<UserId, AppError> {
-    insert_user(
-        db,
-        new,
-        min_password_len,
-        None,
-        Ticket::Invitation(invitation),
-    )
-    .await
+    let ticket = Ticket::Invitation {
+        token_hash,
+        addressed,
+    };
+    insert_user(db, new, min_password_len, None, ticket).await
 }
 
 /// [`create_user`] for the blog's first admin at `/setup`: the account and the blog's claim
@@ -307,9 +316,15 @@ pub(super) async fn create_owner(
 /// What an account is made with, besides its fields: checked and used up in the
 /// transaction that makes it.
 enum Ticket<'a> {
+    /// An admin's doing (the command line, the API): they vouch for the address.
     None,
-    /// The hash of an invitation's token.
-    Invitation(&'a str),
+    /// Somebody signing up on their own.
+    SignUp,
+    /// The hash of an invitation's token, and whether the invitation named the address.
+    Invitation {
+        token_hash: &'a str,
+        addressed: bool,
+    },
     /// With what is wrong with the blog's name, said together with the account's fields.
     Setup(crate::site::store::Claim<'a>, Vec<FieldError>),
 }
@@ -377,6 +392,13 @@ async fn insert_user(
 
     let password_hash = password::hash(new.password).await?;
     let now = now();
+    let confirmed = match ticket {
+        Ticket::SignUp
+        | Ticket::Invitation {
+            addressed: false, ..
+        } => None,
+        _ => Some(now),
+    };
     // In a transaction of its own: on SQLite, sqlx hands back a RETURNING row before the
     // statement's implicit commit and drops that commit's error (a full disk), so the id of
     // a user never written would be returned (launchbadge/sqlx#3430).
@@ -384,8 +406,9 @@ async fn insert_user(
         async {
             let mut tx = pool.begin_write().await?;
             let id: UserId = sqlx::query_scalar(
-                "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7)
+                "INSERT INTO users (email, username, password_hash, first_name, last_name, role, is_active,
+                                    created_at, updated_at, email_confirmed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $7, $8)
                  RETURNING id",
             )
             .bind(&email)
@@ -395,19 +418,20 @@ async fn insert_user(
             .bind(&last_name)
             .bind(new.role.as_str())
             .bind(now)
+            .bind(confirmed)
             .fetch_one(&mut *tx)
             .await?;
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, id.0).await?;
             }
-            if let Ticket::Invitation(invitation) = &ticket {
+            if let Ticket::Invitation { token_hash, .. } = &ticket {
                 let taken = sqlx::query(
                     "UPDATE invitations SET used_at = $1, used_by = $2
                      WHERE token_hash = $3 AND used_at IS NULL AND expires_at > $1",
                 )
                 .bind(now)
                 .bind(id)
-                .bind(invitation)
+                .bind(token_hash)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -904,9 +928,16 @@ pub async fn settings(db: &Db, user_id: UserId) -> Result<AccountSettings, AppEr
         .fetch_one(pool)
         .await
     })?;
-    let notifications: Notifications = with_db!(db, |pool| {
+    #[derive(sqlx::FromRow)]
+    struct Mail {
+        #[sqlx(flatten)]
+        notifications: Notifications,
+        email_confirmed: bool,
+    }
+    let mail: Mail = with_db!(db, |pool| {
         sqlx::query_as(
-            "SELECT notify_approved, notify_replies, notify_comments, notify_moderation
+            "SELECT notify_approved, notify_replies, notify_comments, notify_moderation,
+                    email_confirmed_at IS NOT NULL AS email_confirmed
              FROM users WHERE id = $1",
         )
         .bind(user_id)
@@ -920,7 +951,8 @@ pub async fn settings(db: &Db, user_id: UserId) -> Result<AccountSettings, AppEr
         last_name: user.last_name.unwrap_or_default(),
         bio: user.bio,
         avatar_url: user.avatar_url,
-        notifications,
+        notifications: mail.notifications,
+        email_confirmed: mail.email_confirmed,
     })
 }
 

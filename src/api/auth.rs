@@ -127,6 +127,7 @@ pub(super) async fn register(
     let id = crate::accounts::invitations::sign_up(
         &state.db,
         &*state.site().await?,
+        &state.config.origin(),
         NewUser {
             email: body.email,
             username: body.username,

@@ -23,6 +23,9 @@ pub struct ApiSettings {
     pub registration: Registration,
     pub publishing: Publishing,
     pub comments_enabled: bool,
+    /// Accounts comment only once they have confirmed their address (by the link mailed
+    /// at sign-up).
+    pub comments_need_confirmed_email: bool,
     pub powered_by: bool,
     /// `#rrggbb`; buttons and links use it, darkened as far as readable text needs.
     pub accent_color: String,
@@ -39,6 +42,7 @@ fn api(settings: &SiteSettings) -> ApiSettings {
         registration: settings.registration,
         publishing: settings.publishing,
         comments_enabled: settings.comments_enabled,
+        comments_need_confirmed_email: settings.comments_need_confirmed_email,
         powered_by: settings.powered_by,
         accent_color: settings.accent_color.clone(),
         social_links: settings.social_links.clone(),
@@ -74,6 +78,7 @@ pub struct SettingsWrite {
     pub registration: Option<Registration>,
     pub publishing: Option<Publishing>,
     pub comments_enabled: Option<bool>,
+    pub comments_need_confirmed_email: Option<bool>,
     pub powered_by: Option<bool>,
     /// `#0f766e` or `#0f7`.
     #[schemars(regex(pattern = patterns::COLOR))]
@@ -100,6 +105,9 @@ pub(super) async fn update(
         registration: body.registration.unwrap_or(current.registration),
         publishing: body.publishing.unwrap_or(current.publishing),
         comments_enabled: body.comments_enabled.unwrap_or(current.comments_enabled),
+        comments_need_confirmed_email: body
+            .comments_need_confirmed_email
+            .unwrap_or(current.comments_need_confirmed_email),
         powered_by: body.powered_by.unwrap_or(current.powered_by),
         accent_color: body.accent_color.unwrap_or(current.accent_color),
         social_links: body.social_links.unwrap_or(current.social_links),

@@ -17,10 +17,16 @@ pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
     let viewer = caller.user().map(|u| u.id.0);
     let post_open = store::require_visible_post(&state.db, post_id).await?;
     let comments = store::thread(&state.db, post_id, viewer).await?;
+    let site = state.site().await?;
+    let unconfirmed = match caller.user() {
+        Some(user) => !store::may_comment_as(&state.db, &site, user).await?,
+        None => false,
+    };
     Ok(Thread {
         comments,
         signed_in: viewer.is_some(),
-        open: post_open && state.site().await?.comments_enabled,
+        open: post_open && site.comments_enabled,
+        unconfirmed,
     })
 }
 

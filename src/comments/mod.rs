@@ -63,6 +63,8 @@ pub struct Thread {
     pub signed_in: bool,
     /// New comments are taken (the blog's setting); a closed thread stays readable.
     pub open: bool,
+    /// The reader must confirm their address before they comment (the blog asks for that).
+    pub unconfirmed: bool,
 }
 
 /// "just now", "5 minutes ago", "3 days ago", or the date for anything older than a month.

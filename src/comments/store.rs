@@ -186,6 +186,24 @@ async fn is_trusted(db: &Db, config: &Config, user: &CurrentUser) -> Result<bool
     Ok(approved >= needed)
 }
 
+/// Whether `user` may comment under the blog's rule on addresses: where it asks for a
+/// confirmed one, only once theirs is.
+pub async fn may_comment_as(
+    db: &Db,
+    site: &crate::site::SiteSettings,
+    user: &CurrentUser,
+) -> Result<bool, AppError> {
+    if !site.comments_need_confirmed_email {
+        return Ok(true);
+    }
+    Ok(with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT email_confirmed_at IS NOT NULL FROM users WHERE id = $1"
+    )
+    .bind(user.id)
+    .fetch_one(pool)
+    .await)?)
+}
+
 /// Writes a comment. It is held for moderation (`pending` in the answer) unless its author is
 /// trusted and it has few links; what readers see changes only when it is not, and then the
 /// people it concerns are mailed (see `notifications`).
@@ -203,6 +221,11 @@ pub async fn add(
     if !require_visible_post(db, post_id).await? {
         return Err(AppError::Denied(
             "Comments are closed on this post".to_owned(),
+        ));
+    }
+    if !may_comment_as(db, &mailing.site, user).await? {
+        return Err(AppError::Denied(
+            "Confirm your email address before you comment: open the link we mailed you, or ask for a new one in your settings".to_owned(),
         ));
     }
     if let Some(parent_id) = parent_id {

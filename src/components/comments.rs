@@ -7,6 +7,7 @@ use crate::comments::functions::{
     get_thread, AddComment, DeleteComment, EditComment, ReportComment,
 };
 use crate::comments::{CommentView, Thread, MAX_COMMENT_CHARS, MAX_INDENT};
+use crate::components::address::SendConfirmationForm;
 use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS};
 use crate::components::island::reloaded;
@@ -84,11 +85,19 @@ fn LiveComments(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
 #[component]
 fn ThreadView(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
     let signed_in = thread.signed_in;
-    let open = thread.open;
+    // Replies are offered where a new comment would be taken.
+    let open = thread.open && !thread.unconfirmed;
     view! {
-        {if !open {
+        {if !thread.open {
             view! {
                 <p role="status" class="mb-6 rounded-lg bg-slate-50 p-4 text-sm dark:bg-slate-900">"Comments are closed."</p>
+            }.into_any()
+        } else if thread.unconfirmed {
+            view! {
+                <div data-testid="confirm-to-comment" class="mb-6 space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                    <p>"This blog asks you to confirm your email address before you comment: open the link we mailed you when you signed up."</p>
+                    <SendConfirmationForm/>
+                </div>
             }.into_any()
         } else if signed_in {
             view! { <CommentForm post_id parent_id=None label="Add a comment" button="Post comment"/> }.into_any()

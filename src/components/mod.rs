@@ -1,5 +1,6 @@
 //! Pieces of pages that more than one page uses.
 
+pub mod address;
 pub mod comments;
 pub mod error_notice;
 pub mod form;

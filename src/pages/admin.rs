@@ -778,6 +778,10 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool, zones: Vec<String>) -> 
                     <input type="checkbox" name="comments_enabled" value="on" checked=settings.comments_enabled class="mt-0.5 h-4 w-4"/>
                     <span>"Readers may comment (turned off, the comments already there stay readable)"</span>
                 </label>
+                <label class=choice>
+                    <input type="checkbox" name="comments_need_confirmed_email" value="on" checked=settings.comments_need_confirmed_email class="mt-0.5 h-4 w-4"/>
+                    <span>"New accounts confirm their email address before they comment (by the link mailed at sign-up; accounts made by admins count as confirmed)"</span>
+                </label>
             </fieldset>
             <FormStatus error=failed success=saved/>
             <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::address::SendConfirmationForm;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -112,6 +114,12 @@ fn SettingsForms(
         </Section>
 
         <Section title="Email">
+            {(!settings.email_confirmed).then(|| view! {
+                <div class="mb-4 space-y-2 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                    <p data-testid="address-unconfirmed">{format!("{} is not confirmed yet: open the link we mailed there.", settings.email)}</p>
+                    <SendConfirmationForm/>
+                </div>
+            })}
             <ActionForm action=change_email attr:class="space-y-2">
                 <TextField label="Email" name="email" kind="email" value=settings.email.clone() autocomplete="email" error=field_error(email_value, "email")/>
                 <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email_value, "currentPassword")/>

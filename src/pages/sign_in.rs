@@ -7,7 +7,7 @@ use crate::accounts::functions::{
     SignIn, SignUp,
 };
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
-use crate::accounts::Role;
+use crate::accounts::{AddressLink, Role};
 use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
 use crate::mail::functions::unsubscribe_topic;
 
@@ -301,23 +301,28 @@ fn ResetPasswordForm(token: String) -> impl IntoView {
     }
 }
 
-/// `/confirm-email?token=…`, from the mail sent to a new address: a button to confirm it (a
-/// button, not the visit itself, since mail scanners open links), then `?done=1`.
+/// `/confirm-email?token=…`, from the mail sent at sign-up or to a new address: a button to
+/// confirm it (a button, not the visit itself, since mail scanners open links), then
+/// `?done=confirmed` or `?done=changed`.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
     let query = use_query_map().read_untracked();
-    let done = query.get("done").is_some();
+    let done = query.get("done");
     let token = query.get("token").unwrap_or_default();
     let check = Resource::new(|| (), {
         let token = token.clone();
         move |_| check_email_change(token.clone())
     });
     view! {
-        <AuthCard title="Confirm your new address">
-            {if done {
+        <AuthCard title="Confirm your address">
+            {if let Some(done) = done {
                 view! {
                     <p role="status" data-testid="email-confirmed" class="text-slate-700 dark:text-slate-200">
-                        "Your address is changed. Mail for your account goes there from now on."
+                        {if done == "confirmed" {
+                            "Thanks: your address is confirmed."
+                        } else {
+                            "Your address is changed. Mail for your account goes there from now on."
+                        }}
                     </p>
                     <p class="mt-6 text-sm"><a href="/settings" class=LINK_CLASS>"Your account's settings"</a></p>
                 }.into_any()
@@ -328,7 +333,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                             let token = token.clone();
                             Suspend::new(async move {
                                 match check.await {
-                                    Ok(address) => view! { <ConfirmEmailForm token address/> }.into_any(),
+                                    Ok(link) => view! { <ConfirmEmailForm token link/> }.into_any(),
                                     Err(error) => view! {
                                         <p role="alert" data-testid="email-refused" class="text-red-700 dark:text-red-300">
                                             {link_refusal(&error, "Change your address again in your account's settings.")}
@@ -345,12 +350,18 @@ pub fn ConfirmEmailPage() -> impl IntoView {
 }
 
 #[island(lazy)]
-fn ConfirmEmailForm(token: String, address: String) -> impl IntoView {
+fn ConfirmEmailForm(token: String, link: AddressLink) -> impl IntoView {
     crate::components::island::register();
     let action = ServerAction::<ConfirmEmail>::new();
     let value = action.value();
+    let address = link.address;
+    let question = if link.is_current {
+        format!("Is {address} your address? Confirm it to finish setting up your account.")
+    } else {
+        format!("Use {address} for your account from now on?")
+    };
     view! {
-        <p class="mb-4 text-slate-700 dark:text-slate-200">{format!("Use {address} for your account from now on?")}</p>
+        <p class="mb-4 text-slate-700 dark:text-slate-200">{question}</p>
         <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
             <input type="hidden" name="token" value=token/>
             <FormStatus error=form_error(value, &[])/>

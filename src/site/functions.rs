@@ -28,6 +28,8 @@ pub async fn save_site_settings(
     registration: String,
     publishing: String,
     comments_enabled: Option<String>,
+    /// Absent: off, as a checkbox left out is.
+    comments_need_confirmed_email: Option<String>,
     powered_by: Option<String>,
     /// Absent: as it is.
     time_zone: Option<String>,
@@ -61,6 +63,7 @@ pub async fn save_site_settings(
         registration,
         publishing,
         comments_enabled: comments_enabled.is_some(),
+        comments_need_confirmed_email: comments_need_confirmed_email.is_some(),
         powered_by: powered_by.is_some(),
         time_zone: time_zone.unwrap_or(current.time_zone.clone()),
         accent_color: accent_color.unwrap_or(current.accent_color.clone()),

@@ -112,6 +112,8 @@ pub struct SiteSettings {
     pub publishing: Publishing,
     /// Off: no new comments anywhere; the ones there stay readable.
     pub comments_enabled: bool,
+    /// Accounts comment only once their address is confirmed (by the link mailed to it).
+    pub comments_need_confirmed_email: bool,
     /// The "Powered by quire" line in the footer.
     pub powered_by: bool,
     /// `#rrggbb`: buttons and links take it (made readable: see `look::accent_style`).
@@ -142,6 +144,7 @@ impl Default for SiteSettings {
             registration: Registration::Open,
             publishing: Publishing::Authors,
             comments_enabled: true,
+            comments_need_confirmed_email: false,
             powered_by: true,
             accent_color: look::DEFAULT_ACCENT.to_owned(),
             social_links: Vec::new(),

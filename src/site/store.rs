@@ -16,6 +16,7 @@ struct Row {
     registration: String,
     publishing: String,
     comments_enabled: bool,
+    comments_need_confirmed_email: bool,
     powered_by: bool,
     set_up: bool,
     accent_color: String,
@@ -25,14 +26,16 @@ struct Row {
 }
 
 pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
-    let row: Row = with_db!(db, |pool| sqlx::query_as(
+    let row: Row = with_db!(db, |pool| {
+        sqlx::query_as(
         "SELECT title, description, language, time_zone, footer, registration, publishing,
-                comments_enabled, powered_by, set_up_at IS NOT NULL AS set_up,
+                comments_enabled, comments_need_confirmed_email, powered_by, set_up_at IS NOT NULL AS set_up,
                 accent_color, social_links, logo, icon
          FROM site_settings WHERE id = 1"
     )
     .fetch_one(pool)
-    .await)?;
+    .await
+    })?;
     Ok(SiteSettings {
         title: row.title,
         description: row.description,
@@ -43,6 +46,7 @@ pub async fn load(db: &Db) -> Result<SiteSettings, AppError> {
         registration: Registration::parse(&row.registration).unwrap_or_default(),
         publishing: Publishing::parse(&row.publishing).unwrap_or_default(),
         comments_enabled: row.comments_enabled,
+        comments_need_confirmed_email: row.comments_need_confirmed_email,
         powered_by: row.powered_by,
         set_up: row.set_up,
         accent_color: row.accent_color,
@@ -117,7 +121,8 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             sqlx::query(
                 "UPDATE site_settings SET title = $1, description = $2, language = $3, footer = $4,
                         registration = $5, publishing = $6, comments_enabled = $7, powered_by = $8,
-                        updated_at = $9, accent_color = $10, social_links = $11, time_zone = $12
+                        updated_at = $9, accent_color = $10, social_links = $11, time_zone = $12,
+                        comments_need_confirmed_email = $13
                  WHERE id = 1",
             )
             .bind(&settings.title)
@@ -132,6 +137,7 @@ pub async fn save(db: &Db, actor: Actor<'_>, settings: &SiteSettings) -> Result<
             .bind(&settings.accent_color)
             .bind(settings.social_links.join("\n"))
             .bind(&settings.time_zone)
+            .bind(settings.comments_need_confirmed_email)
             .execute(&mut *tx)
             .await?;
             if !changed.is_empty() {
@@ -158,6 +164,10 @@ fn changed_fields(before: &SiteSettings, after: &SiteSettings) -> Vec<&'static s
         (
             "comments",
             before.comments_enabled != after.comments_enabled,
+        ),
+        (
+            "confirmed addresses to comment",
+            before.comments_need_confirmed_email != after.comments_need_confirmed_email,
         ),
         ("powered by", before.powered_by != after.powered_by),
         ("accent colour", before.accent_color != after.accent_color),
