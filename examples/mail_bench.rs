@@ -117,7 +117,7 @@ async fn main() {
     let mailing = quire::mail::Mailing {
         site: std::sync::Arc::new(quire::site::store::load(&db).await.expect("settings")),
         origin: "https://blog.example.com".into(),
-        unsubscribe: quire::mail::unsubscribe::Signer::new(b"bench"),
+        unsubscribe: quire::mail::unsubscribe::Signer::new(b"bench").expect("an HMAC key"),
     };
     let started = Instant::now();
     let queued = quire::subscriptions::delivery::deliver_due(&db, &mailing)

@@ -583,8 +583,13 @@ async fn an_upgraded_blog_keeps_its_people_posts_and_rules(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(user.role, "AUTHOR");
-    let confirmed = quire::accounts::store::settings(&app.db, writer).await.unwrap();
-    assert!(confirmed.email_confirmed, "accounts from before count as confirmed");
+    let confirmed = quire::accounts::store::settings(&app.db, writer)
+        .await
+        .unwrap();
+    assert!(
+        confirmed.email_confirmed,
+        "accounts from before count as confirmed"
+    );
 }
 
 /// Comments per post: set through the API on creation and alone, and in the editor; a closed

@@ -74,9 +74,7 @@ impl Keys {
         &self,
         db: &Db,
     ) -> Result<crate::mail::unsubscribe::Signer, AppError> {
-        Ok(crate::mail::unsubscribe::Signer::new(
-            self.secret(db).await?,
-        ))
+        crate::mail::unsubscribe::Signer::new(self.secret(db).await?)
     }
 
     /// A signed access token for `user_id`, valid for 15 minutes.
