@@ -38,7 +38,7 @@ LAYERS = [
     # domains
     ("accounts", 2), ("posts", 2), ("comments", 2), ("moderation", 2), ("categories", 2),
     ("tags", 2), ("idempotency", 2), ("audit", 2), ("publishing", 2), ("site", 2), ("mail", 2),
-    ("redirects", 2), ("subscriptions", 2),
+    ("redirects", 2), ("subscriptions", 2), ("import", 2),
     # foundation
     ("error", 1), ("platform", 1),
 ]
@@ -48,7 +48,7 @@ LAYERS = [
 KNOWN = set()
 
 # Inside the domain layer, a domain may use only those before it in this list.
-DOMAIN_ORDER = ["idempotency", "audit", "publishing", "site", "mail", "redirects", "accounts", "tags", "categories", "posts", "comments", "moderation", "subscriptions"]
+DOMAIN_ORDER = ["idempotency", "audit", "publishing", "site", "mail", "redirects", "accounts", "tags", "categories", "posts", "comments", "moderation", "subscriptions", "import"]
 
 
 def module_of(path):

@@ -28,6 +28,8 @@ pub mod tags;
 pub mod feeds;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
+#[cfg(feature = "ssr")]
+pub mod import;
 
 #[cfg(feature = "ssr")]
 pub mod ops;

@@ -42,7 +42,7 @@ use crate::with_db;
 /// tables whose foreign keys point at them. The search indexes (`posts_fts` on SQLite,
 /// `posts.search_vector` on PostgreSQL) are not data: triggers rebuild them. Nor is the
 /// page cache's `content_version`.
-pub const TABLES: [&str; 27] = [
+pub const TABLES: [&str; 28] = [
     "users",
     "categories",
     "posts",
@@ -70,6 +70,7 @@ pub const TABLES: [&str; 27] = [
     "outbox",
     "password_resets",
     "email_changes",
+    "imported",
 ];
 
 /// Tables a server fills by itself before anybody writes anything: the API's signing secret,

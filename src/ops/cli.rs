@@ -45,13 +45,19 @@ enum Command {
         #[arg(long, default_value_t = 0, requires = "posts")]
         comments: usize,
     },
-    /// Import markdown files with YAML front matter (a file or a folder of them); a post with
-    /// the same slug is updated, not duplicated
+    /// Import a blog: markdown files with YAML front matter (a file or a folder of them), a
+    /// WordPress export (WXR) or a Ghost export (JSON), told apart by their content. Importing
+    /// the same thing again updates what the first import made
     Import {
         path: std::path::PathBuf,
-        /// Whose posts they become
+        /// Whose posts they become (markdown); for an export, whose posts they are when the
+        /// export names nobody (default: the first admin)
         #[arg(long)]
-        author: String,
+        author: Option<String>,
+        /// A copy of the old blog's images (WordPress's `wp-content/uploads`, Ghost's
+        /// `content/images`): the images posts use are copied into quire's media
+        #[arg(long)]
+        media: Option<std::path::PathBuf>,
     },
     /// Write posts as markdown files with YAML front matter into a folder (never migrates: the
     /// database must be at this quire's schema)
@@ -357,7 +363,11 @@ async fn run(command: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Import { path, author } => import(&db, &path, &author).await,
+        Command::Import {
+            path,
+            author,
+            media,
+        } => import(&db, &config, &path, author.as_deref(), media).await,
         Command::Export { dir, author } => export(&db, &dir, author.as_deref()).await,
         Command::Backup { file, force } => {
             let started = std::time::Instant::now();
@@ -452,8 +462,94 @@ async fn user_id(db: &Db, username: &str) -> Result<crate::accounts::UserId, Cli
         .ok_or_else(|| CliError::Usage(format!("there is no user named {username}")))
 }
 
+/// Imports what `path` holds, told by its content.
+async fn import(
+    db: &Db,
+    config: &Config,
+    path: &std::path::Path,
+    author: Option<&str>,
+    media: Option<std::path::PathBuf>,
+) -> Result<(), CliError> {
+    use crate::import::{self, Format, ImportError};
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "{}: no such file or folder",
+            path.display()
+        )));
+    }
+    if let Some(media) = &media {
+        if !media.is_dir() {
+            return Err(CliError::Usage(format!(
+                "--media {}: not a folder",
+                media.display()
+            )));
+        }
+    }
+    let format = import::detect(path).map_err(|e| CliError::Usage(e.0))?;
+    if format == Format::Markdown {
+        let author = author.ok_or_else(|| {
+            CliError::Usage("markdown files need --author: whose posts they become".to_owned())
+        })?;
+        return import_markdown(db, path, author).await;
+    }
+    let fallback_author = match author {
+        Some(name) => user_id(db, name).await?.0,
+        None => first_admin(db).await?,
+    };
+    let progress = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let options = import::Options {
+        media_from: media,
+        media_to: config.media_dir.clone(),
+        fallback_author,
+        progress,
+    };
+    let report = match format {
+        Format::WordPress => import::wordpress(db, path, options).await,
+        Format::Ghost => {
+            return Err(CliError::Usage(format!(
+                "{}: Ghost exports are not read yet",
+                path.display()
+            )))
+        }
+        Format::Markdown => unreachable!("handled above"),
+    };
+    let report = report.map_err(|err| match err {
+        ImportError::BadFile(bad) => CliError::Usage(bad.0),
+        ImportError::Failed(err) => CliError::from(err),
+    })?;
+    for line in report.lines() {
+        println!("{line}");
+    }
+    if !report.failed.is_empty() {
+        return Err(CliError::Failed(format!(
+            "{} posts were not imported (listed above)",
+            report.failed.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Whose the posts of an export are when it names nobody: the blog's first admin.
+async fn first_admin(db: &Db) -> Result<i64, CliError> {
+    let admin: Option<i64> = crate::with_db!(db, |pool| sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = 'ADMIN' AND is_active ORDER BY id LIMIT 1"
+    )
+    .fetch_optional(pool)
+    .await)
+    .map_err(|e| CliError::Failed(e.to_string()))?;
+    admin.ok_or_else(|| {
+        CliError::Usage(
+            "the blog has no admin yet: make one (quire user create --role admin) or give --author"
+                .to_owned(),
+        )
+    })
+}
+
 /// Imports every `.md` file at `path`; a bad file is reported and the others still import.
-async fn import(db: &Db, path: &std::path::Path, author: &str) -> Result<(), CliError> {
+async fn import_markdown(db: &Db, path: &std::path::Path, author: &str) -> Result<(), CliError> {
     use crate::posts::transfer::{self, Outcome};
     let author_id = user_id(db, author).await?;
     let mut files = Vec::new();

@@ -12,6 +12,15 @@ use super::state::AppState;
 pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let reads = matches!(*req.method(), Method::GET | Method::HEAD);
     let path = req.uri().path().to_owned();
+    // WordPress's own addresses (`/?p=12`, `/?page_id=3`) are the home page's path: kept
+    // as imported (see `import`), they are answered before the home page is.
+    if let Some(old) = wordpress_id_query(reads, &path, req.uri().query()) {
+        if let Ok(table) = state.redirects().await {
+            if let Some(moved) = table.get(&old).and_then(|target| moved_to(target)) {
+                return moved;
+            }
+        }
+    }
     let res = next.run(req).await;
     if !reads || res.status() != StatusCode::NOT_FOUND {
         return res;
@@ -25,8 +34,27 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
         .into_iter()
         .flat_map(|p| [p, p.strip_suffix('/').unwrap_or(p)])
         .find_map(|p| table.get(p));
-    match target.and_then(|target| HeaderValue::from_str(&location(target)).ok()) {
-        Some(location) => (
+    target.and_then(|target| moved_to(target)).unwrap_or(res)
+}
+
+/// `/?p=12` for a GET of `/` whose query names a WordPress post or page by its number.
+fn wordpress_id_query(reads: bool, path: &str, query: Option<&str>) -> Option<String> {
+    if !reads || path != "/" {
+        return None;
+    }
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (matches!(key, "p" | "page_id")
+            && !value.is_empty()
+            && value.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("/?{key}={value}"))
+    })
+}
+
+fn moved_to(target: &str) -> Option<Response> {
+    let location = HeaderValue::from_str(&location(target)).ok()?;
+    Some(
+        (
             StatusCode::MOVED_PERMANENTLY,
             [
                 (header::LOCATION, location),
@@ -37,8 +65,7 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
             ],
         )
             .into_response(),
-        None => res,
-    }
+    )
 }
 
 /// `%xx` escapes turned back into the bytes they stand for (invalid UTF-8 kept as it was).

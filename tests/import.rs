@@ -1,0 +1,232 @@
+//! Moving in from WordPress: `quire import` on a real export (made by WordPress 6.1 from
+//! Debian's package: `scripts/fixtures/wordpress.sh`, described in the fixture's README),
+//! then the blog as its readers find it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use quire::accounts::Role;
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(path)
+}
+
+/// `quire import …` against the app's database and media folder.
+async fn import(app: &TestApp, args: &[&std::ffi::OsStr]) -> Outcome {
+    let mut cmd = quire();
+    cmd.env("DATABASE_URL", &app.database.url)
+        .env("QUIRE_MEDIA_DIR", app.media_dir.path())
+        .arg("import")
+        .args(args);
+    run(&mut cmd).await
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    invariants::scalar(&app.db, sql).await
+}
+
+async fn location(app: &TestApp, path: &str) -> (u16, String) {
+    let res = browser().get(app.url(path)).send().await.unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), location)
+}
+
+async fn a_wordpress_blog_moves_in_with_its_comments_images_and_addresses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    // Somebody with Ada's address is here already: she is matched, not duplicated.
+    quire::with_db!(&app.db, |pool| sqlx::query(
+        "UPDATE users SET email = 'ada@example.com' WHERE username = 'owner'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    let export = fixture("wordpress/export.xml");
+    let uploads = fixture("wordpress/uploads");
+    let out = import(
+        &app,
+        &[export.as_os_str(), "--media".as_ref(), uploads.as_os_str()],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let summary = out.stdout;
+    for line in [
+        "Created: 6 categories, 7 comments, 2 images, 2 pages, 9 posts, 5 users.",
+        "Updated: 1 users.",
+        "Skipped 1 trashed posts and pages.",
+        "Skipped 1 trashed comments.",
+        "Skipped 1 pingbacks and trackbacks.",
+        "1 password-protected posts were imported as drafts (quire has no post passwords).",
+        "1 private posts were imported as drafts.",
+    ] {
+        assert!(summary.contains(line), "{line}\n{summary}");
+    }
+    assert!(
+        summary.contains("Kept as HTML: 1 × wp:embed (in Async Rust, one block at a time)"),
+        "{summary}"
+    );
+    assert!(summary.contains("× [gallery]"), "{summary}");
+
+    // Ada's posts are the owner's; the other authors and the commenters have accounts with
+    // no password (they set one through "forgot your password").
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE email = 'ada@example.com'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM posts p JOIN users u ON u.id = p.author_id WHERE u.username = 'owner'").await,
+        7,
+        "6 posts and... pages: Ada's"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE username = 'grace' AND role = 'AUTHOR' AND password_hash = ''").await,
+        1
+    );
+    // The category tree: Async under Rust under Programming.
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM categories c JOIN categories p ON p.id = c.parent_id JOIN categories g ON g.id = p.parent_id
+                     WHERE c.slug = 'async' AND p.slug = 'rust' AND g.slug = 'programming'").await,
+        1
+    );
+
+    // The classic post reads as it did: paragraphs, code with its language, the picture
+    // copied into quire's media, the thread with its reply to a reply, the pending comment
+    // hidden.
+    let (status, page) = app.get_text("/posts/hello-rust-ownership").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Hello, Rust: ownership in five minutes"),
+        "{page}"
+    );
+    assert!(page.contains("<h2"), "headings stay headings");
+    assert!(
+        page.contains("language-rust") || page.contains("class=\"highlight\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("/media/images/"),
+        "the image is quire's now: {page}"
+    );
+    assert!(!page.contains("old-blog.example/wp-content"), "{page}");
+    assert!(page.contains("Margaret Hamilton"), "{page}");
+    assert!(
+        !page.contains("New Reader"),
+        "a pending comment waits for a moderator"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM comments c JOIN comments p ON p.id = c.parent_id JOIN comments g ON g.id = p.parent_id").await,
+        1,
+        "a reply to a reply keeps its place"
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM comments WHERE NOT is_approved").await,
+        1
+    );
+    let images = std::fs::read_dir(app.media_dir.path().join("images"))
+        .unwrap()
+        .count();
+    assert_eq!(images, 4, "two pictures, each with its card-sized copy");
+
+    // The block post: its featured image, and what stayed HTML is still there.
+    let (status, page) = app.get_text("/posts/async-rust-blocks").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/media/images/"), "{page}");
+
+    // Drafts, private and pending posts, and the scheduled one, are nobody's to read yet.
+    for hidden in [
+        "/posts/server-inventory",
+        "/posts/protected-note",
+        "/posts/posted-from-the-future",
+    ] {
+        assert_eq!(app.get_text(hidden).await.0, 404, "{hidden}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM posts WHERE slug = 'old-announcement__trashed' OR slug = 'old-announcement'").await, 0);
+
+    // Every old address answers with 301 to the new one.
+    for (old, new) in [
+        (
+            "/2023/03/14/hello-rust-ownership/",
+            "/posts/hello-rust-ownership",
+        ),
+        ("/?p=4", "/posts/hello-rust-ownership"),
+        ("/?page_id=20", "/colophon"),
+        ("/about/colophon/", "/colophon"),
+        ("/category/programming/", "/categories/programming"),
+        ("/tag/rust/", "/tags/rust"),
+        ("/author/grace/", "/u/grace"),
+        ("/feed/", "/rss.xml"),
+    ] {
+        assert_eq!(location(&app, old).await, (301, new.to_owned()), "{old}");
+    }
+    assert_eq!(app.get_text("/colophon").await.0, 200);
+
+    // The same export again updates what is there.
+    let out = import(
+        &app,
+        &[export.as_os_str(), "--media".as_ref(), uploads.as_os_str()],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Updated: "), "{}", out.stdout);
+    assert!(!out.stdout.contains("Created: "), "{}", out.stdout);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 11);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM comments").await, 7);
+    assert_eq!(
+        std::fs::read_dir(app.media_dir.path().join("images"))
+            .unwrap()
+            .count(),
+        4,
+        "images are copied once"
+    );
+}
+
+async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let folder = tempfile::tempdir().unwrap();
+    let whole = std::fs::read_to_string(fixture("wordpress/export.xml")).unwrap();
+    let cases = [
+        ("truncated.xml", whole[..whole.len() / 2].to_owned(), "truncated"),
+        (
+            "bomb.xml",
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]>\n<rss xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><title>&b;</title></channel></rss>".to_owned(),
+            ":2: a document type declaration is not allowed",
+        ),
+        (
+            "old.xml",
+            whole.replace("<wp:wxr_version>1.2</wp:wxr_version>", "<wp:wxr_version>1.0</wp:wxr_version>"),
+            "version 1.0",
+        ),
+        ("notes.txt", "Just some notes.".to_owned(), "neither markdown"),
+        ("feed.xml", "<?xml version=\"1.0\"?><rss><channel/></rss>".to_owned(), "not a WordPress export"),
+    ];
+    for (name, text, says) in cases {
+        std::fs::write(folder.path().join(name), text).unwrap();
+        let path = folder.path().join(name);
+        let out = import(&app, &[path.as_os_str()]).await;
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        let line = out.stderr.trim();
+        assert_eq!(line.lines().count(), 1, "{name}: one line: {line}");
+        assert!(line.contains(name) && line.contains(says), "{name}: {line}");
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 1);
+}
+
+on_both_backends!(
+    a_wordpress_blog_moves_in_with_its_comments_images_and_addresses,
+    a_file_that_cannot_be_imported_says_why_and_imports_nothing,
+);
