@@ -9,33 +9,16 @@
 
 use std::time::Instant;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{rss_mb, verdict};
+
 use quire::platform::config::Config;
 use quire::platform::db::{BeginWrite, Db};
 
 const TARGET_QUEUE_MS: f64 = 1000.0;
 /// Memory may grow this much from the first sample to the peak while sending.
 const TARGET_GROWTH_MB: f64 = 10.0;
-
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn verdict(pass: bool) -> &'static str {
-    if pass {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
 
 #[tokio::main]
 async fn main() {

@@ -7,7 +7,8 @@
 # page; what a reader downloads for the post page. Then, per backend, the servers of every size
 # run side by side and their home, tag and search pages are loaded in turn at a fixed
 # 1,000 req/s, for latency compared between sizes. Then Lighthouse and axe-core
-# (scripts/lighthouse.sh). Last, the mail figures (examples/mail_bench.rs). Prints a table with the issue's targets and writes everything to
+# (scripts/lighthouse.sh). Last, the mail figures (examples/mail_bench.rs) and the import's
+# (examples/import_bench.rs: a 10,000-post WordPress export). Prints a table with the issue's targets and writes everything to
 # target/bench/results.json.
 #   scripts/bench.sh [sqlite|postgres|both]      (default both)
 # Settings: BENCH_SIZES ("1000 100000" posts), BENCH_SECONDS (10, per load), BENCH_COMMENTS
@@ -61,7 +62,7 @@ fi
 
 say "building quire (release, precompressed assets) and the benchmark"
 cargo leptos build --release --precompress --split
-cargo build --release --features ssr --example bench --example static_server --example mail_bench
+cargo build --release --features ssr --example bench --example static_server --example mail_bench --example import_bench
 
 work=$(mktemp -d)
 servers=() nginx_pid= static_pid=
@@ -93,7 +94,8 @@ mkdir -p "$work/static/posts" "$work/results" "$work/growth" "$work/nginx" "$wor
 # Other builds (a debug one for the browser tests, say) write to the same target/site: the
 # benchmark runs a copy of this build, binary, asset hashes and site, checked to match.
 cp target/release/quire target/release/hash.txt target/release/examples/bench \
-  target/release/examples/static_server target/release/examples/mail_bench "$work/bin/"
+  target/release/examples/static_server target/release/examples/mail_bench \
+  target/release/examples/import_bench "$work/bin/"
 cp -r target/site "$work/site"
 while read -r ext hash; do
   # Split builds also name the chunk loader and its manifest.
@@ -274,8 +276,8 @@ say "results"
   --about "bodies=uncompressed (--disable-compression) except the 'post, compressed' row (accept-encoding: br, gzip)" \
   --about "user_agent=a browser's: each request is a new reader (new viewer cookie, counted view)"
 
-# Issue #24's mail figures, per backend, over fresh databases of their own.
-say "mail: 10,000 followers queued for one post, memory while sending"
+# Issue #24's mail figures and #25's import figures, per backend, over fresh databases of their own.
+say "mail: 10,000 followers queued for one post, memory while sending; import: a 10,000-post WordPress export"
 for backend in sqlite postgres; do
   [[ $which == both || $which == "$backend" ]] || continue
   case $backend in
@@ -289,5 +291,16 @@ for backend in sqlite postgres; do
   echo "$mail_table"
   grep -q '| FAIL |' <<<"$mail_table" && failed=1
   [[ $backend == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_mail WITH (FORCE)" >/dev/null
+  case $backend in
+    sqlite) import_url="sqlite://$work/import-bench.db" ;;
+    postgres)
+      psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_import WITH (FORCE)" -qc "CREATE DATABASE quire_bench_import" >/dev/null
+      import_url="${admin%/*}/quire_bench_import"
+      ;;
+  esac
+  import_table=$("$work/bin/import_bench" "$import_url") || failed=1
+  echo "$import_table"
+  grep -q '| FAIL |' <<<"$import_table" && failed=1
+  [[ $backend == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_import WITH (FORCE)" >/dev/null
 done
 exit $failed

@@ -28,7 +28,6 @@ pub mod tags;
 pub mod feeds;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
-#[cfg(feature = "ssr")]
 pub mod import;
 
 #[cfg(feature = "ssr")]

@@ -112,6 +112,7 @@ enum FileKind {
     Png,
     Markdown,
     Addresses,
+    Wxr,
 }
 
 /// What the check needs fresh for each caller.
@@ -352,6 +353,7 @@ fn matrix() -> Vec<Check> {
         function("accounts/check_reset", Nobody).form(&[("token", "guessed")]),
         function("accounts/reset_password", Nobody).form(&[("token", "guessed"), ("password", PASSWORD)]),
         function("mail/overview", Admin).shows("transport"),
+        function("import/status", Admin).shows("file_name"),
         function("accounts/check_email_change", Nobody).form(&[("token", "guessed")]),
         function("accounts/confirm_email", Nobody).form(&[("token", "guessed")]),
         function("accounts/send_confirmation", SignedIn).shows("confirmed already"),
@@ -430,6 +432,8 @@ fn matrix() -> Vec<Check> {
         plain("GET", "/admin/subscribers.csv", "/admin/subscribers.csv", Admin).shows("{subscriber_email}"),
         plain("POST", "/admin/subscribers/import", "/admin/subscribers/import", Admin)
             .file("file", "subscribers.csv", "text/csv", FileKind::Addresses),
+        plain("POST", "/admin/import", "/admin/import", Admin)
+            .file("file", "export.xml", "text/xml", FileKind::Wxr),
         plain("POST", "/unsubscribe", "/unsubscribe?token=1.replies.guessed", Nobody),
         plain("GET", "/favicon.svg", "/favicon.svg", Anyone).shows("svg"),
         plain("POST", "/settings/avatar", "/settings/avatar", SignedIn).file("avatar", "me.png", "image/png", FileKind::Png),
@@ -829,6 +833,11 @@ fn file_bytes(kind: FileKind) -> Vec<u8> {
             format!("---\ntitle: Imported {}\n---\n\nImported body.\n", unique()).into_bytes()
         }
         FileKind::Addresses => format!("email\nimported-{}@example.com\n", unique()).into_bytes(),
+        FileKind::Wxr => format!(
+            "<?xml version=\"1.0\"?>\n<rss xmlns:wp=\"http://wordpress.org/export/1.2/\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><wp:wxr_version>1.2</wp:wxr_version><wp:base_blog_url>http://old.example</wp:base_blog_url><item><title>Moved in {0}</title><wp:post_id>{0}</wp:post_id><wp:post_name>moved-in-{0}</wp:post_name><wp:status>draft</wp:status><wp:post_type>post</wp:post_type><content:encoded>Words.</content:encoded></item></channel></rss>\n",
+            unique()
+        )
+        .into_bytes(),
     }
 }
 

@@ -193,6 +193,131 @@ async fn a_wordpress_blog_moves_in_with_its_comments_images_and_addresses(backen
     );
 }
 
+/// The way out: `quire export --format wxr` writes what a WordPress importer reads: imported
+/// into another quire, the blog is the same.
+async fn the_blog_leaves_as_a_wordpress_export(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let export = fixture("wordpress/export.xml");
+    let out = import(&app, &[export.as_os_str()]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Missing image"),
+        "without --media every image is named: {}",
+        out.stdout
+    );
+
+    let folder = tempfile::tempdir().unwrap();
+    let mut cmd = quire();
+    cmd.env("DATABASE_URL", &app.database.url)
+        .env("QUIRE_BASE_URL", "https://blog.example.com")
+        .arg("export")
+        .arg(folder.path())
+        .args(["--format", "wxr"]);
+    let out = run(&mut cmd).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("Exported 9 posts, 2 pages and 7 comments"),
+        "{}",
+        out.stdout
+    );
+    let file = folder.path().join("quire-wordpress.xml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for expected in [
+        "<wp:wxr_version>1.2</wp:wxr_version>",
+        "<wp:category_nicename><![CDATA[async]]></wp:category_nicename><wp:category_parent><![CDATA[rust]]></wp:category_parent>",
+        "<link>https://blog.example.com/posts/hello-rust-ownership</link>",
+        "<wp:status>future</wp:status>",
+        "<wp:comment_approved>0</wp:comment_approved>",
+    ] {
+        assert!(text.contains(expected), "{expected}");
+    }
+
+    let other = spawn_app(backend).await;
+    make_user(&other, "owner", Role::Admin).await;
+    let out = import(&other, &[file.as_os_str()]).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for sql in [
+        "SELECT COUNT(*) FROM posts WHERE status = 'PUBLISHED'",
+        "SELECT COUNT(*) FROM posts WHERE kind = 'page'",
+        "SELECT COUNT(*) FROM comments WHERE is_approved",
+        "SELECT COUNT(*) FROM comments WHERE parent_id IS NOT NULL",
+        "SELECT COUNT(*) FROM categories WHERE parent_id IS NOT NULL",
+        "SELECT COUNT(*) FROM post_tags",
+    ] {
+        assert_eq!(count(&app, sql).await, count(&other, sql).await, "{sql}");
+    }
+    let (status, page) = other.get_text("/posts/hello-rust-ownership").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Margaret Hamilton"), "{page}");
+    assert!(
+        page.contains("language-rust"),
+        "the code keeps its language: {page}"
+    );
+}
+
+/// An admin uploads the export on the admin page; it imports in the background and the Import
+/// tab's status says how far it got, then what it did.
+async fn an_admin_imports_from_the_admin_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    make_user(&app, "writer", Role::Author).await;
+    let upload = |client: reqwest::Client, name: &'static str, bytes: Vec<u8>| {
+        let url = app.url("/admin/import");
+        async move {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(name);
+            let res = client
+                .post(url)
+                .multipart(reqwest::multipart::Form::new().part("file", part))
+                .send()
+                .await
+                .unwrap();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            (res.status().as_u16(), location)
+        }
+    };
+    let export = std::fs::read(fixture("wordpress/export.xml")).unwrap();
+    let writer = signed_in_as(&app, "writer").await;
+    assert_eq!(upload(writer, "export.xml", export.clone()).await.0, 403);
+
+    let owner = signed_in_as(&app, "owner").await;
+    let (status, location) = upload(owner.clone(), "notes.txt", b"Just notes.".to_vec()).await;
+    assert_eq!(status, 303);
+    assert!(
+        location.starts_with("/admin?tab=import&error=") && location.contains("notes.txt"),
+        "{location}"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 0);
+
+    let (status, location) = upload(owner.clone(), "old-blog.xml", export).await;
+    assert_eq!((status, location.as_str()), (303, "/admin?tab=import"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        let answer = call(&app, &owner, "import/status", &[]).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        if answer.body["finished"] == true {
+            break answer.body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{:?}", answer.body);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(status["file_name"], "old-blog.xml");
+    assert_eq!(status["error"], serde_json::Value::Null);
+    assert_eq!(status["done"], 12, "every post and page read: {status}");
+    assert_eq!(status["total"], 12, "{status}");
+    let report = status["report"].to_string();
+    assert!(report.contains("9 posts"), "{report}");
+    // Readers see it at once: the page cache was told.
+    assert_eq!(app.get_text("/posts/hello-rust-ownership").await.0, 200);
+    let (_, page) = get_with(&app, &owner, "/admin?tab=import").await;
+    assert!(page.contains("old-blog.xml is imported"), "{page}");
+}
+
 async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "owner", Role::Admin).await;
@@ -228,5 +353,7 @@ async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Ba
 
 on_both_backends!(
     a_wordpress_blog_moves_in_with_its_comments_images_and_addresses,
+    the_blog_leaves_as_a_wordpress_export,
+    an_admin_imports_from_the_admin_page,
     a_file_that_cannot_be_imported_says_why_and_imports_nothing,
 );

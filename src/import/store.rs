@@ -19,8 +19,9 @@ use crate::with_db;
 /// Where the old blog's images are on this machine, and how its pages named them.
 #[derive(Debug, Clone)]
 pub struct Media {
-    /// A copy of `wp-content/uploads` or of Ghost's `content/images`.
-    pub from: PathBuf,
+    /// A copy of `wp-content/uploads` or of Ghost's `content/images`; without one, images
+    /// stay where they were (and the report names them).
+    pub from: Option<PathBuf>,
     /// The part of an image's address after which its path under `from` starts
     /// (`/wp-content/uploads/`, `/content/images/`).
     pub marker: &'static str,
@@ -32,7 +33,7 @@ pub struct Importer<'a> {
     db: &'a Db,
     /// The source's name and address (`wordpress:https://old.example`): keys are per source.
     source: String,
-    media: Option<Media>,
+    media: Media,
     /// Whose images and posts they become when nobody else is named.
     fallback_author: i64,
     pub report: Report,
@@ -41,7 +42,7 @@ pub struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
-    pub fn new(db: &'a Db, source: String, media: Option<Media>, fallback_author: i64) -> Self {
+    pub fn new(db: &'a Db, source: String, media: Media, fallback_author: i64) -> Self {
         Self {
             db,
             source,
@@ -271,9 +272,7 @@ impl<'a> Importer<'a> {
     /// Copies the images `text` shows from the old blog into quire's media (once per file,
     /// whatever number of imports), and points the text at the copies.
     async fn bring_images(&mut self, text: &str, title: &str) -> Result<String, AppError> {
-        let Some(media) = self.media.clone() else {
-            return Ok(text.to_owned());
-        };
+        let media = self.media.clone();
         let mut out = text.to_owned();
         for url in image_urls(text, media.marker) {
             let Some((_, relative)) = url.split_once(media.marker) else {
@@ -286,9 +285,15 @@ impl<'a> Importer<'a> {
             {
                 continue;
             }
+            let Some(from) = &media.from else {
+                self.report.missing_images.push(format!(
+                    "{relative} (in \"{title}\"): not copied, it stays at {url}"
+                ));
+                continue;
+            };
             let new_url = match self.remembered("image", relative).await? {
                 Some((_, url)) => url,
-                None => match find_file(&media.from, relative) {
+                None => match find_file(from, relative) {
                     None => {
                         self.report
                             .missing_images
@@ -362,9 +367,18 @@ impl<'a> Importer<'a> {
             "" => "(untitled)".to_owned(),
             title => title.chars().take(editing::MAX_TITLE_CHARS).collect(),
         };
-        let cover = cover
-            .filter(|c| c.starts_with('/') || c.starts_with("https://") || c.starts_with("http://"))
-            .unwrap_or_default();
+        // A cover is one of quire's images or an https:// address; any other stays behind.
+        let cover = match cover {
+            Some(cover) if cover.starts_with('/') || cover.starts_with("https://") => cover,
+            Some(cover) => {
+                self.report.missing_images.push(format!(
+                    "the cover of \"{}\": {cover} is not on https",
+                    entry.title
+                ));
+                String::new()
+            }
+            None => String::new(),
+        };
         let excerpt: String = entry
             .excerpt
             .trim()

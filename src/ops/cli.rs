@@ -59,13 +59,17 @@ enum Command {
         #[arg(long)]
         media: Option<std::path::PathBuf>,
     },
-    /// Write posts as markdown files with YAML front matter into a folder (never migrates: the
-    /// database must be at this quire's schema)
+    /// Write posts as markdown files with YAML front matter into a folder, or the whole blog as
+    /// a WordPress export (never migrates: the database must be at this quire's schema)
     Export {
         dir: std::path::PathBuf,
-        /// Only this user's posts
+        /// Only this user's posts (markdown)
         #[arg(long)]
         author: Option<String>,
+        /// markdown: a file per post; wxr: one file WordPress's importer takes
+        /// (quire-wordpress.xml), with pages, comments, tags, categories and authors
+        #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+        format: ExportFormat,
     },
     /// Copy the whole database into one SQLite file, safely while the server runs; from
     /// either backend, restorable into either (never migrates: the database must be at this
@@ -155,6 +159,13 @@ impl From<RoleArg> for Role {
             RoleArg::Admin => Role::Admin,
         }
     }
+}
+
+/// What `quire export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Markdown,
+    Wxr,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -368,7 +379,16 @@ async fn run(command: Command) -> Result<(), CliError> {
             author,
             media,
         } => import(&db, &config, &path, author.as_deref(), media).await,
-        Command::Export { dir, author } => export(&db, &dir, author.as_deref()).await,
+        Command::Export {
+            dir,
+            author,
+            format: ExportFormat::Markdown,
+        } => export(&db, &dir, author.as_deref()).await,
+        Command::Export {
+            dir,
+            author,
+            format: ExportFormat::Wxr,
+        } => export_wxr(&db, &config, &dir, author.is_some()).await,
         Command::Backup { file, force } => {
             let started = std::time::Instant::now();
             let contents = super::backup::backup(&db, &file, force).await?;
@@ -616,6 +636,41 @@ async fn export(db: &Db, dir: &std::path::Path, author: Option<&str>) -> Result<
             .map_err(|e| CliError::Failed(format!("{}: {e}", dir.join(name).display())))?;
     }
     println!("Exported {} posts to {}.", files.len(), dir.display());
+    Ok(())
+}
+
+/// The whole blog as one WordPress export in `dir`.
+async fn export_wxr(
+    db: &Db,
+    config: &Config,
+    dir: &std::path::Path,
+    with_author: bool,
+) -> Result<(), CliError> {
+    if with_author {
+        return Err(CliError::Usage(
+            "--author picks one writer's markdown files; a WordPress export holds the whole blog"
+                .to_owned(),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+    let path = dir.join("quire-wordpress.xml");
+    let partial = dir.join(".quire-wordpress.xml.partial");
+    let file = std::fs::File::create(&partial)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", partial.display())))?;
+    let site = crate::site::store::load(db).await?;
+    let mut out = std::io::BufWriter::new(file);
+    let written =
+        crate::import::wxr_export::write(db, &config.origin(), &site.title, &mut out).await?;
+    drop(out);
+    std::fs::rename(&partial, &path)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
+    println!(
+        "Exported {} posts, {} pages and {} comments to {}.",
+        written.posts,
+        written.pages,
+        written.comments,
+        path.display()
+    );
     Ok(())
 }
 

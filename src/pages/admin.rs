@@ -47,6 +47,7 @@ const TABS: &[(&str, &str)] = &[
     ("menu", "Menu"),
     ("settings", "Settings"),
     ("redirects", "Redirects"),
+    ("import", "Import"),
     ("audit", "Audit log"),
 ];
 
@@ -101,6 +102,7 @@ pub fn AdminPage() -> impl IntoView {
             }
             "settings" => view! { <Settings just_saved=query.read().get("saved").is_some()/> }.into_any(),
             "audit" => view! { <AuditTab/> }.into_any(),
+            "import" => view! { <crate::pages::import_tab::ImportTab error=query.read().get("error")/> }.into_any(),
             _ => view! { <Queue/> }.into_any(),
         }}
     }

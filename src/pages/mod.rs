@@ -5,6 +5,7 @@ pub mod categories;
 pub mod dashboard;
 pub mod editor;
 pub mod home;
+pub mod import_tab;
 pub mod menu_editor;
 pub mod not_found;
 pub mod page;

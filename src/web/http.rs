@@ -191,6 +191,11 @@ pub fn plain_routes() -> Vec<(String, MethodRouter<AppState>)> {
             post(crate::posts::editor::upload_posts).layer(upload_limit()),
         ),
         (
+            // Exports up to the body limit; larger ones go through `quire import`.
+            "/admin/import".to_owned(),
+            post(crate::import::functions::upload_import).layer(upload_limit()),
+        ),
+        (
             "/dashboard/export".to_owned(),
             get(crate::posts::editor::download_posts),
         ),

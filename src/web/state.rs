@@ -32,6 +32,8 @@ pub struct Shared {
     pub site: PerVersion<crate::site::SiteSettings>,
     /// Moved addresses, path → target (see `web::redirects`).
     pub redirects: PerVersion<HashMap<String, String>>,
+    /// The import an admin started from the admin page, if any.
+    pub imports: crate::import::jobs::Imports,
 }
 
 impl Deref for AppState {
@@ -60,6 +62,7 @@ impl AppState {
             pages,
             site: PerVersion::default(),
             redirects: PerVersion::default(),
+            imports: Default::default(),
             db,
             config: Arc::new(config),
             leptos_options,
