@@ -12,7 +12,8 @@ use crate::categories::CategoryId;
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
 use crate::platform::markdown::{self, slugify};
-use crate::posts::editing::{self, PostFields, PostInput, SaveKind};
+use crate::posts::editing::{self, Change, PostFields, PostInput, SaveKind};
+use crate::posts::store::{Derived, NewRow};
 use crate::posts::{PostKind, PostStatus};
 use crate::with_db;
 
@@ -27,6 +28,12 @@ pub struct Media {
     pub marker: &'static str,
     /// quire's media folder.
     pub to: PathBuf,
+}
+
+/// A post or page written for the first time, or again.
+enum PostWrite<'a> {
+    Create(NewRow<'a>),
+    Update(Change<'a>),
 }
 
 pub struct Importer<'a> {
@@ -413,36 +420,6 @@ impl<'a> Importer<'a> {
             }
             EntryStatus::Draft => (PostStatus::Draft, None),
         };
-        let post_id = match remembered {
-            Some((id, _)) if editing::kind_of(self.db, id).await.is_ok() => {
-                let version = editing::saved(self.db, id).await?.version;
-                editing::update(
-                    self.db,
-                    id,
-                    version,
-                    &input,
-                    SaveKind::Save,
-                    Some((status, publish_at)),
-                )
-                .await?;
-                self.report.updated(kind_name);
-                id
-            }
-            _ => {
-                let id = editing::create(
-                    self.db,
-                    author_id,
-                    &input,
-                    SaveKind::Save,
-                    status,
-                    publish_at,
-                    None,
-                )
-                .await?;
-                self.report.created(kind_name);
-                id
-            }
-        };
         let path = match kind {
             PostKind::Page => format!("/{}", input.slug),
             PostKind::Post => format!("/posts/{}", input.slug),
@@ -451,8 +428,61 @@ impl<'a> Importer<'a> {
         for comment in &entry.comments {
             commenters.push(self.person(&comment.author, Role::User).await?);
         }
-        self.comments_and_addresses(post_id, &entry, &commenters, &path)
+        let existing = match remembered {
+            Some((id, _)) => match editing::owner_and_status(self.db, id).await {
+                Ok((owner, current, published_at)) => Some((id, owner, current, published_at)),
+                // Deleted here since the last import: made again.
+                Err(AppError::NotFound) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let owner = existing.map_or(author_id, |(_, owner, _, _)| owner);
+        let derived = Derived::of(
+            self.db,
+            owner,
+            &input.content,
+            Some(&input.excerpt),
+            &input.tags,
+        )
+        .await?;
+        let now = now();
+        let write = match existing {
+            None => PostWrite::Create(NewRow {
+                kind,
+                author_id,
+                title: &input.title,
+                slug: &input.slug,
+                content: &input.content,
+                cover_image: input.cover_image.as_deref(),
+                canonical_url: None,
+                status,
+                published_at: (status == PostStatus::Published).then(|| publish_at.unwrap_or(now)),
+                derived: &derived,
+                now,
+            }),
+            Some((id, _, current, published_at)) => {
+                let published_at =
+                    editing::next_published_at(current, published_at, status, publish_at);
+                PostWrite::Update(Change {
+                    post_id: id,
+                    expected_version: editing::saved(self.db, id).await?.version,
+                    status,
+                    published_at,
+                    listed_at: (status == PostStatus::Published)
+                        .then_some(published_at)
+                        .flatten(),
+                    derived: &derived,
+                    publishing: status == PostStatus::Published && current != PostStatus::Published,
+                })
+            }
+        };
+        self.write(&write, &input, &entry, &commenters, &path)
             .await?;
+        match write {
+            PostWrite::Create(_) => self.report.created(kind_name),
+            PostWrite::Update(_) => self.report.updated(kind_name),
+        }
         Ok(())
     }
 
@@ -483,15 +513,19 @@ impl<'a> Importer<'a> {
         Ok(slug)
     }
 
-    /// The entry's comments (threaded, in order), the keys that find them again, and its old
-    /// addresses: one transaction.
-    async fn comments_and_addresses(
+    /// The post or page, its comments (threaded, in order), the keys that find them again and
+    /// its old addresses: one transaction. On PostgreSQL it does not wait for the disk (a bulk
+    /// import's commits would): a crash loses at most the last few posts, and importing again
+    /// brings them back.
+    async fn write(
         &mut self,
-        post_id: i64,
+        write: &PostWrite<'_>,
+        input: &PostInput,
         entry: &Entry,
         commenters: &[i64],
         path: &str,
     ) -> Result<(), AppError> {
+        let postgres = matches!(self.db, Db::Postgres(_));
         let source = self.source.clone();
         let rendered: Vec<String> = entry
             .comments
@@ -508,6 +542,19 @@ impl<'a> Importer<'a> {
         let (created, updated) = with_db!(self.db, |pool| {
             async {
                 let mut tx = pool.begin_write().await?;
+                if postgres {
+                    sqlx::query("SET LOCAL synchronous_commit TO OFF")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let post_id = match write {
+                    PostWrite::Create(row) => editing::create_in(&mut tx, row, input, SaveKind::Save).await?,
+                    PostWrite::Update(change) => match editing::update_in(&mut tx, change, input, SaveKind::Save).await? {
+                        Some(_) => change.post_id,
+                        // Edited here while the import ran: this import leaves it alone.
+                        None => return Ok(Err(())),
+                    },
+                };
                 sqlx::query(
                     "INSERT INTO imported (source, kind, source_id, target_id) VALUES ($1, 'post', $2, $3)
                      ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = $3",
@@ -589,9 +636,13 @@ impl<'a> Importer<'a> {
                     .await?;
                 }
                 tx.commit().await?;
-                Ok::<_, sqlx::Error>((created, updated))
+                Ok::<_, sqlx::Error>(Ok((created, updated)))
             }
             .await
+        })
+        .map_err(crate::posts::store::post_write_error)?
+        .map_err(|()| {
+            AppError::Conflict(format!("\"{}\" was changed here while it was being imported", entry.title))
         })?;
         if created > 0 {
             *self.report.created.entry("comments").or_default() += created;

@@ -385,38 +385,7 @@ pub async fn create(
     let result: Result<i64, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let post_id = store::insert(&mut tx, &row).await?;
-            if let Some(enabled) = input.comments_enabled {
-                store::set_comments_in(&mut tx, post_id, enabled).await?;
-            }
-            replace_links(
-                &mut tx,
-                post_id,
-                &input.tags,
-                &input.category_ids,
-                published_at,
-            )
-            .await?;
-            keep_revision(
-                &mut tx,
-                post_id,
-                kind,
-                &input.title,
-                &input.content,
-                &input.excerpt,
-            )
-            .await?;
-            if status == PostStatus::Published {
-                keep_revision(
-                    &mut tx,
-                    post_id,
-                    SaveKind::Publish,
-                    &input.title,
-                    &input.content,
-                    &input.excerpt,
-                )
-                .await?;
-            }
+            let post_id = create_in(&mut tx, &row, input, kind).await?;
             if let Some(claim) = claim {
                 crate::idempotency::record(&mut tx, claim, post_id).await?;
             }
@@ -426,6 +395,62 @@ pub async fn create(
         .await
     });
     result.map_err(post_write_error)
+}
+
+/// A new post's rows (the post, its tags and categories, its first revisions) inside the
+/// transaction `tx`, for [`create`] and for imports that write more in the same transaction.
+pub(crate) async fn create_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    row: &NewRow<'_>,
+    input: &PostInput,
+    kind: SaveKind,
+) -> Result<i64, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (i64, String): sqlx::FromRow<'r, DB::Row>,
+{
+    let post_id = store::insert(tx, row).await?;
+    if let Some(enabled) = input.comments_enabled {
+        store::set_comments_in(tx, post_id, enabled).await?;
+    }
+    replace_links(
+        tx,
+        post_id,
+        &input.tags,
+        &input.category_ids,
+        row.published_at,
+    )
+    .await?;
+    keep_revision(
+        tx,
+        post_id,
+        kind,
+        &input.title,
+        &input.content,
+        &input.excerpt,
+    )
+    .await?;
+    if row.status == PostStatus::Published {
+        keep_revision(
+            tx,
+            post_id,
+            SaveKind::Publish,
+            &input.title,
+            &input.content,
+            &input.excerpt,
+        )
+        .await?;
+    }
+    Ok(post_id)
 }
 
 /// The stored version differs from the one the editor started from.
@@ -463,80 +488,148 @@ pub async fn update(
     let listed_at = (status == PostStatus::Published)
         .then_some(published_at)
         .flatten();
+    let change = Change {
+        post_id,
+        expected_version,
+        status,
+        published_at,
+        listed_at,
+        derived: &derived,
+        publishing: new_status.is_some_and(|(to, _)| to == PostStatus::Published),
+    };
     let result: Result<Option<i64>, sqlx::Error> = with_db!(db, |pool| {
         async {
             let mut tx = pool.begin_write().await?;
-            let before: Option<(String, String)> =
-                sqlx::query_as("SELECT slug, status FROM posts WHERE id = $1")
-                    .bind(post_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let version: Option<i64> = sqlx::query_scalar(
-                "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
-                        custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
-                        toc = $10, body_text = $11, canonical_url = $12, updated_at = $13,
-                        status = $16, published_at = $17, renderer_version = $18,
-                        version = version + 1
-                 WHERE id = $14 AND version = $15
-                 RETURNING version",
-            )
-            .bind(&input.title)
-            .bind(&input.slug)
-            .bind(&input.content)
-            .bind(&derived.html)
-            .bind(&derived.excerpt)
-            .bind(&derived.custom_excerpt)
-            .bind(&input.cover_image)
-            .bind(&derived.tags_json)
-            .bind(derived.read_time_minutes)
-            .bind(&derived.toc_json)
-            .bind(&derived.body_text)
-            .bind(&input.canonical_url)
-            .bind(now())
-            .bind(post_id)
-            .bind(expected_version)
-            .bind(status.as_str())
-            .bind(published_at)
-            .bind(RENDERER_VERSION)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(version) = version else {
-                return Ok(None);
-            };
-            if let Some(enabled) = input.comments_enabled {
-                store::set_comments_in(&mut tx, post_id, enabled).await?;
+            let version = update_in(&mut tx, &change, input, kind).await?;
+            if version.is_some() {
+                tx.commit().await?;
             }
-            replace_links(&mut tx, post_id, &input.tags, &input.category_ids, listed_at).await?;
-            keep_revision(&mut tx, post_id, kind, &input.title, &input.content, &input.excerpt)
-                .await?;
-            // Readers (and search engines) may have the old address of a public post.
-            if let Some((old_slug, old_status)) = &before {
-                if *old_slug != input.slug && old_status == PostStatus::Published.as_str() {
-                    crate::redirects::store::record_move(
-                        &mut tx,
-                        &input.kind.path(old_slug),
-                        &input.kind.path(&input.slug),
-                    )
-                    .await?;
-                }
-            }
-            if new_status.is_some_and(|(to, _)| to == PostStatus::Published) {
-                keep_revision(
-                    &mut tx,
-                    post_id,
-                    SaveKind::Publish,
-                    &input.title,
-                    &input.content,
-                    &input.excerpt,
-                )
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(Some(version))
+            Ok(version)
         }
         .await
     });
     result.map_err(post_write_error)?.ok_or_else(conflict)
+}
+
+/// A saved post's new state, worked out before its transaction opens (rendering takes time).
+pub(crate) struct Change<'a> {
+    pub post_id: i64,
+    /// The version the save was based on: another save in between refuses this one.
+    pub expected_version: i64,
+    pub status: PostStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    /// `published_at` while the post is published: what its listings are sorted by.
+    pub listed_at: Option<DateTime<Utc>>,
+    pub derived: &'a Derived,
+    /// The save publishes it (a revision marks the moment).
+    pub publishing: bool,
+}
+
+/// [`update`]'s writes inside the transaction `tx`: the post, its tags and categories, a
+/// revision, and a redirect from its old address when a public post's slug changed. `None`
+/// when the post changed since `expected_version` (nothing is written).
+pub(crate) async fn update_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    change: &Change<'_>,
+    input: &PostInput,
+    kind: SaveKind,
+) -> Result<Option<i64>, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (i64, String): sqlx::FromRow<'r, DB::Row>,
+    for<'r> (String, String): sqlx::FromRow<'r, DB::Row>,
+{
+    let derived = change.derived;
+    let before: Option<(String, String)> =
+        sqlx::query_as("SELECT slug, status FROM posts WHERE id = $1")
+            .bind(change.post_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let version: Option<i64> = sqlx::query_scalar(
+        "UPDATE posts SET title = $1, slug = $2, content = $3, content_html = $4, excerpt = $5,
+                custom_excerpt = $6, cover_image = $7, tags = $8, read_time_minutes = $9,
+                toc = $10, body_text = $11, canonical_url = $12, updated_at = $13,
+                status = $16, published_at = $17, renderer_version = $18,
+                version = version + 1
+         WHERE id = $14 AND version = $15
+         RETURNING version",
+    )
+    .bind(input.title.clone())
+    .bind(input.slug.clone())
+    .bind(input.content.clone())
+    .bind(derived.html.clone())
+    .bind(derived.excerpt.clone())
+    .bind(derived.custom_excerpt.clone())
+    .bind(input.cover_image.clone())
+    .bind(derived.tags_json.clone())
+    .bind(derived.read_time_minutes)
+    .bind(derived.toc_json.clone())
+    .bind(derived.body_text.clone())
+    .bind(input.canonical_url.clone())
+    .bind(now())
+    .bind(change.post_id)
+    .bind(change.expected_version)
+    .bind(change.status.as_str().to_owned())
+    .bind(change.published_at)
+    .bind(RENDERER_VERSION)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(version) = version else {
+        return Ok(None);
+    };
+    let post_id = change.post_id;
+    if let Some(enabled) = input.comments_enabled {
+        store::set_comments_in(tx, post_id, enabled).await?;
+    }
+    replace_links(
+        tx,
+        post_id,
+        &input.tags,
+        &input.category_ids,
+        change.listed_at,
+    )
+    .await?;
+    keep_revision(
+        tx,
+        post_id,
+        kind,
+        &input.title,
+        &input.content,
+        &input.excerpt,
+    )
+    .await?;
+    // Readers (and search engines) may have the old address of a public post.
+    if let Some((old_slug, old_status)) = &before {
+        if *old_slug != input.slug && old_status == PostStatus::Published.as_str() {
+            crate::redirects::store::record_move(
+                tx,
+                &input.kind.path(old_slug),
+                &input.kind.path(&input.slug),
+            )
+            .await?;
+        }
+    }
+    if change.publishing {
+        keep_revision(
+            tx,
+            post_id,
+            SaveKind::Publish,
+            &input.title,
+            &input.content,
+            &input.excerpt,
+        )
+        .await?;
+    }
+    Ok(Some(version))
 }
 
 /// Whether the row `post_id` is a post or a page.
@@ -595,7 +688,7 @@ pub fn parse_status(raw: &str) -> PostStatus {
 
 /// When a post moving from `current` to `status` is published: at `publish_at` if given;
 /// an already published post keeps its date, others go out now. Other moves keep the date.
-fn next_published_at(
+pub(crate) fn next_published_at(
     current: PostStatus,
     published_at: Option<DateTime<Utc>>,
     status: PostStatus,
