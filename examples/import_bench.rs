@@ -10,9 +10,6 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use quire::platform::config::Config;
-use quire::platform::db::Db;
-
 #[path = "support/mod.rs"]
 mod support;
 use support::{rss_mb, verdict};
@@ -77,30 +74,8 @@ async fn main() {
     write_export(&export, posts).expect("write the export");
     let megabytes = std::fs::metadata(&export).map_or(0, |m| m.len()) as f64 / 1e6;
 
-    let settings = [("DATABASE_URL".to_owned(), url.clone())];
-    let config = Config::from_lookup(|key| {
-        settings
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("settings");
-    let db = Db::connect(&config.database, 4).await.expect("connect");
-    db.migrate().await.expect("migrate");
-    let admin = quire::accounts::store::create_user(
-        &db,
-        quire::accounts::store::NewUser {
-            email: "bench-admin@example.com".into(),
-            username: "bench_admin".into(),
-            password: quire::platform::password::Password::new("a long benchmark password".into()),
-            first_name: None,
-            last_name: None,
-            role: quire::accounts::Role::Admin,
-        },
-        12,
-    )
-    .await
-    .expect("an admin");
+    let (_, db) = support::database(&[("DATABASE_URL", url.clone())]).await;
+    let admin = support::user(&db, "bench_admin", quire::accounts::Role::Admin).await;
 
     let baseline = rss_mb();
     let peak = std::sync::Arc::new(std::sync::Mutex::new(baseline));
@@ -117,7 +92,7 @@ async fn main() {
     let options = quire::import::Options {
         media_from: None,
         media_to: folder.path().join("media"),
-        fallback_author: admin.0,
+        fallback_author: admin,
         progress: indicatif::ProgressBar::hidden(),
     };
     let started = Instant::now();

@@ -13,8 +13,7 @@ use std::time::Instant;
 mod support;
 use support::{rss_mb, verdict};
 
-use quire::platform::config::Config;
-use quire::platform::db::{BeginWrite, Db};
+use quire::platform::db::BeginWrite;
 
 const TARGET_QUEUE_MS: f64 = 1000.0;
 /// Memory may grow this much from the first sample to the peak while sending.
@@ -29,38 +28,13 @@ async fn main() {
     };
     let subscribers: i64 = args.next().map_or(10_000, |n| n.parse().expect("a number"));
     let outbox = tempfile::tempdir().expect("a folder for the messages");
-    let settings = [
-        ("DATABASE_URL".to_owned(), url.clone()),
-        (
-            "QUIRE_MAIL_DIR".to_owned(),
-            outbox.path().display().to_string(),
-        ),
-        ("QUIRE_MAIL_PER_MINUTE".to_owned(), "1000000".to_owned()),
-    ];
-    let config = Config::from_lookup(|key| {
-        settings
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    })
-    .expect("settings");
-    let db = Db::connect(&config.database, 4).await.expect("connect");
-    db.migrate().await.expect("migrate");
-
-    let author = quire::accounts::store::create_user(
-        &db,
-        quire::accounts::store::NewUser {
-            email: "bench-author@example.com".into(),
-            username: "bench_author".into(),
-            password: quire::platform::password::Password::new("a long benchmark password".into()),
-            first_name: None,
-            last_name: None,
-            role: quire::accounts::Role::Author,
-        },
-        12,
-    )
-    .await
-    .expect("an author");
+    let (config, db) = support::database(&[
+        ("DATABASE_URL", url.clone()),
+        ("QUIRE_MAIL_DIR", outbox.path().display().to_string()),
+        ("QUIRE_MAIL_PER_MINUTE", "1000000".to_owned()),
+    ])
+    .await;
+    let author = support::user(&db, "bench_author", quire::accounts::Role::Author).await;
     let now = chrono::Utc::now();
     quire::with_db!(&db, |pool| async {
         let mut tx = pool.begin_write().await?;
@@ -82,7 +56,7 @@ async fn main() {
     quire::posts::store::create(
         &db,
         quire::posts::store::NewPost {
-            author_id: author.0,
+            author_id: author,
             title: "A post for every follower".into(),
             slug: "a-post-for-every-follower".into(),
             content: "Words for ten thousand inboxes.\n\n```rust\nfn main() {}\n```\n".repeat(40),

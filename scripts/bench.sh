@@ -280,27 +280,18 @@ say "results"
 say "mail: 10,000 followers queued for one post, memory while sending; import: a 10,000-post WordPress export"
 for backend in sqlite postgres; do
   [[ $which == both || $which == "$backend" ]] || continue
-  case $backend in
-    sqlite) mail_url="sqlite://$work/mail-bench.db" ;;
-    postgres)
-      psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_mail WITH (FORCE)" -qc "CREATE DATABASE quire_bench_mail" >/dev/null
-      mail_url="${admin%/*}/quire_bench_mail"
-      ;;
-  esac
-  mail_table=$("$work/bin/mail_bench" "$mail_url") || failed=1
-  echo "$mail_table"
-  grep -q '| FAIL |' <<<"$mail_table" && failed=1
-  [[ $backend == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_mail WITH (FORCE)" >/dev/null
-  case $backend in
-    sqlite) import_url="sqlite://$work/import-bench.db" ;;
-    postgres)
-      psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_import WITH (FORCE)" -qc "CREATE DATABASE quire_bench_import" >/dev/null
-      import_url="${admin%/*}/quire_bench_import"
-      ;;
-  esac
-  import_table=$("$work/bin/import_bench" "$import_url") || failed=1
-  echo "$import_table"
-  grep -q '| FAIL |' <<<"$import_table" && failed=1
-  [[ $backend == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS quire_bench_import WITH (FORCE)" >/dev/null
+  for program in mail_bench import_bench; do
+    case $backend in
+      sqlite) url="sqlite://$work/$program.db" ;;
+      postgres)
+        psql "$admin" -qc "DROP DATABASE IF EXISTS quire_$program WITH (FORCE)" -qc "CREATE DATABASE quire_$program" >/dev/null
+        url="${admin%/*}/quire_$program"
+        ;;
+    esac
+    table=$("$work/bin/$program" "$url") || failed=1
+    echo "$table"
+    grep -q '| FAIL |' <<<"$table" && failed=1
+    [[ $backend == postgres ]] && psql "$admin" -qc "DROP DATABASE IF EXISTS quire_$program WITH (FORCE)" >/dev/null
+  done
 done
 exit $failed

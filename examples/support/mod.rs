@@ -21,3 +21,44 @@ pub fn verdict(pass: bool) -> &'static str {
         "FAIL"
     }
 }
+
+/// quire's settings from `settings` alone, and its database at them, migrated.
+pub async fn database(
+    settings: &[(&str, String)],
+) -> (quire::platform::config::Config, quire::platform::db::Db) {
+    let config = quire::platform::config::Config::from_lookup(|key| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("settings");
+    let db = quire::platform::db::Db::connect(&config.database, 4)
+        .await
+        .expect("connect");
+    db.migrate().await.expect("migrate");
+    (config, db)
+}
+
+/// A user named `username` with `role`: its id.
+pub async fn user(
+    db: &quire::platform::db::Db,
+    username: &str,
+    role: quire::accounts::Role,
+) -> i64 {
+    quire::accounts::store::create_user(
+        db,
+        quire::accounts::store::NewUser {
+            email: format!("{username}@bench.example"),
+            username: username.to_owned(),
+            password: quire::platform::password::Password::new("a long benchmark password".into()),
+            first_name: None,
+            last_name: None,
+            role,
+        },
+        12,
+    )
+    .await
+    .expect("a user")
+    .0
+}
