@@ -41,6 +41,9 @@ QUIRE_PASSWORD="moderating is careful work" "$bin" user create \
   --username mona --email mona@example.com --role moderator --first-name Mona >/dev/null
 QUIRE_PASSWORD="administering is careful work" "$bin" user create \
   --username owner --email owner@example.com --role admin --first-name Olive >/dev/null
+# A WordPress blog moved in (the importer's fixture), for the tests of its old addresses.
+"$bin" import tests/fixtures/import/wordpress/export.xml \
+  --media tests/fixtures/import/wordpress/uploads >/dev/null
 # Not exec: this shell stays to stop the SMTP server when quire is stopped.
 "$bin" serve &
 server_pid=$!

@@ -191,6 +191,12 @@ async fn a_wordpress_blog_moves_in_with_its_comments_images_and_addresses(backen
         4,
         "images are copied once"
     );
+    // Without --media (the admin page's import), the copies made before stay in use.
+    let out = import(&app, &[export.as_os_str()]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("Missing image"), "{}", out.stdout);
+    let (_, page) = app.get_text("/posts/hello-rust-ownership").await;
+    assert!(page.contains("/media/images/") && !page.contains("old-blog.example/wp-content"));
 }
 
 /// The way out: `quire export --format wxr` writes what a WordPress importer reads: imported

@@ -292,15 +292,16 @@ impl<'a> Importer<'a> {
             {
                 continue;
             }
-            let Some(from) = &media.from else {
-                self.report.missing_images.push(format!(
-                    "{relative} (in \"{title}\"): not copied, it stays at {url}"
-                ));
-                continue;
-            };
-            let new_url = match self.remembered("image", relative).await? {
-                Some((_, url)) => url,
-                None => match find_file(from, relative) {
+            let new_url = match (self.remembered("image", relative).await?, &media.from) {
+                // Copied by an earlier import, with or without `--media` this time.
+                (Some((_, url)), _) => url,
+                (None, None) => {
+                    self.report.missing_images.push(format!(
+                        "{relative} (in \"{title}\"): not copied, it stays at {url}"
+                    ));
+                    continue;
+                }
+                (None, Some(from)) => match find_file(from, relative) {
                     None => {
                         self.report
                             .missing_images
