@@ -324,6 +324,96 @@ async fn an_admin_imports_from_the_admin_page(backend: Backend) {
     assert!(page.contains("old-blog.xml is imported"), "{page}");
 }
 
+/// Ghost 5 (with its comments and members), Ghost on SQLite and Ghost 4: real exports made
+/// by `scripts/fixtures/ghost.sh` (described in the fixture's README).
+async fn a_ghost_blog_moves_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let export = fixture("ghost/export-with-comments.json");
+    let images = fixture("ghost/images");
+    let out = import(
+        &app,
+        &[export.as_os_str(), "--media".as_ref(), images.as_os_str()],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for line in [
+        "Created: 3 comments, 2 images, 2 pages, 8 posts, 5 users.",
+        "Skipped 1 internal tags (#…).",
+        "1 members-only posts were imported as drafts (quire has no paid or members-only posts).",
+    ] {
+        assert!(out.stdout.contains(line), "{line}\n{}", out.stdout);
+    }
+
+    let (status, page) = app.get_text("/posts/welcome").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Why another blog engine?"), "{page}");
+    assert!(page.contains("Great first post!"), "its comments: {page}");
+    let (status, page) = app.get_text("/posts/older-mobiledoc-post").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("language-js"), "{page}");
+    let (_, page) = app.get_text("/posts/a-post-with-a-feature-image").await;
+    assert!(
+        page.contains("/media/images/"),
+        "the feature image is copied: {page}"
+    );
+    for hidden in [
+        "/posts/members-only-behind-the-scenes",
+        "/posts/draft-half-finished-thoughts",
+        "/posts/scheduled-for-the-future",
+    ] {
+        assert_eq!(app.get_text(hidden).await.0, 404, "{hidden}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM comments WHERE parent_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM tags WHERE name LIKE '%newsletter%'"
+        )
+        .await,
+        0
+    );
+    for (old, new) in [
+        ("/welcome/", "/posts/welcome"),
+        ("/tag/news/", "/tags/news"),
+        ("/author/grace/", "/u/grace"),
+        ("/rss/", "/rss.xml"),
+    ] {
+        assert_eq!(location(&app, old).await, (301, new.to_owned()), "{old}");
+    }
+
+    // The export without comments, as Ghost's button makes it: the same posts, updated.
+    let out = import(&app, &[fixture("ghost/export.json").as_os_str()]).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("Created: "), "{}", out.stdout);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM posts").await, 10);
+
+    // Ghost on SQLite writes its dates another way; Ghost 4 has no lexical and an author_id.
+    for other in ["ghost/export-sqlite.json", "ghost/v4/export.json"] {
+        let fresh = spawn_app(backend).await;
+        make_user(&fresh, "owner", Role::Admin).await;
+        let out = import(&fresh, &[fixture(other).as_os_str()]).await;
+        assert_eq!(out.code, 0, "{other}: {}", out.stderr);
+        assert_eq!(
+            count(&fresh, "SELECT COUNT(*) FROM posts").await,
+            10,
+            "{other}"
+        );
+        assert_eq!(
+            count(&fresh, "SELECT COUNT(*) FROM posts WHERE status = 'PUBLISHED' AND published_at < '2030-01-01'").await,
+            count(&app, "SELECT COUNT(*) FROM posts WHERE status = 'PUBLISHED' AND published_at < '2030-01-01'").await,
+            "{other}"
+        );
+    }
+}
+
 async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "owner", Role::Admin).await;
@@ -342,6 +432,13 @@ async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Ba
             "version 1.0",
         ),
         ("notes.txt", "Just some notes.".to_owned(), "neither markdown"),
+        ("half.json", "{\"db\": [{\"meta\": ".to_owned(), ":1: the JSON ends too soon"),
+        ("other.json", "{\"posts\": []}".to_owned(), "not a Ghost export"),
+        (
+            "ghost3.json",
+            "{\"db\": [{\"meta\": {\"version\": \"3.42.0\"}, \"data\": {}}]}".to_owned(),
+            "Ghost 3.42.0",
+        ),
         ("feed.xml", "<?xml version=\"1.0\"?><rss><channel/></rss>".to_owned(), "not a WordPress export"),
     ];
     for (name, text, says) in cases {
@@ -361,5 +458,6 @@ on_both_backends!(
     a_wordpress_blog_moves_in_with_its_comments_images_and_addresses,
     the_blog_leaves_as_a_wordpress_export,
     an_admin_imports_from_the_admin_page,
+    a_ghost_blog_moves_in,
     a_file_that_cannot_be_imported_says_why_and_imports_nothing,
 );

@@ -33,7 +33,7 @@ test("a post moved in from WordPress answers at its old address, with its code, 
 test("an admin imports a WordPress export on the admin page and sees how it went", async ({ page }, testInfo) => {
   await signInAsOwner(page);
   await page.goto("/admin?tab=import");
-  const field = page.getByLabel("WordPress export (.xml)");
+  const field = page.getByLabel("WordPress or Ghost export (.xml, .json)");
 
   // Not an export: refused next to the field, nothing imported.
   const notes = testInfo.outputPath("notes.xml");
@@ -41,10 +41,10 @@ test("an admin imports a WordPress export on the admin page and sees how it went
   await field.setInputFiles(notes);
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await expect(page.getByRole("alert")).toContainText("notes.xml");
-  await expect(page.getByLabel("WordPress export (.xml)")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("WordPress or Ghost export (.xml, .json)")).toHaveAttribute("aria-invalid", "true");
 
   // The same export the server started with: everything is found again and brought up to date.
-  await page.getByLabel("WordPress export (.xml)").setInputFiles(path.join(__dirname, "../../tests/fixtures/import/wordpress/export.xml"));
+  await page.getByLabel("WordPress or Ghost export (.xml, .json)").setInputFiles(path.join(__dirname, "../../tests/fixtures/import/wordpress/export.xml"));
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await expect(page).toHaveURL(/tab=import$/);
   const status = page.getByTestId("import-status");

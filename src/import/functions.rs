@@ -34,7 +34,12 @@ pub async fn upload_import(
         Err(err) => return err.into_response(),
     };
     let started = async {
-        let missing = || AppError::field("file", "Choose a WordPress export (.xml) to import");
+        let missing = || {
+            AppError::field(
+                "file",
+                "Choose a WordPress (.xml) or Ghost (.json) export to import",
+            )
+        };
         let mut field = loop {
             match multipart.next_field().await {
                 Ok(Some(field)) if field.name() == Some("file") => break field,
@@ -50,7 +55,7 @@ pub async fn upload_import(
         };
         let file_name = field.file_name().unwrap_or("export.xml").to_owned();
         let path =
-            std::env::temp_dir().join(format!("quire-import-{:016x}.xml", rand::random::<u64>()));
+            std::env::temp_dir().join(format!("quire-import-{:016x}", rand::random::<u64>()));
         let mut file = tokio::fs::File::create(&path)
             .await
             .map_err(|e| AppError::internal(format_args!("{}: {e}", path.display())))?;

@@ -76,21 +76,25 @@ impl Imports {
             let file = file.clone();
             tokio::task::spawn_blocking(move || {
                 let format = super::detect(&file)?;
-                if format != Format::WordPress {
-                    return Err(BadFile(
-                        "not a WordPress export (WXR): markdown files go through your dashboard's import".to_owned(),
-                    ));
+                match format {
+                    Format::WordPress => super::wxr::scan(&file).map(|_| format),
+                    Format::Ghost => super::ghost::read(&file).map(|_| format),
+                    Format::Markdown => Err(BadFile(
+                        "not a WordPress or Ghost export: markdown files go through your dashboard's import".to_owned(),
+                    )),
                 }
-                super::wxr::scan(&file).map(|_| ())
             })
             .await
             .map_err(|e| AppError::internal(format_args!("checking an import: {e}")))?
         };
-        if let Err(BadFile(why)) = checked {
-            // The temporary file's name means nothing to the admin: name theirs.
-            let why = why.replace(&file.display().to_string(), &file_name);
-            return Err(refuse(why));
-        }
+        let format = match checked {
+            Ok(format) => format,
+            Err(BadFile(why)) => {
+                // The temporary file's name means nothing to the admin: name theirs.
+                let why = why.replace(&file.display().to_string(), &file_name);
+                return Err(refuse(why));
+            }
+        };
         let progress = indicatif::ProgressBar::hidden();
         *self.lock() = Some(Job {
             file_name,
@@ -105,8 +109,11 @@ impl Imports {
                 fallback_author: admin,
                 progress,
             };
-            let outcome = super::wordpress(&db, &file, options)
-                .await
+            let outcome = match format {
+                Format::Ghost => super::ghost(&db, &file, options).await,
+                _ => super::wordpress(&db, &file, options).await,
+            };
+            let outcome = outcome
                 .map(|report| report.lines())
                 .map_err(|err| err.to_string());
             if let Err(why) = &outcome {

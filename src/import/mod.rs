@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 pub mod functions;
 #[cfg(feature = "ssr")]
+pub mod ghost;
+#[cfg(feature = "ssr")]
 pub mod html;
 #[cfg(feature = "ssr")]
 pub mod jobs;

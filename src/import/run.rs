@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{store, wxr};
+use crate::accounts::Role;
+use crate::error::AppError;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -236,7 +238,6 @@ pub async fn wordpress(
     path: &Path,
     options: Options,
 ) -> Result<Report, ImportError> {
-    use crate::accounts::Role;
     let channel = wxr::scan(path)?;
     let media = store::Media {
         from: options.media_from,
@@ -265,21 +266,7 @@ pub async fn wordpress(
                 importer.report.skip(reason);
                 progress.inc(1);
             }
-            wxr::Item::Entry(entry) => {
-                let title = entry.title.clone();
-                progress.set_message(title.clone());
-                match importer.entry(*entry).await {
-                    Ok(()) => {}
-                    Err(
-                        err @ (crate::error::AppError::Invalid { .. }
-                        | crate::error::AppError::Conflict(_)),
-                    ) => {
-                        importer.report.failed.push(format!("\"{title}\": {err}"));
-                    }
-                    Err(err) => return Err(err.into()),
-                }
-                progress.inc(1);
-            }
+            wxr::Item::Entry(entry) => bring(&mut importer, *entry, &progress).await?,
         }
     }
     progress.finish_and_clear();
@@ -297,12 +284,75 @@ pub async fn wordpress(
             ),
         ));
     }
-    for term in &channel.tags {
+    sections(&mut importer, moves, &channel.tags, &channel.authors).await?;
+    Ok(importer.report)
+}
+
+/// Imports a Ghost export (Ghost 4 or 5): its staff as authors, its public tags, then each
+/// post and page with its comments when the export has them.
+pub async fn ghost(
+    db: &crate::platform::db::Db,
+    path: &Path,
+    options: Options,
+) -> Result<Report, ImportError> {
+    let export = super::ghost::read(path)?;
+    let media = store::Media {
+        from: options.media_from,
+        marker: "/content/images/",
+        to: options.media_to,
+    };
+    let source = format!("ghost:{}", export.site);
+    let mut importer = store::Importer::new(db, source, media, options.fallback_author);
+    for author in &export.authors {
+        importer.person(author, Role::Author).await?;
+    }
+    for reason in export.skipped {
+        importer.report.skip(reason);
+    }
+    let progress = options.progress;
+    progress.set_length(export.entries.len() as u64);
+    for entry in export.entries {
+        bring(&mut importer, entry, &progress).await?;
+    }
+    progress.finish_and_clear();
+    let moves = vec![("/rss/".to_owned(), "/rss.xml".to_owned())];
+    sections(&mut importer, moves, &export.tags, &export.authors).await?;
+    Ok(importer.report)
+}
+
+/// One post or page; one the rules refuse is reported and the import goes on.
+async fn bring(
+    importer: &mut store::Importer<'_>,
+    entry: Entry,
+    progress: &indicatif::ProgressBar,
+) -> Result<(), ImportError> {
+    let title = entry.title.clone();
+    progress.set_message(title.clone());
+    match importer.entry(entry).await {
+        Ok(()) => {}
+        Err(err @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            importer.report.failed.push(format!("\"{title}\": {err}"));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    progress.inc(1);
+    Ok(())
+}
+
+/// `moves`, and the old addresses of the tags' and the authors' pages (`/tag/x/`,
+/// `/author/x/`: both WordPress's and Ghost's), as redirects.
+async fn sections(
+    importer: &mut store::Importer<'_>,
+    mut moves: Vec<(String, String)>,
+    tags: &[Term],
+    authors: &[Person],
+) -> Result<(), ImportError> {
+    for term in tags {
         if let Some(tag) = crate::posts::editing::tag_names([&term.name]).first() {
             moves.push((format!("/tag/{}/", term.slug), format!("/tags/{tag}")));
         }
     }
-    for author in &channel.authors {
+    for author in authors {
         if let Some(username) = importer.username_of(&author.key).await? {
             moves.push((
                 format!("/author/{}/", author.login),
@@ -311,5 +361,5 @@ pub async fn wordpress(
         }
     }
     importer.addresses(&moves).await?;
-    Ok(importer.report)
+    Ok(())
 }

@@ -377,10 +377,10 @@ impl<'a> Importer<'a> {
         };
         // A cover is one of quire's images or an https:// address; any other stays behind.
         let cover = match cover {
-            Some(cover) if cover.starts_with('/') || cover.starts_with("https://") => cover,
+            Some(cover) if cover.starts_with("/media/") || cover.starts_with("https://") => cover,
             Some(cover) => {
                 self.report.missing_images.push(format!(
-                    "the cover of \"{}\": {cover} is not on https",
+                    "the cover of \"{}\": {cover} was not copied",
                     entry.title
                 ));
                 String::new()

@@ -528,12 +528,7 @@ async fn import(
     };
     let report = match format {
         Format::WordPress => import::wordpress(db, path, options).await,
-        Format::Ghost => {
-            return Err(CliError::Usage(format!(
-                "{}: Ghost exports are not read yet",
-                path.display()
-            )))
-        }
+        Format::Ghost => import::ghost(db, path, options).await,
         Format::Markdown => unreachable!("handled above"),
     };
     let report = report.map_err(|err| match err {

@@ -19,16 +19,16 @@ pub fn ImportTab(error: Option<String>) -> impl IntoView {
     };
     view! {
         <section aria-labelledby="import-heading" class="max-w-2xl space-y-4">
-            <h2 id="import-heading" class="text-xl font-semibold">"Move in from WordPress"</h2>
+            <h2 id="import-heading" class="text-xl font-semibold">"Move in from WordPress or Ghost"</h2>
             <p class="text-sm text-slate-600 dark:text-slate-300">
-                "In WordPress, Tools → Export → All content gives one file. Its authors, posts, pages, categories, tags and comments come here; the old addresses keep working. Importing the same file again updates instead of duplicating."
+                "In WordPress, Tools → Export → All content gives one file; in Ghost, Settings → Import/Export → Export content. Its authors, posts, pages and tags (and WordPress's categories and comments) come here; the old addresses keep working. Importing the same file again updates instead of duplicating."
             </p>
             <form action="/admin/import" method="post" enctype="multipart/form-data" class="space-y-2">
-                <label for="import-file" class="block text-sm font-medium">"WordPress export (.xml)"</label>
-                <input id="import-file" name="file" type="file" accept=".xml,application/xml,text/xml" required
+                <label for="import-file" class="block text-sm font-medium">"WordPress or Ghost export (.xml, .json)"</label>
+                <input id="import-file" name="file" type="file" accept=".xml,.json,application/xml,text/xml,application/json" required
                     aria-invalid=error.is_some().to_string() aria-describedby=described class="block text-sm"/>
                 <p id="import-file-hint" class="text-sm text-slate-500 dark:text-slate-400">
-                    "Up to 10 MB here. For a bigger export, and to bring the images along, run "<code>"quire import FILE --media wp-content/uploads"</code>" on the server."
+                    "Up to 10 MB here. For a bigger export, and to bring the images along, run "<code>"quire import FILE --media wp-content/uploads"</code>" (or Ghost's "<code>"content/images"</code>") on the server."
                 </p>
                 {error.map(|why| view! {
                     <p id="import-file-error" role="alert" class="text-sm text-red-600 dark:text-red-400">{why}</p>
