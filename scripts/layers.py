@@ -34,6 +34,7 @@ LAYERS = [
     ("accounts::functions", 3), ("posts::functions", 3), ("comments::functions", 3),
     ("moderation::functions", 3), ("categories::functions", 3), ("tags::functions", 3),
     ("site::functions", 3), ("redirects::functions", 3), ("mail::functions", 3), ("subscriptions::functions", 3),
+    ("import::functions", 3),
     ("posts::editor", 3), ("web", 3),
     # domains
     ("accounts", 2), ("posts", 2), ("comments", 2), ("moderation", 2), ("categories", 2),
