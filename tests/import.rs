@@ -135,6 +135,15 @@ async fn a_wordpress_blog_moves_in_with_its_comments_images_and_addresses(backen
         count(&app, "SELECT COUNT(*) FROM comments WHERE NOT is_approved").await,
         1
     );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM posts WHERE featured_at IS NOT NULL AND slug = 'cargo-aliases'"
+        )
+        .await,
+        1,
+        "the sticky post leads the home page"
+    );
     let images = std::fs::read_dir(app.media_dir.path().join("images"))
         .unwrap()
         .count();
@@ -251,6 +260,7 @@ async fn the_blog_leaves_as_a_wordpress_export(backend: Backend) {
         "SELECT COUNT(*) FROM comments WHERE parent_id IS NOT NULL",
         "SELECT COUNT(*) FROM categories WHERE parent_id IS NOT NULL",
         "SELECT COUNT(*) FROM post_tags",
+        "SELECT COUNT(*) FROM posts WHERE featured_at IS NOT NULL",
     ] {
         assert_eq!(count(&app, sql).await, count(&other, sql).await, "{sql}");
     }

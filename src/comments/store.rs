@@ -186,6 +186,62 @@ async fn is_trusted(db: &Db, config: &Config, user: &CurrentUser) -> Result<bool
     Ok(approved >= needed)
 }
 
+/// A comment brought from another blog (see `import`), inside the importing transaction:
+/// written anew, or over the one an earlier import made (`existing`). Its author is who the
+/// old blog said; it is shown or waits for a moderator as it did there. Returns its id.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn import_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    existing: Option<i64>,
+    post_id: i64,
+    author_id: i64,
+    parent_id: Option<i64>,
+    content: &str,
+    approved: bool,
+    created_at: DateTime<Utc>,
+) -> Result<i64, sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'r> (i64,): sqlx::FromRow<'r, DB::Row>,
+{
+    let html = markdown::render_comment(content);
+    match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE comments SET content = $1, content_html = $2, is_approved = $3, parent_id = $4
+                 WHERE id = $5",
+            )
+            .bind(content.to_owned())
+            .bind(html)
+            .bind(approved)
+            .bind(parent_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(id)
+        }
+        None => {
+            sqlx::query_scalar(INSERT)
+                .bind(post_id)
+                .bind(author_id)
+                .bind(parent_id)
+                .bind(content.to_owned())
+                .bind(html)
+                .bind(approved)
+                .bind(created_at)
+                .fetch_one(&mut **tx)
+                .await
+        }
+    }
+}
+
 /// Whether `user` may comment under the blog's rule on addresses: where it asks for a
 /// confirmed one, only once theirs is.
 pub async fn may_comment_as(

@@ -54,6 +54,9 @@ struct GhostPost {
     status: String,
     #[serde(default)]
     visibility: Option<String>,
+    /// `1`/`0` or `true`/`false`, by Ghost's database.
+    #[serde(default)]
+    featured: Value,
     published_at: Option<String>,
     custom_excerpt: Option<String>,
     /// Ghost 4 rows name their primary author here too.
@@ -355,6 +358,8 @@ fn convert(data: Data) -> GhostExport {
                 .as_ref()
                 .map(|url| url.replace("__GHOST_URL__", "")),
             comments_open: true,
+            featured: matches!(&post.featured, Value::Bool(true))
+                || post.featured.as_i64() == Some(1),
             old_paths: vec![format!("/{}/", post.slug)],
             comments,
             kept_as_html: converted.kept_as_html,

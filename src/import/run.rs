@@ -112,6 +112,8 @@ pub struct Entry {
     /// The featured image's address on the old blog.
     pub cover: Option<String>,
     pub comments_open: bool,
+    /// Sticky (WordPress) or featured (Ghost): featured on quire's home page.
+    pub featured: bool,
     /// Where it was on the old blog (paths), answered with 301 to where it is now.
     pub old_paths: Vec<String>,
     pub comments: Vec<Comment>,

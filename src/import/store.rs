@@ -11,7 +11,7 @@ use crate::accounts::Role;
 use crate::categories::CategoryId;
 use crate::error::AppError;
 use crate::platform::db::{now, BeginWrite, Db};
-use crate::platform::markdown::{self, slugify};
+use crate::platform::markdown::slugify;
 use crate::posts::editing::{self, Change, PostFields, PostInput, SaveKind};
 use crate::posts::store::{Derived, NewRow};
 use crate::posts::{PostKind, PostStatus};
@@ -528,18 +528,18 @@ impl<'a> Importer<'a> {
     ) -> Result<(), AppError> {
         let postgres = matches!(self.db, Db::Postgres(_));
         let source = self.source.clone();
-        let rendered: Vec<String> = entry
-            .comments
-            .iter()
-            .map(|c| markdown::render_comment(&c.markdown))
-            .collect();
+        // Sticky posts (WordPress) and featured ones (Ghost) lead the home page here too.
+        let featured = entry
+            .featured
+            .then_some(entry.published_at)
+            .flatten()
+            .filter(|_| entry.status == EntryStatus::Published);
         let addresses: Vec<String> = entry
             .old_paths
             .iter()
             .map(|p| normalized_path(p))
             .filter(|p| p != path && p != "/")
             .collect();
-        let now = now();
         let (created, updated) = with_db!(self.db, |pool| {
             async {
                 let mut tx = pool.begin_write().await?;
@@ -567,7 +567,7 @@ impl<'a> Importer<'a> {
                 .await?;
                 let mut ids: HashMap<&str, i64> = HashMap::new();
                 let (mut created, mut updated) = (0, 0);
-                for ((comment, author), html) in entry.comments.iter().zip(commenters).zip(&rendered) {
+                for (comment, author) in entry.comments.iter().zip(commenters) {
                     let key = format!("{}/{}", entry.key, comment.key);
                     let parent = comment.parent.as_deref().and_then(|p| ids.get(p)).copied();
                     let known: Option<i64> = sqlx::query_scalar(
@@ -578,63 +578,39 @@ impl<'a> Importer<'a> {
                     .bind(&key)
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let id = match known {
-                        Some(id) => {
-                            sqlx::query(
-                                "UPDATE comments SET content = $1, content_html = $2, is_approved = $3,
-                                        parent_id = $4 WHERE id = $5",
-                            )
-                            .bind(&comment.markdown)
-                            .bind(html)
-                            .bind(comment.approved)
-                            .bind(parent)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                            updated += 1;
-                            id
-                        }
-                        None => {
-                            let id: i64 = sqlx::query_scalar(
-                                "INSERT INTO comments (post_id, author_id, parent_id, content, content_html,
-                                                       is_approved, created_at, updated_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-                            )
-                            .bind(post_id)
-                            .bind(author)
-                            .bind(parent)
-                            .bind(&comment.markdown)
-                            .bind(html)
-                            .bind(comment.approved)
-                            .bind(comment.created_at)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                            sqlx::query(
-                                "INSERT INTO imported (source, kind, source_id, target_id) VALUES ($1, 'comment', $2, $3)
-                                 ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = $3",
-                            )
-                            .bind(&source)
-                            .bind(&key)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                            created += 1;
-                            id
-                        }
-                    };
+                    let id = crate::comments::store::import_in(
+                        &mut tx,
+                        known,
+                        post_id,
+                        *author,
+                        parent,
+                        &comment.markdown,
+                        comment.approved,
+                        comment.created_at,
+                    )
+                    .await?;
+                    if known.is_some() {
+                        updated += 1;
+                    } else {
+                        sqlx::query(
+                            "INSERT INTO imported (source, kind, source_id, target_id) VALUES ($1, 'comment', $2, $3)
+                             ON CONFLICT (source, kind, source_id) DO UPDATE SET target_id = $3",
+                        )
+                        .bind(&source)
+                        .bind(&key)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        created += 1;
+                    }
                     ids.insert(comment.key.as_str(), id);
                 }
                 crate::comments::store::recount(&mut tx, post_id).await?;
+                if let Some(at) = featured {
+                    crate::posts::store::set_featured_in(&mut tx, post_id, Some(at)).await?;
+                }
                 for from in &addresses {
-                    sqlx::query(
-                        "INSERT INTO redirects (from_path, to_target, automatic, created_at) VALUES ($1, $2, FALSE, $3)
-                         ON CONFLICT (from_path) DO UPDATE SET to_target = $2",
-                    )
-                    .bind(from)
-                    .bind(path)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::redirects::store::keep_in(&mut tx, from, path).await?;
                 }
                 tx.commit().await?;
                 Ok::<_, sqlx::Error>(Ok((created, updated)))
@@ -656,7 +632,6 @@ impl<'a> Importer<'a> {
 
     /// Old addresses of whole sections (`/category/news/`, `/feed/`) sent to quire's.
     pub async fn addresses(&self, moves: &[(String, String)]) -> Result<(), AppError> {
-        let now = now();
         with_db!(self.db, |pool| {
             async {
                 let mut tx = pool.begin_write().await?;
@@ -665,15 +640,7 @@ impl<'a> Importer<'a> {
                     if from == *to || from == "/" {
                         continue;
                     }
-                    sqlx::query(
-                        "INSERT INTO redirects (from_path, to_target, automatic, created_at) VALUES ($1, $2, FALSE, $3)
-                         ON CONFLICT (from_path) DO UPDATE SET to_target = $2",
-                    )
-                    .bind(&from)
-                    .bind(to)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    crate::redirects::store::keep_in(&mut tx, &from, to).await?;
                 }
                 tx.commit().await
             }

@@ -214,7 +214,7 @@ fn start_el(start: &quick_xml::events::BytesStart<'_>) -> El {
             .map(|a| {
                 (
                     String::from_utf8_lossy(a.key.as_ref()).into_owned(),
-                    a.unescape_value()
+                    a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
                         .map(|v| v.into_owned())
                         .unwrap_or_default(),
                 )
@@ -484,6 +484,7 @@ pub fn item(el: &El, channel: &Channel) -> Item {
         tags,
         cover,
         comments_open: el.child("wp:comment_status") != "closed",
+        featured: el.child("wp:is_sticky") == "1",
         old_paths,
         comments,
         kept_as_html: converted.kept_as_html,

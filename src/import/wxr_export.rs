@@ -69,6 +69,7 @@ struct Post {
     published_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     comments_enabled: bool,
+    featured: bool,
     username: String,
     tags: String,
 }
@@ -194,16 +195,19 @@ pub async fn write(
     let mut counts = Written::default();
     let mut after = 0_i64;
     loop {
-        let posts: Vec<Post> = with_db!(db, |pool| sqlx::query_as(
+        let posts: Vec<Post> = with_db!(db, |pool| {
+            sqlx::query_as(
             "SELECT p.id, p.kind, p.title, p.slug, p.content_html, p.custom_excerpt, p.status,
-                    p.published_at, p.created_at, p.comments_enabled, u.username, p.tags
+                    p.published_at, p.created_at, p.comments_enabled, p.featured_at IS NOT NULL AS featured,
+                    u.username, p.tags
              FROM posts p JOIN users u ON u.id = p.author_id
              WHERE p.id > $1 ORDER BY p.id LIMIT $2"
         )
         .bind(after)
         .bind(BATCH)
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         let Some(last) = posts.last() else {
             break;
         };
@@ -272,7 +276,7 @@ pub async fn write(
             let published = post.published_at.or(Some(post.created_at));
             writeln!(
                 out,
-                "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{origin}{path}</link>\n\t\t<pubDate>{}</pubDate>\n\t\t<dc:creator>{}</dc:creator>\n\t\t<guid isPermaLink=\"false\">{origin}{path}</guid>\n\t\t<description></description>\n\t\t<content:encoded>{}</content:encoded>\n\t\t<excerpt:encoded>{}</excerpt:encoded>\n\t\t<wp:post_id>{}</wp:post_id>\n\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>\n\t\t<wp:comment_status>{}</wp:comment_status>\n\t\t<wp:ping_status>closed</wp:ping_status>\n\t\t<wp:post_name>{}</wp:post_name>\n\t\t<wp:status>{status}</wp:status>\n\t\t<wp:post_parent>0</wp:post_parent>\n\t\t<wp:menu_order>0</wp:menu_order>\n\t\t<wp:post_type>{}</wp:post_type>\n\t\t<wp:post_password></wp:post_password>\n\t\t<wp:is_sticky>0</wp:is_sticky>\n{terms}",
+                "\t<item>\n\t\t<title>{}</title>\n\t\t<link>{origin}{path}</link>\n\t\t<pubDate>{}</pubDate>\n\t\t<dc:creator>{}</dc:creator>\n\t\t<guid isPermaLink=\"false\">{origin}{path}</guid>\n\t\t<description></description>\n\t\t<content:encoded>{}</content:encoded>\n\t\t<excerpt:encoded>{}</excerpt:encoded>\n\t\t<wp:post_id>{}</wp:post_id>\n\t\t<wp:post_date>{}</wp:post_date>\n\t\t<wp:post_date_gmt>{}</wp:post_date_gmt>\n\t\t<wp:comment_status>{}</wp:comment_status>\n\t\t<wp:ping_status>closed</wp:ping_status>\n\t\t<wp:post_name>{}</wp:post_name>\n\t\t<wp:status>{status}</wp:status>\n\t\t<wp:post_parent>0</wp:post_parent>\n\t\t<wp:menu_order>0</wp:menu_order>\n\t\t<wp:post_type>{}</wp:post_type>\n\t\t<wp:post_password></wp:post_password>\n\t\t<wp:is_sticky>{}</wp:is_sticky>\n{terms}",
                 cdata(&post.title),
                 published.map(|at| at.to_rfc2822()).unwrap_or_default(),
                 cdata(&post.username),
@@ -284,6 +288,7 @@ pub async fn write(
                 if post.comments_enabled { "open" } else { "closed" },
                 cdata(&post.slug),
                 if page { "page" } else { "post" },
+                u8::from(post.featured),
             )
             .map_err(io)?;
             for comment in comments_of.remove(&post.id).unwrap_or_default() {

@@ -1074,6 +1074,32 @@ where
     Ok(())
 }
 
+/// Features the post on the home page (from `at`, which orders the featured posts), or stops,
+/// inside the transaction that changes it; a post featured already keeps its moment.
+pub(crate) async fn set_featured_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    post_id: i64,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let sql = match at {
+        Some(_) => "UPDATE posts SET featured_at = COALESCE(featured_at, $1) WHERE id = $2",
+        None => "UPDATE posts SET featured_at = $1 WHERE id = $2",
+    };
+    sqlx::query(sql)
+        .bind(at)
+        .bind(post_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Whether readers may comment on the post; not a change of its text, so its version stays.
 pub async fn set_comments(db: &Db, post_id: i64, enabled: bool) -> Result<(), AppError> {
     with_db!(db, |pool| {

@@ -137,6 +137,32 @@ fn leads_back(table: &HashMap<String, String>, start: &str) -> bool {
     true
 }
 
+/// A redirect kept as given (an old blog's address, brought by an import), replacing the one
+/// the path had, inside the transaction that brings it.
+pub async fn keep_in<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    from: &str,
+    to: &str,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> <DB as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO redirects (from_path, to_target, automatic, created_at) VALUES ($1, $2, FALSE, $3)
+         ON CONFLICT (from_path) DO UPDATE SET to_target = $2",
+    )
+    .bind(from.to_owned())
+    .bind(to.to_owned())
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A public address moved from `from` to `to` (both paths), inside the transaction that
 /// moved it: the old one now leads to the new one, redirects that led to the old one lead
 /// straight to the new one (no chains), and a redirect from the new one (it answers again)
