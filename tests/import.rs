@@ -424,6 +424,55 @@ async fn a_ghost_blog_moves_in(backend: Backend) {
     }
 }
 
+/// Hostile content in an export is cleaned as everything else is: scripts, handlers and
+/// `javascript:` addresses do not reach a reader, in posts or in comments.
+async fn hostile_content_is_sanitized(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "owner", Role::Admin).await;
+    let folder = tempfile::tempdir().unwrap();
+    let export = folder.path().join("hostile.xml");
+    std::fs::write(
+        &export,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:base_blog_url>http://old.example</wp:base_blog_url>
+<item><title><![CDATA[Hostile <script>alert('title')</script>]]></title>
+<content:encoded><![CDATA[<p>Hello <img src="x" onerror="alert('img')"> and <a href="javascript:alert('link')">a link</a>.</p><script>alert('body')</script><div onclick="alert('div')"><iframe src="https://evil.example/"></iframe></div>]]></content:encoded>
+<wp:post_id>1</wp:post_id><wp:post_date_gmt>2024-01-01 10:00:00</wp:post_date_gmt><wp:post_name>hostile</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<wp:comment><wp:comment_id>1</wp:comment_id><wp:comment_author><![CDATA[<b onmouseover="alert('name')">Mallory</b>]]></wp:comment_author><wp:comment_author_email>mallory@example.com</wp:comment_author_email><wp:comment_author_url>javascript:alert('site')</wp:comment_author_url><wp:comment_date_gmt>2024-01-02 10:00:00</wp:comment_date_gmt><wp:comment_content><![CDATA[<script>alert('comment')</script><img src=x onerror=alert('comment-img')>Nice]]></wp:comment_content><wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>
+</item>
+</channel></rss>
+"#,
+    )
+    .unwrap();
+    let out = import(&app, &[export.as_os_str()]).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let (status, page) = app.get_text("/posts/hostile").await;
+    assert_eq!(status, 200);
+    for payload in [
+        "<script>alert",
+        "onerror",
+        "javascript:",
+        "onclick",
+        "onmouseover",
+        "evil.example",
+    ] {
+        assert!(
+            !page.contains(payload),
+            "{payload} reached the page: {page}"
+        );
+    }
+    assert!(page.contains("Nice"), "the comment's words stay: {page}");
+    assert!(page.contains("Mallory"), "{page}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE website <> ''").await,
+        0,
+        "a javascript: address is no website"
+    );
+}
+
 async fn a_file_that_cannot_be_imported_says_why_and_imports_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     make_user(&app, "owner", Role::Admin).await;
@@ -469,5 +518,6 @@ on_both_backends!(
     the_blog_leaves_as_a_wordpress_export,
     an_admin_imports_from_the_admin_page,
     a_ghost_blog_moves_in,
+    hostile_content_is_sanitized,
     a_file_that_cannot_be_imported_says_why_and_imports_nothing,
 );
