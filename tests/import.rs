@@ -181,6 +181,18 @@ async fn a_wordpress_blog_moves_in_with_its_comments_images_and_addresses(backen
         assert_eq!(location(&app, old).await, (301, new.to_owned()), "{old}");
     }
     assert_eq!(app.get_text("/colophon").await.0, 200);
+    let (status, margaret) = app.get_text("/u/Margaret-Hamilton").await;
+    assert_eq!(status, 200);
+    assert!(
+        margaret.contains("href=\"https://margaret.example.com\""),
+        "a commenter keeps their website: {margaret}"
+    );
+    let (_, async_page) = app.get_text("/categories/async").await;
+    assert!(
+        async_page.contains("aria-label=\"Breadcrumb\"")
+            && async_page.contains("href=\"/categories/rust\""),
+        "a child category names its parent: {async_page}"
+    );
 
     // The same export again updates what is there.
     let out = import(

@@ -76,6 +76,8 @@ pub struct Profile {
     pub display_name: String,
     pub avatar_url: Option<String>,
     pub bio: String,
+    /// Their own site (an http(s) address), or empty.
+    pub website: String,
     pub joined_at: DateTime<Utc>,
     pub post_count: i64,
     pub comment_count: i64,

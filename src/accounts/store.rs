@@ -889,13 +889,14 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
     if !user.is_active {
         return Ok(None);
     }
-    let (post_count, comment_count): (i64, i64) = with_db!(db, |pool| {
+    let (post_count, comment_count, website): (i64, i64, String) = with_db!(db, |pool| {
         sqlx::query_as(concat!(
             "SELECT
                 (SELECT COUNT(*) FROM posts WHERE author_id = $1 AND ",
             crate::listed_post!("$2"),
             "),
-                (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted)"
+                (SELECT COUNT(*) FROM comments WHERE author_id = $1 AND is_approved AND NOT is_deleted),
+                (SELECT website FROM users WHERE id = $1)"
         ))
         .bind(user.id)
         .bind(now())
@@ -912,6 +913,7 @@ pub async fn public_profile(db: &Db, username: &str) -> Result<Option<Profile>, 
         username: user.username,
         avatar_url: user.avatar_url,
         bio: user.bio,
+        website,
         joined_at: user.created_at,
         post_count,
         comment_count,

@@ -42,4 +42,7 @@ pub struct Category {
     pub color: String,
     /// Published posts filed under it.
     pub post_count: i64,
+    /// The category it sits under (a blog moved in from WordPress keeps its tree), if any.
+    pub parent_name: Option<String>,
+    pub parent_slug: Option<String>,
 }

@@ -13,18 +13,21 @@ const CATEGORY_COLUMNS: &str = concat!(
     (SELECT COUNT(*) FROM post_categories x
      WHERE x.category_id = c.id AND ",
     crate::listed_and_due!(x, "$1"),
-    ") AS post_count"
+    ") AS post_count, p.name AS parent_name, p.slug AS parent_slug"
 );
 
+/// The categories with their parents.
+const CATEGORY_TABLES: &str = "categories c LEFT JOIN categories p ON p.id = c.parent_id";
+
 pub async fn list(db: &Db) -> Result<Vec<Category>, AppError> {
-    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c ORDER BY lower(c.name)");
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM {CATEGORY_TABLES} ORDER BY lower(c.name)");
     Ok(with_db!(db, |pool| {
         sqlx::query_as(&sql).bind(now()).fetch_all(pool).await
     })?)
 }
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<Category>, AppError> {
-    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.slug = $2");
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM {CATEGORY_TABLES} WHERE c.slug = $2");
     Ok(with_db!(db, |pool| {
         sqlx::query_as(&sql)
             .bind(now())
@@ -167,7 +170,7 @@ pub async fn save(
 }
 
 pub async fn find_by_id(db: &Db, id: CategoryId) -> Result<Option<Category>, AppError> {
-    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM categories c WHERE c.id = $2");
+    let sql = format!("SELECT {CATEGORY_COLUMNS} FROM {CATEGORY_TABLES} WHERE c.id = $2");
     Ok(with_db!(db, |pool| {
         sqlx::query_as(&sql)
             .bind(now())

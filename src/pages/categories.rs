@@ -52,6 +52,9 @@ fn CategoryItem(category: Category) -> impl IntoView {
                 <ColorDot color=category.color/>
                 {category.name}
             </a>
+            {category.parent_name.map(|parent| view! {
+                <p class="text-sm text-slate-500 dark:text-slate-400">{format!("In {parent}")}</p>
+            })}
             <p class="mt-1 text-slate-600 dark:text-slate-300">{category.description}</p>
             <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">{category.post_count}" posts"</p>
         </li>
@@ -84,6 +87,12 @@ pub fn CategoryPage() -> impl IntoView {
                         <Link rel="alternate" type_="application/rss+xml" title=format!("{} (RSS)", category.name) href=format!("{base}/rss.xml")/>
                         <Link rel="alternate" type_="application/feed+json" title=format!("{} (JSON Feed)", category.name) href=format!("{base}/feed.json")/>
                         <header class="mb-8 border-l-4 pl-4" style=format!("border-color: {}", safe_color(&category.color))>
+                            {category.parent_slug.clone().zip(category.parent_name.clone()).map(|(slug, name)| view! {
+                                <nav aria-label="Breadcrumb" class="text-sm">
+                                    <a href=format!("/categories/{slug}") class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">{name}</a>
+                                    " ›"
+                                </nav>
+                            })}
                             <h1 class="text-3xl font-bold tracking-tight">{category.name.clone()}</h1>
                             <p class="mt-2 text-slate-600 dark:text-slate-300">{category.description.clone()}</p>
                             <FeedLinks base=base.clone()/>

@@ -60,6 +60,11 @@ fn ProfileHeader(profile: Profile) -> impl IntoView {
                 <h1 class="text-3xl font-bold tracking-tight">{profile.display_name.clone()}</h1>
                 <p class="text-slate-500 dark:text-slate-400">"@"{profile.username.clone()}</p>
                 <p data-testid="bio" class="mt-2 max-w-2xl whitespace-pre-line text-slate-700 dark:text-slate-200">{profile.bio.clone()}</p>
+                {(profile.website.starts_with("https://") || profile.website.starts_with("http://")).then(|| view! {
+                    <p class="mt-1 text-sm">
+                        <a href=profile.website.clone() rel="nofollow ugc noopener" data-testid="website" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">{profile.website.clone()}</a>
+                    </p>
+                })}
                 <dl class="mt-3 flex flex-wrap gap-x-6 gap-y-1 text-sm text-slate-500 dark:text-slate-400">
                     <div class="flex gap-1"><dt>"Joined"</dt><dd>{joined}</dd></div>
                     <div class="flex gap-1"><dt>"Posts"</dt><dd>{profile.post_count}</dd></div>
