@@ -51,6 +51,36 @@ async fn bad_settings_end_with_one_line_and_exit_code_2() {
     assert_eq!(out.code, 2);
 }
 
+/// `quire --version` names the release, the commit it was built from and the schema version
+/// (its newest migration), the three things an operator compares before an upgrade.
+#[tokio::test]
+async fn the_version_names_the_commit_and_the_schema() {
+    let out = run(quire().arg("--version")).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let schema = quire::platform::db::schema_versions()
+        .into_iter()
+        .max()
+        .unwrap();
+    let line = out.stdout.trim();
+    assert!(
+        line.starts_with(&format!("quire {} (commit ", env!("CARGO_PKG_VERSION")))
+            && line.ends_with(&format!(", schema {schema})")),
+        "{line}"
+    );
+    let commit = line
+        .split("(commit ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{commit}"
+    );
+}
+
 #[tokio::test]
 async fn a_port_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

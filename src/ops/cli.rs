@@ -17,8 +17,18 @@ use crate::platform::db::Db;
 use crate::platform::password::Password;
 use crate::web::state::AppState;
 
+/// `quire --version`: the release, the commit it was built from, and the schema it brings.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("QUIRE_COMMIT"),
+    ", schema ",
+    env!("QUIRE_SCHEMA"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "quire", version, about = "A self-hosted blogging platform")]
+#[command(name = "quire", version = VERSION, about = "A self-hosted blogging platform")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
