@@ -599,7 +599,60 @@ async fn import_and_export_round_trip(backend: Backend) {
     assert_clear_failure(&out, "nobody");
 }
 
+/// `quire doctor` checks a running blog's settings, database, media folder, address and mail
+/// as they are, and names each thing that is wrong with exit code 1.
+async fn the_doctor_names_what_is_wrong(backend: Backend) {
+    let app = common::spawn_app(backend).await;
+    let mut cmd = quire();
+    cmd.env("DATABASE_URL", &app.database.url)
+        .env("QUIRE_MEDIA_DIR", app.media_dir.path())
+        .env("QUIRE_BASE_URL", &app.base_url)
+        .arg("doctor");
+    let out = run(&mut cmd).await;
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    for check in ["settings", "database", "media", "address", "mail"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("ok    {check}: "))),
+            "{check}: {}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("answers 200"), "{}", out.stdout);
+
+    // A database never migrated, a media folder that cannot exist, nobody at the address.
+    let unmigrated = fresh_database(backend).await;
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = quire();
+    cmd.env("DATABASE_URL", &unmigrated.url)
+        .env("QUIRE_MEDIA_DIR", file.path().join("media"))
+        .env("QUIRE_BASE_URL", "http://127.0.0.1:9")
+        .arg("doctor");
+    let out = run(&mut cmd).await;
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for check in ["database", "media", "address"] {
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("FAIL  {check}: "))),
+            "{check}: {}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("migrate"), "{}", out.stdout);
+    assert_eq!(out.stderr.trim(), "quire: 3 of 5 checks failed");
+
+    let mut cmd = quire();
+    cmd.env("DATABASE_URL", "mysql://nobody@localhost/quire")
+        .arg("doctor");
+    let out = run(&mut cmd).await;
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.starts_with("FAIL  settings: "), "{}", out.stdout);
+}
+
 on_both_backends!(import_and_export_round_trip);
+on_both_backends!(the_doctor_names_what_is_wrong);
 
 /// Highlighted code as the renderer before version 1 wrote it: every scope a class.
 const OLD_STYLE_HTML: &str = "<h1 id=\"old\">Old</h1>\n<pre class=\"highlight\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\"><span class=\"hl-meta hl-function hl-rust\"><span class=\"hl-storage hl-type hl-function hl-rust\">fn</span> </span><span class=\"hl-entity hl-name hl-function hl-rust\">main</span>() {}\n</span></code></pre>\n";

@@ -40,6 +40,9 @@ enum Command {
     Serve,
     /// Bring the database schema up to date
     Migrate,
+    /// Check that quire can run here: its settings, database and schema, media folder, public
+    /// address and mail server; a line per check, exit code 1 if any fails
+    Doctor,
     /// Manage user accounts
     User {
         #[command(subcommand)]
@@ -279,6 +282,9 @@ fn init_tracing() -> Result<(), CliError> {
 }
 
 async fn run(command: Command) -> Result<(), CliError> {
+    if matches!(command, Command::Doctor) {
+        return doctor().await;
+    }
     let config = Config::from_env()?;
     // Backup and export only read, and never migrate: a newer quire would otherwise change
     // the live database before copying it, the moment a backup is meant to come first.
@@ -304,6 +310,8 @@ async fn run(command: Command) -> Result<(), CliError> {
             println!("The {} database is up to date.", db.backend_name());
             Ok(())
         }
+        // Answered before the database is opened (see above).
+        Command::Doctor => Ok(()),
         Command::User {
             command:
                 UserCommand::Create {
@@ -552,6 +560,30 @@ async fn import(
         return Err(CliError::Failed(format!(
             "{} posts were not imported (listed above)",
             report.failed.len()
+        )));
+    }
+    Ok(())
+}
+
+/// `quire doctor`: every check, even when an early one fails (but settings that cannot be
+/// read leave nothing to check).
+async fn doctor() -> Result<(), CliError> {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            println!("FAIL  settings: {err}");
+            return Err(CliError::Failed("a check failed".to_owned()));
+        }
+    };
+    let checks = super::doctor::examine(&config).await;
+    for check in &checks {
+        println!("{check}");
+    }
+    let failed = checks.iter().filter(|c| c.outcome.is_err()).count();
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} of {} checks failed",
+            checks.len()
         )));
     }
     Ok(())

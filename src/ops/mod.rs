@@ -5,3 +5,4 @@ pub mod backup;
 pub mod cli;
 pub mod dataset;
 pub mod demo;
+pub mod doctor;

@@ -62,6 +62,18 @@ impl Mailer {
         }
     }
 
+    /// Whether the mail server takes connections (and the TLS and sign-in it is set up for).
+    pub async fn reachable(&self) -> Result<String, String> {
+        match self {
+            Self::Smtp(transport) => match transport.test_connection().await {
+                Ok(true) => Ok("the mail server answers".to_owned()),
+                Ok(false) => Err("the mail server did not take the connection".to_owned()),
+                Err(err) => Err(format!("the mail server cannot be reached: {err}")),
+            },
+            Self::Files(dir) => Ok(format!("written as files to {}", dir.display())),
+        }
+    }
+
     /// Sends `message`; `name` (unique per message) names its file when mail goes to files.
     pub async fn send(&self, name: &str, message: &Message) -> Result<(), SendError> {
         match self {
