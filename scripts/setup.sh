@@ -2,7 +2,8 @@
 # Installs whatever quire's build needs and is missing; skips what is there.
 #   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, Tailwind, wasm-opt)
 #   scripts/setup.sh --test   also cargo-audit, Chromium, the browser-test packages, aiosmtpd (an SMTP
-#                             server for the mail tests) and a running PostgreSQL
+#                             server for the mail tests), nginx and openssl (the two-instance
+#                             test) and a running PostgreSQL
 # Everything comes from crates.io, npm or Debian: cargo-leptos is never left to download
 # tools itself (it finds them on PATH and in ./node_modules/.bin).
 set -euo pipefail
@@ -71,6 +72,15 @@ if $with_test_tools; then
   if ! command -v psql >/dev/null; then
     say "installing the PostgreSQL client"
     apt_install postgresql-client
+  fi
+  # The two-instance test (scripts/proxy-test.py) puts Debian's nginx, with a certificate
+  # of its own, in front of quire.
+  if ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    say "installing nginx for the two-instance test"
+    apt_install nginx
+  fi
+  if ! command -v openssl >/dev/null; then
+    apt_install openssl
   fi
   if [[ ! -x end2end/node_modules/.bin/playwright || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
     say "installing Playwright (the test runner only; it drives Debian's Chromium)"

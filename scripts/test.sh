@@ -56,6 +56,9 @@ cargo leptos build --split
 step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test --features ssr
 
+step "two instances on one PostgreSQL database behind nginx (docs/deploy/nginx.conf)"
+python3 scripts/proxy-test.py
+
 step "API against its OpenAPI document (Schemathesis; SQLite and PostgreSQL)"
 bash scripts/schemathesis.sh
 

@@ -47,8 +47,42 @@ async fn bad_settings_end_with_one_line_and_exit_code_2() {
     let out = run(quire().arg("serve").env("RUST_LOG", "quire=notalevel")).await;
     assert_clear_failure(&out, "RUST_LOG");
 
+    let out = run(quire().arg("serve").env("QUIRE_LOG_FORMAT", "xml")).await;
+    assert_clear_failure(&out, "QUIRE_LOG_FORMAT");
+
     let out = run(quire().arg("frobnicate")).await;
     assert_eq!(out.code, 2);
+}
+
+/// Folders quire cannot write (a file where a folder should be: root may write anywhere
+/// else) stop it at start with one line, not at the first upload.
+#[tokio::test]
+async fn unusable_folders_are_named_at_start() {
+    let not_a_folder = tempfile::NamedTempFile::new().unwrap();
+    let below_a_file = |name: &str| not_a_folder.path().join(name).display().to_string();
+    let out = run(quire().arg("serve").env(
+        "DATABASE_URL",
+        format!("sqlite://{}", below_a_file("quire.db")),
+    ))
+    .await;
+    assert_clear_failure(&out, "DATABASE_URL");
+
+    let db = fresh_database(Backend::Sqlite).await;
+    let serve = |setting: &str, value: String| {
+        let mut cmd = quire();
+        cmd.arg("serve")
+            .env("DATABASE_URL", &db.url)
+            .env(
+                "QUIRE_ADDR",
+                format!("127.0.0.1:{}", common::mail::free_port()),
+            )
+            .env(setting, value);
+        cmd
+    };
+    for setting in ["QUIRE_MEDIA_DIR", "QUIRE_MAIL_DIR"] {
+        let out = run(&mut serve(setting, below_a_file("folder"))).await;
+        assert_clear_failure(&out, setting);
+    }
 }
 
 /// `quire --version` names the release, the commit it was built from and the schema version
@@ -93,6 +127,168 @@ async fn a_port_in_use_is_named() {
     .await;
     assert_clear_failure(&out, "QUIRE_ADDR");
     assert!(out.stderr.contains("already in use"));
+}
+
+/// The metrics listener's port taken: one line naming the setting, as for the blog's own.
+#[tokio::test]
+async fn a_taken_metrics_port_is_named() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let db = fresh_database(Backend::Sqlite).await;
+    let out = run(quire()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env(
+            "QUIRE_ADDR",
+            format!("127.0.0.1:{}", common::mail::free_port()),
+        )
+        .env(
+            "QUIRE_METRICS_ADDR",
+            taken.local_addr().unwrap().to_string(),
+        ))
+    .await;
+    assert_clear_failure(&out, "QUIRE_METRICS_ADDR");
+    assert!(out.stderr.contains("already in use"));
+}
+
+/// The value of the first sample of `metric` whose labels include every one of `labels`.
+fn sample(metrics: &str, metric: &str, labels: &[&str]) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let (series, value) = line.rsplit_once(' ')?;
+        let rest = series.strip_prefix(metric)?;
+        let named = rest.is_empty() || rest.starts_with('{');
+        (named && labels.iter().all(|label| rest.contains(label))).then(|| value.parse().ok())?
+    })
+}
+
+/// What an operator watches: `/metrics` on its own address (never the blog's), counting
+/// requests by route and status, kept pages, failed sign-ins and the pool; and JSON log
+/// lines whose request id is the one the answer carried back.
+#[tokio::test]
+async fn an_operator_gets_metrics_and_json_logs() {
+    let db = fresh_database(Backend::Sqlite).await;
+    let port = common::mail::free_port();
+    let metrics_port = common::mail::free_port();
+    let child = quire()
+        .arg("serve")
+        .env("DATABASE_URL", &db.url)
+        .env("QUIRE_ADDR", format!("127.0.0.1:{port}"))
+        .env("QUIRE_METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .env("QUIRE_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let blog = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let mut health = None;
+    for _ in 0..100 {
+        if let Ok(res) = client.get(blog("/health")).send().await {
+            health = Some(res);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let health = health.expect("the server answered /health");
+    let request_id = health.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (config, _media) = {
+        let media = tempfile::tempdir().unwrap();
+        (common::config_for(&db.url, media.path(), &[]), media)
+    };
+    let store = quire::platform::db::Db::connect(&config.database, 2)
+        .await
+        .unwrap();
+    common::past_setup(&store).await;
+
+    // The server learns of the claim within the page cache's version check (250 ms).
+    let mut first = client.get(blog("/")).send().await.unwrap();
+    for _ in 0..50 {
+        if first.status() == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        first = client.get(blog("/")).send().await.unwrap();
+    }
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["x-quire-cache"], "miss");
+    let again = client.get(blog("/")).send().await.unwrap();
+    assert_eq!(again.headers()["x-quire-cache"], "hit");
+    let refused = client
+        .post(blog("/api/auth/login"))
+        .json(&serde_json::json!({"username": "nobody", "password": "wrong wrong wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.status().is_client_error());
+    let public = client.get(blog("/metrics")).send().await.unwrap();
+    let public_text = public.text().await.unwrap();
+    assert!(
+        !public_text.contains("quire_http_requests_total"),
+        "never on the blog's address"
+    );
+
+    let metrics = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    let metrics = metrics.text().await.unwrap();
+    let home = ["method=\"GET\"", "route=\"/\"", "status=\"200\""];
+    assert!(
+        sample(&metrics, "quire_http_requests_total", &home).unwrap_or(0.0) >= 2.0,
+        "the home page twice: {metrics}"
+    );
+    assert!(
+        sample(&metrics, "quire_http_request_duration_seconds_count", &home).unwrap_or(0.0) >= 2.0
+    );
+    assert!(sample(
+        &metrics,
+        "quire_http_request_duration_seconds_bucket",
+        &home
+    )
+    .is_some());
+    for outcome in ["hit", "miss"] {
+        let label = format!("outcome=\"{outcome}\"");
+        assert!(
+            sample(&metrics, "quire_page_cache_answers_total", &[&label]).unwrap_or(0.0) >= 1.0,
+            "{outcome}: {metrics}"
+        );
+    }
+    assert!(sample(&metrics, "quire_sign_in_failures_total", &[]).unwrap_or(0.0) >= 1.0);
+    let max = sample(&metrics, "quire_db_pool_max_connections", &[]).unwrap();
+    let idle = sample(&metrics, "quire_db_pool_connections", &["state=\"idle\""]).unwrap();
+    assert!(max >= 1.0 && idle <= max, "{metrics}");
+    assert_eq!(sample(&metrics, "quire_views_queued", &[]), Some(0.0));
+    assert_eq!(
+        sample(&metrics, "quire_outbox_messages", &["state=\"failed\""]),
+        Some(0.0)
+    );
+
+    let pid = child.id().unwrap().to_string();
+    Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(10), child.wait_with_output())
+        .await
+        .expect("stopped within 10 s")
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let answered = lines
+        .iter()
+        .find(|line| line["span"]["request_id"] == request_id.as_str())
+        .unwrap_or_else(|| panic!("no line with request id {request_id}: {log}"));
+    assert_eq!(answered["message"], "answered");
+    assert_eq!(answered["status"], 200);
+    assert_eq!(answered["span"]["path"], "/health");
 }
 
 async fn user_create_prints_the_new_id(backend: Backend) {
@@ -606,7 +802,9 @@ async fn the_doctor_names_what_is_wrong(backend: Backend) {
     let mut cmd = quire();
     cmd.env("DATABASE_URL", &app.database.url)
         .env("QUIRE_MEDIA_DIR", app.media_dir.path())
-        .env("QUIRE_BASE_URL", &app.base_url)
+        .env("QUIRE_ADDR", app.base_url.trim_start_matches("http://"))
+        // Behind a TLS proxy: the server is asked at its own address.
+        .env("QUIRE_BASE_URL", "https://blog.example.com")
         .arg("doctor");
     let out = run(&mut cmd).await;
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -627,7 +825,7 @@ async fn the_doctor_names_what_is_wrong(backend: Backend) {
     let mut cmd = quire();
     cmd.env("DATABASE_URL", &unmigrated.url)
         .env("QUIRE_MEDIA_DIR", file.path().join("media"))
-        .env("QUIRE_BASE_URL", "http://127.0.0.1:9")
+        .env("QUIRE_ADDR", "127.0.0.1:9")
         .arg("doctor");
     let out = run(&mut cmd).await;
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);

@@ -719,6 +719,7 @@ pub async fn authenticate(
             "This account has been deactivated. Contact the site's administrators.",
         )),
         Credentials::Invalid => {
+            metrics::counter!("quire_sign_in_failures_total").increment(1);
             throttle::record_failure(db, &account_key, &throttle::PER_ACCOUNT).await?;
             if let Some(key) = &address_key {
                 throttle::record_failure(db, key, &throttle::PER_ADDRESS).await?;

@@ -194,6 +194,23 @@ pub async fn release_all(db: &Db) -> Result<u64, AppError> {
 }
 
 /// The counts and recent failures for the admin.
+/// Messages still to send, and those given up on.
+pub struct Backlog {
+    pub waiting: i64,
+    pub failed: i64,
+}
+
+pub async fn backlog(db: &Db) -> Result<Backlog, AppError> {
+    let (waiting, failed): (i64, i64) = with_db!(db, |pool| sqlx::query_as(
+        "SELECT
+            (SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL),
+            (SELECT COUNT(*) FROM outbox WHERE failed_at IS NOT NULL)"
+    )
+    .fetch_one(pool)
+    .await)?;
+    Ok(Backlog { waiting, failed })
+}
+
 pub async fn overview(db: &Db, sending: bool, transport: String) -> Result<MailOverview, AppError> {
     let now = now();
     let (queued, retrying, sent_last_day, failed_last_week): (i64, i64, i64, i64) = with_db!(

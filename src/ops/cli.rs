@@ -230,7 +230,9 @@ impl From<AppError> for CliError {
 }
 
 pub fn main() -> ExitCode {
-    if let Err(err) = dotenvy::dotenv() {
+    // The working folder's `.env` only: dotenvy's own search climbs to parent folders, which
+    // another user (`sudo -u quire` in /root) may not be allowed to read.
+    if let Err(err) = dotenvy::from_path(".env") {
         if !err.not_found() {
             eprintln!("quire: .env: {err}");
             return ExitCode::from(2);
@@ -274,10 +276,27 @@ fn init_tracing() -> Result<(), CliError> {
         })?,
         _ => EnvFilter::new("info,sqlx=warn"),
     };
-    tracing_subscriber::fmt()
+    let lines = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match std::env::var("QUIRE_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("" | "text") => lines.init(),
+        // One object a line for a log collector: the event's fields at the top, the request
+        // (its id, method and path) under "span".
+        Ok("json") => lines
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+        Ok(other) => {
+            return Err(ConfigError::new(
+                "QUIRE_LOG_FORMAT",
+                format!("'{other}' is not a log format: text or json"),
+            )
+            .into())
+        }
+    }
     Ok(())
 }
 
@@ -732,17 +751,35 @@ async fn connect(config: &Config, migrate: bool) -> Result<Db, CliError> {
     Ok(db)
 }
 
+/// A listener on `addr`, or the one line saying why not, naming `setting`.
+async fn listen(
+    addr: std::net::SocketAddr,
+    setting: &'static str,
+) -> Result<tokio::net::TcpListener, CliError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+            "is already in use".to_owned()
+        } else {
+            format!("cannot be listened on: {e}")
+        };
+        ConfigError::new(setting, format!("{addr} {why}")).into()
+    })
+}
+
 async fn serve(config: Config, db: Db) -> Result<(), CliError> {
-    let listener = tokio::net::TcpListener::bind(config.addr)
+    super::doctor::writable(&config.media_dir)
         .await
-        .map_err(|e| {
-            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
-                "is already in use".to_owned()
-            } else {
-                format!("cannot be listened on: {e}")
-            };
-            ConfigError::new("QUIRE_ADDR", format!("{} {why}", config.addr))
-        })?;
+        .map_err(|why| ConfigError::new("QUIRE_MEDIA_DIR", why))?;
+    if let crate::platform::config::MailTransport::Files(dir) = &config.mail.transport {
+        super::doctor::writable(dir)
+            .await
+            .map_err(|why| ConfigError::new("QUIRE_MAIL_DIR", why))?;
+    }
+    let listener = listen(config.addr, "QUIRE_ADDR").await?;
+    let metrics_listener = match config.metrics_addr {
+        Some(addr) => Some(listen(addr, "QUIRE_METRICS_ADDR").await?),
+        None => None,
+    };
     let mut leptos_options = leptos::prelude::get_configuration(None)
         .map_err(|e| CliError::Failed(format!("Leptos configuration: {e}")))?
         .leptos_options;
@@ -759,10 +796,20 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
                 .map(|dir| dir.join(leptos_options.hash_file.as_ref()))
         })
         .is_some_and(|path| path.exists());
+    let assets = crate::web::assets::choose(&mut leptos_options).map_err(|e| {
+        ConfigError::new(
+            "TMPDIR",
+            format!(
+                "cannot write the site's file names into {}: {e}",
+                std::env::temp_dir().display()
+            ),
+        )
+    })?;
     let site_root = std::path::Path::new(leptos_options.site_root.as_ref());
-    if !site_root
-        .join(leptos_options.site_pkg_dir.as_ref())
-        .exists()
+    if matches!(assets, crate::web::assets::Source::Folder)
+        && !site_root
+            .join(leptos_options.site_pkg_dir.as_ref())
+            .exists()
     {
         tracing::warn!(
             site_root = %site_root.display(),
@@ -783,6 +830,22 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         backend = state.db.backend_name(),
         "quire is listening on http://{addr}"
     );
+    if let Some(listener) = metrics_listener {
+        let metrics = crate::web::metrics::serve(listener, state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = metrics.await {
+                tracing::error!(error = %err, "serving /metrics stopped");
+            }
+        });
+        tracing::info!(
+            "metrics are served on http://{}/metrics",
+            state
+                .config
+                .metrics_addr
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        );
+    }
     tokio::spawn(mail_sender.run());
     tokio::spawn(mail_jobs(state.clone()));
     let announced = state.clone();
@@ -790,9 +853,9 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         state.db.clone(),
         move || async move { announced.pages.content_changed(&announced.db).await },
     ));
-    crate::web::http::serve(listener, state)
-        .await
-        .map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
+    let served = crate::web::http::serve(listener, state).await;
+    assets.clean_up();
+    served.map_err(|e| CliError::Failed(format!("the server stopped: {e}")))
 }
 
 /// Every few seconds: mails the posts that went out to their followers; every minute, the

@@ -80,7 +80,12 @@ fn db_kind(config: &Config) -> &'static str {
 }
 
 async fn media(config: &Config) -> Result<String, String> {
-    let dir = &config.media_dir;
+    writable(&config.media_dir).await
+}
+
+/// Makes `dir` if it is missing and writes a file into it: the server's uploads and
+/// written mail must not fail only when the first one comes.
+pub(super) async fn writable(dir: &std::path::Path) -> Result<String, String> {
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| format!("{} cannot be made: {e}", dir.display()))?;
@@ -92,8 +97,17 @@ async fn media(config: &Config) -> Result<String, String> {
     Ok(format!("{} is writable", dir.display()))
 }
 
+/// Asks the server at `QUIRE_ADDR` itself: behind a TLS proxy the public address is the
+/// proxy's, which this check has no TLS to speak to.
 async fn address(config: &Config) -> Result<String, String> {
-    let url = format!("{}/health", config.origin());
+    let mut listening = config.addr;
+    if listening.ip().is_unspecified() {
+        listening.set_ip(match listening.ip() {
+            std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let url = format!("http://{listening}/health");
     let client = reqwest::Client::builder()
         .timeout(ANSWER_WITHIN)
         .build()
@@ -113,10 +127,12 @@ async fn address(config: &Config) -> Result<String, String> {
 
 async fn mail(config: &Config) -> Result<String, String> {
     match &config.mail.transport {
-        MailTransport::Files(dir) => Ok(format!(
-            "not sent: written as files to {} (set QUIRE_SMTP_URL to send)",
-            dir.display()
-        )),
+        MailTransport::Files(dir) => writable(dir).await.map(|_| {
+            format!(
+                "not sent: written as files to {} (set QUIRE_SMTP_URL to send)",
+                dir.display()
+            )
+        }),
         MailTransport::Smtp(_) => {
             let mailer =
                 crate::platform::mailer::Mailer::new(&config.mail).map_err(|e| e.to_string())?;

@@ -28,6 +28,8 @@ pub struct Config {
     pub db_max_connections: u32,
     /// `QUIRE_ADDR`: where the web server listens (default 127.0.0.1:3000).
     pub addr: SocketAddr,
+    /// `QUIRE_METRICS_ADDR`: where `/metrics` is served (off when unset); never `addr`.
+    pub metrics_addr: Option<SocketAddr>,
     /// `QUIRE_BASE_URL`: the public URL of the site (default http://{QUIRE_ADDR}).
     pub base_url: url::Url,
     /// `QUIRE_MEDIA_DIR`: uploaded images (default data/media).
@@ -58,8 +60,8 @@ pub struct Config {
     /// viewer cookies would otherwise add a stored view with every request.
     pub views_rate_limit: u32,
     pub rate_limit_window: Duration,
-    /// Peers whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Peers whose `X-Forwarded-For` is believed: addresses (as /32 or /128) and ranges.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Origins allowed to call the API from a browser, with credentials.
     pub allowed_origins: Vec<String>,
     /// `QUIRE_PAGE_CACHE_MB`: memory for rendered pages kept for visitors (default 32; 0
@@ -172,6 +174,9 @@ impl Config {
                 )
             })?,
         };
+        let metrics_addr = get("QUIRE_METRICS_ADDR")
+            .map(|raw| parse_metrics_addr(&raw, addr))
+            .transpose()?;
         let base_url = match get("QUIRE_BASE_URL") {
             None => url::Url::parse(&format!("http://{addr}"))
                 .map_err(|e| ConfigError::new("QUIRE_ADDR", e.to_string()))?,
@@ -285,12 +290,15 @@ impl Config {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| {
-                p.parse().map_err(|_| {
-                    ConfigError::new(
-                        "QUIRE_TRUSTED_PROXIES",
-                        format!("'{p}' is not an IP address"),
-                    )
-                })
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map(|range| range.trunc())
+                    .map_err(|_| {
+                        ConfigError::new(
+                            "QUIRE_TRUSTED_PROXIES",
+                            format!("'{p}' is not an IP address or a CIDR range like 10.0.0.0/8"),
+                        )
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let allowed_origins = get("QUIRE_ALLOWED_ORIGINS")
@@ -335,6 +343,7 @@ impl Config {
             database_display,
             db_max_connections,
             addr,
+            metrics_addr,
             base_url,
             media_dir,
             password_min_length,
@@ -544,6 +553,26 @@ fn redact_password(raw: &str) -> String {
     }
 }
 
+/// The metrics listener's address: one that can never be the blog's own, so the numbers are
+/// not published to the internet by a slip.
+fn parse_metrics_addr(raw: &str, blog: SocketAddr) -> Result<SocketAddr, ConfigError> {
+    let addr: SocketAddr = raw.trim().parse().map_err(|_| {
+        ConfigError::new(
+            "QUIRE_METRICS_ADDR",
+            format!("'{raw}' is not an address like 127.0.0.1:3100"),
+        )
+    })?;
+    let same_interface =
+        addr.ip() == blog.ip() || addr.ip().is_unspecified() || blog.ip().is_unspecified();
+    if addr.port() == blog.port() && same_interface {
+        return Err(ConfigError::new(
+            "QUIRE_METRICS_ADDR",
+            format!("{addr} is where the blog itself listens (QUIRE_ADDR): give /metrics a port of its own"),
+        ));
+    }
+    Ok(addr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,6 +633,46 @@ mod tests {
         }
         let config = config(&[("QUIRE_RATE_LIMIT_WINDOW_MINUTES", "10080")]).unwrap();
         assert_eq!(config.rate_limit_window, Duration::from_secs(7 * 24 * 3600));
+    }
+
+    #[test]
+    fn metrics_are_never_served_on_the_blogs_address() {
+        assert_eq!(config(&[]).unwrap().metrics_addr, None, "off unless set");
+        let config = config(&[("QUIRE_METRICS_ADDR", "127.0.0.1:3100")]).unwrap();
+        assert_eq!(config.metrics_addr.unwrap().to_string(), "127.0.0.1:3100");
+        for (blog, metrics) in [
+            ("127.0.0.1:3000", "127.0.0.1:3000"),
+            ("0.0.0.0:3000", "127.0.0.1:3000"),
+            ("127.0.0.1:3000", "0.0.0.0:3000"),
+        ] {
+            let (setting, message) =
+                refusal(&[("QUIRE_ADDR", blog), ("QUIRE_METRICS_ADDR", metrics)]);
+            assert_eq!(setting, "QUIRE_METRICS_ADDR");
+            assert!(message.contains("port of its own"), "{message}");
+        }
+        let (setting, _) = refusal(&[("QUIRE_METRICS_ADDR", "localhost")]);
+        assert_eq!(setting, "QUIRE_METRICS_ADDR");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let config = config(&[(
+            "QUIRE_TRUSTED_PROXIES",
+            "127.0.0.1, 10.1.2.3/8,fd00::/8 ,::1",
+        )])
+        .unwrap();
+        let listed: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            listed,
+            ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8", "::1/128"]
+        );
+        let (setting, message) = refusal(&[("QUIRE_TRUSTED_PROXIES", "10.0.0.0/33")]);
+        assert_eq!(setting, "QUIRE_TRUSTED_PROXIES");
+        assert!(message.contains("'10.0.0.0/33'"), "{message}");
     }
 
     #[test]

@@ -47,6 +47,11 @@ impl ViewCounter {
         }
     }
 
+    /// Looks waiting to be written.
+    pub fn queued(&self) -> usize {
+        self.pending.lock().map_or(0, |pending| pending.len())
+    }
+
     /// Writes the waiting views; returns how many counted (first looks only).
     pub async fn flush(&self) -> Result<u64, sqlx::Error> {
         let mut batch: Vec<(i64, String)> = match self.pending.lock() {

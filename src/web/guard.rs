@@ -17,6 +17,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::Quota;
+use ipnet::IpNet;
 
 use super::state::AppState;
 use crate::api::Failure;
@@ -85,8 +86,11 @@ pub async fn security_headers(
 
 /// The client's address: the peer's, or, when the peer is a trusted proxy, the last address
 /// in `X-Forwarded-For` that is not one of our proxies.
-pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    // A dual-stack listener sees IPv4 peers as `::ffff:a.b.c.d`; proxies are listed as IPv4.
+    let peer = peer.to_canonical();
+    let is_proxy = |ip: &IpAddr| trusted.iter().any(|range| range.contains(ip));
+    if !is_proxy(&peer) {
         return peer;
     }
     let forwarded: Vec<IpAddr> = headers
@@ -94,12 +98,13 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAdd
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|part| part.trim().parse().ok())
+        .filter_map(|part| part.trim().parse::<IpAddr>().ok())
+        .map(|ip| ip.to_canonical())
         .collect();
     forwarded
         .into_iter()
         .rev()
-        .find(|ip| !trusted.contains(ip))
+        .find(|ip| !is_proxy(ip))
         .unwrap_or(peer)
 }
 
@@ -447,13 +452,37 @@ mod tests {
             HeaderValue::from_static("6.6.6.6, 203.0.113.9"),
         );
         assert_eq!(
-            client_ip(proxy, &headers, &[proxy]).to_string(),
+            client_ip(proxy, &headers, &[proxy.into()]).to_string(),
             "203.0.113.9"
         );
         assert_eq!(
             client_ip(proxy, &headers, &[]),
             proxy,
             "untrusted peers cannot claim an address"
+        );
+    }
+
+    #[test]
+    fn a_trusted_range_covers_every_proxy_in_it() {
+        let ranges: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
+        let mut headers = HeaderMap::new();
+        // The client, then a first proxy inside the range; the peer is a second one.
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.7, 10.2.3.4"),
+        );
+        let through = |peer: &str| client_ip(peer.parse().unwrap(), &headers, &ranges).to_string();
+        assert_eq!(through("10.9.9.9"), "198.51.100.7");
+        assert_eq!(
+            through("::ffff:10.9.9.9"),
+            "198.51.100.7",
+            "IPv4 seen over IPv6"
+        );
+        assert_eq!(through("fd12::1"), "198.51.100.7");
+        assert_eq!(
+            through("11.0.0.1"),
+            "11.0.0.1",
+            "outside the range: the peer itself"
         );
     }
 

@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(provide_state, shell))
+        .route_layer(middleware::from_fn(super::metrics::label_route))
         .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state.clone(), current_site))
         .layer(session_layer(&state))
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(limit_request_head))
+        .layer(middleware::from_fn(super::metrics::record))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {
@@ -109,7 +111,7 @@ pub fn router(state: AppState) -> Router {
                     // The path only: query strings may carry tokens.
                     tracing::info_span!(
                         "request",
-                        id = %id,
+                        request_id = %id,
                         method = %req.method(),
                         path = %req.uri().path()
                     )
@@ -263,18 +265,21 @@ pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
     } else {
         "no-cache"
     };
-    let pkg_dir =
-        Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
-    let pkg = Router::new()
-        .fallback_service(
+    let pkg = if super::assets::embedded() {
+        Router::new().fallback(super::assets::serve_embedded)
+    } else {
+        let pkg_dir =
+            Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
+        Router::new().fallback_service(
             ServeDir::new(pkg_dir)
                 .precompressed_br()
                 .precompressed_gzip(),
         )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(pkg_cache),
-        ));
+    }
+    .layer(SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(pkg_cache),
+    ));
     // Uploaded files get unique names, so they never change either.
     let media = Router::new()
         .fallback_service(ServeDir::new(&state.config.media_dir))

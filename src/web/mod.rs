@@ -2,9 +2,11 @@
 //! ([`auth`]), the guards in front of every route ([`guard`]), the page cache for readers
 //! ([`page_cache`]), and the router and connection loop that put it all together ([`http`]).
 
+pub mod assets;
 pub mod auth;
 pub mod guard;
 pub mod http;
+pub mod metrics;
 pub mod page_cache;
 pub mod per_version;
 pub mod redirects;

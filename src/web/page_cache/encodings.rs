@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Encoding {
+pub(crate) enum Encoding {
     Brotli,
     Gzip,
     Identity,
@@ -15,7 +15,7 @@ pub(super) enum Encoding {
 
 impl Encoding {
     /// The best encoding the client accepts (`br` over `gzip`), by its `Accept-Encoding`.
-    pub(super) fn accepted(headers: &HeaderMap) -> Self {
+    pub(crate) fn accepted(headers: &HeaderMap) -> Self {
         let mut brotli = false;
         let mut gzip = false;
         for value in headers.get_all(header::ACCEPT_ENCODING) {
@@ -49,7 +49,7 @@ impl Encoding {
         }
     }
 
-    pub(super) fn name(self) -> Option<&'static str> {
+    pub(crate) fn name(self) -> Option<&'static str> {
         match self {
             Self::Brotli => Some("br"),
             Self::Gzip => Some("gzip"),

@@ -33,7 +33,7 @@
 //! page's policy allows its inline scripts by their SHA-256 hashes instead (the hydration
 //! loader, the theme switch, the page's data), and its script tags lose the nonce.
 
-mod encodings;
+pub(crate) mod encodings;
 mod scripts;
 mod store;
 mod validators;
@@ -53,6 +53,7 @@ use super::state::AppState;
 use crate::error::AppError;
 use crate::platform::db::now;
 use crate::platform::readers::{self, VIEW_HEADER};
+use crate::web::metrics::{self, RouteLabel};
 use crate::web::view_counting;
 use encodings::{brotli, gzip, Encoding};
 use scripts::pin_scripts;
@@ -199,6 +200,7 @@ async fn cached(
         .and_then(|at| (at - now()).to_std().ok())
         .map_or(MAX_AGE, |until| until.min(MAX_AGE));
     let page = Page {
+        route: parts.extensions.remove::<RouteLabel>(),
         version,
         rendered_at: Instant::now(),
         gzip: gzip(&identity),
@@ -315,5 +317,9 @@ fn respond(
     if let Some(cookie) = new_viewer {
         headers.insert(header::SET_COOKIE, cookie);
     }
+    if let Some(route) = &page.route {
+        res.extensions_mut().insert(route.clone());
+    }
+    metrics::page_cache_answer(cache_status);
     res
 }

@@ -96,6 +96,8 @@ impl Drop for Filling<'_> {
 }
 
 pub(super) struct Page {
+    /// The route that rendered it, for the request metrics.
+    pub(super) route: Option<crate::web::metrics::RouteLabel>,
     pub(super) version: Version,
     pub(super) rendered_at: Instant,
     pub(super) headers: HeaderMap,
@@ -313,6 +315,7 @@ mod tests {
 
     fn page_at(bytes: usize, version: Version) -> Page {
         Page {
+            route: None,
             version,
             rendered_at: Instant::now(),
             headers: HeaderMap::new(),
