@@ -91,27 +91,15 @@ trap cleanup EXIT
 # nginx's workers do not run as root: they must be able to read the page.
 chmod 755 "$work"
 mkdir -p "$work/static/posts" "$work/results" "$work/growth" "$work/nginx" "$work/bin"
-# Other builds (a debug one for the browser tests, say) write to the same target/site: the
-# benchmark runs a copy of this build, binary, asset hashes and site, checked to match.
-cp target/release/quire target/release/hash.txt target/release/examples/bench \
+# Other builds (a debug one for the browser tests, say) write to the same target/: the
+# benchmark runs a copy of this build. The release binary serves the site's files it was
+# built with (build.rs), as a deployed one does.
+cp target/release/quire target/release/examples/bench \
   target/release/examples/static_server target/release/examples/mail_bench \
   target/release/examples/import_bench "$work/bin/"
-cp -r target/site "$work/site"
-while read -r ext hash; do
-  # Split builds also name the chunk loader and its manifest.
-  case $ext in
-    split) name="__wasm_split.$hash.js" ;;
-    manifest) name="__wasm_split_manifest.$hash.json" ;;
-    *) name="quire.$hash.$ext" ;;
-  esac
-  for file in "$name" "$name.gz" "$name.br"; do
-    [[ -e "$work/site/pkg/$file" ]] ||
-      die "target/site/pkg has no $file: another build replaced it meanwhile; run again"
-  done
-done < <(sed 's/: */ /' "$work/bin/hash.txt")
 quire=$work/bin/quire
 bench=$work/bin/bench
-export LEPTOS_SITE_ROOT=$work/site
+unset LEPTOS_SITE_ROOT
 
 # The first loopback port from $1 on that nothing listens on.
 free_port() {

@@ -22,7 +22,7 @@ cargo leptos build --release --precompress --split
 work=$(mktemp -d)
 pid=
 cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,14 +32,17 @@ strip "$work/$name"
 say "trying it alone in an empty folder"
 mkdir "$work/run"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd "$work/run" && env -i PATH=/usr/bin:/bin HOME="$work/run" QUIRE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+(cd "$work/run" && exec env -i PATH=/usr/bin:/bin HOME="$work/run" QUIRE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   "$work/$name" serve >"$work/out.log" 2>&1) &
 pid=$!
 for _ in $(seq 100); do
   curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-page=$(curl -fsS "http://127.0.0.1:$port/setup") || die "the binary served no page: $(cat "$work/out.log")"
+# A new blog's one page: the setup form, at the address it printed.
+setup=$(grep -o 'http://[^ ]*/setup?token=[A-Za-z0-9_-]*' "$work/out.log" | head -n1)
+[[ -n $setup ]] || die "the binary printed no setup address: $(cat "$work/out.log")"
+page=$(curl -fsS "$setup") || die "the binary served no page: $(cat "$work/out.log")"
 scripts=$(grep -o '/pkg/[^"]*\.\(js\|wasm\|css\)' <<<"$page" | sort -u)
 [[ $(wc -l <<<"$scripts") -ge 3 ]] || die "the page names fewer than 3 of the site's files: $scripts"
 for file in $scripts; do
