@@ -86,11 +86,18 @@ fn by_name() -> &'static HashMap<&'static str, &'static [u8]> {
 }
 
 /// Answers a file under the package folder (`/pkg/…`, the prefix already taken off) from the
-/// embedded copy: the precompressed one the client takes, as the folder server would.
+/// embedded copy.
 pub async fn serve_embedded(uri: Uri, headers: HeaderMap) -> Response {
-    let name = format!("pkg{}", uri.path());
-    let files = by_name();
-    let Some(identity) = files.get(name.as_str()) else {
+    answer(by_name(), &format!("pkg{}", uri.path()), &headers)
+}
+
+/// `name` from `files`: the precompressed copy the client takes, as the folder server would.
+fn answer(
+    files: &HashMap<&'static str, &'static [u8]>,
+    name: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let Some(identity) = files.get(name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let copy = |encoding: Encoding, suffix: &str| {
@@ -98,7 +105,7 @@ pub async fn serve_embedded(uri: Uri, headers: HeaderMap) -> Response {
             .get(format!("{name}{suffix}").as_str())
             .map(|bytes| (encoding, *bytes))
     };
-    let (encoding, bytes) = match Encoding::accepted(&headers) {
+    let (encoding, bytes) = match Encoding::accepted(headers) {
         Encoding::Brotli => copy(Encoding::Brotli, ".br").or_else(|| copy(Encoding::Gzip, ".gz")),
         Encoding::Gzip => copy(Encoding::Gzip, ".gz"),
         Encoding::Identity => None,
@@ -110,7 +117,7 @@ pub async fn serve_embedded(uri: Uri, headers: HeaderMap) -> Response {
         bytes.len(),
         encoding.name().unwrap_or("identity")
     );
-    let content_type = mime_guess::from_path(&name).first_or_octet_stream();
+    let content_type = mime_guess::from_path(name).first_or_octet_stream();
     let mut res = if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|given| given.as_bytes() == etag.as_bytes())
@@ -131,4 +138,106 @@ pub async fn serve_embedded(uri: Uri, headers: HeaderMap) -> Response {
     }
     out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site() -> HashMap<&'static str, &'static [u8]> {
+        HashMap::from([
+            ("pkg/quire.abc.js", b"plain script" as &[u8]),
+            ("pkg/quire.abc.js.br", b"br"),
+            ("pkg/quire.abc.js.gz", b"gzip"),
+            ("pkg/chunk_1.def.wasm", b"\0asm"),
+            ("pkg/chunk_1.def.wasm.gz", b"gz wasm"),
+        ])
+    }
+
+    fn asking(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), HeaderValue::from_str(value).unwrap()))
+            .collect()
+    }
+
+    async fn body(res: Response) -> Vec<u8> {
+        axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn each_client_gets_the_copy_it_takes() {
+        let files = site();
+        let script = "pkg/quire.abc.js";
+        for (accepts, expected, encoding) in [
+            ("gzip, deflate, br", &b"br"[..], Some("br")),
+            ("gzip", b"gzip", Some("gzip")),
+            ("br;q=0, gzip", b"gzip", Some("gzip")),
+            ("identity", b"plain script", None),
+        ] {
+            let res = answer(
+                &files,
+                script,
+                &asking(&[(header::ACCEPT_ENCODING, accepts)]),
+            );
+            assert_eq!(res.status(), StatusCode::OK);
+            assert_eq!(res.headers()[header::CONTENT_TYPE], "text/javascript");
+            assert_eq!(res.headers()[header::VARY], "accept-encoding");
+            assert_eq!(
+                res.headers()
+                    .get(header::CONTENT_ENCODING)
+                    .map(|v| v.to_str().unwrap()),
+                encoding,
+                "{accepts}"
+            );
+            assert_eq!(body(res).await, expected, "{accepts}");
+        }
+        // No brotli copy: gzip, then the file itself.
+        let res = answer(
+            &files,
+            "pkg/chunk_1.def.wasm",
+            &asking(&[(header::ACCEPT_ENCODING, "br")]),
+        );
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(body(res).await, b"gz wasm");
+    }
+
+    #[tokio::test]
+    async fn a_copy_the_browser_has_is_not_sent_again() {
+        let files = site();
+        let first = answer(
+            &files,
+            "pkg/quire.abc.js",
+            &asking(&[(header::ACCEPT_ENCODING, "br")]),
+        );
+        let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+        let etag = etag.as_str();
+        let again = answer(
+            &files,
+            "pkg/quire.abc.js",
+            &asking(&[
+                (header::ACCEPT_ENCODING, "br"),
+                (header::IF_NONE_MATCH, etag),
+            ]),
+        );
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert!(body(again).await.is_empty());
+        // The gzip copy is another representation: a new answer.
+        let gzip = answer(
+            &files,
+            "pkg/quire.abc.js",
+            &asking(&[
+                (header::ACCEPT_ENCODING, "gzip"),
+                (header::IF_NONE_MATCH, etag),
+            ]),
+        );
+        assert_eq!(gzip.status(), StatusCode::OK);
+        assert_eq!(
+            answer(&files, "pkg/nothing.js", &HeaderMap::new()).status(),
+            StatusCode::NOT_FOUND
+        );
+    }
 }
