@@ -40,10 +40,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # A new blog's one page: the setup form, at the address it printed.
-setup=$(grep -o 'http://[^ ]*/setup?token=[A-Za-z0-9_-]*' "$work/out.log" | head -n1)
+setup=$(grep -o 'http://[^ ]*/setup?token=[A-Za-z0-9_-]*' "$work/out.log" | head -n1 || true)
 [[ -n $setup ]] || die "the binary printed no setup address: $(cat "$work/out.log")"
 page=$(curl -fsS "$setup") || die "the binary served no page: $(cat "$work/out.log")"
-scripts=$(grep -o '/pkg/[^"]*\.\(js\|wasm\|css\)' <<<"$page" | sort -u)
+scripts=$(grep -o '/pkg/[^"]*\.\(js\|wasm\|css\)' <<<"$page" | sort -u || true)
 [[ $(wc -l <<<"$scripts") -ge 3 ]] || die "the page names fewer than 3 of the site's files: $scripts"
 for file in $scripts; do
   code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Accept-Encoding: br' "http://127.0.0.1:$port$file")

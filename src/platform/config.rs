@@ -290,15 +290,26 @@ impl Config {
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| {
-                p.parse::<ipnet::IpNet>()
+                let range = p
+                    .parse::<ipnet::IpNet>()
                     .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                    .map(|range| range.trunc())
                     .map_err(|_| {
                         ConfigError::new(
                             "QUIRE_TRUSTED_PROXIES",
                             format!("'{p}' is not an IP address or a CIDR range like 10.0.0.0/8"),
                         )
-                    })
+                    })?;
+                // `10.1.2.3/8` is more likely a slip than a wish to trust all of 10/8.
+                if range != range.trunc() {
+                    return Err(ConfigError::new(
+                        "QUIRE_TRUSTED_PROXIES",
+                        format!(
+                            "'{p}' has bits set after its prefix: did you mean {}?",
+                            range.trunc()
+                        ),
+                    ));
+                }
+                Ok(range)
             })
             .collect::<Result<Vec<_>, _>>()?;
         let allowed_origins = get("QUIRE_ALLOWED_ORIGINS")
@@ -658,7 +669,7 @@ mod tests {
     fn trusted_proxies_are_addresses_or_ranges() {
         let config = config(&[(
             "QUIRE_TRUSTED_PROXIES",
-            "127.0.0.1, 10.1.2.3/8,fd00::/8 ,::1",
+            "127.0.0.1, 10.0.0.0/8,fd00::/8 ,::1",
         )])
         .unwrap();
         let listed: Vec<String> = config
@@ -673,6 +684,8 @@ mod tests {
         let (setting, message) = refusal(&[("QUIRE_TRUSTED_PROXIES", "10.0.0.0/33")]);
         assert_eq!(setting, "QUIRE_TRUSTED_PROXIES");
         assert!(message.contains("'10.0.0.0/33'"), "{message}");
+        let (_, message) = refusal(&[("QUIRE_TRUSTED_PROXIES", "10.1.2.3/8")]);
+        assert!(message.contains("did you mean 10.0.0.0/8?"), "{message}");
     }
 
     #[test]

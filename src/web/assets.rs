@@ -29,18 +29,17 @@ pub enum Source {
 /// files those two are written into a private folder under the temporary directory, and
 /// the options point there.
 pub fn choose(options: &mut LeptosOptions) -> std::io::Result<Source> {
-    let Some(hashes) = EMBEDDED_HASHES else {
+    let Some(hashes) = EMBEDDED_HASHES.filter(|_| embedded()) else {
         return Ok(Source::Folder);
     };
-    if std::env::var_os("LEPTOS_SITE_ROOT").is_some() {
-        return Ok(Source::Folder);
-    }
     let scratch = std::env::temp_dir().join(format!(
-        "quire-site-{}-{:08x}",
+        "quire-site-{}-{:016x}",
         std::process::id(),
-        rand::random::<u32>()
+        rand::random::<u64>()
     ));
-    write_private_dir(&scratch.join(options.site_pkg_dir.as_ref()))?;
+    // Made here, or refused: never a folder (or a link) someone put there first.
+    private_dir(&scratch)?;
+    private_dir(&scratch.join(EMBEDDED_PKG_DIR))?;
     let hash_file = scratch.join("hash.txt");
     std::fs::write(&hash_file, hashes)?;
     for (name, bytes) in EMBEDDED_FILES {
@@ -63,21 +62,24 @@ impl Source {
     }
 }
 
-fn write_private_dir(dir: &Path) -> std::io::Result<()> {
+fn private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
 }
 
 fn is_compressed_copy(name: &str) -> bool {
     name.ends_with(".br") || name.ends_with(".gz")
 }
 
-/// Whether this binary serves its own copy of the site's files.
+/// The folder the embedded names are under, as Cargo.toml's `site-pkg-dir` says.
+const EMBEDDED_PKG_DIR: &str = "pkg";
+
+/// Whether this binary serves its own copy of the site's files: it has one, and no setting
+/// points elsewhere.
 pub fn embedded() -> bool {
-    EMBEDDED_HASHES.is_some() && std::env::var_os("LEPTOS_SITE_ROOT").is_none()
+    EMBEDDED_HASHES.is_some()
+        && std::env::var_os("LEPTOS_SITE_ROOT").is_none()
+        && std::env::var("LEPTOS_SITE_PKG_DIR").map_or(true, |dir| dir == EMBEDDED_PKG_DIR)
 }
 
 fn by_name() -> &'static HashMap<&'static str, &'static [u8]> {
@@ -88,7 +90,11 @@ fn by_name() -> &'static HashMap<&'static str, &'static [u8]> {
 /// Answers a file under the package folder (`/pkg/…`, the prefix already taken off) from the
 /// embedded copy.
 pub async fn serve_embedded(uri: Uri, headers: HeaderMap) -> Response {
-    answer(by_name(), &format!("pkg{}", uri.path()), &headers)
+    answer(
+        by_name(),
+        &format!("{EMBEDDED_PKG_DIR}{}", uri.path()),
+        &headers,
+    )
 }
 
 /// `name` from `files`: the precompressed copy the client takes, as the folder server would.
@@ -106,7 +112,8 @@ fn answer(
             .map(|bytes| (encoding, *bytes))
     };
     let (encoding, bytes) = match Encoding::accepted(headers) {
-        Encoding::Brotli => copy(Encoding::Brotli, ".br").or_else(|| copy(Encoding::Gzip, ".gz")),
+        // cargo-leptos writes both copies; without one, the file itself.
+        Encoding::Brotli => copy(Encoding::Brotli, ".br"),
         Encoding::Gzip => copy(Encoding::Gzip, ".gz"),
         Encoding::Identity => None,
     }
@@ -195,13 +202,13 @@ mod tests {
             );
             assert_eq!(body(res).await, expected, "{accepts}");
         }
-        // No brotli copy: gzip, then the file itself.
-        let res = answer(
-            &files,
-            "pkg/chunk_1.def.wasm",
-            &asking(&[(header::ACCEPT_ENCODING, "br")]),
-        );
+        // No brotli copy: the file itself (the client may refuse gzip).
+        let wasm = "pkg/chunk_1.def.wasm";
+        let refusing_gzip = asking(&[(header::ACCEPT_ENCODING, "br, gzip;q=0")]);
+        let res = answer(&files, wasm, &refusing_gzip);
         assert_eq!(res.headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(body(res).await, b"\0asm");
+        let res = answer(&files, wasm, &asking(&[(header::ACCEPT_ENCODING, "gzip")]));
         assert_eq!(body(res).await, b"gz wasm");
     }
 

@@ -266,7 +266,8 @@ pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
         "no-cache"
     };
     let pkg = if super::assets::embedded() {
-        Router::new().fallback(super::assets::serve_embedded)
+        // GET and HEAD only, as the folder server answers.
+        Router::new().fallback_service(get(super::assets::serve_embedded))
     } else {
         let pkg_dir =
             Path::new(leptos_options.site_root.as_ref()).join(leptos_options.site_pkg_dir.as_ref());
