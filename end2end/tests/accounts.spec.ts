@@ -22,6 +22,9 @@ test("sign up, sign out, sign in, edit the bio and see it on the profile", async
   await expect(menu).toHaveCount(0);
 
   await page.getByRole("link", { name: "Sign in" }).click();
+  // This test is about the signed-in flow; a submit before hydration (a plain form post, which
+  // comes back without the login typed) is typing-before-hydration.spec.ts's business.
+  await waitForHydration(page);
   await page.getByLabel("Email or username").fill(username);
   await page.getByLabel("Password").fill("not the password at all");
   await page.getByRole("button", { name: "Sign in" }).click();
