@@ -193,7 +193,6 @@ pub async fn release_all(db: &Db) -> Result<u64, AppError> {
     Ok(released)
 }
 
-/// The counts and recent failures for the admin.
 /// Messages still to send, and those given up on.
 pub struct Backlog {
     pub waiting: i64,
@@ -211,6 +210,7 @@ pub async fn backlog(db: &Db) -> Result<Backlog, AppError> {
     Ok(Backlog { waiting, failed })
 }
 
+/// The counts and recent failures for the admin.
 pub async fn overview(db: &Db, sending: bool, transport: String) -> Result<MailOverview, AppError> {
     let now = now();
     let (queued, retrying, sent_last_day, failed_last_week): (i64, i64, i64, i64) = with_db!(

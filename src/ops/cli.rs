@@ -831,20 +831,15 @@ async fn serve(config: Config, db: Db) -> Result<(), CliError> {
         "quire is listening on http://{addr}"
     );
     if let Some(listener) = metrics_listener {
+        if let Ok(at) = listener.local_addr() {
+            tracing::info!("metrics are served on http://{at}/metrics");
+        }
         let metrics = crate::web::metrics::serve(listener, state.clone());
         tokio::spawn(async move {
             if let Err(err) = metrics.await {
                 tracing::error!(error = %err, "serving /metrics stopped");
             }
         });
-        tracing::info!(
-            "metrics are served on http://{}/metrics",
-            state
-                .config
-                .metrics_addr
-                .map(|a| a.to_string())
-                .unwrap_or_default()
-        );
     }
     tokio::spawn(mail_sender.run());
     tokio::spawn(mail_jobs(state.clone()));

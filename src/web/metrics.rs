@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use metrics::{Label, SharedString};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use super::state::AppState;
@@ -123,18 +124,18 @@ pub async fn record(req: Request<Body>, next: Next) -> Response {
     let method = method_label(req.method());
     let unnamed = unnamed_route(req.uri().path());
     let res = next.run(req).await;
-    let route = res
-        .extensions()
-        .get::<RouteLabel>()
-        .map_or_else(|| unnamed.to_owned(), |label| label.0.to_string());
-    let status = res.status().as_u16().to_string();
-    let labels = [
-        ("method", method.to_owned()),
-        ("route", route),
-        ("status", status),
+    // The route's name is shared with the answer, not copied for every request.
+    let route = match res.extensions().get::<RouteLabel>() {
+        Some(label) => SharedString::from(Arc::clone(&label.0)),
+        None => SharedString::const_str(unnamed),
+    };
+    let labels = vec![
+        Label::from_static_parts("method", method),
+        Label::new("route", route),
+        Label::new("status", res.status().as_u16().to_string()),
     ];
-    metrics::counter!("quire_http_requests_total", &labels).increment(1);
-    metrics::histogram!("quire_http_request_duration_seconds", &labels).record(started.elapsed());
+    metrics::counter!("quire_http_requests_total", labels.clone()).increment(1);
+    metrics::histogram!("quire_http_request_duration_seconds", labels).record(started.elapsed());
     res
 }
 
