@@ -163,9 +163,8 @@ fn sample(metrics: &str, metric: &str, labels: &[&str]) -> Option<f64> {
 /// What an operator watches: `/metrics` on its own address (never the blog's), counting
 /// requests by route and status, kept pages, failed sign-ins and the pool; and JSON log
 /// lines whose request id is the one the answer carried back.
-#[tokio::test]
-async fn an_operator_gets_metrics_and_json_logs() {
-    let db = fresh_database(Backend::Sqlite).await;
+async fn an_operator_gets_metrics_and_json_logs(backend: Backend) {
+    let db = fresh_database(backend).await;
     let port = common::mail::free_port();
     let metrics_port = common::mail::free_port();
     let child = quire()
@@ -851,6 +850,7 @@ async fn the_doctor_names_what_is_wrong(backend: Backend) {
 
 on_both_backends!(import_and_export_round_trip);
 on_both_backends!(the_doctor_names_what_is_wrong);
+on_both_backends!(an_operator_gets_metrics_and_json_logs);
 
 /// Highlighted code as the renderer before version 1 wrote it: every scope a class.
 const OLD_STYLE_HTML: &str = "<h1 id=\"old\">Old</h1>\n<pre class=\"highlight\"><code class=\"language-rust\"><span class=\"hl-source hl-rust\"><span class=\"hl-meta hl-function hl-rust\"><span class=\"hl-storage hl-type hl-function hl-rust\">fn</span> </span><span class=\"hl-entity hl-name hl-function hl-rust\">main</span>() {}\n</span></code></pre>\n";
