@@ -693,7 +693,51 @@ async fn changing_the_email_asks_for_the_password_and_a_free_address(backend: Ba
     );
 }
 
+/// A sign-in posted before the form hydrated (or without JavaScript) and refused comes back
+/// as the sign-in page: the error, the login as typed, where to go next; never the password.
+async fn a_refused_plain_sign_in_keeps_the_login_typed(backend: Backend) {
+    let app = spawn_app(backend).await;
+    make_user(&app, "typist", Role::User).await;
+    let (status, cache, page) = common::plain_post(
+        &app,
+        &browser(),
+        "accounts/sign_in",
+        "/signin?next=/settings",
+        &[
+            ("next", "/settings"),
+            ("login", "typist@example.com"),
+            ("password", "not my password at all"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(cache, "no-store");
+    assert!(page.contains("Wrong email, username or password"), "{page}");
+    let login = common::element(&page, "field-login", "div");
+    assert!(login.contains(r#"value="typist@example.com""#), "{login}");
+    assert!(!page.contains("not my password at all"));
+    assert!(page.contains(r#"name="next" value="/settings""#));
+
+    // The same form, now right, signs in and goes on.
+    let client = browser();
+    let res = client
+        .post(app.url("/rpc/accounts/sign_in"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/signin?next=/settings"))
+        .form(&[
+            ("next", "/settings"),
+            ("login", "typist"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(res.headers()["location"], "/settings");
+}
+
 on_both_backends!(
+    a_refused_plain_sign_in_keeps_the_login_typed,
     changing_the_email_asks_for_the_password_and_a_free_address,
     sign_up_signs_in_and_the_header_shows_the_name,
     sign_up_explains_every_mistake_next_to_its_field,

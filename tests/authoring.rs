@@ -365,6 +365,39 @@ async fn the_editor_works_as_a_plain_form(backend: Backend) {
     let (status, page) = common::get_with(&app, &me, &location).await;
     assert_eq!(status, 200);
     assert!(page.contains("Typed without JavaScript."));
+
+    // Refused (a title far too long), the editor comes back with everything as typed.
+    let title = "Long ".repeat(60);
+    let (status, _, page) = common::plain_post(
+        &app,
+        &me,
+        "editor/save",
+        "/editor/new",
+        &[
+            ("title", &title),
+            ("slug", ""),
+            ("content", "Second draft, kept when refused."),
+            ("excerpt", "A short one"),
+            ("cover_image", ""),
+            ("tags", "kept, words"),
+            ("categories", ""),
+            ("canonical_url", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let content = common::element(&page, "post-content", "textarea");
+    assert!(
+        content.ends_with("Second draft, kept when refused."),
+        "{content}"
+    );
+    let title_field = common::element(&page, "post-title", "div");
+    assert!(
+        title_field.contains(&format!(r#"value="{title}""#)),
+        "{title_field}"
+    );
+    let tags = common::element(&page, "post-tags", "div");
+    assert!(tags.contains(r#"value="kept, words""#), "{tags}");
 }
 
 async fn images_are_checked_reencoded_and_served(backend: Backend) {

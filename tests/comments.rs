@@ -624,7 +624,58 @@ async fn hiding_a_users_comments_takes_them_out_of_threads(backend: Backend) {
     assert_eq!(comment_count(&blog).await, 0);
 }
 
+/// A reply posted before the thread hydrated (or without JavaScript) and refused comes back
+/// as the post's page with that reply form open, its text and its error, and no other form
+/// touched.
+async fn a_refused_plain_reply_keeps_its_text_in_its_own_form(backend: Backend) {
+    let blog = blog(backend).await;
+    let moderator = signed_in_as(&blog.app, "mod").await;
+    let parent = id_of(&comment(&blog, &moderator, "First!", None).await);
+    let other = id_of(&comment(&blog, &moderator, "Second.", None).await);
+    let alice = signed_in_as(&blog.app, "alice").await;
+    let text = format!(
+        "{}and that is all.",
+        "A reply far too long to keep. ".repeat(400)
+    );
+    let (parent_field, scope) = (parent.to_string(), format!("reply-to-{parent}"));
+    let (status, cache, page) = common::plain_post(
+        &blog.app,
+        &alice,
+        "comments/add",
+        "/posts/talk",
+        &[
+            ("post_id", &blog.post_id),
+            ("parent_id", &parent_field),
+            ("__form", &scope),
+            ("content", &text),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{page}");
+    assert_eq!(cache, "no-store");
+    assert_eq!(page.matches("and that is all.").count(), 1, "the text once");
+    let reply = common::element(&page, &scope, "textarea");
+    assert!(reply.ends_with("and that is all."), "{reply}");
+    let message = common::element(&page, &format!("{scope}-message"), "p");
+    assert!(message.contains("10000"), "{message}");
+    // Its reply form is open; the other reply form and the new comment's are as they were.
+    let opened = |id: &str| {
+        let at = page.find(&format!(r#"id="{id}""#)).unwrap();
+        page[..at]
+            .rfind("<details")
+            .map(|d| page[d..at].split('>').next().unwrap().contains("open"))
+    };
+    assert_eq!(opened(&scope), Some(true));
+    assert_eq!(opened(&format!("reply-to-{other}")), Some(false));
+    let new_comment = common::element(&page, "new-comment", "textarea");
+    assert!(new_comment.ends_with('>'), "{new_comment}");
+    assert!(!common::element(&page, "new-comment-message", "p").contains("10000"));
+    assert!(!common::element(&page, &format!("reply-to-{other}-message"), "p").contains("10000"));
+    assert_eq!(thread(&blog, &alice).await.len(), 2, "nothing was saved");
+}
+
 on_both_backends!(
+    a_refused_plain_reply_keeps_its_text_in_its_own_form,
     new_comments_wait_until_a_moderator_approves_them,
     trusted_commenters_skip_the_queue,
     threads_nest_oldest_first_and_keep_deleted_parents,

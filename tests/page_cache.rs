@@ -339,7 +339,102 @@ async fn a_crowd_of_visitors_renders_a_page_once(backend: Backend) {
     assert_eq!(status.as_deref(), Some("hit"));
 }
 
+/// Signed-in readers never get each other's page: two readers with different roles, pending
+/// comments and likes load the same pages at once, over and over, and each sees only their
+/// own name, menu, like and waiting comment.
+async fn signed_in_readers_see_only_their_own(backend: Backend) {
+    // A new blog's rule: only authors write.
+    let app = common::spawn_new_blog(backend).await;
+    let writer = make_user(&app, "penwright", Role::Author).await;
+    let post_id = create(
+        &app.db,
+        new_post(writer, "shared", PostStatus::Published, None),
+    )
+    .await
+    .unwrap()
+    .to_string();
+    make_user(&app, "alma", Role::User).await;
+    make_user(&app, "boris", Role::Author).await;
+    let alma = signed_in_as(&app, "alma").await;
+    let boris = signed_in_as(&app, "boris").await;
+    for (reader, words) in [(&alma, "Alma's words wait"), (&boris, "Boris's words wait")] {
+        let answer = call(
+            &app,
+            reader,
+            "comments/add",
+            &[("post_id", &post_id), ("content", words)],
+        )
+        .await;
+        assert_eq!(answer.body["pending"], true, "{:?}", answer.body);
+    }
+    let liked = call(
+        &app,
+        &alma,
+        "posts/like",
+        &[("post_id", &post_id), ("liked", "true")],
+    )
+    .await;
+    assert!(succeeded(&liked), "{:?}", liked.body);
+
+    let readers = [("alma", alma), ("boris", boris)];
+    let mut loads = tokio::task::JoinSet::new();
+    for round in 0..12 {
+        for (name, client) in &readers {
+            for path in ["/posts/shared", "/"] {
+                let (name, client, url) = (*name, client.clone(), app.url(path));
+                loads.spawn(async move {
+                    let res = client.get(&url).send().await.unwrap();
+                    assert_eq!(res.status(), 200, "{url} for {name} (round {round})");
+                    (name, url, res.text().await.unwrap())
+                });
+            }
+        }
+    }
+    let mut checked = 0;
+    while let Some(done) = loads.join_next().await {
+        let (name, url, page) = done.unwrap();
+        let other = if name == "alma" { "boris" } else { "alma" };
+        let shown = page
+            .split(r#"data-testid="account-name""#)
+            .nth(1)
+            .and_then(|rest| rest.split_once('>'))
+            .and_then(|(_, rest)| rest.split_once('<'))
+            .map(|(text, _)| text);
+        assert_eq!(shown, Some(name), "{url}");
+        assert!(
+            !page.contains(&format!("Account menu for {other}")),
+            "{url}"
+        );
+        // Authors write; a reader's menu has no way to.
+        assert_eq!(
+            page.contains(r#"href="/editor/new""#),
+            name == "boris",
+            "{url} for {name}"
+        );
+        if url.ends_with("/posts/shared") {
+            let (mine, theirs) = if name == "alma" {
+                ("Alma's words wait", "Boris's words wait")
+            } else {
+                ("Boris's words wait", "Alma's words wait")
+            };
+            assert!(
+                page.contains(&mine.replace('\'', "&#x27;")) || page.contains(mine),
+                "{name} sees their own waiting comment"
+            );
+            assert!(
+                !page.contains(&theirs.replace('\'', "&#x27;")) && !page.contains(theirs),
+                "{name} never sees {other}'s"
+            );
+            let pressed = format!(r#"aria-pressed="{}""#, name == "alma");
+            assert!(page.contains(&pressed), "{name}'s like: {pressed}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 12 * 2 * 2);
+}
+
 on_both_backends!(
+    signed_in_readers_see_only_their_own,
     writes_no_reader_sees_keep_the_pages,
     a_crowd_of_visitors_renders_a_page_once,
     visitors_get_kept_pages_until_something_changes,

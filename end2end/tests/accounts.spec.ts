@@ -54,5 +54,8 @@ test("sign-in works as a plain form before any script runs", async ({ browser, b
   await page.getByLabel("Password").fill("wrong password here");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText("Wrong email, username or password")).toBeVisible();
+  // What was typed comes back with the error; the password does not.
+  await expect(page.getByLabel("Email or username")).toHaveValue("nobody-at-all");
+  await expect(page.getByLabel("Password")).toHaveValue("");
   await context.close();
 });

@@ -88,6 +88,28 @@ test("sign-up and sign-in keep what was typed before they hydrated", async ({ pa
   await expect(page.getByTestId("account-name")).toHaveText("Hasty");
 });
 
+test("a sign-in refused before it hydrated comes back with the login typed", async ({ page }) => {
+  const username = `rushed${Date.now() % 1_000_000}`;
+  await signUp(page, username);
+  await page.context().clearCookies();
+
+  await openUnhydrated(page, "/signin");
+  await page.getByLabel("Email or username").fill(username);
+  await page.getByLabel("Password").fill("not the password at all");
+  await expectNotHydrated(page);
+  // Sent as a plain form: the page comes back from the server with the error.
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("Wrong email, username or password")).toBeVisible();
+  await expect(page.getByLabel("Email or username")).toHaveValue(username);
+  await expect(page.getByLabel("Password")).toHaveValue("");
+
+  await waitForHydration(page);
+  await expect(page.getByLabel("Email or username")).toHaveValue(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("account-name")).toBeVisible();
+});
+
 test("a comment and the settings keep what was typed before they hydrated", async ({ page }) => {
   const username = `quick${Date.now() % 1_000_000}`;
   await signUp(page, username);

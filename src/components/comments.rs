@@ -2,6 +2,7 @@
 //! each happens in place and the thread reloads itself.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::comments::functions::{
     get_thread, AddComment, DeleteComment, EditComment, ReportComment,
@@ -9,7 +10,9 @@ use crate::comments::functions::{
 use crate::comments::{CommentView, Thread, MAX_COMMENT_CHARS, MAX_INDENT};
 use crate::components::address::SendConfirmationForm;
 use crate::components::error_notice::{loading, ErrorNotice};
-use crate::components::form::{field_error, form_error, BUTTON_CLASS, INPUT_CLASS};
+use crate::components::form::{
+    field_error, form_error, typed, was_refused, KeepTyped, BUTTON_CLASS, INPUT_CLASS,
+};
 use crate::components::island::reloaded;
 use crate::components::post_card::Avatar;
 
@@ -145,23 +148,25 @@ fn CommentForm(
     };
     view! {
         <ActionForm action=add attr:class="mb-6 space-y-2">
-            <input type="hidden" name="post_id" value=post_id/>
-            {parent_id.map(|parent| view! { <input type="hidden" name="parent_id" value=parent/> })}
-            <label for=id.clone() class="block text-sm font-medium">{label}</label>
-            <textarea id=id.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string()
-                aria-invalid=move || error.get().is_some().to_string()
-                aria-describedby=format!("{id}-message")
-                class=INPUT_CLASS></textarea>
-            <p id=format!("{id}-message") class="min-h-5 text-sm" role="status">
-                {move || error.get().or(general.get()).map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
-                {move || pending_note().map(|m| view! { <span class="text-emerald-700 dark:text-emerald-300">{m}</span> })}
-                {move || (error.get().is_none() && general.get().is_none() && pending_note().is_none()).then(|| view! {
-                    <span class="text-slate-500 dark:text-slate-400">"Markdown: *emphasis*, [links](https://…), `code`, > quotes, lists."</span>
-                })}
-            </p>
-            <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>
-                {move || if add.pending().get() { "Posting…" } else { button }}
-            </button>
+            <KeepTyped action=add scope=parent_id.map(|_| id.clone())>
+                <input type="hidden" name="post_id" value=post_id/>
+                {parent_id.map(|parent| view! { <input type="hidden" name="parent_id" value=parent/> })}
+                <label for=id.clone() class="block text-sm font-medium">{label}</label>
+                <textarea id=id.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string()
+                    aria-invalid=move || error.get().is_some().to_string()
+                    aria-describedby=format!("{id}-message")
+                    class=INPUT_CLASS>{typed("content")}</textarea>
+                <p id=format!("{id}-message") class="min-h-5 text-sm" role="status">
+                    {move || error.get().or(general.get()).map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
+                    {move || pending_note().map(|m| view! { <span class="text-emerald-700 dark:text-emerald-300">{m}</span> })}
+                    {move || (error.get().is_none() && general.get().is_none() && pending_note().is_none()).then(|| view! {
+                        <span class="text-slate-500 dark:text-slate-400">"Markdown: *emphasis*, [links](https://…), `code`, > quotes, lists."</span>
+                    })}
+                </p>
+                <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>
+                    {move || if add.pending().get() { "Posting…" } else { button }}
+                </button>
+            </KeepTyped>
         </ActionForm>
     }
 }
@@ -204,7 +209,7 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) 
                 {signed_in.then(|| view! {
                     <div class="mt-3 flex flex-wrap items-start gap-3 text-sm">
                         {(open && !comment.pending).then(|| view! {
-                            <details class="w-full">
+                            <details class="w-full" open=was_refused(AddComment::PATH, Some(&format!("reply-to-{id}")))>
                                 <summary class="cursor-pointer text-indigo-600 hover:underline dark:text-indigo-400">"Reply"</summary>
                                 <div class="mt-2"><CommentForm post_id parent_id=Some(id) label="Your reply" button="Post reply"/></div>
                             </details>
@@ -226,16 +231,19 @@ fn EditForm(id: i64, source: String) -> impl IntoView {
     reload_after(edit);
     let field = format!("edit-{id}");
     let error = field_error(edit.value(), "content");
+    let open = was_refused(EditComment::PATH, Some(&field));
     view! {
-        <details class="w-full">
+        <details class="w-full" open=open>
             <summary class="cursor-pointer text-slate-600 hover:underline dark:text-slate-300">"Edit"</summary>
             <ActionForm action=edit attr:class="mt-2 space-y-2">
-                <input type="hidden" name="id" value=id/>
-                <label for=field.clone() class="block text-sm font-medium">"Edit your comment"</label>
-                <textarea id=field.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string() class=INPUT_CLASS
-                    aria-describedby=format!("{field}-message")>{source}</textarea>
-                <p id=format!("{field}-message") class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
-                <button type="submit" class=BUTTON_CLASS>"Save changes"</button>
+                <KeepTyped action=edit scope=Some(field.clone())>
+                    <input type="hidden" name="id" value=id/>
+                    <label for=field.clone() class="block text-sm font-medium">"Edit your comment"</label>
+                    <textarea id=field.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string() class=INPUT_CLASS
+                        aria-describedby=format!("{field}-message")>{typed("content").unwrap_or(source)}</textarea>
+                    <p id=format!("{field}-message") class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
+                    <button type="submit" class=BUTTON_CLASS>"Save changes"</button>
+                </KeepTyped>
             </ActionForm>
         </details>
     }
@@ -261,20 +269,23 @@ fn DeleteForm(id: i64) -> impl IntoView {
 fn ReportForm(id: i64) -> impl IntoView {
     let report = ServerAction::<ReportComment>::new();
     let field = format!("report-{id}");
+    let open = was_refused(ReportComment::PATH, Some(&field));
     let error = field_error(report.value(), "reason");
     let done = move || matches!(report.value().get(), Some(Ok(())));
     view! {
-        <details>
+        <details open=open>
             <summary class="cursor-pointer text-slate-600 hover:underline dark:text-slate-300">"Report"</summary>
             <ActionForm action=report attr:class="mt-2 space-y-2">
-                <input type="hidden" name="id" value=id/>
-                <label for=field.clone() class="block text-sm font-medium">"What is wrong with it?"</label>
-                <input id=field.clone() name="reason" required maxlength="500" class=INPUT_CLASS aria-describedby=format!("{field}-message")/>
-                <p id=format!("{field}-message") role="status" class="min-h-5 text-sm">
-                    <span class="text-red-600 dark:text-red-400">{move || error.get()}</span>
-                    {move || done().then(|| view! { <span class="text-emerald-700 dark:text-emerald-300">"Thanks, the moderators will have a look."</span> })}
-                </p>
-                <button type="submit" class=BUTTON_CLASS>"Send report"</button>
+                <KeepTyped action=report scope=Some(field.clone())>
+                    <input type="hidden" name="id" value=id/>
+                    <label for=field.clone() class="block text-sm font-medium">"What is wrong with it?"</label>
+                    <input id=field.clone() name="reason" value=typed("reason") required maxlength="500" class=INPUT_CLASS aria-describedby=format!("{field}-message")/>
+                    <p id=format!("{field}-message") role="status" class="min-h-5 text-sm">
+                        <span class="text-red-600 dark:text-red-400">{move || error.get()}</span>
+                        {move || done().then(|| view! { <span class="text-emerald-700 dark:text-emerald-300">"Thanks, the moderators will have a look."</span> })}
+                    </p>
+                    <button type="submit" class=BUTTON_CLASS>"Send report"</button>
+                </KeepTyped>
             </ActionForm>
         </details>
     }

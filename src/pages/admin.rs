@@ -14,8 +14,8 @@ use crate::categories::functions::{manage_categories, DeleteCategory, SaveCatego
 use crate::categories::Category;
 use crate::components::error_notice::{loaded, loading};
 use crate::components::form::{
-    field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, INPUT_CLASS,
-    SECONDARY_BUTTON_CLASS,
+    field_error, form_error, typed, FormStatus, KeepTyped, TextArea, TextField, BUTTON_CLASS,
+    INPUT_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
@@ -576,28 +576,30 @@ fn CategoryForm(save: ServerAction<SaveCategory>, category: Option<Category>) ->
     let error = move |name: &'static str| field_error(save.value(), name);
     view! {
         <ActionForm action=save attr:class="space-y-3">
-            {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
-            <div>
-                <label for=field("name") class="block text-sm font-medium">"Name"</label>
-                <input id=field("name") name="name" value=name required class=INPUT_CLASS/>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("name").get()}</p>
-            </div>
-            <div>
-                <label for=field("slug") class="block text-sm font-medium">"Address (slug; empty: from the name)"</label>
-                <input id=field("slug") name="slug" value=slug class=INPUT_CLASS/>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("slug").get()}</p>
-            </div>
-            <div>
-                <label for=field("description") class="block text-sm font-medium">"Description"</label>
-                <textarea id=field("description") name="description" rows="2" class=INPUT_CLASS>{description}</textarea>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("description").get()}</p>
-            </div>
-            <div>
-                <label for=field("color") class="block text-sm font-medium">"Colour"</label>
-                <input id=field("color") name="color" type="color" value=color class="h-10 w-20"/>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("color").get()}</p>
-            </div>
-            <button type="submit" class=BUTTON_CLASS>{if id.is_some() { "Save category" } else { "Create category" }}</button>
+            <KeepTyped action=save scope=id.map(|id| format!("category-{id}"))>
+                {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                <div>
+                    <label for=field("name") class="block text-sm font-medium">"Name"</label>
+                    <input id=field("name") name="name" value=typed("name").unwrap_or(name) required class=INPUT_CLASS/>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("name").get()}</p>
+                </div>
+                <div>
+                    <label for=field("slug") class="block text-sm font-medium">"Address (slug; empty: from the name)"</label>
+                    <input id=field("slug") name="slug" value=typed("slug").unwrap_or(slug) class=INPUT_CLASS/>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("slug").get()}</p>
+                </div>
+                <div>
+                    <label for=field("description") class="block text-sm font-medium">"Description"</label>
+                    <textarea id=field("description") name="description" rows="2" class=INPUT_CLASS>{typed("description").unwrap_or(description)}</textarea>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("description").get()}</p>
+                </div>
+                <div>
+                    <label for=field("color") class="block text-sm font-medium">"Colour"</label>
+                    <input id=field("color") name="color" type="color" value=typed("color").unwrap_or(color) class="h-10 w-20"/>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("color").get()}</p>
+                </div>
+                <button type="submit" class=BUTTON_CLASS>{if id.is_some() { "Save category" } else { "Create category" }}</button>
+            </KeepTyped>
         </ActionForm>
     }
 }
@@ -703,92 +705,94 @@ fn SettingsTab(settings: SiteSettings, just_saved: bool, zones: Vec<String>) -> 
     let choice = "mt-1 flex items-start gap-2 text-sm";
     view! {
         <ActionForm action=save attr:class="max-w-2xl space-y-4" attr:novalidate=true>
-            <section aria-labelledby="settings-identity" class="space-y-2">
-                <h2 id="settings-identity" class="text-xl font-semibold">"The blog"</h2>
-                <TextField label="Title" name="title" value=settings.title required=true
-                    hint="In the header, the page titles, the feeds and link previews" error=field_error(value, "title")/>
-                <TextArea label="Description" name="description" value=settings.description rows=2
-                    hint="A sentence under the title: in search results, link previews and the feeds" error=field_error(value, "description")/>
-                <TextField label="Language" name="language" value=settings.language required=true
-                    hint="A language tag such as en, fr or pt-BR: how browsers and screen readers read the pages" error=field_error(value, "language")/>
-                <div>
-                    <label for="field-time_zone" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Time zone"</label>
-                    <select id="field-time_zone" name="time_zone" aria-describedby="field-time_zone-message" class=INPUT_CLASS>
-                        {zones.into_iter().map(|zone| {
-                            let chosen = zone == settings.time_zone;
-                            let label = zone.clone();
-                            view! { <option value=zone selected=chosen>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                    <p id="field-time_zone-message" class="min-h-5 text-sm">
-                        {move || match field_error(value, "time_zone").get() {
-                            Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
-                            None => view! { <span class="text-slate-500 dark:text-slate-400">"The dates on the pages, and the time the editor schedules posts at"</span> }.into_any(),
-                        }}
-                    </p>
-                </div>
-                <TextArea label="Footer" name="footer" value=settings.footer rows=2
-                    hint="A line under every page, such as a copyright or a contact" error=field_error(value, "footer")/>
-                <TextArea label="Social links" name="social_links" value=settings.social_links.join("\n") rows=3
-                    hint="One address per line, like https://github.com/you or your Mastodon profile: linked from the footer" error=field_error(value, "social_links")/>
-                <div>
-                    <label for="field-accent_color" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Accent colour"</label>
-                    <div class="mt-1 flex items-center gap-3">
-                        <input id="field-accent_color" name="accent_color" type="color" value=settings.accent_color
-                            aria-describedby="field-accent_color-message"
-                            class="h-10 w-16 cursor-pointer rounded-lg border border-slate-300 bg-white p-1 dark:border-slate-700 dark:bg-slate-900"/>
-                        <span class="text-sm text-slate-600 dark:text-slate-300">"Buttons and links; darkened where white text on it would be hard to read"</span>
+            <KeepTyped action=save>
+                <section aria-labelledby="settings-identity" class="space-y-2">
+                    <h2 id="settings-identity" class="text-xl font-semibold">"The blog"</h2>
+                    <TextField label="Title" name="title" value=settings.title required=true
+                        hint="In the header, the page titles, the feeds and link previews" error=field_error(value, "title")/>
+                    <TextArea label="Description" name="description" value=settings.description rows=2
+                        hint="A sentence under the title: in search results, link previews and the feeds" error=field_error(value, "description")/>
+                    <TextField label="Language" name="language" value=settings.language required=true
+                        hint="A language tag such as en, fr or pt-BR: how browsers and screen readers read the pages" error=field_error(value, "language")/>
+                    <div>
+                        <label for="field-time_zone" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Time zone"</label>
+                        <select id="field-time_zone" name="time_zone" aria-describedby="field-time_zone-message" class=INPUT_CLASS>
+                            {zones.into_iter().map(|zone| {
+                                let chosen = zone == settings.time_zone;
+                                let label = zone.clone();
+                                view! { <option value=zone selected=chosen>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p id="field-time_zone-message" class="min-h-5 text-sm">
+                            {move || match field_error(value, "time_zone").get() {
+                                Some(message) => view! { <span class="text-red-600 dark:text-red-400">{message}</span> }.into_any(),
+                                None => view! { <span class="text-slate-500 dark:text-slate-400">"The dates on the pages, and the time the editor schedules posts at"</span> }.into_any(),
+                            }}
+                        </p>
                     </div>
-                    <p id="field-accent_color-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "accent_color").get()}</p>
-                </div>
-                <label class=choice>
-                    <input type="checkbox" name="powered_by" value="on" checked=settings.powered_by class="mt-0.5 h-4 w-4"/>
-                    <span>"Show “Powered by quire” in the footer"</span>
-                </label>
-            </section>
-            <fieldset class="space-y-1">
-                <legend class="text-xl font-semibold">"Who may sign up"</legend>
-                <label class=choice>
-                    <input type="radio" name="registration" value="open" checked=settings.registration == Registration::Open class="mt-0.5 h-4 w-4"/>
-                    <span>"Anybody: readers create their own accounts"</span>
-                </label>
-                <label class=choice>
-                    <input type="radio" name="registration" value="invite" checked=settings.registration == Registration::Invite class="mt-0.5 h-4 w-4"/>
-                    <span>"By invitation: people an admin invited (Invitations tab)"</span>
-                </label>
-                <label class=choice>
-                    <input type="radio" name="registration" value="closed" checked=settings.registration == Registration::Closed class="mt-0.5 h-4 w-4"/>
-                    <span>"Nobody: admins create accounts"</span>
-                </label>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "registration").get()}</p>
-            </fieldset>
-            <fieldset class="space-y-1">
-                <legend class="text-xl font-semibold">"Who may write"</legend>
-                <label class=choice>
-                    <input type="radio" name="publishing" value="authors" checked=settings.publishing == Publishing::Authors class="mt-0.5 h-4 w-4"/>
-                    <span>"Authors, moderators and admins; other users read, comment and like"</span>
-                </label>
-                <label class=choice>
-                    <input type="radio" name="publishing" value="everyone" checked=settings.publishing == Publishing::Everyone class="mt-0.5 h-4 w-4"/>
-                    <span>"Every signed-in user"</span>
-                </label>
-                <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "publishing").get()}</p>
-            </fieldset>
-            <fieldset class="space-y-1">
-                <legend class="text-xl font-semibold">"Comments"</legend>
-                <label class=choice>
-                    <input type="checkbox" name="comments_enabled" value="on" checked=settings.comments_enabled class="mt-0.5 h-4 w-4"/>
-                    <span>"Readers may comment (turned off, the comments already there stay readable)"</span>
-                </label>
-                <label class=choice>
-                    <input type="checkbox" name="comments_need_confirmed_email" value="on" checked=settings.comments_need_confirmed_email class="mt-0.5 h-4 w-4"/>
-                    <span>"New accounts confirm their email address before they comment (by the link mailed at sign-up; accounts made by admins count as confirmed)"</span>
-                </label>
-            </fieldset>
-            <FormStatus error=failed success=saved/>
-            <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>
-                {move || if save.pending().get() { "Saving…" } else { "Save settings" }}
-            </button>
+                    <TextArea label="Footer" name="footer" value=settings.footer rows=2
+                        hint="A line under every page, such as a copyright or a contact" error=field_error(value, "footer")/>
+                    <TextArea label="Social links" name="social_links" value=settings.social_links.join("\n") rows=3
+                        hint="One address per line, like https://github.com/you or your Mastodon profile: linked from the footer" error=field_error(value, "social_links")/>
+                    <div>
+                        <label for="field-accent_color" class="block text-sm font-medium text-slate-700 dark:text-slate-200">"Accent colour"</label>
+                        <div class="mt-1 flex items-center gap-3">
+                            <input id="field-accent_color" name="accent_color" type="color" value=settings.accent_color
+                                aria-describedby="field-accent_color-message"
+                                class="h-10 w-16 cursor-pointer rounded-lg border border-slate-300 bg-white p-1 dark:border-slate-700 dark:bg-slate-900"/>
+                            <span class="text-sm text-slate-600 dark:text-slate-300">"Buttons and links; darkened where white text on it would be hard to read"</span>
+                        </div>
+                        <p id="field-accent_color-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "accent_color").get()}</p>
+                    </div>
+                    <label class=choice>
+                        <input type="checkbox" name="powered_by" value="on" checked=settings.powered_by class="mt-0.5 h-4 w-4"/>
+                        <span>"Show “Powered by quire” in the footer"</span>
+                    </label>
+                </section>
+                <fieldset class="space-y-1">
+                    <legend class="text-xl font-semibold">"Who may sign up"</legend>
+                    <label class=choice>
+                        <input type="radio" name="registration" value="open" checked=settings.registration == Registration::Open class="mt-0.5 h-4 w-4"/>
+                        <span>"Anybody: readers create their own accounts"</span>
+                    </label>
+                    <label class=choice>
+                        <input type="radio" name="registration" value="invite" checked=settings.registration == Registration::Invite class="mt-0.5 h-4 w-4"/>
+                        <span>"By invitation: people an admin invited (Invitations tab)"</span>
+                    </label>
+                    <label class=choice>
+                        <input type="radio" name="registration" value="closed" checked=settings.registration == Registration::Closed class="mt-0.5 h-4 w-4"/>
+                        <span>"Nobody: admins create accounts"</span>
+                    </label>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "registration").get()}</p>
+                </fieldset>
+                <fieldset class="space-y-1">
+                    <legend class="text-xl font-semibold">"Who may write"</legend>
+                    <label class=choice>
+                        <input type="radio" name="publishing" value="authors" checked=settings.publishing == Publishing::Authors class="mt-0.5 h-4 w-4"/>
+                        <span>"Authors, moderators and admins; other users read, comment and like"</span>
+                    </label>
+                    <label class=choice>
+                        <input type="radio" name="publishing" value="everyone" checked=settings.publishing == Publishing::Everyone class="mt-0.5 h-4 w-4"/>
+                        <span>"Every signed-in user"</span>
+                    </label>
+                    <p class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || field_error(value, "publishing").get()}</p>
+                </fieldset>
+                <fieldset class="space-y-1">
+                    <legend class="text-xl font-semibold">"Comments"</legend>
+                    <label class=choice>
+                        <input type="checkbox" name="comments_enabled" value="on" checked=settings.comments_enabled class="mt-0.5 h-4 w-4"/>
+                        <span>"Readers may comment (turned off, the comments already there stay readable)"</span>
+                    </label>
+                    <label class=choice>
+                        <input type="checkbox" name="comments_need_confirmed_email" value="on" checked=settings.comments_need_confirmed_email class="mt-0.5 h-4 w-4"/>
+                        <span>"New accounts confirm their email address before they comment (by the link mailed at sign-up; accounts made by admins count as confirmed)"</span>
+                    </label>
+                </fieldset>
+                <FormStatus error=failed success=saved/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save settings" }}
+                </button>
+            </KeepTyped>
         </ActionForm>
     }
 }
@@ -824,19 +828,21 @@ fn InvitationsTab(invitations: Vec<InvitationInfo>) -> impl IntoView {
                 "The link works once, for 7 days: the person who opens it picks a username and a password."
             </p>
             <ActionForm action=invite attr:class="space-y-2" attr:novalidate=true>
-                <div>
-                    <label for="invitation-role" class="block text-sm font-medium">"Role"</label>
-                    <select id="invitation-role" name="role" class=INPUT_CLASS>
-                        <option value="USER">"User: reads, comments and likes"</option>
-                        <option value="AUTHOR" selected=true>"Author: also writes"</option>
-                        <option value="MODERATOR">"Moderator: also moderates comments"</option>
-                        <option value="ADMIN">"Admin: runs the blog"</option>
-                    </select>
-                </div>
-                <TextField label="Their email (optional)" name="email" kind="email"
-                    hint="When given, the link is mailed there and the account must use this address" error=field_error(value, "email")/>
-                <FormStatus error=failed/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || invite.pending().get()>"Make an invitation link"</button>
+                <KeepTyped action=invite>
+                    <div>
+                        <label for="invitation-role" class="block text-sm font-medium">"Role"</label>
+                        <select id="invitation-role" name="role" class=INPUT_CLASS>
+                            <option value="USER">"User: reads, comments and likes"</option>
+                            <option value="AUTHOR" selected=true>"Author: also writes"</option>
+                            <option value="MODERATOR">"Moderator: also moderates comments"</option>
+                            <option value="ADMIN">"Admin: runs the blog"</option>
+                        </select>
+                    </div>
+                    <TextField label="Their email (optional)" name="email" kind="email"
+                        hint="When given, the link is mailed there and the account must use this address" error=field_error(value, "email")/>
+                    <FormStatus error=failed/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || invite.pending().get()>"Make an invitation link"</button>
+                </KeepTyped>
             </ActionForm>
             {move || match value.get() {
                 Some(Ok(made)) => Some(view! {
@@ -924,11 +930,13 @@ fn FeaturedTab(posts: Vec<PostCard>) -> impl IntoView {
                 "Pinned posts open the home page, the newest pin first (three at most)."
             </p>
             <ActionForm action=pin attr:class="space-y-2" attr:novalidate=true>
-                <input type="hidden" name="featured" value="true"/>
-                <TextField label="Post address or slug" name="post" required=true
-                    hint="Like /posts/my-post, or my-post" error=field_error(value, "post")/>
-                <FormStatus error=form_error(value, &["post"]) success=done/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || pin.pending().get()>"Pin to the home page"</button>
+                <KeepTyped action=pin>
+                    <input type="hidden" name="featured" value="true"/>
+                    <TextField label="Post address or slug" name="post" required=true
+                        hint="Like /posts/my-post, or my-post" error=field_error(value, "post")/>
+                    <FormStatus error=form_error(value, &["post"]) success=done/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || pin.pending().get()>"Pin to the home page"</button>
+                </KeepTyped>
             </ActionForm>
         </section>
         <h2 class="mb-3 text-xl font-semibold">"Pinned now"</h2>
@@ -1004,12 +1012,14 @@ fn RedirectsTab(redirects: Vec<Redirect>) -> impl IntoView {
                 "Readers who open the old path are sent on (301) where nothing else answers there. A published post whose address changes gets one by itself."
             </p>
             <ActionForm action=add attr:class="space-y-2" attr:novalidate=true>
-                <TextField label="Old path" name="from_path" required=true
-                    hint="On this blog, like /2019/05/old-post" error=field_error(value, "from_path")/>
-                <TextField label="New address" name="to_target" required=true
-                    hint="A path here, like /posts/new-post, or https://…" error=field_error(value, "to_target")/>
-                <FormStatus error=failed success=added/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>"Add redirect"</button>
+                <KeepTyped action=add>
+                    <TextField label="Old path" name="from_path" required=true
+                        hint="On this blog, like /2019/05/old-post" error=field_error(value, "from_path")/>
+                    <TextField label="New address" name="to_target" required=true
+                        hint="A path here, like /posts/new-post, or https://…" error=field_error(value, "to_target")/>
+                    <FormStatus error=failed success=added/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>"Add redirect"</button>
+                </KeepTyped>
             </ActionForm>
         </section>
         <h2 class="mb-3 text-xl font-semibold">"Redirects"</h2>

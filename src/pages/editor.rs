@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use leptos::html::Textarea;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -12,7 +13,9 @@ use crate::accounts::functions::get_current_user;
 use crate::categories::functions::list_categories;
 use crate::categories::{Category, CategoryId};
 use crate::components::error_notice::{loaded, loading};
-use crate::components::form::{field_error, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS};
+use crate::components::form::{
+    field_error, refused_fields, BUTTON_CLASS, INPUT_CLASS, SECONDARY_BUTTON_CLASS,
+};
 use crate::components::island::reloaded;
 use crate::error::AppError;
 use crate::posts::drafts::{DiffLine, EditorPost, Saved};
@@ -36,24 +39,30 @@ pub fn EditorPage() -> impl IntoView {
     } else {
         PostKind::Post
     };
+    // A save posted before the editor hydrated and refused comes back with what was typed.
+    let typed = refused_fields(SavePost::PATH);
     let post = Resource::new(
         move || params.read().get("id"),
-        move |id| async move {
-            let post = match id.as_deref() {
-                // Only an account can write; a visitor is sent to sign in first.
-                None | Some("new") => match get_current_user().await? {
-                    Some(_) => EditorPost {
-                        kind: new_kind,
-                        ..EditorPost::default()
+        move |id| {
+            let typed = typed.clone();
+            async move {
+                let post = match id.as_deref() {
+                    // Only an account can write; a visitor is sent to sign in first.
+                    None | Some("new") => match get_current_user().await? {
+                        Some(_) => EditorPost {
+                            kind: new_kind,
+                            ..EditorPost::default()
+                        },
+                        None => return Err(AppError::Unauthorized),
                     },
-                    None => return Err(AppError::Unauthorized),
-                },
-                Some(raw) => load_post(raw.parse().map_err(|_| AppError::NotFound)?).await?,
-            };
-            // Everything the editor shows first travels with it (see `reloaded`).
-            let categories = list_categories().await?;
-            let preview_html = preview(post.content.clone()).await?;
-            Ok((post, categories, preview_html))
+                    Some(raw) => load_post(raw.parse().map_err(|_| AppError::NotFound)?).await?,
+                };
+                let post = as_typed(post, &typed);
+                // Everything the editor shows first travels with it (see `reloaded`).
+                let categories = list_categories().await?;
+                let preview_html = preview(post.content.clone()).await?;
+                Ok((post, categories, preview_html))
+            }
         },
     );
     view! {
@@ -68,6 +77,31 @@ pub fn EditorPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// `post` with the fields as a refused plain save sent them (none: as it is).
+fn as_typed(mut post: EditorPost, typed: &[(String, String)]) -> EditorPost {
+    for (name, value) in typed {
+        let value = value.clone();
+        match name.as_str() {
+            "title" => post.title = value,
+            "slug" => post.slug = value,
+            "content" => post.content = value,
+            "excerpt" => post.excerpt = value,
+            "cover_image" => post.cover_image = value,
+            "canonical_url" => post.canonical_url = value,
+            "tags" => {
+                post.tags = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|tag| !tag.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }
+            _ => {}
+        }
+    }
+    post
 }
 
 /// Where the draft stands, as the status line says it.
@@ -268,11 +302,11 @@ fn Editor(
             <div class="space-y-4">
                 {move || id.get().map(|id| view! { <input type="hidden" name="id" value=id/> })}
                 <input type="hidden" name="kind" value=post.kind.as_str()/>
-                {move || id.get().map(|_| view! { <input type="hidden" name="version" prop:value=move || version.get().to_string()/> })}
+                {move || id.get().map(|_| view! { <input type="hidden" name="version" value=version.get_untracked().to_string() prop:value=move || version.get().to_string()/> })}
                 <div>
                     <label for="post-title" class="block text-sm font-medium">"Title"</label>
                     <input id="post-title" name="title" required maxlength="200" class=INPUT_CLASS
-                        prop:value=title on:input=move |ev| { title.set(event_target_value(&ev)); changed(); }
+                        value=title.get_untracked() prop:value=title on:input=move |ev| { title.set(event_target_value(&ev)); changed(); }
                         aria-describedby="post-title-message"/>
                     <p id="post-title-message" class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error("title").get()}</p>
                 </div>
@@ -419,7 +453,7 @@ fn TextInput(
         <div>
             <label for=id class="block text-sm font-medium">{label}</label>
             <input id=id name=name class=INPUT_CLASS aria-describedby=message.clone()
-                prop:value=value on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); }/>
+                value=value.get_untracked() prop:value=value on:input=move |ev| { value.set(event_target_value(&ev)); on_change(); }/>
             <p id=message class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
         </div>
     }
@@ -509,7 +543,7 @@ fn SlugField(
         <div>
             <label for="post-slug" class="block text-sm font-medium">"Address (slug)"</label>
             <input id="post-slug" name="slug" maxlength="100" class=INPUT_CLASS aria-describedby="post-slug-message"
-                prop:value=slug placeholder="made from the title"
+                value=slug.get_untracked() prop:value=slug placeholder="made from the title"
                 on:input=move |ev| { slug.set(event_target_value(&ev)); typed.set(true); on_change(); }/>
             <p id="post-slug-message" class="min-h-5 text-sm" aria-live="polite">
                 {move || error.get().map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
@@ -534,7 +568,7 @@ fn CategoryChoice(
     view! {
         <fieldset>
             <legend class="text-sm font-medium">"Categories"</legend>
-            <input type="hidden" name="categories" prop:value=joined/>
+            <input type="hidden" name="categories" value=category_field(&chosen.get_untracked()) prop:value=joined/>
             <div class="mt-1 flex flex-wrap gap-3">
                 {all.into_iter().map(|c| {
                     let box_id = format!("category-choice-{}", c.id);

@@ -146,13 +146,13 @@ fn MenuList(
                                 <div class="grid gap-2 sm:grid-cols-2">
                                     <div>
                                         <label for=label_id.clone() class="block text-sm font-medium">"Name"</label>
-                                        <input id=label_id type="text" maxlength="40" class=INPUT_CLASS prop:value=r.label
+                                        <input id=label_id type="text" maxlength="40" class=INPUT_CLASS value=r.label.get_untracked() prop:value=r.label
                                             aria-describedby=message_id.clone() aria-invalid=move || error("label").is_some().to_string()
                                             on:input=move |ev| r.label.set(event_target_value(&ev))/>
                                     </div>
                                     <div>
                                         <label for=target_id.clone() class="block text-sm font-medium">"Address"</label>
-                                        <input id=target_id type="text" list="menu-choices" class=INPUT_CLASS prop:value=r.target
+                                        <input id=target_id type="text" list="menu-choices" class=INPUT_CLASS value=r.target.get_untracked() prop:value=r.target
                                             placeholder="/about" aria-describedby=message_id.clone() aria-invalid=move || error("target").is_some().to_string()
                                             on:input=move |ev| {
                                                 let target = event_target_value(&ev);

@@ -38,7 +38,7 @@ pub fn SearchPage() -> impl IntoView {
         <h1 class="mb-6 text-3xl font-bold tracking-tight">"Search"</h1>
         <form action="/search" method="get" role="search" aria-label="Search posts" class="mb-8 flex max-w-xl gap-2">
             <label for="search-q" class="sr-only">"Search posts"</label>
-            <input id="search-q" type="search" name="q" prop:value=q maxlength=MAX_QUERY_CHARS.to_string()
+            <input id="search-q" type="search" name="q" value=q() prop:value=q maxlength=MAX_QUERY_CHARS.to_string()
                 placeholder="Words in the title, tags or text"
                 class="min-w-0 flex-1 rounded-lg border border-slate-300 bg-transparent px-3 py-2 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700"/>
             <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500">"Search"</button>

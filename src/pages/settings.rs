@@ -11,8 +11,8 @@ use crate::accounts::functions::{
 use crate::accounts::{AccountSettings, SessionInfo, BIO_MAX};
 use crate::components::error_notice::{loaded, ErrorNotice};
 use crate::components::form::{
-    field_error, form_error, FormStatus, TextArea, TextField, BUTTON_CLASS, DANGER_BUTTON_CLASS,
-    SECONDARY_BUTTON_CLASS,
+    field_error, form_error, FormStatus, KeepTyped, TextArea, TextField, BUTTON_CLASS,
+    DANGER_BUTTON_CLASS, SECONDARY_BUTTON_CLASS,
 };
 use crate::components::island::reloaded;
 use crate::components::post_card::{format_date, Avatar};
@@ -97,16 +97,18 @@ fn SettingsForms(
                 </form>
             </div>
             <ActionForm action=update_profile attr:class="space-y-2">
-                <div class="grid gap-4 sm:grid-cols-2">
-                    <TextField label="First name" name="first_name" value=settings.first_name.clone() autocomplete="given-name" error=field_error(profile_value, "firstName")/>
-                    <TextField label="Last name" name="last_name" value=settings.last_name.clone() autocomplete="family-name" error=field_error(profile_value, "lastName")/>
-                </div>
-                <TextArea label="Bio" name="bio" value=settings.bio.clone() rows=4 hint="A few words about you, shown on your profile." error=field_error(profile_value, "bio")/>
-                <p class="text-xs text-slate-500 dark:text-slate-400">{format!("At most {BIO_MAX} characters.")}</p>
-                <FormStatus error=form_error(profile_value, &["firstName", "lastName", "bio"]) success=saved(profile_value, "Profile saved.")/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || update_profile.pending().get()>
-                    {move || if update_profile.pending().get() { "Saving…" } else { "Save profile" }}
-                </button>
+                <KeepTyped action=update_profile>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <TextField label="First name" name="first_name" value=settings.first_name.clone() autocomplete="given-name" error=field_error(profile_value, "firstName")/>
+                        <TextField label="Last name" name="last_name" value=settings.last_name.clone() autocomplete="family-name" error=field_error(profile_value, "lastName")/>
+                    </div>
+                    <TextArea label="Bio" name="bio" value=settings.bio.clone() rows=4 hint="A few words about you, shown on your profile." error=field_error(profile_value, "bio")/>
+                    <p class="text-xs text-slate-500 dark:text-slate-400">{format!("At most {BIO_MAX} characters.")}</p>
+                    <FormStatus error=form_error(profile_value, &["firstName", "lastName", "bio"]) success=saved(profile_value, "Profile saved.")/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || update_profile.pending().get()>
+                        {move || if update_profile.pending().get() { "Saving…" } else { "Save profile" }}
+                    </button>
+                </KeepTyped>
             </ActionForm>
             <p class="mt-4 text-sm">
                 <a href=format!("/u/{}", settings.username) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"View your public profile"</a>
@@ -121,13 +123,15 @@ fn SettingsForms(
                 </div>
             })}
             <ActionForm action=change_email attr:class="space-y-2">
-                <TextField label="Email" name="email" kind="email" value=settings.email.clone() autocomplete="email" error=field_error(email_value, "email")/>
-                <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email_value, "currentPassword")/>
-                <FormStatus error=form_error(email_value, &["email", "currentPassword"]) success=Signal::derive(move || match email_value.get() {
-                    Some(Ok(address)) => Some(format!("We sent a link to {address}. Your address changes when you open it (within a day).")),
-                    _ => None,
-                })/>
-                <button type="submit" class=BUTTON_CLASS>"Change email"</button>
+                <KeepTyped action=change_email>
+                    <TextField label="Email" name="email" kind="email" value=settings.email.clone() autocomplete="email" error=field_error(email_value, "email")/>
+                    <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email_value, "currentPassword")/>
+                    <FormStatus error=form_error(email_value, &["email", "currentPassword"]) success=Signal::derive(move || match email_value.get() {
+                        Some(Ok(address)) => Some(format!("We sent a link to {address}. Your address changes when you open it (within a day).")),
+                        _ => None,
+                    })/>
+                    <button type="submit" class=BUTTON_CLASS>"Change email"</button>
+                </KeepTyped>
             </ActionForm>
         </Section>
 
@@ -170,10 +174,12 @@ fn SettingsForms(
                 "This deletes your account with all your posts, comments and likes. It cannot be undone."
             </p>
             <ActionForm action=delete_account attr:class="space-y-2">
-                <TextField label="Type your username to confirm" name="confirm" autocomplete="off" error=field_error(delete_value, "confirm")/>
-                <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(delete_value, "currentPassword")/>
-                <FormStatus error=form_error(delete_value, &["confirm", "currentPassword"])/>
-                <button type="submit" class=DANGER_BUTTON_CLASS>"Delete my account"</button>
+                <KeepTyped action=delete_account>
+                    <TextField label="Type your username to confirm" name="confirm" autocomplete="off" error=field_error(delete_value, "confirm")/>
+                    <TextField label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(delete_value, "currentPassword")/>
+                    <FormStatus error=form_error(delete_value, &["confirm", "currentPassword"])/>
+                    <button type="submit" class=DANGER_BUTTON_CLASS>"Delete my account"</button>
+                </KeepTyped>
             </ActionForm>
         </Section>
     }

@@ -6,7 +6,9 @@ use leptos_router::hooks::use_query_map;
 
 use crate::accounts::functions::{check_setup, SetUpBlog};
 use crate::components::error_notice::{loaded, loading};
-use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
+use crate::components::form::{
+    field_error, form_error, FormStatus, KeepTyped, TextField, BUTTON_CLASS,
+};
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
@@ -48,17 +50,19 @@ fn SetupForm(token: String) -> impl IntoView {
     let value = action.value();
     view! {
         <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-            <input type="hidden" name="token" value=token/>
-            <TextField label="Blog name" name="title" required=true error=field_error(value, "title")/>
-            <TextField label="Your email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
-            <TextField label="Username" name="username" autocomplete="username" required=true
-                hint="3–32 letters, digits, _ or -" error=field_error(value, "username")/>
-            <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                hint="At least 12 characters. A few random words make a good one." error=field_error(value, "password")/>
-            <FormStatus error=form_error(value, &["title", "email", "username", "password"])/>
-            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Setting up…" } else { "Create the blog" }}
-            </button>
+            <KeepTyped action=action>
+                <input type="hidden" name="token" value=token/>
+                <TextField label="Blog name" name="title" required=true error=field_error(value, "title")/>
+                <TextField label="Your email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+                <TextField label="Username" name="username" autocomplete="username" required=true
+                    hint="3–32 letters, digits, _ or -" error=field_error(value, "username")/>
+                <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
+                    hint="At least 12 characters. A few random words make a good one." error=field_error(value, "password")/>
+                <FormStatus error=form_error(value, &["title", "email", "username", "password"])/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Setting up…" } else { "Create the blog" }}
+                </button>
+            </KeepTyped>
         </ActionForm>
     }
 }

@@ -8,7 +8,9 @@ use crate::accounts::functions::{
 };
 use crate::accounts::validation::PASSWORD_MIN_DEFAULT;
 use crate::accounts::{AddressLink, Role};
-use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
+use crate::components::form::{
+    field_error, form_error, FormStatus, KeepTyped, TextField, BUTTON_CLASS,
+};
 use crate::mail::functions::unsubscribe_topic;
 
 #[component]
@@ -60,16 +62,18 @@ fn SignInForm(next: String) -> impl IntoView {
     let sign_up = format!("/signup?next={next}");
     view! {
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-                <input type="hidden" name="next" value=next/>
-                <TextField label="Email or username" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
-                <TextField label="Password" name="password" kind="password" autocomplete="current-password" required=true error=field_error(value, "password")/>
-                <p class="text-sm">
-                    <a href="/forgot-password" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Forgot your password?"</a>
-                </p>
-                <FormStatus error=form_error(value, &["login", "password"])/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
+                <KeepTyped action=action>
+                    <input type="hidden" name="next" value=next/>
+                    <TextField label="Email or username" name="login" autocomplete="username" required=true error=field_error(value, "login")/>
+                    <TextField label="Password" name="password" kind="password" autocomplete="current-password" required=true error=field_error(value, "password")/>
+                    <p class="text-sm">
+                        <a href="/forgot-password" class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Forgot your password?"</a>
+                    </p>
+                    <FormStatus error=form_error(value, &["login", "password"])/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </KeepTyped>
             </ActionForm>
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "New here? "
@@ -160,21 +164,23 @@ fn SignUpForm(next: String, invitation: String, email: String) -> impl IntoView 
     let sign_in = format!("/signin?next={next}");
     view! {
             <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-                <input type="hidden" name="next" value=next/>
-                {(!invitation.is_empty()).then(|| view! { <input type="hidden" name="invitation" value=invitation/> })}
-                <TextField label="Email" name="email" kind="email" value=email autocomplete="email" required=true error=field_error(value, "email")/>
-                <TextField label="Username" name="username" autocomplete="username" required=true
-                    hint="3–32 letters, digits, _ or -; shown in your profile's address" error=field_error(value, "username")/>
-                <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                    hint=PASSWORD_HINT error=field_error(value, "password")/>
-                <div class="grid gap-4 sm:grid-cols-2">
-                    <TextField label="First name (optional)" name="first_name" autocomplete="given-name" error=field_error(value, "firstName")/>
-                    <TextField label="Last name (optional)" name="last_name" autocomplete="family-name" error=field_error(value, "lastName")/>
-                </div>
-                <FormStatus error=form_error(value, &["email", "username", "password", "firstName", "lastName"])/>
-                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
-                </button>
+                <KeepTyped action=action>
+                    <input type="hidden" name="next" value=next/>
+                    {(!invitation.is_empty()).then(|| view! { <input type="hidden" name="invitation" value=invitation/> })}
+                    <TextField label="Email" name="email" kind="email" value=email autocomplete="email" required=true error=field_error(value, "email")/>
+                    <TextField label="Username" name="username" autocomplete="username" required=true
+                        hint="3–32 letters, digits, _ or -; shown in your profile's address" error=field_error(value, "username")/>
+                    <TextField label="Password" name="password" kind="password" autocomplete="new-password" required=true
+                        hint=PASSWORD_HINT error=field_error(value, "password")/>
+                    <div class="grid gap-4 sm:grid-cols-2">
+                        <TextField label="First name (optional)" name="first_name" autocomplete="given-name" error=field_error(value, "firstName")/>
+                        <TextField label="Last name (optional)" name="last_name" autocomplete="family-name" error=field_error(value, "lastName")/>
+                    </div>
+                    <FormStatus error=form_error(value, &["email", "username", "password", "firstName", "lastName"])/>
+                    <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
+                    </button>
+                </KeepTyped>
             </ActionForm>
             <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
                 "Already have an account? "
@@ -231,11 +237,13 @@ fn ForgotPasswordForm() -> impl IntoView {
             "Give the email address of your account, and we will send you a link to choose a new password."
         </p>
         <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-            <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
-            <FormStatus error=form_error(value, &["email"])/>
-            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Sending…" } else { "Email me a link" }}
-            </button>
+            <KeepTyped action=action>
+                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+                <FormStatus error=form_error(value, &["email"])/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Email me a link" }}
+                </button>
+            </KeepTyped>
         </ActionForm>
         <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
             "Remembered it? "
@@ -287,16 +295,18 @@ fn ResetPasswordForm(token: String) -> impl IntoView {
     let value = action.value();
     view! {
         <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-            <input type="hidden" name="token" value=token/>
-            <TextField label="New password" name="password" kind="password" autocomplete="new-password" required=true
-                hint=PASSWORD_HINT error=field_error(value, "password")/>
-            <FormStatus error=form_error(value, &["password"])/>
-            {move || value.get().and_then(|result| result.err()).and_then(|error| error.field_message("token")).map(|_| view! {
-                <p class="text-sm"><a href="/forgot-password" class=LINK_CLASS>"Send me a new link"</a></p>
-            })}
-            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Saving…" } else { "Set the new password" }}
-            </button>
+            <KeepTyped action=action>
+                <input type="hidden" name="token" value=token/>
+                <TextField label="New password" name="password" kind="password" autocomplete="new-password" required=true
+                    hint=PASSWORD_HINT error=field_error(value, "password")/>
+                <FormStatus error=form_error(value, &["password"])/>
+                {move || value.get().and_then(|result| result.err()).and_then(|error| error.field_message("token")).map(|_| view! {
+                    <p class="text-sm"><a href="/forgot-password" class=LINK_CLASS>"Send me a new link"</a></p>
+                })}
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Set the new password" }}
+                </button>
+            </KeepTyped>
         </ActionForm>
     }
 }

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::form::{field_error, form_error, FormStatus, TextField, BUTTON_CLASS};
+use crate::components::form::{
+    field_error, form_error, FormStatus, KeepTyped, TextField, BUTTON_CLASS,
+};
 use crate::pages::sign_in::{link_refusal, AuthCard, LINK_CLASS};
 use crate::subscriptions::functions::{check_subscription, ConfirmSubscription, Subscribe};
 use crate::subscriptions::{Follows, CHECK_YOUR_INBOX};
@@ -56,13 +58,15 @@ fn SubscribeForm(what: String, author: String, tag: String) -> impl IntoView {
             {format!("Get {what} in your inbox, the whole post in each mail. Every mail has a link to stop them.")}
         </p>
         <ActionForm action=action attr:class="space-y-2" attr:novalidate=true>
-            <input type="hidden" name="author" value=author/>
-            <input type="hidden" name="tag" value=tag/>
-            <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
-            <FormStatus error=form_error(value, &["email"])/>
-            <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
-                {move || if action.pending().get() { "Sending…" } else { "Subscribe" }}
-            </button>
+            <KeepTyped action=action>
+                <input type="hidden" name="author" value=author/>
+                <input type="hidden" name="tag" value=tag/>
+                <TextField label="Email" name="email" kind="email" autocomplete="email" required=true error=field_error(value, "email")/>
+                <FormStatus error=form_error(value, &["email"])/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Subscribe" }}
+                </button>
+            </KeepTyped>
         </ActionForm>
     }
 }

@@ -25,6 +25,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Span;
 
+use super::plain_forms::Pages as PlainFormPages;
 use super::state::AppState;
 use crate::accounts::session_store::DbSessionStore;
 use crate::app::{shell, App};
@@ -38,17 +39,6 @@ pub const BODY_LIMIT_BYTES: usize = 10 * 1024 * 1024;
 const HEALTH_DB_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub fn router(state: AppState) -> Router {
-    // The route table is the same for every server in the process: work it out once.
-    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
-        std::sync::OnceLock::new();
-    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
-    let context_state = state.clone();
-    // The site settings were brought up to date for this request by `current_site`.
-    let provide_state = move || {
-        provide_context(context_state.site.latest().unwrap_or_default());
-        provide_context(context_state.clone());
-    };
-
     let mut router = Router::new();
     for (path, handler) in plain_routes() {
         router = router.route(&path, handler);
@@ -56,20 +46,14 @@ pub fn router(state: AppState) -> Router {
     for (prefix, files) in file_trees(&state) {
         router = router.nest(&prefix, files);
     }
-    router
-        .nest("/api", crate::api::routes())
-        // The router clones a route's handler, this closure included, for every request that
-        // reaches it: it holds the state (one reference count), not `LeptosOptions`' strings.
-        .leptos_routes_with_context(&state, routes, provide_state.clone(), {
-            let state = state.clone();
-            move || shell(state.leptos_options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(provide_state, shell))
+    let pages_again = PlainFormPages(with_pages(Router::new(), &state).with_state(state.clone()));
+    with_pages(router.nest("/api", crate::api::routes()), &state)
         .route_layer(middleware::from_fn(super::metrics::label_route))
         .layer(middleware::from_fn(server_fn_error_status))
+        .layer(middleware::from_fn_with_state(
+            pages_again,
+            super::plain_forms::answer_refused,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), current_site))
         .layer(session_layer(&state))
         .layer(middleware::from_fn_with_state(
@@ -130,6 +114,31 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::x_request_id(NewRequestId))
         .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// The pages (Leptos's routes, and its answer for everything else) added to `router`.
+fn with_pages(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    // The route table is the same for every server in the process: work it out once.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
+    let context_state = state.clone();
+    // The site settings were brought up to date for this request by `current_site`.
+    let provide_state = move || {
+        provide_context(context_state.site.latest().unwrap_or_default());
+        provide_context(context_state.clone());
+    };
+    // The router clones a route's handler, this closure included, for every request that
+    // reaches it: it holds the state (one reference count), not `LeptosOptions`' strings.
+    router
+        .leptos_routes_with_context(state, routes, provide_state.clone(), {
+            let state = state.clone();
+            move || shell(state.leptos_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_state, shell))
 }
 
 /// Brings this instance's copy of the site settings up to date before a page renders, so

@@ -9,6 +9,7 @@ pub mod http;
 pub mod metrics;
 pub mod page_cache;
 pub mod per_version;
+pub mod plain_forms;
 pub mod redirects;
 pub mod state;
 pub mod view_counting;

@@ -368,6 +368,45 @@ pub async fn call(
     }
 }
 
+/// Posts `form` to a server function as a browser posts a plain HTML form (before the page's
+/// island hydrated, or without JavaScript) from the page at `from`: status, `Cache-Control`
+/// and body.
+pub async fn plain_post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    function: &str,
+    from: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let res = client
+        .post(app.url(&format!("/rpc/{function}")))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", app.url(from))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let cache = res
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, cache, res.text().await.unwrap())
+}
+
+/// The HTML of the first element with `id`, up to its first closing `tag`.
+pub fn element<'a>(html: &'a str, id: &str, tag: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let start = html[..start].rfind('<').unwrap();
+    let end = html[start..]
+        .find(&format!("</{tag}>"))
+        .map_or(html.len(), |end| start + end);
+    &html[start..end]
+}
+
 pub async fn make_user(app: &TestApp, username: &str, role: Role) -> i64 {
     create_user(
         &app.db,
