@@ -55,6 +55,11 @@ const GROWTH_ROUNDS: usize = 3;
 
 // The issue's targets.
 const TARGET_NGINX_RATIO: f64 = 0.5;
+/// Issue #27: a signed-in reader's page against nginx serving its bytes.
+const TARGET_SIGNED_IN_RATIO: f64 = 0.25;
+const TARGET_EDITOR_RPS: f64 = 2_000.0;
+const TARGET_API_TOKEN_RPS: f64 = 20_000.0;
+const TARGET_WRITE_P99_MS: f64 = 30.0;
 const TARGET_P99_MS: f64 = 20.0;
 const TARGET_GROWTH: f64 = 1.2;
 const TARGET_RSS_IDLE_MB: f64 = 40.0;
@@ -293,8 +298,26 @@ struct Run {
     /// The post page's bytes from nginx and from the static server.
     ceilings: Vec<Route>,
     writes: Writes,
+    /// Issue #27: the pages of a signed-in reader, the editor, the API with a token.
+    #[serde(default)]
+    signed_in: Option<SignedIn>,
     /// The post page's HTML first, then every file it makes the browser fetch.
     downloads: Vec<Download>,
+}
+
+/// A reader's and a writer's loads (issue #27), with nginx serving each page's same bytes.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct SignedIn {
+    routes: Vec<Route>,
+    /// nginx serving the bytes of the page of the same name in `routes`.
+    ceilings: Vec<Route>,
+    /// Comments written while signed-in readers load the post page.
+    writes: Writes,
+}
+
+struct Account {
+    token: String,
+    cookie: String,
 }
 
 fn fail(message: impl std::fmt::Display) -> ! {
@@ -459,7 +482,7 @@ impl Measure {
         for (name, path) in self.pages.routes() {
             if name != "post" {
                 let url = self.url(&path);
-                measured.push(self.route(name, &url, &path, true, None).await);
+                measured.push(self.route(name, &url, &path, true, None, &[]).await);
                 continue;
             }
             let (post, post_ceilings) = self.post_against_ceilings().await;
@@ -472,13 +495,18 @@ impl Measure {
                     POST_PATH,
                     false,
                     Some(BROWSER_ENCODING),
+                    &[],
                 )
                 .await,
             );
         }
 
-        let (post_load, writes) = self.writes_under_load(&http).await;
+        let writer = self.account(&http, "writer").await;
+        let (post_load, writes) = self
+            .writes_under_load(&http, &writer, "post, with writes", &[])
+            .await;
         measured.push(post_load);
+        let signed_in = Some(self.signed_in(&http, &writer).await);
 
         let rss_peak_kb = proc_status_kb(self.pid, "VmHWM:").unwrap_or(0);
         Run {
@@ -495,6 +523,7 @@ impl Measure {
             routes: measured,
             ceilings,
             writes,
+            signed_in,
             downloads,
         }
     }
@@ -531,10 +560,11 @@ impl Measure {
         path: &str,
         half: bool,
         encoding: Option<&str>,
+        headers: &[String],
     ) -> Route {
-        let saturation = self.saturate(url, encoding).await;
+        let saturation = self.saturate(url, encoding, headers).await;
         let half = if half {
-            self.at_half_of(&saturation, url, encoding).await
+            self.at_half_of(&saturation, url, encoding, headers).await
         } else {
             None
         };
@@ -563,7 +593,7 @@ impl Measure {
         let mut rounds: Vec<Vec<Load>> = vec![Vec::new(); targets.len()];
         for round in 1..=CEILING_ROUNDS {
             for ((name, url), loads) in targets.iter().zip(&mut rounds) {
-                let load = self.saturate(url, None).await;
+                let load = self.saturate(url, None, &[]).await;
                 eprintln!("  {name:<18} {:>9.1} req/s  (round {round})", load.rps);
                 loads.push(load);
             }
@@ -579,7 +609,9 @@ impl Measure {
             })
             .collect::<Vec<_>>();
         let mut post = routes.remove(0);
-        post.half = self.at_half_of(&post.saturation, &targets[0].1, None).await;
+        post.half = self
+            .at_half_of(&post.saturation, &targets[0].1, None, &[])
+            .await;
         for route in std::iter::once(&post).chain(&routes) {
             route_line(&route.name, &route.saturation, route.half.as_ref());
         }
@@ -587,9 +619,17 @@ impl Measure {
     }
 
     /// A warm-up, then a load as fast as it goes.
-    async fn saturate(&self, url: &str, encoding: Option<&str>) -> Load {
-        oha(&self.load, url, WARM_UP, None, encoding).await;
-        oha(&self.load, url, self.load.seconds(), None, encoding).await
+    async fn saturate(&self, url: &str, encoding: Option<&str>, headers: &[String]) -> Load {
+        oha(&self.load, url, WARM_UP, None, encoding, headers).await;
+        oha(
+            &self.load,
+            url,
+            self.load.seconds(),
+            None,
+            encoding,
+            headers,
+        )
+        .await
     }
 
     /// A load at a fixed half of the rate `saturation` reached.
@@ -598,6 +638,7 @@ impl Measure {
         saturation: &Load,
         url: &str,
         encoding: Option<&str>,
+        headers: &[String],
     ) -> Option<Load> {
         if saturation.rps < 2.0 {
             return None;
@@ -609,38 +650,175 @@ impl Measure {
                 self.load.seconds(),
                 Some(saturation.rps / 2.0),
                 encoding,
+                headers,
             )
             .await,
         )
     }
 
-    /// One user signs in through the API and writes a comment every WRITE_EVERY on the
-    /// benchmark post while the post page is loaded at saturation. The comments wait for
-    /// moderation, so the page readers get stays the same.
-    async fn writes_under_load(&self, http: &reqwest::Client) -> (Route, Writes) {
-        let username = format!("bench{}", std::process::id());
+    /// A new account (registered and signed in through the API): its token, and a cookie
+    /// of a browser signed in as it (through the sign-in form's server function).
+    async fn account(&self, http: &reqwest::Client, role: &str) -> Account {
+        let username = format!("bench{role}{}", std::process::id());
         let password = "benchmark passphrase, long enough";
         let register = json!({"email": format!("{username}@bench.invalid"), "username": username, "password": password});
         api(http.post(self.url("/api/auth/register")).json(&register))
             .await
-            .unwrap_or_else(|e| fail(format!("registering the comment writer: {e}")));
+            .unwrap_or_else(|e| fail(format!("registering {username}: {e}")));
         let login = json!({"username": username, "password": password});
         let session = api(http.post(self.url("/api/auth/login")).json(&login))
             .await
-            .unwrap_or_else(|e| fail(format!("signing in the comment writer: {e}")));
+            .unwrap_or_else(|e| fail(format!("signing in {username}: {e}")));
         let token = session["data"]["accessToken"]
             .as_str()
             .unwrap_or_else(|| fail("the sign-in answer has no accessToken"))
             .to_owned();
+        // Its own client: the cookie is on the sign-in's answer, not on where it redirects.
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        let signed_in = browser
+            .post(self.url("/rpc/accounts/sign_in"))
+            .form(&[("login", username.as_str()), ("password", password)])
+            .send()
+            .await
+            .unwrap_or_else(|e| fail(format!("signing {username} in as a browser: {e}")));
+        let cookie = signed_in
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.contains("quire_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or_else(|| fail(format!("signing {username} in gave no session cookie")))
+            .to_owned();
+        Account { token, cookie }
+    }
+
+    /// Issue #27: a signed-in reader's post and home pages, each against nginx serving the
+    /// same bytes; the editor for its author; `/api/posts` with a token; comments written
+    /// while signed-in readers load the post page.
+    async fn signed_in(&self, http: &reqwest::Client, writer: &Account) -> SignedIn {
+        let reader = self.account(http, "reader").await;
+        let as_reader = vec![format!("cookie: {}", reader.cookie)];
+        let dir = self
+            .page_file
+            .parent()
+            .unwrap_or_else(|| fail("the page file has no folder"));
+        let mut routes = Vec::new();
+        let mut ceilings = Vec::new();
+        for (name, path, copy) in [
+            ("post, signed in", POST_PATH, "benchmark-post.signed-in"),
+            ("home, signed in", "/", "home.signed-in"),
+        ] {
+            let page = fetch_as(http, &self.url(path), &reader.cookie).await;
+            if !String::from_utf8_lossy(&page).contains("Account menu for") {
+                fail(format!(
+                    "{path} as the signed-in reader shows no account menu"
+                ));
+            }
+            let file = dir.join(copy);
+            std::fs::write(&file, &page)
+                .unwrap_or_else(|e| fail(format!("writing {}: {e}", file.display())));
+            let copy_path = format!("/posts/{copy}");
+            let copy_url = format!("{}{copy_path}", self.nginx);
+            if fetch(http, &copy_url, "identity").await != page {
+                fail(format!("{copy_url} does not serve the saved page's bytes"));
+            }
+            routes.push(
+                self.route(name, &self.url(path), path, true, None, &as_reader)
+                    .await,
+            );
+            let ceiling = Route {
+                name: format!("nginx, {name}"),
+                path: copy_path,
+                saturation: self.saturate(&copy_url, None, &[]).await,
+                half: None,
+            };
+            route_line(&ceiling.name, &ceiling.saturation, None);
+            ceilings.push(ceiling);
+        }
+
+        let draft = json!({"title": "A draft for the benchmark", "content": "Written by the benchmark.\n\n## A heading\n\nAnd a paragraph."});
+        let created = api(http
+            .post(self.url("/api/posts"))
+            .bearer_auth(&writer.token)
+            .json(&draft))
+        .await
+        .unwrap_or_else(|e| fail(format!("the writer's draft: {e}")));
+        let draft_id = created["data"]["id"]
+            .as_str()
+            .unwrap_or_else(|| fail("the draft has no id"))
+            .to_owned();
+        let editor = format!("/editor/{draft_id}");
+        let as_writer = vec![format!("cookie: {}", writer.cookie)];
+        routes.push(
+            self.route(
+                "editor, its author",
+                &self.url(&editor),
+                &editor,
+                false,
+                None,
+                &as_writer,
+            )
+            .await,
+        );
+        let as_client = vec![format!("authorization: Bearer {}", reader.token)];
+        routes.push(
+            self.route(
+                "api posts, token",
+                &self.url("/api/posts"),
+                "/api/posts",
+                false,
+                None,
+                &as_client,
+            )
+            .await,
+        );
+        let (load, writes) = self
+            .writes_under_load(http, writer, "post signed in, with writes", &as_reader)
+            .await;
+        routes.push(load);
+        SignedIn {
+            routes,
+            ceilings,
+            writes,
+        }
+    }
+
+    /// The benchmark post's id, as the API names it.
+    async fn post_id(&self, http: &reqwest::Client) -> String {
         let post = api(http.get(self.url("/api/posts/benchmark-post")))
             .await
             .unwrap_or_else(|e| fail(format!("the benchmark post: {e}")));
-        let post_id = post["data"]["id"]
+        post["data"]["id"]
             .as_str()
             .unwrap_or_else(|| fail("the benchmark post has no id"))
-            .to_owned();
+            .to_owned()
+    }
 
-        oha(&self.load, &self.url(POST_PATH), WARM_UP, None, None).await;
+    /// `writer` writes a comment every WRITE_EVERY on the benchmark post through the API
+    /// while the post page is loaded at saturation (with `headers`: as a signed-in reader).
+    /// The comments wait for moderation, so the page readers get stays the same.
+    async fn writes_under_load(
+        &self,
+        http: &reqwest::Client,
+        writer: &Account,
+        name: &str,
+        headers: &[String],
+    ) -> (Route, Writes) {
+        let token = writer.token.clone();
+        let post_id = self.post_id(http).await;
+        oha(
+            &self.load,
+            &self.url(POST_PATH),
+            WARM_UP,
+            None,
+            None,
+            headers,
+        )
+        .await;
         let stop = Arc::new(AtomicBool::new(false));
         let writer = {
             let (http, stop) = (http.clone(), stop.clone());
@@ -671,6 +849,7 @@ impl Measure {
             self.load.seconds(),
             None,
             None,
+            headers,
         )
         .await;
         stop.store(true, Ordering::Relaxed);
@@ -682,24 +861,26 @@ impl Measure {
         let mut error_kinds = errors;
         error_kinds.dedup();
         error_kinds.truncate(5);
-        let writes = Writes {
-            during: format!(
-                "the post page at saturation ({} connections); one writer, a comment every {} ms",
+        let writes =
+            Writes {
+                during: format!(
+                "the post page{} at saturation ({} connections); one writer, a comment every {} ms",
+                if headers.is_empty() { "" } else { " for a signed-in reader" },
                 self.load.connections,
                 WRITE_EVERY.as_millis()
             ),
-            written: took.len() as u64,
-            errors: failed,
-            error_kinds,
-            p50_ms: percentile(&took, 0.5),
-            p99_ms: percentile(&took, 0.99),
-        };
+                written: took.len() as u64,
+                errors: failed,
+                error_kinds,
+                p50_ms: percentile(&took, 0.5),
+                p99_ms: percentile(&took, 0.99),
+            };
         eprintln!(
             "  comment writes     {} written, {} failed, p50 {:.2} ms, p99 {:.2} ms (post page meanwhile {:.1} req/s)",
             writes.written, writes.errors, writes.p50_ms, writes.p99_ms, load.rps
         );
         let route = Route {
-            name: "post, with writes".to_owned(),
+            name: name.to_owned(),
             path: POST_PATH.to_owned(),
             saturation: load,
             half: None,
@@ -753,13 +934,14 @@ impl Growth {
             for (name, path) in &routes {
                 for (posts, base) in &servers {
                     let url = format!("{base}{path}");
-                    oha(&self.load, &url, WARM_UP, Some(GROWTH_RATE), None).await;
+                    oha(&self.load, &url, WARM_UP, Some(GROWTH_RATE), None, &[]).await;
                     let load = oha(
                         &self.load,
                         &url,
                         self.load.seconds(),
                         Some(GROWTH_RATE),
                         None,
+                        &[],
                     )
                     .await;
                     eprintln!(
@@ -823,6 +1005,24 @@ async fn fetch(http: &reqwest::Client, url: &str, encoding: &str) -> Vec<u8> {
     let status = res.status();
     if !status.is_success() {
         fail(format!("GET {url}: {status}"));
+    }
+    res.bytes()
+        .await
+        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")))
+        .to_vec()
+}
+
+/// A page as the browser signed in with `cookie` gets it, uncompressed.
+async fn fetch_as(http: &reqwest::Client, url: &str, cookie: &str) -> Vec<u8> {
+    let res = http
+        .get(url)
+        .header("user-agent", USER_AGENT)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap_or_else(|e| fail(format!("GET {url}: {e}")));
+    if !res.status().is_success() {
+        fail(format!("GET {url} signed in: {}", res.status()));
     }
     res.bytes()
         .await
@@ -902,6 +1102,7 @@ async fn oha(
     duration: Duration,
     rate: Option<f64>,
     encoding: Option<&str>,
+    headers: &[String],
 ) -> Load {
     let mut command = tokio::process::Command::new(&load.oha);
     command
@@ -916,6 +1117,9 @@ async fn oha(
             .arg("--disable-compression")
             .args(["-H", &format!("accept-encoding: {encoding}")]),
     };
+    for header in headers {
+        command.args(["-H", header]);
+    }
     if let Some(rate) = rate {
         command
             .args(["-q", &format!("{rate:.1}")])
@@ -1034,7 +1238,45 @@ fn checks_for(run: &Run) -> Vec<Check> {
             );
         }
     }
-    for route in &run.routes {
+    if let Some(signed_in) = &run.signed_in {
+        for ceiling in &signed_in.ceilings {
+            let page = ceiling.name.trim_start_matches("nginx, ");
+            if let Some(route) = signed_in.routes.iter().find(|r| r.name == page) {
+                let ratio = route.saturation.rps / ceiling.saturation.rps;
+                check(
+                    format!("{page} / nginx throughput"),
+                    format!("{:.1} %", ratio * 100.0),
+                    format!("≥ {:.0} %", TARGET_SIGNED_IN_RATIO * 100.0),
+                    Some(ratio >= TARGET_SIGNED_IN_RATIO),
+                );
+            }
+        }
+        for (page, target) in [
+            ("editor, its author", TARGET_EDITOR_RPS),
+            ("api posts, token", TARGET_API_TOKEN_RPS),
+        ] {
+            if let Some(route) = signed_in.routes.iter().find(|r| r.name == page) {
+                check(
+                    format!("{page} throughput"),
+                    format!("{} req/s", thousands(route.saturation.rps as u64)),
+                    format!("≥ {} req/s", thousands(target as u64)),
+                    Some(route.saturation.rps >= target),
+                );
+            }
+        }
+        let writes = &signed_in.writes;
+        check(
+            "comment p99 while signed-in readers load the post".to_owned(),
+            format!("{:.2} ms", writes.p99_ms),
+            format!("≤ {TARGET_WRITE_P99_MS:.0} ms"),
+            Some(writes.p99_ms <= TARGET_WRITE_P99_MS && writes.errors == 0 && writes.written > 0),
+        );
+    }
+    let signed_in_routes = run
+        .signed_in
+        .iter()
+        .flat_map(|s| s.routes.iter().chain(&s.ceilings));
+    for route in run.routes.iter().chain(signed_in_routes.clone()) {
         if let Some(half) = &route.half {
             check(
                 format!("p99 at 50 % of peak: {}", route.name),
@@ -1077,10 +1319,12 @@ fn checks_for(run: &Run) -> Vec<Check> {
         .routes
         .iter()
         .chain(&run.ceilings)
+        .chain(signed_in_routes)
         .flat_map(|r| std::iter::once(&r.saturation).chain(&r.half))
         .map(|l| l.errors)
         .sum::<u64>()
-        + run.writes.errors;
+        + run.writes.errors
+        + run.signed_in.as_ref().map_or(0, |s| s.writes.errors);
     check(
         "failed requests".to_owned(),
         errors.to_string(),
@@ -1318,7 +1562,16 @@ fn print_run(run: &Run) {
         "errors",
         "bytes"
     );
-    for route in run.routes.iter().chain(&run.ceilings) {
+    let signed_in_routes = run
+        .signed_in
+        .iter()
+        .flat_map(|s| s.routes.iter().chain(&s.ceilings));
+    for route in run
+        .routes
+        .iter()
+        .chain(&run.ceilings)
+        .chain(signed_in_routes)
+    {
         let s = &route.saturation;
         let half = route
             .half
@@ -1347,13 +1600,14 @@ fn print_run(run: &Run) {
             println!("{:<20}   ! {kind}", "");
         }
     }
-    let w = &run.writes;
-    println!(
-        "comment writes: {} written, {} failed, p50 {:.2} ms, p99 {:.2} ms, during {}",
-        w.written, w.errors, w.p50_ms, w.p99_ms, w.during
-    );
-    for kind in &w.error_kinds {
-        println!("  ! {kind}");
+    for w in std::iter::once(&run.writes).chain(run.signed_in.as_ref().map(|s| &s.writes)) {
+        println!(
+            "comment writes: {} written, {} failed, p50 {:.2} ms, p99 {:.2} ms, during {}",
+            w.written, w.errors, w.p50_ms, w.p99_ms, w.during
+        );
+        for kind in &w.error_kinds {
+            println!("  ! {kind}");
+        }
     }
     println!(
         "memory: RSS idle {:.1} MB, peak {:.1} MB (VmHWM; sampled max {:.1} MB); start to first page {:.0} ms",

@@ -277,6 +277,7 @@ fn matrix() -> Vec<Check> {
             .form(&[("name", "Made {unique}"), ("slug", ""), ("description", ""), ("color", "#3b82f6")]),
         function("categories/delete", Admin).form(&[("id", "{category}")]).fresh(Fresh::Content),
         function("comments/thread", Anyone).form(&[("post_id", "{post}")]).shows("{comment_text}").never_shows("{bystander_pending_text}"),
+        function("comments/reader_thread", SignedIn).form(&[("post_id", "{post}"), ("shared", "false"), ("with_sources", "false")]).shows("{comment_text}").never_shows("{bystander_pending_text}"),
         function("comments/add", SignedIn).form(&[("post_id", "{post}"), ("content", "A reply {unique}")]),
         function("comments/edit", OwnerOrStaff).form(&[("id", "{comment}"), ("content", "Edited {unique}")]).fresh(Fresh::Content),
         function("comments/delete", OwnerOrStaff).form(&[("id", "{comment}")]).fresh(Fresh::Content),

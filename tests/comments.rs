@@ -624,25 +624,34 @@ async fn hiding_a_users_comments_takes_them_out_of_threads(backend: Backend) {
     assert_eq!(comment_count(&blog).await, 0);
 }
 
-/// A reply posted before the thread hydrated (or without JavaScript) and refused comes back
-/// as the post's page with that reply form open, its text and its error, and no other form
-/// touched.
+/// A reply posted before its form hydrated (or without JavaScript) and refused comes back as
+/// the post's page with that reply form open under its comment, its text and its error, and
+/// the comment form above the thread untouched. Accepted, it goes back to the post at the
+/// new comment.
 async fn a_refused_plain_reply_keeps_its_text_in_its_own_form(backend: Backend) {
     let blog = blog(backend).await;
     let moderator = signed_in_as(&blog.app, "mod").await;
     let parent = id_of(&comment(&blog, &moderator, "First!", None).await);
-    let other = id_of(&comment(&blog, &moderator, "Second.", None).await);
     let alice = signed_in_as(&blog.app, "alice").await;
+    let page_with_form = format!("/posts/talk?reply={parent}");
+    let (status, page) = common::get_with(&blog.app, &alice, &page_with_form).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&format!(r#"id="reply-to-{parent}""#)),
+        "the link opens the form"
+    );
+
     let text = format!(
         "{}and that is all.",
         "A reply far too long to keep. ".repeat(400)
     );
-    let (parent_field, scope) = (parent.to_string(), format!("reply-to-{parent}"));
+    let parent_field = parent.to_string();
+    let scope = format!("reply-{parent}");
     let (status, cache, page) = common::plain_post(
         &blog.app,
         &alice,
         "comments/add",
-        "/posts/talk",
+        &page_with_form,
         &[
             ("post_id", &blog.post_id),
             ("parent_id", &parent_field),
@@ -654,24 +663,32 @@ async fn a_refused_plain_reply_keeps_its_text_in_its_own_form(backend: Backend) 
     assert_eq!(status, 400, "{page}");
     assert_eq!(cache, "no-store");
     assert_eq!(page.matches("and that is all.").count(), 1, "the text once");
-    let reply = common::element(&page, &scope, "textarea");
-    assert!(reply.ends_with("and that is all."), "{reply}");
-    let message = common::element(&page, &format!("{scope}-message"), "p");
+    let field = common::element(&page, &format!("reply-to-{parent}"), "textarea");
+    assert!(field.ends_with("and that is all."), "{field}");
+    let message = common::element(&page, &format!("reply-to-{parent}-message"), "p");
     assert!(message.contains("10000"), "{message}");
-    // Its reply form is open; the other reply form and the new comment's are as they were.
-    let opened = |id: &str| {
-        let at = page.find(&format!(r#"id="{id}""#)).unwrap();
-        page[..at]
-            .rfind("<details")
-            .map(|d| page[d..at].split('>').next().unwrap().contains("open"))
-    };
-    assert_eq!(opened(&scope), Some(true));
-    assert_eq!(opened(&format!("reply-to-{other}")), Some(false));
     let new_comment = common::element(&page, "new-comment", "textarea");
     assert!(new_comment.ends_with('>'), "{new_comment}");
     assert!(!common::element(&page, "new-comment-message", "p").contains("10000"));
-    assert!(!common::element(&page, &format!("reply-to-{other}-message"), "p").contains("10000"));
-    assert_eq!(thread(&blog, &alice).await.len(), 2, "nothing was saved");
+    assert_eq!(thread(&blog, &alice).await.len(), 1, "nothing was saved");
+
+    // Shortened, it is taken, and the browser goes back to the post at the reply.
+    let res = alice
+        .post(blog.app.url("/rpc/comments/add"))
+        .header("accept", "text/html")
+        .header("referer", blog.app.url(&page_with_form))
+        .form(&[
+            ("post_id", blog.post_id.as_str()),
+            ("parent_id", &parent_field),
+            ("__form", &scope),
+            ("content", "A reply short enough."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/posts/talk#comment-"), "{location}");
 }
 
 on_both_backends!(

@@ -22,6 +22,21 @@ fn cache_status(res: &reqwest::Response) -> Option<String> {
         .map(|v| v.to_str().unwrap().to_owned())
 }
 
+/// `bytes` as sent with `Content-Encoding: encoding` (br or gzip), decoded.
+fn decoded(encoding: &str, bytes: &[u8]) -> String {
+    let mut text = String::new();
+    if encoding == "br" {
+        brotli::Decompressor::new(bytes, 4096)
+            .read_to_string(&mut text)
+            .unwrap();
+    } else {
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .unwrap();
+    }
+    text
+}
+
 /// A page as `client` sees it: whether it came from the cache, and its text.
 async fn visit(client: &reqwest::Client, app: &TestApp, path: &str) -> (Option<String>, String) {
     let res = client.get(app.url(path)).send().await.unwrap();
@@ -174,17 +189,36 @@ async fn kept_pages_are_sent_compressed_as_the_client_asks(backend: Backend) {
             "{encoding}: {} bytes",
             bytes.len()
         );
-        let mut text = String::new();
-        if encoding == "br" {
-            brotli::Decompressor::new(&bytes[..], 4096)
-                .read_to_string(&mut text)
-                .unwrap();
-        } else {
-            flate2::read::GzDecoder::new(&bytes[..])
-                .read_to_string(&mut text)
-                .unwrap();
-        }
+        let text = decoded(encoding, &bytes);
         assert_eq!(text, page, "{encoding}");
+    }
+
+    // A signed-in reader's page, rendered for them, comes compressed the same ways.
+    make_user(&app, "reader", Role::User).await;
+    let reader = signed_in_as(&app, "reader").await;
+    for encoding in ["br", "gzip"] {
+        let res = reader
+            .get(app.url("/posts/squeezed"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cache_status(&res), None, "rendered, not kept");
+        assert_eq!(res.headers()["content-encoding"], encoding);
+        assert!(res.headers()["vary"]
+            .to_str()
+            .unwrap()
+            .contains("accept-encoding"));
+        let bytes = res.bytes().await.unwrap();
+        let text = decoded(encoding, &bytes);
+        assert!(text.contains("Account menu for reader"), "{encoding}");
+        assert!(text.contains("</html>"), "{encoding}: the whole page");
+        assert!(
+            bytes.len() * 2 < text.len(),
+            "{encoding}: {} of {} bytes",
+            bytes.len(),
+            text.len()
+        );
     }
 }
 
@@ -431,6 +465,32 @@ async fn signed_in_readers_see_only_their_own(backend: Backend) {
         checked += 1;
     }
     assert_eq!(checked, 12 * 2 * 2);
+
+    // The thread they share is kept, and a new comment shows in it at once, for both.
+    make_user(&app, "carla", Role::Moderator).await;
+    let carla = signed_in_as(&app, "carla").await;
+    let answer = call(
+        &app,
+        &carla,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "Carla's approved words")],
+    )
+    .await;
+    assert_eq!(answer.body["pending"], false, "{:?}", answer.body);
+    for (name, client) in &readers {
+        let page = client
+            .get(app.url("/posts/shared"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Carla&#x27;s approved words") || page.contains("Carla's approved words"),
+            "{name} sees the new comment"
+        );
+    }
 }
 
 on_both_backends!(

@@ -25,7 +25,7 @@ test("a reader comments, a moderator approves it in /admin, and a visitor then s
   await waitForHydration(reader);
   await reader.getByLabel("Add a comment").fill(`${text} *Really*.`);
   await reader.getByRole("button", { name: "Post comment" }).click();
-  // In place, without a reload: the reader's own comment, marked as waiting.
+  // The thread comes back with the reader's own comment, marked as waiting.
   const mine = reader.getByRole("article", { name: `Comment by ${username}` });
   await expect(mine).toContainText(text);
   await expect(mine.getByText("Waiting for approval")).toBeVisible();
@@ -57,7 +57,7 @@ test("a reader comments, a moderator approves it in /admin, and a visitor then s
   await expect(shown.getByRole("link", { name: /just now|minute/ })).toHaveAttribute("href", /#comment-\d+$/);
 });
 
-test("replies nest under their parent and can be edited and deleted in place", async ({ page }) => {
+test("replies nest under their parent and can be edited and deleted", async ({ page }) => {
   await signInAsModerator(page);
 
   await page.goto(POST);

@@ -30,6 +30,66 @@ pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
     })
 }
 
+/// What a signed-in reader's thread is made of (see `components::comments`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SignedInThread {
+    /// The thread every signed-in reader sees, as kept HTML for the current content version.
+    pub kept: Option<String>,
+    /// Else the thread to render: approved comments (the reader's own with their markdown,
+    /// when asked for).
+    pub comments: Vec<CommentView>,
+    /// The content version it was read under, to keep its HTML under.
+    pub version: Option<i64>,
+    /// The reader's own comments waiting for approval.
+    pub waiting: Vec<CommentView>,
+    pub username: String,
+    pub open: bool,
+    pub unconfirmed: bool,
+}
+
+/// The signed-in reader's thread. With `shared`, the kept HTML of the thread everyone sees
+/// stands in for its comments when there is one; `with_sources` gives the reader's own
+/// comments their markdown (for an edit form).
+#[server(prefix = "/rpc", endpoint = "comments/reader_thread")]
+#[middleware(crate::platform::readers::LeavesReadersAlone)]
+pub async fn reader_thread(
+    post_id: i64,
+    shared: bool,
+    with_sources: bool,
+) -> Result<SignedInThread, AppError> {
+    use crate::accounts::caller::Caller;
+    use crate::comments::store;
+    use crate::web::fragments::thread_key;
+    let state = crate::web::state::AppState::current()?;
+    let caller = Caller::current().await?;
+    let user = caller.require_user()?;
+    let post_open = store::require_visible_post(&state.db, post_id).await?;
+    let site = state.site().await?;
+    let unconfirmed = !store::may_comment_as(&state.db, &site, user).await?;
+    let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
+    let version = state.pages.content_version(&state.db).await;
+    let kept = version
+        .filter(|_| shared && !with_sources)
+        .and_then(|version| state.fragments.get(&thread_key(post_id), version));
+    let comments = match kept {
+        Some(_) => Vec::new(),
+        None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))
+            .await?
+            .into_iter()
+            .filter(|comment| !comment.pending)
+            .collect(),
+    };
+    Ok(SignedInThread {
+        kept,
+        comments,
+        version,
+        waiting,
+        username: user.username.clone(),
+        open: post_open && site.comments_enabled,
+        unconfirmed,
+    })
+}
+
 /// Comments on a post, or replies to a comment (`parent_id`), as the signed-in user.
 #[server(prefix = "/rpc", endpoint = "comments/add")]
 pub async fn add_comment(
@@ -60,6 +120,7 @@ pub async fn add_comment(
         // Held for moderation: only its author sees it, on pages never kept for visitors.
         crate::platform::readers::unseen();
     }
+    crate::web::plain_forms::back_to_page(&format!("#comment-{}", comment.id));
     Ok(comment)
 }
 
@@ -73,7 +134,9 @@ pub async fn edit_comment(id: i64, content: String) -> Result<CommentView, AppEr
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let content = validate_content(&content)?;
-    store::edit(&state.db, &state.config, user, CommentId(id), content).await
+    let comment = store::edit(&state.db, &state.config, user, CommentId(id), content).await?;
+    crate::web::plain_forms::back_to_page(&format!("#comment-{id}"));
+    Ok(comment)
 }
 
 /// Deletes a comment: its author, moderators and admins may. One with replies stays as a
@@ -85,7 +148,9 @@ pub async fn delete_comment(id: i64) -> Result<(), AppError> {
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
-    store::delete(&state.db, user, CommentId(id)).await
+    store::delete(&state.db, user, CommentId(id)).await?;
+    crate::web::plain_forms::back_to_page("#comments");
+    Ok(())
 }
 
 /// Flags a comment for the moderators, with a reason.
@@ -97,5 +162,7 @@ pub async fn report_comment(id: i64, reason: String) -> Result<(), AppError> {
     let caller = Caller::current().await?;
     let user = caller.require_user()?;
     let reason = validate_reason(&reason)?;
-    store::report(&state.db, user.id.0, CommentId(id), reason).await
+    store::report(&state.db, user.id.0, CommentId(id), reason).await?;
+    crate::web::plain_forms::back_to_page(&format!("?reported={id}#comment-{id}"));
+    Ok(())
 }

@@ -119,6 +119,28 @@ pub async fn thread(
     Ok(arrange(rows, viewer))
 }
 
+/// `viewer`'s own comments on the post still waiting for approval, oldest first: what they
+/// see beside the thread everybody sees.
+pub async fn waiting_for(db: &Db, post_id: i64, viewer: i64) -> Result<Vec<CommentView>, AppError> {
+    let sql = format!(
+        "SELECT {ROW_COLUMNS}
+         FROM comments c JOIN users u ON u.id = c.author_id
+         WHERE c.author_id = $1 AND c.post_id = $2 AND NOT c.is_approved AND NOT c.is_deleted
+         ORDER BY c.created_at, c.id"
+    );
+    let rows: Vec<Row> = with_db!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(viewer)
+            .bind(post_id)
+            .fetch_all(pool)
+            .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|row| row.into_view(0, Some(viewer)))
+        .collect())
+}
+
 fn arrange(rows: Vec<Row>, viewer: Option<i64>) -> Vec<CommentView> {
     let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     let mut children: HashMap<Option<i64>, Vec<usize>> = HashMap::new();

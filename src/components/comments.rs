@@ -1,8 +1,18 @@
-//! The thread under a post. Every action is a form that works before hydration; after it,
-//! each happens in place and the thread reloads itself.
+//! The thread under a post.
+//!
+//! Visitors get it as server HTML with nothing to run. A signed-in reader gets the same kind
+//! of HTML, the same for every signed-in reader and so rendered once per content version and
+//! kept (`web::fragments`): each comment carries its Reply, Edit, Delete and Report as links
+//! (`?reply=ID#comment-ID`…), and a few lines of CSS in the reader's own part of the page show
+//! Edit and Delete on their comments and Report on the others'. What is the reader's own is
+//! small and made per request: that CSS, the comment form, and their comments still waiting
+//! for approval. A link opens its form in place of a new page (rendered, not kept); the form
+//! is an island that posts in place and then shows the thread again at the comment. Without
+//! JavaScript all of it works as plain forms.
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 use crate::comments::functions::{
     get_thread, AddComment, DeleteComment, EditComment, ReportComment,
@@ -11,50 +21,72 @@ use crate::comments::{CommentView, Thread, MAX_COMMENT_CHARS, MAX_INDENT};
 use crate::components::address::SendConfirmationForm;
 use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{
-    field_error, form_error, typed, was_refused, KeepTyped, BUTTON_CLASS, INPUT_CLASS,
+    field_error, form_error, typed, KeepTyped, BUTTON_CLASS, INPUT_CLASS,
 };
-use crate::components::island::reloaded;
 use crate::components::post_card::Avatar;
+use crate::error::AppError;
 
-/// Bumped by every successful change, so the thread reloads.
-#[derive(Clone, Copy)]
-struct ThreadVersion(RwSignal<u64>);
-
-/// Bumps the thread's version when `action` succeeds.
-fn reload_after<A>(action: ServerAction<A>)
-where
-    A: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-    A::Output: Clone + Send + Sync + 'static,
-    A::Error: Clone + Send + Sync + 'static,
-{
-    let version = expect_context::<ThreadVersion>().0;
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
-            version.update(|v| *v += 1);
-        }
-    });
+/// A form opened on one comment, by the link that names it in the page's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Act {
+    Reply,
+    Edit,
+    Delete,
+    Report,
 }
 
-/// The thread under a post. Visitors get it as server HTML (nothing to run: they can only
-/// read); a signed-in reader gets it as an island whose forms post in place.
+impl Act {
+    const ALL: [Act; 4] = [Act::Reply, Act::Edit, Act::Delete, Act::Report];
+
+    fn name(self) -> &'static str {
+        match self {
+            Act::Reply => "reply",
+            Act::Edit => "edit",
+            Act::Delete => "delete",
+            Act::Report => "report",
+        }
+    }
+
+    /// The link that opens this form on comment `id`.
+    fn link(self, id: i64) -> String {
+        format!("?{}={id}#comment-{id}", self.name())
+    }
+}
+
+/// The form the page's address opens (`?reply=12`), if any.
+fn opened_form() -> Option<(Act, i64)> {
+    let query = use_query_map().read_untracked();
+    Act::ALL
+        .into_iter()
+        .find_map(|act| Some((act, query.get(act.name())?.parse().ok()?)))
+}
+
+/// The thread under a post, with its heading.
 #[component]
 pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -> impl IntoView {
-    let thread = Resource::new(|| (), move |_| get_thread(post_id));
+    let opened = if signed_in { opened_form() } else { None };
+    let reported = use_query_map().read_untracked().get("reported").is_some();
     view! {
         <section id="comments" aria-labelledby="comments-heading" class="mt-12">
             <h2 id="comments-heading" class="mb-6 text-2xl font-bold tracking-tight">
                 "Comments "<span class="text-slate-500 dark:text-slate-400">"("{count}")"</span>
             </h2>
+            {reported.then(|| view! {
+                <p role="status" class="mb-6 rounded-lg bg-emerald-50 p-3 text-sm text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200">
+                    "Thanks, the moderators will have a look."
+                </p>
+            })}
             <Suspense fallback=loading>
                 {move || {
                     let slug = slug.clone();
-                    // Not `loaded`: its 404 page and sign-in redirect would bring the router
-                    // into the island's code, and a post's thread has neither.
                     Suspend::new(async move {
-                        match thread.await {
-                            Ok(thread) if signed_in => view! { <LiveComments post_id slug thread/> }.into_any(),
-                            Ok(thread) => view! { <ThreadView post_id slug thread/> }.into_any(),
-                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                        if signed_in {
+                            reader_part(post_id, opened).await
+                        } else {
+                            match get_thread(post_id).await {
+                                Ok(thread) => view! { <VisitorThread post_id slug thread/> }.into_any(),
+                                Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                            }
                         }
                     })
                 }}
@@ -63,116 +95,127 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -
     }
 }
 
-/// Fetched (with `--split`) only by pages that hold it, so a visitor's post page ships none
-/// of the comment forms' code. It reloads the thread after each change it makes.
-#[island(lazy)]
-fn LiveComments(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
-    crate::components::island::register();
-    let version = RwSignal::new(0_u64);
-    provide_context(ThreadVersion(version));
-    let thread = reloaded(
-        Some(Ok(thread)),
-        move || version.get(),
-        move |_| get_thread(post_id),
-    );
-    move || {
-        let slug = slug.clone();
-        match thread.get() {
-            Some(Ok(thread)) => view! { <ThreadView post_id slug thread/> }.into_any(),
-            Some(Err(error)) => view! { <ErrorNotice error/> }.into_any(),
-            None => loading().into_any(),
-        }
-    }
-}
-
+/// A visitor's thread: read only, with the way to join in.
 #[component]
-fn ThreadView(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
-    let signed_in = thread.signed_in;
-    // Replies are offered where a new comment would be taken.
-    let open = thread.open && !thread.unconfirmed;
+fn VisitorThread(post_id: i64, slug: String, thread: Thread) -> impl IntoView {
     view! {
-        {if !thread.open {
-            view! {
-                <p role="status" class="mb-6 rounded-lg bg-slate-50 p-4 text-sm dark:bg-slate-900">"Comments are closed."</p>
-            }.into_any()
-        } else if thread.unconfirmed {
-            view! {
-                <div data-testid="confirm-to-comment" class="mb-6 space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
-                    <p>"This blog asks you to confirm your email address before you comment: open the link we mailed you when you signed up."</p>
-                    <SendConfirmationForm/>
-                </div>
-            }.into_any()
-        } else if signed_in {
-            view! { <CommentForm post_id parent_id=None label="Add a comment" button="Post comment"/> }.into_any()
-        } else {
+        {if thread.open {
             view! {
                 <p class="mb-6 rounded-lg bg-slate-50 p-4 text-sm dark:bg-slate-900">
                     <a href=format!("/signin?next=/posts/{slug}") class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in"</a>
                     " to join the conversation."
                 </p>
             }.into_any()
-        }}
-        {if thread.comments.is_empty() {
-            view! { <p class="text-slate-500 dark:text-slate-400">"No comments yet."</p> }.into_any()
         } else {
-            view! {
-                <ol class="space-y-4" aria-label="Comments">
-                    {thread.comments.into_iter().map(|comment| view! { <CommentItem post_id comment signed_in open/> }).collect_view()}
-                </ol>
-            }.into_any()
+            closed().into_any()
         }}
+        <CommentList post_id comments=thread.comments open=false controls=false opened=None/>
     }
 }
 
-/// A textarea for a comment or a reply. Ids are unique per form, since a page holds many.
-#[component]
-fn CommentForm(
-    post_id: i64,
-    parent_id: Option<i64>,
-    label: &'static str,
-    button: &'static str,
-) -> impl IntoView {
-    let add = ServerAction::<AddComment>::new();
-    reload_after(add);
-    let id = match parent_id {
-        Some(parent) => format!("reply-to-{parent}"),
-        None => "new-comment".to_owned(),
-    };
-    let error = field_error(add.value(), "content");
-    let general = form_error(add.value(), &["content"]);
-    let pending_note = move || match add.value().get() {
-        Some(Ok(comment)) if comment.pending => {
-            Some("Thanks! Your comment waits for a moderator's approval.")
+fn closed() -> impl IntoView {
+    view! {
+        <p role="status" class="mb-6 rounded-lg bg-slate-50 p-4 text-sm dark:bg-slate-900">"Comments are closed."</p>
+    }
+}
+
+/// A signed-in reader's thread: their own part, made now, and the shared thread, kept.
+async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
+    let with_sources = matches!(opened, Some((Act::Edit, _)));
+    let thread =
+        match crate::comments::functions::reader_thread(post_id, opened.is_none(), with_sources)
+            .await
+        {
+            Ok(thread) => thread,
+            Err(error) => return view! { <ErrorNotice error/> }.into_any(),
+        };
+    let open = thread.open && !thread.unconfirmed;
+    let shared = match (thread.kept, opened) {
+        (Some(html), None) => view! { <div inner_html=html></div> }.into_any(),
+        (None, None) => {
+            let html = view! { <CommentList post_id comments=thread.comments open controls=true opened=None/> }.to_html();
+            #[cfg(feature = "ssr")]
+            if let Some(version) = thread.version {
+                if let Ok(state) = crate::web::state::AppState::current() {
+                    state.fragments.keep(
+                        crate::web::fragments::thread_key(post_id),
+                        version,
+                        html.clone(),
+                    );
+                }
+            }
+            view! { <div inner_html=html></div> }.into_any()
         }
-        _ => None,
+        (_, opened) => {
+            view! { <CommentList post_id comments=thread.comments open controls=true opened/> }
+                .into_any()
+        }
     };
     view! {
-        <ActionForm action=add attr:class="mb-6 space-y-2">
-            <KeepTyped action=add scope=parent_id.map(|_| id.clone())>
-                <input type="hidden" name="post_id" value=post_id/>
-                {parent_id.map(|parent| view! { <input type="hidden" name="parent_id" value=parent/> })}
-                <label for=id.clone() class="block text-sm font-medium">{label}</label>
-                <textarea id=id.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string()
-                    aria-invalid=move || error.get().is_some().to_string()
-                    aria-describedby=format!("{id}-message")
-                    class=INPUT_CLASS>{typed("content")}</textarea>
-                <p id=format!("{id}-message") class="min-h-5 text-sm" role="status">
-                    {move || error.get().or(general.get()).map(|m| view! { <span class="text-red-600 dark:text-red-400">{m}</span> })}
-                    {move || pending_note().map(|m| view! { <span class="text-emerald-700 dark:text-emerald-300">{m}</span> })}
-                    {move || (error.get().is_none() && general.get().is_none() && pending_note().is_none()).then(|| view! {
-                        <span class="text-slate-500 dark:text-slate-400">"Markdown: *emphasis*, [links](https://…), `code`, > quotes, lists."</span>
-                    })}
-                </p>
-                <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>
-                    {move || if add.pending().get() { "Posting…" } else { button }}
-                </button>
-            </KeepTyped>
-        </ActionForm>
+        // Edit and Delete on the reader's own comments, Report on everybody else's.
+        <style>{reader_style(&thread.username)}</style>
+        {if !thread.open {
+            closed().into_any()
+        } else {
+            view! { <Composer post_id unconfirmed=thread.unconfirmed/> }.into_any()
+        }}
+        {(!thread.waiting.is_empty()).then(|| view! {
+            <section aria-labelledby="waiting-heading" class="mb-8">
+                <h3 id="waiting-heading" class="mb-3 text-sm font-semibold text-slate-600 dark:text-slate-300">
+                    "Yours, waiting for a moderator's approval (only you see them)"
+                </h3>
+                <CommentList post_id comments=thread.waiting open=false controls=true opened/>
+            </section>
+        })}
+        {shared}
     }
+    .into_any()
+}
+
+/// The CSS that shows a reader the controls that are theirs. Usernames are letters, digits,
+/// `_` and `-`, so one is safe inside a quoted attribute selector.
+fn reader_style(username: &str) -> String {
+    format!(
+        "#comments [data-by=\"{username}\"] .by-reader{{display:inline}}\
+         #comments [data-by=\"{username}\"] .by-other{{display:none}}"
+    )
 }
 
 #[component]
-fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) -> impl IntoView {
+fn CommentList(
+    post_id: i64,
+    comments: Vec<CommentView>,
+    /// Replies are offered.
+    open: bool,
+    /// A signed-in reader's links to reply, edit, delete and report.
+    controls: bool,
+    opened: Option<(Act, i64)>,
+) -> impl IntoView {
+    if comments.is_empty() {
+        return view! { <p class="text-slate-500 dark:text-slate-400">"No comments yet."</p> }
+            .into_any();
+    }
+    view! {
+        <ol class="space-y-4" aria-label="Comments">
+            {comments.into_iter().map(|comment| {
+                let opened = opened.filter(|(_, id)| *id == comment.id).map(|(act, _)| act);
+                view! { <CommentItem post_id comment open controls opened/> }
+            }).collect_view()}
+        </ol>
+    }
+    .into_any()
+}
+
+const CONTROL_CLASS: &str = "text-slate-600 hover:underline dark:text-slate-300";
+
+#[component]
+fn CommentItem(
+    post_id: i64,
+    comment: CommentView,
+    open: bool,
+    controls: bool,
+    opened: Option<Act>,
+) -> impl IntoView {
     let indent = match comment.depth.min(MAX_INDENT) {
         0 => "",
         1 => "ml-4 sm:ml-8",
@@ -191,7 +234,7 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) 
     };
     let id = comment.id;
     view! {
-        <li id=anchor.clone() class=format!("{indent} rounded-xl border border-slate-200 p-4 dark:border-slate-800")>
+        <li id=anchor.clone() data-by=author.username.clone() class=format!("{indent} rounded-xl border border-slate-200 p-4 dark:border-slate-800")>
             <article aria-label=format!("Comment by {}", author.display_name)>
                 <header class="mb-2 flex flex-wrap items-center gap-2 text-sm">
                     <Avatar name=author.display_name.clone() url=author.avatar_url.clone()/>
@@ -206,18 +249,22 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) 
                 </header>
                 // Rendered from a safe markdown subset and sanitized on the server.
                 <div class="prose prose-sm prose-slate max-w-none dark:prose-invert" inner_html=comment.content_html.clone()></div>
-                {signed_in.then(|| view! {
-                    <div class="mt-3 flex flex-wrap items-start gap-3 text-sm">
+                {controls.then(|| view! {
+                    <p class="mt-3 flex flex-wrap gap-3 text-sm">
                         {(open && !comment.pending).then(|| view! {
-                            <details class="w-full" open=was_refused(AddComment::PATH, Some(&format!("reply-to-{id}")))>
-                                <summary class="cursor-pointer text-indigo-600 hover:underline dark:text-indigo-400">"Reply"</summary>
-                                <div class="mt-2"><CommentForm post_id parent_id=Some(id) label="Your reply" button="Post reply"/></div>
-                            </details>
+                            <a href=Act::Reply.link(id) class="font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Reply"</a>
                         })}
-                        {comment.mine.then(|| view! { <EditForm id source=comment.source.clone()/> })}
-                        {comment.mine.then(|| view! { <DeleteForm id/> })}
-                        {(!comment.mine && !comment.pending).then(|| view! { <ReportForm id/> })}
-                    </div>
+                        <span class="by-reader hidden space-x-3">
+                            <a href=Act::Edit.link(id) class=CONTROL_CLASS>"Edit"</a>
+                            <a href=Act::Delete.link(id) class=CONTROL_CLASS>"Delete"</a>
+                        </span>
+                        {(!comment.pending).then(|| view! {
+                            <span class="by-other"><a href=Act::Report.link(id) class=CONTROL_CLASS>"Report"</a></span>
+                        })}
+                    </p>
+                })}
+                {opened.map(|act| view! {
+                    <CommentAction act id post_id source=comment.source.clone()/>
                 })}
             </article>
         </li>
@@ -225,68 +272,199 @@ fn CommentItem(post_id: i64, comment: CommentView, signed_in: bool, open: bool) 
     .into_any()
 }
 
-#[component]
-fn EditForm(id: i64, source: String) -> impl IntoView {
-    let edit = ServerAction::<EditComment>::new();
-    reload_after(edit);
-    let field = format!("edit-{id}");
-    let error = field_error(edit.value(), "content");
-    let open = was_refused(EditComment::PATH, Some(&field));
+/// The comment form above the thread, or why the reader cannot comment yet.
+#[island(lazy)]
+fn Composer(post_id: i64, unconfirmed: bool) -> impl IntoView {
+    crate::components::island::register();
+    if unconfirmed {
+        return view! {
+            <div data-testid="confirm-to-comment" class="mb-6 space-y-3 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
+                <p>"This blog asks you to confirm your email address before you comment: open the link we mailed you when you signed up."</p>
+                <SendConfirmationForm/>
+            </div>
+        }
+        .into_any();
+    }
+    let add = ServerAction::<AddComment>::new();
+    show_after(add, |comment: &CommentView| Some(comment.id));
+    let error = field_error(add.value(), "content");
+    let general = form_error(add.value(), &["content"]);
     view! {
-        <details class="w-full" open=open>
-            <summary class="cursor-pointer text-slate-600 hover:underline dark:text-slate-300">"Edit"</summary>
-            <ActionForm action=edit attr:class="mt-2 space-y-2">
-                <KeepTyped action=edit scope=Some(field.clone())>
-                    <input type="hidden" name="id" value=id/>
-                    <label for=field.clone() class="block text-sm font-medium">"Edit your comment"</label>
-                    <textarea id=field.clone() name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string() class=INPUT_CLASS
-                        aria-describedby=format!("{field}-message")>{typed("content").unwrap_or(source)}</textarea>
-                    <p id=format!("{field}-message") class="min-h-5 text-sm text-red-600 dark:text-red-400">{move || error.get()}</p>
-                    <button type="submit" class=BUTTON_CLASS>"Save changes"</button>
-                </KeepTyped>
-            </ActionForm>
-        </details>
+        <ActionForm action=add attr:class="mb-6 space-y-2">
+            <KeepTyped action=add>
+                <input type="hidden" name="post_id" value=post_id/>
+                <CommentText id="new-comment".to_owned() label="Add a comment" source=String::new() error general/>
+                <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>
+                    {move || if add.pending().get() { "Posting…" } else { "Post comment" }}
+                </button>
+            </KeepTyped>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// A comment's textarea with its label and message (a hint about markdown until then).
+#[component]
+fn CommentText(
+    id: String,
+    label: &'static str,
+    source: String,
+    error: Signal<Option<String>>,
+    general: Signal<Option<String>>,
+) -> impl IntoView {
+    let message = format!("{id}-message");
+    // Empty is no text at all: Leptos writes an empty string as a space.
+    let text = typed("content")
+        .or(Some(source))
+        .filter(|text| !text.is_empty());
+    view! {
+        <label for=id.clone() class="block text-sm font-medium">{label}</label>
+        <textarea id=id name="content" rows="3" required maxlength=MAX_COMMENT_CHARS.to_string()
+            aria-invalid=move || error.get().is_some().to_string()
+            aria-describedby=message.clone()
+            class=INPUT_CLASS>{text}</textarea>
+        <p id=message class="min-h-5 text-sm" role="status">
+            {move || match error.get().or(general.get()) {
+                Some(m) => view! { <span class="text-red-600 dark:text-red-400">{m}</span> }.into_any(),
+                None => view! { <span class="text-slate-500 dark:text-slate-400">"Markdown: *emphasis*, [links](https://…), `code`, > quotes, lists."</span> }.into_any(),
+            }}
+        </p>
     }
 }
 
-#[component]
-fn DeleteForm(id: i64) -> impl IntoView {
-    let delete = ServerAction::<DeleteComment>::new();
-    reload_after(delete);
-    view! {
-        <details>
-            <summary class="cursor-pointer text-slate-600 hover:underline dark:text-slate-300">"Delete"</summary>
-            <ActionForm action=delete attr:class="mt-2 flex items-center gap-2">
-                <input type="hidden" name="id" value=id/>
-                <span>"Delete this comment?"</span>
-                <button type="submit" class="rounded-lg bg-red-600 px-3 py-1 text-white hover:bg-red-500">"Yes, delete it"</button>
-            </ActionForm>
-        </details>
-    }
+/// The form a comment's link opened: a reply, an edit, a deletion or a report. It posts in
+/// place and then shows the thread again at the comment; a report just says thanks.
+#[island(lazy)]
+fn CommentAction(act: Act, id: i64, post_id: i64, source: String) -> impl IntoView {
+    crate::components::island::register();
+    let scope = Some(format!("{}-{id}", act.name()));
+    let cancel = view! {
+        <a href=format!("#comment-{id}") data-cancel="" class=CONTROL_CLASS>"Cancel"</a>
+    };
+    let form = match act {
+        Act::Reply => {
+            let add = ServerAction::<AddComment>::new();
+            show_after(add, |comment: &CommentView| Some(comment.id));
+            let (error, general) = (
+                field_error(add.value(), "content"),
+                form_error(add.value(), &["content"]),
+            );
+            view! {
+                <ActionForm action=add attr:class="mt-3 space-y-2">
+                    <KeepTyped action=add scope>
+                        <input type="hidden" name="post_id" value=post_id/>
+                        <input type="hidden" name="parent_id" value=id/>
+                        <CommentText id=format!("reply-to-{id}") label="Your reply" source=String::new() error general/>
+                        <div class="flex items-center gap-3">
+                            <button type="submit" class=BUTTON_CLASS disabled=move || add.pending().get()>
+                                {move || if add.pending().get() { "Posting…" } else { "Post reply" }}
+                            </button>
+                            {cancel}
+                        </div>
+                    </KeepTyped>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        Act::Edit => {
+            let edit = ServerAction::<EditComment>::new();
+            show_after(edit, move |_| Some(id));
+            let (error, general) = (
+                field_error(edit.value(), "content"),
+                form_error(edit.value(), &["content"]),
+            );
+            view! {
+                <ActionForm action=edit attr:class="mt-3 space-y-2">
+                    <KeepTyped action=edit scope>
+                        <input type="hidden" name="id" value=id/>
+                        <CommentText id=format!("edit-{id}") label="Edit your comment" source error general/>
+                        <div class="flex items-center gap-3">
+                            <button type="submit" class=BUTTON_CLASS>"Save changes"</button>
+                            {cancel}
+                        </div>
+                    </KeepTyped>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        Act::Delete => {
+            let delete = ServerAction::<DeleteComment>::new();
+            show_after(delete, move |_| Some(id));
+            let failed = form_error(delete.value(), &[]);
+            view! {
+                <ActionForm action=delete attr:class="mt-3 flex flex-wrap items-center gap-3 text-sm">
+                    <KeepTyped action=delete scope>
+                        <input type="hidden" name="id" value=id/>
+                        <span>"Delete this comment?"</span>
+                        <button type="submit" class="rounded-lg bg-red-600 px-3 py-1 text-white hover:bg-red-500">"Yes, delete it"</button>
+                        {cancel}
+                        <span role="status" class="text-red-600 dark:text-red-400">{move || failed.get()}</span>
+                    </KeepTyped>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        Act::Report => {
+            let report = ServerAction::<ReportComment>::new();
+            let field = format!("report-{id}");
+            let error = field_error(report.value(), "reason");
+            let done = move || matches!(report.value().get(), Some(Ok(())));
+            view! {
+                <ActionForm action=report attr:class="mt-3 space-y-2">
+                    <KeepTyped action=report scope>
+                        <input type="hidden" name="id" value=id/>
+                        <label for=field.clone() class="block text-sm font-medium">"What is wrong with it?"</label>
+                        <input id=field.clone() name="reason" value=typed("reason") required maxlength="500" class=INPUT_CLASS aria-describedby=format!("{field}-message")/>
+                        <p id=format!("{field}-message") role="status" class="min-h-5 text-sm">
+                            <span class="text-red-600 dark:text-red-400">{move || error.get()}</span>
+                            {move || done().then(|| view! { <span class="text-emerald-700 dark:text-emerald-300">"Thanks, the moderators will have a look."</span> })}
+                        </p>
+                        <div class="flex items-center gap-3">
+                            <button type="submit" class=BUTTON_CLASS>"Send report"</button>
+                            {cancel}
+                        </div>
+                    </KeepTyped>
+                </ActionForm>
+            }
+            .into_any()
+        }
+    };
+    form
 }
 
-#[component]
-fn ReportForm(id: i64) -> impl IntoView {
-    let report = ServerAction::<ReportComment>::new();
-    let field = format!("report-{id}");
-    let open = was_refused(ReportComment::PATH, Some(&field));
-    let error = field_error(report.value(), "reason");
-    let done = move || matches!(report.value().get(), Some(Ok(())));
-    view! {
-        <details open=open>
-            <summary class="cursor-pointer text-slate-600 hover:underline dark:text-slate-300">"Report"</summary>
-            <ActionForm action=report attr:class="mt-2 space-y-2">
-                <KeepTyped action=report scope=Some(field.clone())>
-                    <input type="hidden" name="id" value=id/>
-                    <label for=field.clone() class="block text-sm font-medium">"What is wrong with it?"</label>
-                    <input id=field.clone() name="reason" value=typed("reason") required maxlength="500" class=INPUT_CLASS aria-describedby=format!("{field}-message")/>
-                    <p id=format!("{field}-message") role="status" class="min-h-5 text-sm">
-                        <span class="text-red-600 dark:text-red-400">{move || error.get()}</span>
-                        {move || done().then(|| view! { <span class="text-emerald-700 dark:text-emerald-300">"Thanks, the moderators will have a look."</span> })}
-                    </p>
-                    <button type="submit" class=BUTTON_CLASS>"Send report"</button>
-                </KeepTyped>
-            </ActionForm>
-        </details>
+/// Once `action` succeeds, shows the thread again, at the comment `at` names: the page is
+/// loaded anew at `#comment-ID`, without the form its address opened.
+fn show_after<A>(
+    action: ServerAction<A>,
+    at: impl Fn(&A::Output) -> Option<i64> + Send + Sync + 'static,
+) where
+    A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(output)) = action.value().get() {
+            if let Some(id) = at(&output) {
+                reload_at(id);
+            }
+        }
+    });
+}
+
+fn reload_at(id: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        let window = leptos::prelude::window();
+        let location = window.location();
+        let path = location.pathname().unwrap_or_default();
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}#comment-{id}")),
+            );
+        }
+        let _ = location.reload();
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }

@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             super::page_cache::layer,
         ))
+        .layer(middleware::from_fn(super::page_cache::compress_rendered))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             super::guard::security_headers,

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod fragments;
 pub mod guard;
 pub mod http;
 pub mod metrics;

@@ -10,7 +10,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method, Request, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -105,16 +105,45 @@ pub async fn answer_refused(
 
 /// A browser's form post (it takes HTML and sends fields) to a server function.
 fn is_plain_form_post(req: &Request<Body>) -> bool {
-    let header_has = |name, needle| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v: &str| v.contains(needle))
-    };
     req.method() == Method::POST
         && req.uri().path().starts_with("/rpc/")
-        && header_has(header::ACCEPT, "text/html")
-        && header_has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        && takes_html(req.headers())
+        && header_has(
+            req.headers(),
+            header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+}
+
+fn takes_html(headers: &HeaderMap) -> bool {
+    header_has(headers, header::ACCEPT, "text/html")
+}
+
+fn header_has(headers: &HeaderMap, name: header::HeaderName, needle: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(needle))
+}
+
+/// Called by a server function that succeeded: a plain form post of it goes back to the
+/// form's page at `suffix` (`#comment-12`), without the query that opened the form there
+/// (`?reply=12`). A call from the page's own code is left alone: it shows the result itself.
+pub fn back_to_page(suffix: &str) {
+    let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() else {
+        return;
+    };
+    if !takes_html(&parts.headers) {
+        return;
+    }
+    let page = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| url::Url::parse(referer).ok())
+        .map(|url| url.path().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    leptos_axum::redirect(&format!("{page}{suffix}"));
 }
 
 /// The page a refused plain post goes back to: Leptos's redirect carries the error in its

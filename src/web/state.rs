@@ -29,6 +29,8 @@ pub struct Shared {
     pub tokens: Arc<crate::accounts::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
     pub pages: Arc<super::page_cache::PageCache>,
+    /// Pieces of signed-in readers' pages, kept per content version.
+    pub fragments: super::fragments::Fragments,
     pub site: PerVersion<crate::site::SiteSettings>,
     /// Moved addresses, path → target (see `web::redirects`).
     pub redirects: PerVersion<HashMap<String, String>>,
@@ -60,6 +62,7 @@ impl AppState {
             )),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
+            fragments: Default::default(),
             site: PerVersion::default(),
             redirects: PerVersion::default(),
             imports: Default::default(),
