@@ -173,8 +173,16 @@ async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
 }
 
 /// The CSS that shows a reader the controls that are theirs. Usernames are letters, digits,
-/// `_` and `-`, so one is safe inside a quoted attribute selector.
+/// `_` and `-`; anything else is written as a CSS escape, so no name can end the selector or
+/// the style element.
 fn reader_style(username: &str) -> String {
+    let username: String = username
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '_' | '-' => c.to_string(),
+            c => format!("\\{:x} ", u32::from(c)),
+        })
+        .collect();
     format!(
         "#comments [data-by=\"{username}\"] .by-reader{{display:inline}}\
          #comments [data-by=\"{username}\"] .by-other{{display:none}}"
@@ -467,4 +475,21 @@ fn reload_at(id: i64) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = id;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reader_style;
+
+    #[test]
+    fn a_readers_style_names_them_and_nothing_else() {
+        assert!(reader_style("ada_l-9").contains(r#"[data-by="ada_l-9"]"#));
+        let odd = reader_style("x\"]</style><script>");
+        assert!(!odd.contains('<'), "{odd}");
+        assert_eq!(odd.matches('"').count(), 4, "{odd}");
+        assert!(
+            odd.contains(r#"[data-by="x\22 \5d \3c \2f style\3e \3c script\3e "]"#),
+            "{odd}"
+        );
+    }
 }
