@@ -82,17 +82,15 @@ pub async fn answer_refused(
         Err(_) => StatusCode::BAD_REQUEST,
     };
 
-    let mut again = Request::builder()
-        .method(Method::GET)
-        .uri(page)
-        .body(Body::empty())
-        .expect("a GET of a path and query is a valid request");
-    *again.headers_mut() = parts.headers;
+    // The same request (cookies, session, language), as a GET of the page.
+    let mut parts = parts;
+    parts.method = Method::GET;
+    parts.uri = page;
     for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::ORIGIN] {
-        again.headers_mut().remove(name);
+        parts.headers.remove(name);
     }
-    *again.extensions_mut() = parts.extensions;
-    again.extensions_mut().insert(posted);
+    parts.extensions.insert(posted);
+    let again = Request::from_parts(parts, Body::empty());
     let Ok(mut answer) = pages.0.oneshot(again).await;
     if answer.status().is_success() {
         *answer.status_mut() = status;

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use axum::body::Bytes;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Encoding {
@@ -47,6 +47,15 @@ impl Encoding {
         } else {
             Self::Identity
         }
+    }
+
+    /// Labels an answer sent in this encoding: its `Content-Encoding`, and `Vary`, since
+    /// what is sent depends on the request's `Accept-Encoding`.
+    pub(crate) fn label(self, headers: &mut HeaderMap) {
+        if let Some(name) = self.name() {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
 
     pub(crate) fn name(self) -> Option<&'static str> {

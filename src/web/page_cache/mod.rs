@@ -151,26 +151,24 @@ pub async fn compress_rendered(req: Request<Body>, next: Next) -> Response {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let identity = match axum::body::to_bytes(body, usize::MAX).await {
+    let identity = match rendered(body).await {
         Ok(bytes) => bytes,
-        Err(err) => {
-            tracing::error!(error = %err, "reading a rendered page failed");
-            return AppError::Internal.into_response();
-        }
+        Err(failed) => return failed,
     };
     let Some(compressed) = encodings::for_one_reader(encoding, &identity) else {
         return Response::from_parts(parts, Body::from(identity));
     };
     parts.headers.remove(header::CONTENT_LENGTH);
-    if let Some(name) = encoding.name() {
-        parts
-            .headers
-            .insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
-    }
-    parts
-        .headers
-        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    encoding.label(&mut parts.headers);
     Response::from_parts(parts, Body::from(compressed))
+}
+
+/// A rendered page's bytes, or the answer for a render that broke off.
+async fn rendered(body: Body) -> Result<axum::body::Bytes, Response> {
+    axum::body::to_bytes(body, usize::MAX).await.map_err(|err| {
+        tracing::error!(error = %err, "reading a rendered page failed");
+        AppError::Internal.into_response()
+    })
 }
 
 async fn cached(
@@ -215,12 +213,9 @@ async fn cached(
     if !cacheable_response(&parts.headers, parts.status) {
         return Response::from_parts(parts, body);
     }
-    let identity = match axum::body::to_bytes(body, usize::MAX).await {
+    let identity = match rendered(body).await {
         Ok(bytes) => bytes,
-        Err(err) => {
-            tracing::error!(error = %err, "reading a rendered page failed");
-            return AppError::Internal.into_response();
-        }
+        Err(failed) => return failed,
     };
     if identity.len() > MAX_PAGE_BYTES {
         return Response::from_parts(parts, Body::from(identity));
@@ -350,10 +345,7 @@ fn respond(
     let mut res = Response::new(Body::from(body));
     let headers = res.headers_mut();
     headers.clone_from(&page.headers);
-    if let Some(name) = encoding.name() {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
-    }
-    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    encoding.label(headers);
     headers.insert(CACHE_HEADER, HeaderValue::from_static(cache_status));
     if let Some(cookie) = new_viewer {
         headers.insert(header::SET_COOKIE, cookie);
