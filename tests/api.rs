@@ -497,6 +497,21 @@ async fn posts_through_the_api(backend: Backend) {
     }
     let expected: Vec<String> = (0..7).rev().map(|i| format!("Bulk {i}")).collect();
     assert_eq!(seen, expected);
+    // The list is kept between writes, the same for every caller; a write shows at once.
+    let newest = send(&app, "GET", "/posts?limit=1", None, None).await;
+    assert_eq!(newest.body["data"]["posts"][0]["title"], "Bulk 6");
+    let with_token = send(&app, "GET", "/posts?limit=1", Some(&reader), None).await;
+    assert_eq!(with_token.body, newest.body);
+    send(
+        &app,
+        "POST",
+        "/posts",
+        Some(&writer),
+        Some(json!({"title": "Bulk 7", "content": "z", "status": "PUBLISHED"})),
+    )
+    .await;
+    let newest = send(&app, "GET", "/posts?limit=1", Some(&reader), None).await;
+    assert_eq!(newest.body["data"]["posts"][0]["title"], "Bulk 7");
     let found = send(&app, "GET", "/posts?search=secret", None, None).await;
     assert_eq!(found.body["data"]["posts"][0]["title"], "Less secret");
     assert_eq!(
@@ -529,6 +544,16 @@ async fn posts_through_the_api(backend: Backend) {
         401
     );
 
+    let titles = |list: &Value| -> Vec<String> {
+        list["data"]["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|post| post["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let listed = send(&app, "GET", "/posts?limit=50", None, None).await;
+    assert!(titles(&listed.body).contains(&"API Post".to_owned()));
     assert_eq!(
         send(&app, "DELETE", &format!("/posts/{id}"), Some(&reader), None)
             .await
@@ -547,6 +572,12 @@ async fn posts_through_the_api(backend: Backend) {
             .status,
         404
     );
+    let listed = send(&app, "GET", "/posts?limit=50", None, None).await;
+    assert!(
+        !titles(&listed.body).contains(&"API Post".to_owned()),
+        "a deleted post leaves the kept list"
+    );
+    assert!(titles(&listed.body).contains(&"Less secret".to_owned()));
 }
 
 async fn comments_and_categories_through_the_api(backend: Backend) {

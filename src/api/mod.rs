@@ -120,14 +120,27 @@ impl<T> Success<T> {
     }
 }
 
+/// What a successful answer's body says.
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    success: bool,
+    message: &'static str,
+    data: &'a T,
+}
+
+impl<T: Serialize> Success<T> {
+    fn envelope(&self) -> Envelope<'_, T> {
+        Envelope {
+            success: true,
+            message: self.message,
+            data: &self.data,
+        }
+    }
+}
+
 impl<T: Serialize> IntoResponse for Success<T> {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
-            "success": true,
-            "message": self.message,
-            "data": self.data,
-        });
-        (self.status, axum::Json(body)).into_response()
+        (self.status, axum::Json(self.envelope())).into_response()
     }
 }
 
@@ -203,6 +216,50 @@ impl From<sqlx::Error> for Failure {
 }
 
 pub type ApiResult<T> = Result<Success<T>, Failure>;
+
+/// An answer that is the same whoever asks (the published posts, newest first), made once per
+/// content version and kept under `key` (see `web::fragments`): a client polling the list
+/// costs a lookup instead of two queries and a serialization. Errors are never kept.
+pub async fn kept_for_everyone<T: Serialize>(
+    state: &AppState,
+    key: String,
+    answer: impl std::future::Future<Output = ApiResult<T>>,
+) -> Response {
+    let version = state.pages.content_version(&state.db).await;
+    if let Some(kept) = version.and_then(|version| state.fragments.get(&key, version)) {
+        return json_text(kept);
+    }
+    let success = match answer.await {
+        Ok(success) => success,
+        Err(failure) => return failure.into_response(),
+    };
+    let text: std::sync::Arc<str> = match serde_json::to_string(&success.envelope()) {
+        Ok(text) => text.into(),
+        Err(err) => return Failure::from(AppError::internal(err)).into_response(),
+    };
+    if let Some(version) = version {
+        state.fragments.keep(key, version, text.clone());
+    }
+    json_text(text)
+}
+
+/// JSON written already, sent as it is.
+fn json_text(text: std::sync::Arc<str>) -> Response {
+    struct Text(std::sync::Arc<str>);
+    impl AsRef<[u8]> for Text {
+        fn as_ref(&self) -> &[u8] {
+            self.0.as_bytes()
+        }
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        axum::body::Bytes::from_owner(Text(text)),
+    )
+        .into_response()
+}
 
 /// The caller, already checked to be signed in (401 otherwise). As an extractor placed before
 /// the body, it decides before the body is even read: a visitor learns nothing from

@@ -193,8 +193,14 @@ pub fn limit(raw: Option<&str>) -> Result<i64, AppError> {
 /// `GET /api/posts`: published posts, newest first, keyset-paginated, with filters.
 pub(super) async fn list(
     State(state): State<AppState>,
+    uri: axum::http::Uri,
     Params(q): Params<ListQuery>,
-) -> ApiResult<PostList> {
+) -> axum::response::Response {
+    let key = format!("api:{uri}");
+    super::kept_for_everyone(&state, key, published(&state, q)).await
+}
+
+async fn published(state: &AppState, q: ListQuery) -> ApiResult<PostList> {
     let limit = limit(q.limit.as_deref())?;
     let cursor = q
         .cursor

@@ -70,7 +70,8 @@ pub async fn reader_thread(
     let version = state.pages.content_version(&state.db).await;
     let kept = version
         .filter(|_| shared && !with_sources)
-        .and_then(|version| state.fragments.get(&thread_key(post_id), version));
+        .and_then(|version| state.fragments.get(&thread_key(post_id), version))
+        .map(|html| html.to_string());
     let comments = match kept {
         Some(_) => Vec::new(),
         None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))

@@ -140,7 +140,7 @@ async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
                     state.fragments.keep(
                         crate::web::fragments::thread_key(post_id),
                         version,
-                        html.clone(),
+                        html.as_str().into(),
                     );
                 }
             }

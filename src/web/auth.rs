@@ -2,23 +2,74 @@
 //! server. What a caller may do is decided by the accounts domain ([`Caller`]'s own methods);
 //! this is only the request side of it.
 
+use std::sync::Arc;
+
+use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::Request;
+use tokio::sync::Mutex;
 use tower_sessions::Session;
 
 use super::state::AppState;
 use crate::accounts::caller::Caller;
 use crate::accounts::session::AuthSession;
 use crate::accounts::store::active_user;
+use crate::accounts::{CurrentUser, UserId};
 use crate::error::AppError;
+
+/// The user a request's caller turned out to be, looked up once per request: a page asks for
+/// its caller in the header, the post, the thread and each server function it runs, and each
+/// would otherwise read the user again. Kept with the id it was read for, so a request that
+/// signs in or out looks again. Leptos's copies of the request's parts share it.
+#[derive(Clone, Default)]
+pub struct RequestUser(Arc<Mutex<Option<LookedUp>>>);
+
+/// A user id and the active user it names (none: gone or deactivated).
+type LookedUp = (UserId, Option<CurrentUser>);
+
+impl RequestUser {
+    /// Gives every request its own, empty.
+    pub async fn attach(mut req: Request<Body>) -> Request<Body> {
+        req.extensions_mut().insert(Self::default());
+        req
+    }
+
+    async fn active_user(
+        parts: Option<&Parts>,
+        state: &AppState,
+        user_id: UserId,
+    ) -> Result<Option<CurrentUser>, AppError> {
+        let Some(kept) = parts.and_then(|parts| parts.extensions.get::<Self>()) else {
+            return active_user(&state.db, user_id).await;
+        };
+        // Held across the read: a render's resources ask at once, and the later ones wait
+        // for the first one's answer instead of reading too.
+        let mut kept = kept.0.lock().await;
+        if let Some((_, user)) = kept.as_ref().filter(|(id, _)| *id == user_id) {
+            return Ok(user.clone());
+        }
+        let user = active_user(&state.db, user_id).await?;
+        *kept = Some((user_id, user.clone()));
+        Ok(user)
+    }
+}
 
 impl Caller {
     /// Reads the session. A session whose user is gone or deactivated is ended on the spot.
     pub async fn from_session(state: &AppState, session: &AuthSession) -> Result<Self, AppError> {
+        Self::from_session_in(None, state, session).await
+    }
+
+    async fn from_session_in(
+        parts: Option<&Parts>,
+        state: &AppState,
+        session: &AuthSession,
+    ) -> Result<Self, AppError> {
         let Some(user_id) = session.user_id(state.config.session_max_age).await? else {
             return Ok(Self::Visitor);
         };
-        match active_user(&state.db, user_id).await? {
+        match RequestUser::active_user(parts, state, user_id).await? {
             Some(user) => Ok(Self::User(user)),
             None => {
                 session.sign_out().await?;
@@ -53,7 +104,7 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
         {
             return match state.tokens.verify(&state.db, token.trim()).await? {
-                Some(user_id) => Ok(active_user(&state.db, user_id)
+                Some(user_id) => Ok(RequestUser::active_user(Some(parts), state, user_id)
                     .await?
                     .map_or(Self::Visitor, Self::User)),
                 None => Ok(Self::Visitor),
@@ -62,6 +113,6 @@ impl FromRequestParts<AppState> for Caller {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, why)| AppError::internal(format_args!("session layer missing: {why}")))?;
-        Self::from_session(state, &AuthSession(session)).await
+        Self::from_session_in(Some(parts), state, &AuthSession(session)).await
     }
 }

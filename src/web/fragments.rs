@@ -1,11 +1,12 @@
-//! Pieces of pages that are the same for every signed-in reader (a post's thread), rendered
-//! once per content version and kept, so that a signed-in reader's page renders only what is
-//! their own. Like kept pages (see `page_cache`), a piece is used only under the content
+//! Pieces of pages that are the same for every signed-in reader (a post's thread), and API
+//! answers that are the same for every caller (the published posts' list), made once per
+//! content version and kept, so that a signed-in reader's page renders only what is their
+//! own. Like kept pages (see `page_cache`), a piece is used only under the content
 //! version it was rendered at, and for at most [`MAX_AGE`] ("3 hours ago" ages); the pieces
 //! kept are bounded in bytes.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::page_cache::MAX_AGE;
@@ -21,7 +22,7 @@ pub struct Fragments {
 struct Kept {
     version: i64,
     at: Instant,
-    html: String,
+    html: Arc<str>,
 }
 
 /// The key a post's thread is kept under.
@@ -31,7 +32,7 @@ pub fn thread_key(post_id: i64) -> String {
 
 impl Fragments {
     /// The piece kept under `key` for content `version`, if it is young enough.
-    pub fn get(&self, key: &str, version: i64) -> Option<String> {
+    pub fn get(&self, key: &str, version: i64) -> Option<Arc<str>> {
         let kept = self.kept.lock().ok()?;
         kept.get(key)
             .filter(|kept| kept.version == version && kept.at.elapsed() < MAX_AGE)
@@ -39,7 +40,7 @@ impl Fragments {
     }
 
     /// Keeps `html` as the piece `key` at content `version`, unless a newer one is kept.
-    pub fn keep(&self, key: String, version: i64, html: String) {
+    pub fn keep(&self, key: String, version: i64, html: Arc<str>) {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
@@ -93,7 +94,7 @@ mod tests {
         let fragments = Fragments::default();
         let big = "x".repeat(BUDGET_BYTES / 4);
         for post in 0..12 {
-            fragments.keep(thread_key(post), 1, big.clone());
+            fragments.keep(thread_key(post), 1, big.as_str().into());
         }
         let used: usize = fragments
             .kept

@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             super::plain_forms::answer_refused,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), current_site))
+        .layer(middleware::map_request(super::auth::RequestUser::attach))
         .layer(session_layer(&state))
         .layer(middleware::from_fn_with_state(
             state.clone(),

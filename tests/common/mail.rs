@@ -217,7 +217,9 @@ fn unfold(head: &str) -> Vec<(String, String)> {
 }
 
 fn decode(body: &str, encoding: &str) -> String {
-    let body = body.trim_end_matches(['\n', '-']).to_owned();
+    // The line break before a boundary belongs to the boundary. Only that goes: a body may
+    // itself end in `-` (an unsubscribe link's token is base64url).
+    let body = body.strip_suffix('\n').unwrap_or(body).to_owned();
     match encoding {
         "quoted-printable" => {
             let joined = body.replace("=\n", "");
