@@ -34,7 +34,7 @@ pub async fn get_thread(post_id: i64) -> Result<Thread, AppError> {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SignedInThread {
     /// The thread every signed-in reader sees, as kept HTML for the current content version.
-    pub kept: Option<String>,
+    pub kept: Option<std::sync::Arc<str>>,
     /// Else the thread to render: approved comments (the reader's own with their markdown,
     /// when asked for).
     pub comments: Vec<CommentView>,
@@ -70,8 +70,7 @@ pub async fn reader_thread(
     let version = state.pages.content_version(&state.db).await;
     let kept = version
         .filter(|_| shared && !with_sources)
-        .and_then(|version| state.fragments.get(&thread_key(post_id), version))
-        .map(|html| html.to_string());
+        .and_then(|version| state.fragments.get(&thread_key(post_id), version));
     let comments = match kept {
         Some(_) => Vec::new(),
         None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))

@@ -133,14 +133,14 @@ async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
     let shared = match (thread.kept, opened) {
         (Some(html), None) => view! { <div inner_html=html></div> }.into_any(),
         (None, None) => {
-            let html = view! { <CommentList post_id comments=thread.comments open controls=true opened=None/> }.to_html();
+            let html: std::sync::Arc<str> = view! { <CommentList post_id comments=thread.comments open controls=true opened=None/> }.to_html().into();
             #[cfg(feature = "ssr")]
             if let Some(version) = thread.version {
                 if let Ok(state) = crate::web::state::AppState::current() {
                     state.fragments.keep(
                         crate::web::fragments::thread_key(post_id),
                         version,
-                        html.as_str().into(),
+                        html.clone(),
                     );
                 }
             }
