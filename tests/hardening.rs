@@ -9,10 +9,10 @@ use serde_json::Value;
 
 async fn pages_carry_a_nonce_policy_and_the_usual_headers(backend: Backend) {
     let app = spawn_app(backend).await;
-    // A signed-in reader's pages are rendered for each answer; visitors' below.
+    // A signed-in reader's private pages are rendered for each answer; public pages below.
     make_user(&app, "noncer", Role::User).await;
     let reader = signed_in_as(&app, "noncer").await;
-    let res = reader.get(app.url("/")).send().await.unwrap();
+    let res = reader.get(app.url("/settings")).send().await.unwrap();
     let headers = res.headers().clone();
     let csp = headers["content-security-policy"]
         .to_str()
@@ -47,22 +47,29 @@ async fn pages_carry_a_nonce_policy_and_the_usual_headers(backend: Backend) {
         "no HSTS over plain http"
     );
     // Another answer, another nonce.
-    let again = reader.get(app.url("/")).send().await.unwrap();
+    let again = reader.get(app.url("/settings")).send().await.unwrap();
     assert_ne!(
         again.headers()["content-security-policy"].to_str().unwrap(),
         csp
     );
-    // A visitor's page may be kept and sent again (server::page_cache), and a nonce must not
-    // be: its inline scripts are allowed by their hashes.
-    // A visitor's home page has no island, so no island loader either; the sign-in page's
-    // form is an island, and its loader is allowed by hash too.
-    for (path, islands) in [
-        ("/", false),
-        ("/", false),
-        ("/signin", true),
-        ("/signin", true),
+    // A public page may be kept and sent again (web::page_cache), to visitors and, with
+    // their own parts put in, to signed-in readers; a nonce must not be: its inline scripts
+    // are allowed by their hashes.
+    // A home page has no island, so no island loader either; the sign-in page's form is an
+    // island, and its loader is allowed by hash too.
+    for (signed_in, path, islands) in [
+        (false, "/", false),
+        (false, "/", false),
+        (false, "/signin", true),
+        (false, "/signin", true),
+        (true, "/", false),
+        (true, "/", false),
     ] {
-        let res = app.get(path).await;
+        let res = if signed_in {
+            reader.get(app.url(path)).send().await.unwrap()
+        } else {
+            app.get(path).await
+        };
         let csp = res.headers()["content-security-policy"]
             .to_str()
             .unwrap()

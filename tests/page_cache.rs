@@ -92,12 +92,18 @@ async fn visitors_get_kept_pages_until_something_changes(backend: Backend) {
     let (_, page) = visit(&visitor, &app, "/posts/kept").await;
     assert_eq!(test_id_text(&page, "like-count"), "0");
 
-    // Signed-in readers get a page of their own, never a kept one.
+    // Signed-in readers get the page kept for all of them, filled with their own parts,
+    // never a visitor's.
     make_user(&app, "fan", Role::User).await;
     let fan = signed_in_as(&app, "fan").await;
     let res = fan.get(app.url("/posts/kept")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(cache_status(&res), None);
+    assert_eq!(cache_status(&res).as_deref(), Some("filled"));
+    assert_eq!(res.headers()["cache-control"], "private");
+    assert!(res.headers().get("etag").is_none());
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Account menu for fan"));
+    assert!(!html.contains("data-quire-hole"), "every hole filled");
 
     // A like changes the count every visitor sees, at once.
     let liked = call(
@@ -193,7 +199,7 @@ async fn kept_pages_are_sent_compressed_as_the_client_asks(backend: Backend) {
         assert_eq!(text, page, "{encoding}");
     }
 
-    // A signed-in reader's page, rendered for them, comes compressed the same ways.
+    // A signed-in reader's page, filled for them, comes compressed the same ways.
     make_user(&app, "reader", Role::User).await;
     let reader = signed_in_as(&app, "reader").await;
     for encoding in ["br", "gzip"] {
@@ -203,7 +209,7 @@ async fn kept_pages_are_sent_compressed_as_the_client_asks(backend: Backend) {
             .send()
             .await
             .unwrap();
-        assert_eq!(cache_status(&res), None, "rendered, not kept");
+        assert_eq!(cache_status(&res).as_deref(), Some("filled"));
         assert_eq!(res.headers()["content-encoding"], encoding);
         assert!(res.headers()["vary"]
             .to_str()
@@ -419,6 +425,8 @@ async fn signed_in_readers_see_only_their_own(backend: Backend) {
                 loads.spawn(async move {
                     let res = client.get(&url).send().await.unwrap();
                     assert_eq!(res.status(), 200, "{url} for {name} (round {round})");
+                    // Everybody's page, with each reader's parts put in.
+                    assert_eq!(cache_status(&res).as_deref(), Some("filled"), "{url}");
                     (name, url, res.text().await.unwrap())
                 });
             }
@@ -477,6 +485,21 @@ async fn signed_in_readers_see_only_their_own(backend: Backend) {
     )
     .await;
     assert_eq!(answer.body["pending"], false, "{:?}", answer.body);
+    // A moderator's header has the way to the two comments waiting; a reader's has not.
+    let (status, page) = visit(&carla, &app, "/posts/shared").await;
+    assert_eq!(status.as_deref(), Some("filled"));
+    assert!(page.contains("Account menu for carla"));
+    let badge = page
+        .split(r#"data-testid="pending-badge""#)
+        .nth(1)
+        .expect("the moderator's badge");
+    assert!(
+        badge.split_once('>').unwrap().1.starts_with("2<"),
+        "two waiting: {}",
+        &badge[..badge.len().min(200)]
+    );
+    let (_, page) = visit(&readers[0].1, &app, "/posts/shared").await;
+    assert!(!page.contains("pending-badge") && !page.contains(r#"href="/admin""#));
     for (name, client) in &readers {
         let page = client
             .get(app.url("/posts/shared"))

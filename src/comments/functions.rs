@@ -58,36 +58,56 @@ pub async fn reader_thread(
     with_sources: bool,
 ) -> Result<SignedInThread, AppError> {
     use crate::accounts::caller::Caller;
-    use crate::comments::store;
-    use crate::web::fragments::thread_key;
     let state = crate::web::state::AppState::current()?;
     let caller = Caller::current().await?;
-    let user = caller.require_user()?;
-    let post_open = store::require_visible_post(&state.db, post_id).await?;
-    let site = state.site().await?;
-    let unconfirmed = !store::may_comment_as(&state.db, &site, user).await?;
-    let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
-    let version = state.pages.content_version(&state.db).await;
-    let kept = version
-        .filter(|_| shared && !with_sources)
-        .and_then(|version| state.fragments.get(&thread_key(post_id), version));
-    let comments = match kept {
-        Some(_) => Vec::new(),
-        None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))
-            .await?
-            .into_iter()
-            .filter(|comment| !comment.pending)
-            .collect(),
-    };
-    Ok(SignedInThread {
-        kept,
-        comments,
-        version,
-        waiting,
-        username: user.username.clone(),
-        open: post_open && site.comments_enabled,
-        unconfirmed,
-    })
+    SignedInThread::read(
+        &state,
+        caller.require_user()?,
+        post_id,
+        shared,
+        with_sources,
+    )
+    .await
+}
+
+#[cfg(feature = "ssr")]
+impl SignedInThread {
+    /// What `user` sees of post `post_id`'s thread (see [`reader_thread`]).
+    pub async fn read(
+        state: &crate::web::state::AppState,
+        user: &crate::accounts::CurrentUser,
+        post_id: i64,
+        shared: bool,
+        with_sources: bool,
+    ) -> Result<Self, AppError> {
+        use crate::comments::store;
+        use crate::web::fragments::thread_key;
+        let post_open = store::require_visible_post(&state.db, post_id).await?;
+        let site = state.site().await?;
+        let unconfirmed = !store::may_comment_as(&state.db, &site, user).await?;
+        let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
+        let version = state.pages.content_version(&state.db).await;
+        let kept = version
+            .filter(|_| shared && !with_sources)
+            .and_then(|version| state.fragments.get(&thread_key(post_id), version));
+        let comments = match kept {
+            Some(_) => Vec::new(),
+            None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))
+                .await?
+                .into_iter()
+                .filter(|comment| !comment.pending)
+                .collect(),
+        };
+        Ok(SignedInThread {
+            kept,
+            comments,
+            version,
+            waiting,
+            username: user.username.clone(),
+            open: post_open && site.comments_enabled,
+            unconfirmed,
+        })
+    }
 }
 
 /// Comments on a post, or replies to a comment (`parent_id`), as the signed-in user.

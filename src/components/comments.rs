@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
+use crate::comments::functions::SignedInThread;
 use crate::comments::functions::{
     get_thread, AddComment, DeleteComment, EditComment, ReportComment,
 };
@@ -23,6 +24,7 @@ use crate::components::error_notice::{loading, ErrorNotice};
 use crate::components::form::{
     field_error, form_error, typed, KeepTyped, BUTTON_CLASS, INPUT_CLASS,
 };
+use crate::components::hole::{rendering_for_signed_in, Hole, HoleMarker};
 use crate::components::post_card::Avatar;
 use crate::error::AppError;
 
@@ -76,6 +78,24 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -
                     "Thanks, the moderators will have a look."
                 </p>
             })}
+            {if rendering_for_signed_in() {
+                view! { <HoleMarker hole=Hole::Comments { post_id } islands=true/> }.into_any()
+            } else {
+                view! { <ThreadAsAsked post_id slug signed_in opened/> }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The thread as the one asking sees it: a visitor, or a signed-in reader.
+#[component]
+fn ThreadAsAsked(
+    post_id: i64,
+    slug: String,
+    signed_in: bool,
+    opened: Option<(Act, i64)>,
+) -> impl IntoView {
+    view! {
             <Suspense fallback=loading>
                 {move || {
                     let slug = slug.clone();
@@ -91,7 +111,6 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -
                     })
                 }}
             </Suspense>
-        </section>
     }
 }
 
@@ -122,13 +141,14 @@ fn closed() -> impl IntoView {
 /// A signed-in reader's thread: their own part, made now, and the shared thread, kept.
 async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
     let with_sources = matches!(opened, Some((Act::Edit, _)));
-    let thread =
-        match crate::comments::functions::reader_thread(post_id, opened.is_none(), with_sources)
-            .await
-        {
-            Ok(thread) => thread,
-            Err(error) => return view! { <ErrorNotice error/> }.into_any(),
-        };
+    match crate::comments::functions::reader_thread(post_id, opened.is_none(), with_sources).await {
+        Ok(thread) => reader_view(post_id, thread, opened),
+        Err(error) => view! { <ErrorNotice error/> }.into_any(),
+    }
+}
+
+/// A signed-in reader's thread, from what was read for them.
+pub fn reader_view(post_id: i64, thread: SignedInThread, opened: Option<(Act, i64)>) -> AnyView {
     let open = thread.open && !thread.unconfirmed;
     let shared = match (thread.kept, opened) {
         (Some(html), None) => view! { <div inner_html=html></div> }.into_any(),

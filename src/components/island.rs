@@ -18,9 +18,7 @@ impl PageIslands {
 /// a plain form instead. (A page without islands is marked by the theme script.)
 pub fn register() {
     #[cfg(feature = "ssr")]
-    if let Some(islands) = leptos::prelude::use_context::<PageIslands>() {
-        islands.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
+    needed();
     #[cfg(feature = "hydrate")]
     leptos::prelude::Effect::new(|_| {
         use std::cell::Cell;
@@ -50,6 +48,14 @@ pub fn register() {
             }
         }
     });
+}
+
+/// Notes that the page being rendered needs the island loader.
+#[cfg(feature = "ssr")]
+pub fn needed() {
+    if let Some(islands) = leptos::prelude::use_context::<PageIslands>() {
+        islands.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Server data inside an island: what the page gave it, then loaded again by the browser

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_location;
 
 use crate::accounts::functions::{get_current_user, SignOut};
 use crate::accounts::CurrentUser;
+use crate::components::hole::{Hole, HoleMarker};
 use crate::components::post_card::Avatar;
 use crate::moderation::functions::pending_count;
 use crate::site::{MenuLink, Publishing, Registration};
@@ -125,8 +126,10 @@ fn SearchBox() -> impl IntoView {
 /// out is a plain form whose answer sends the browser back to this page, signed out.
 #[component]
 fn AccountNav() -> impl IntoView {
+    if crate::components::hole::rendering_for_signed_in() {
+        return view! { <HoleMarker hole=Hole::Account islands=false/> }.into_any();
+    }
     let location = use_location();
-    let sign_out = ServerAction::<SignOut>::new();
     let user = Resource::new(
         || (),
         |_| async {
@@ -140,16 +143,12 @@ fn AccountNav() -> impl IntoView {
     );
     let link = "rounded px-2 py-1 text-slate-600 hover:text-slate-900 dark:text-slate-300 dark:hover:text-white";
     let site = crate::site::current();
-    let (publishing, sign_up_open) = (site.publishing, site.registration == Registration::Open);
+    let sign_up_open = site.registration == Registration::Open;
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok((Some(user), pending)) => view! {
-                        {user.is_moderator().then(|| view! { <AdminLink pending/> })}
-                        <UserMenu user sign_out publishing/>
-                    }
-                    .into_any(),
+                    Ok((Some(user), pending)) => view! { <SignedInAccount user pending/> }.into_any(),
                     _ => view! {
                         <a href=move || format!("/signin?next={}", location.pathname.get()) class=link>"Sign in"</a>
                         {sign_up_open.then(|| view! {
@@ -160,6 +159,18 @@ fn AccountNav() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+    .into_any()
+}
+
+/// A signed-in user's part of the header; `pending`: the comments waiting, for moderators.
+#[component]
+pub fn SignedInAccount(user: CurrentUser, pending: Option<i64>) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let publishing = crate::site::current().publishing;
+    view! {
+        {user.is_moderator().then(|| view! { <AdminLink pending/> })}
+        <UserMenu user sign_out publishing/>
     }
 }
 

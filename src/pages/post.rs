@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::comments::CommentSection;
 use crate::components::error_notice::{loaded, loading};
+use crate::components::hole::{rendering_for_signed_in, Hole, HoleMarker};
 use crate::components::post_card::{BylineView, TagList, HEART_PATH};
 use crate::pages::categories::ColorDot;
 use crate::posts::functions::{get_post, LikePost};
@@ -134,6 +135,13 @@ fn structured_data(post: &PostDetail, site_title: &str) -> String {
 /// as soon as it is clicked, and settles on what the server says.
 #[component]
 fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -> impl IntoView {
+    if rendering_for_signed_in() {
+        let hole = Hole::Like {
+            post_id,
+            count: initial.count,
+        };
+        return view! { <HoleMarker hole islands=true/> }.into_any();
+    }
     if !signed_in {
         return view! {
             <a href=format!("/signin?next=/posts/{slug}") class="flex items-center gap-2 rounded-full border border-slate-300 px-4 py-2 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
@@ -150,7 +158,7 @@ fn LikeButton(post_id: i64, slug: String, signed_in: bool, initial: LikeState) -
 
 /// Lazy (with `--split`): only a signed-in reader's page holds it.
 #[island(lazy)]
-fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
+pub fn LikeToggle(post_id: i64, initial: LikeState) -> impl IntoView {
     crate::components::island::register();
     let like = ServerAction::<LikePost>::new();
     let settled = RwSignal::new(initial);

@@ -44,11 +44,32 @@ pub async fn watch<F: Future>(handling: F) -> (F::Output, bool) {
         .await
 }
 
+/// A post whose page counts its readers' looks, and its author, whose own looks do not count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewed {
+    pub post_id: i64,
+    pub author_id: i64,
+}
+
+impl Viewed {
+    /// Read back from [`VIEW_HEADER`].
+    pub fn from_header(value: &HeaderValue) -> Option<Self> {
+        let (post_id, author_id) = value.to_str().ok()?.split_once(' ')?;
+        Some(Self {
+            post_id: post_id.parse().ok()?,
+            author_id: author_id.parse().ok()?,
+        })
+    }
+}
+
 /// Marks the page being rendered as the page of this post, so that a kept copy of it still
 /// counts each reader's first look.
-pub fn counts_views_of(post_id: i64) {
+pub fn counts_views_of(viewed: Viewed) {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(VIEW_HEADER, HeaderValue::from(post_id));
+        let value = format!("{} {}", viewed.post_id, viewed.author_id);
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.insert_header(VIEW_HEADER, value);
+        }
     }
 }
 

@@ -45,8 +45,14 @@ pub async fn get_post(slug: String) -> Result<PostDetail, AppError> {
     let mut detail = found.detail;
     if detail.public {
         // A kept copy of this page counts its readers' views too (web::page_cache).
-        crate::platform::readers::counts_views_of(detail.card.id);
-        if !is_author {
+        crate::platform::readers::counts_views_of(crate::platform::readers::Viewed {
+            post_id: detail.card.id,
+            author_id: found.author_id,
+        });
+        // The page made for every signed-in reader counts nobody: each reader's copy of
+        // it counts their own look (web::page_cache::signed_in).
+        let for_everyone = crate::components::hole::rendering_for_signed_in();
+        if !is_author && !for_everyone {
             crate::web::view_counting::count_look_here(&state, detail.card.id).await;
         }
     }

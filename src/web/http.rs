@@ -54,6 +54,10 @@ pub fn router(state: AppState) -> Router {
             pages_again,
             super::plain_forms::answer_refused,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::page_cache::signed_in::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), current_site))
         .layer(middleware::map_request(super::auth::RequestUser::attach))
         .layer(session_layer(&state))

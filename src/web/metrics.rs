@@ -167,8 +167,8 @@ fn unnamed_route(path: &str) -> &'static str {
     }
 }
 
-/// A kept page answered (`hit`), rendered and kept (`miss`), or answered while a newer
-/// version renders (`stale`).
+/// A kept page answered (`hit`), rendered and kept (`miss`), answered while a newer
+/// version renders (`stale`), or filled with a signed-in reader's parts (`filled`).
 pub fn page_cache_answer(outcome: &'static str) {
     metrics::counter!("quire_page_cache_answers_total", "outcome" => outcome).increment(1);
 }

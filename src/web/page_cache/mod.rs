@@ -35,6 +35,7 @@
 
 pub(crate) mod encodings;
 mod scripts;
+pub mod signed_in;
 mod store;
 mod validators;
 mod versions;
@@ -52,7 +53,7 @@ use super::guard::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::platform::db::now;
-use crate::platform::readers::{self, VIEW_HEADER};
+use crate::platform::readers::{self, Viewed, VIEW_HEADER};
 use crate::web::metrics::{self, RouteLabel};
 use crate::web::view_counting;
 use encodings::{brotli, gzip, Encoding};
@@ -204,27 +205,51 @@ async fn cached(
         }
         Lookup::Render(filling) => filling,
     };
-    let res = next.run(req).await;
+    let kept = match keepable(state, version, next.run(req).await, true).await {
+        Ok(kept) => kept,
+        Err(res) => return res,
+    };
+    let page = state.pages.store(key, kept.page, kept.next_publication);
+    let res = respond(&page, encoding, kept.new_viewer, "miss");
+    if let Some(filling) = filling {
+        filling.done(page);
+    }
+    res
+}
+
+/// A rendered answer made ready to keep.
+struct Keepable {
+    page: Page,
+    /// The viewer cookie it set: this reader's only, not kept.
+    new_viewer: Option<HeaderValue>,
+    next_publication: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Makes a rendered answer into a page to keep, compressed when `compressed`; gives the
+/// answer back when it cannot be kept.
+async fn keepable(
+    state: &AppState,
+    version: Version,
+    res: Response,
+    compressed: bool,
+) -> Result<Keepable, Response> {
     let (mut parts, body) = res.into_parts();
     let counts_views_of = parts
         .headers
         .remove(VIEW_HEADER)
-        .and_then(|v| v.to_str().ok()?.parse().ok());
+        .and_then(|v| Viewed::from_header(&v));
     if !cacheable_response(&parts.headers, parts.status) {
-        return Response::from_parts(parts, body);
+        return Err(Response::from_parts(parts, body));
     }
-    let identity = match rendered(body).await {
-        Ok(bytes) => bytes,
-        Err(failed) => return failed,
-    };
+    let identity = rendered(body).await?;
     if identity.len() > MAX_PAGE_BYTES {
-        return Response::from_parts(parts, Body::from(identity));
+        return Err(Response::from_parts(parts, Body::from(identity)));
     }
     let next_publication = match state.pages.known_next_publication(version) {
         Some(next) => next,
         None => match next_publication(&state.db).await {
             Ok(next) => next,
-            Err(_) => return Response::from_parts(parts, Body::from(identity)),
+            Err(_) => return Err(Response::from_parts(parts, Body::from(identity))),
         },
     };
     // The viewer cookie belongs to this reader only; the rest of the answer is everybody's.
@@ -235,24 +260,28 @@ async fn cached(
     let max_age = next_publication
         .and_then(|at| (at - now()).to_std().ok())
         .map_or(MAX_AGE, |until| until.min(MAX_AGE));
+    let (gzip, brotli) = if compressed {
+        (gzip(&identity), brotli(&identity))
+    } else {
+        Default::default()
+    };
     let page = Page {
         route: parts.extensions.remove::<RouteLabel>(),
         version,
         rendered_at: Instant::now(),
-        gzip: gzip(&identity),
-        brotli: brotli(&identity),
+        gzip,
+        brotli,
         identity,
         headers: parts.headers,
         counts_views_of,
         fresh_until: Instant::now() + max_age,
         serial: 0,
     };
-    let page = state.pages.store(key, page, next_publication);
-    let res = respond(&page, encoding, new_viewer, "miss");
-    if let Some(filling) = filling {
-        filling.done(page);
-    }
-    res
+    Ok(Keepable {
+        page,
+        new_viewer,
+        next_publication,
+    })
 }
 
 /// A kept page, counting the reader's first look at a post.
@@ -266,7 +295,7 @@ fn serve_kept(
 ) -> Response {
     let new_viewer = page
         .counts_views_of
-        .and_then(|post_id| view_counting::count_look(state, headers, peer, post_id));
+        .and_then(|viewed| view_counting::count_look(state, headers, peer, viewed.post_id));
     respond(page, encoding, new_viewer, cache_status)
 }
 

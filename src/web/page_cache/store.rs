@@ -104,7 +104,7 @@ pub(super) struct Page {
     pub(super) identity: Bytes,
     pub(super) gzip: Bytes,
     pub(super) brotli: Bytes,
-    pub(super) counts_views_of: Option<i64>,
+    pub(super) counts_views_of: Option<crate::platform::readers::Viewed>,
     pub(super) fresh_until: Instant,
     pub(super) serial: u64,
 }
