@@ -72,7 +72,8 @@ pub async fn reader_thread(
 
 #[cfg(feature = "ssr")]
 impl SignedInThread {
-    /// What `user` sees of post `post_id`'s thread (see [`reader_thread`]).
+    /// What `user` sees of post `post_id`'s thread (see [`reader_thread`]); not found unless
+    /// the post is published.
     pub async fn read(
         state: &crate::web::state::AppState,
         user: &crate::accounts::CurrentUser,
@@ -80,9 +81,32 @@ impl SignedInThread {
         shared: bool,
         with_sources: bool,
     ) -> Result<Self, AppError> {
+        let post_open = crate::comments::store::require_visible_post(&state.db, post_id).await?;
+        let open = post_open && state.site().await?.comments_enabled;
+        Self::gather(state, user, post_id, open, shared, with_sources).await
+    }
+
+    /// The same for a page that knows the post is published and whether it takes comments
+    /// (one kept for the current content version), with the shared thread kept.
+    pub async fn read_open(
+        state: &crate::web::state::AppState,
+        user: &crate::accounts::CurrentUser,
+        post_id: i64,
+        open: bool,
+    ) -> Result<Self, AppError> {
+        Self::gather(state, user, post_id, open, true, false).await
+    }
+
+    async fn gather(
+        state: &crate::web::state::AppState,
+        user: &crate::accounts::CurrentUser,
+        post_id: i64,
+        open: bool,
+        shared: bool,
+        with_sources: bool,
+    ) -> Result<Self, AppError> {
         use crate::comments::store;
         use crate::web::fragments::thread_key;
-        let post_open = store::require_visible_post(&state.db, post_id).await?;
         let site = state.site().await?;
         let unconfirmed = !store::may_comment_as(&state.db, &site, user).await?;
         let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
@@ -104,7 +128,7 @@ impl SignedInThread {
             version,
             waiting,
             username: user.username.clone(),
-            open: post_open && site.comments_enabled,
+            open,
             unconfirmed,
         })
     }

@@ -63,9 +63,15 @@ fn opened_form() -> Option<(Act, i64)> {
         .find_map(|act| Some((act, query.get(act.name())?.parse().ok()?)))
 }
 
-/// The thread under a post, with its heading.
+/// The thread under a post, with its heading. `open`: whether the post takes comments.
 #[component]
-pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -> impl IntoView {
+pub fn CommentSection(
+    post_id: i64,
+    slug: String,
+    count: i64,
+    signed_in: bool,
+    open: bool,
+) -> impl IntoView {
     let opened = if signed_in { opened_form() } else { None };
     let reported = use_query_map().read_untracked().get("reported").is_some();
     view! {
@@ -79,7 +85,7 @@ pub fn CommentSection(post_id: i64, slug: String, count: i64, signed_in: bool) -
                 </p>
             })}
             {if rendering_for_signed_in() {
-                view! { <HoleMarker hole=Hole::Comments { post_id } islands=true/> }.into_any()
+                view! { <HoleMarker hole=Hole::Comments { post_id, open } islands=true/> }.into_any()
             } else {
                 view! { <ThreadAsAsked post_id slug signed_in opened/> }.into_any()
             }}

@@ -17,8 +17,8 @@ pub enum Hole {
     /// A post's like toggle, with the post's like count.
     Like { post_id: i64, count: i64 },
     /// Under a post's comments heading: the reader's comment form, their waiting comments,
-    /// the thread with their controls.
-    Comments { post_id: i64 },
+    /// the thread with their controls; `open` when the post takes comments.
+    Comments { post_id: i64, open: bool },
 }
 
 /// How a hole's marker starts in the page's HTML; [`MARKER_END`] ends it.
@@ -31,7 +31,7 @@ impl Hole {
         match self {
             Hole::Account => "account".to_owned(),
             Hole::Like { post_id, count } => format!("like {post_id} {count}"),
-            Hole::Comments { post_id } => format!("comments {post_id}"),
+            Hole::Comments { post_id, open } => format!("comments {post_id} {}", i64::from(open)),
         }
     }
 
@@ -46,7 +46,10 @@ impl Hole {
                 post_id: number()?,
                 count: number()?,
             },
-            "comments" => Hole::Comments { post_id: number()? },
+            "comments" => Hole::Comments {
+                post_id: number()?,
+                open: number()? == 1,
+            },
             _ => return None,
         };
         words.next().is_none().then_some(hole)
@@ -93,7 +96,14 @@ mod tests {
                 post_id: 12,
                 count: 3,
             },
-            Hole::Comments { post_id: 7 },
+            Hole::Comments {
+                post_id: 7,
+                open: true,
+            },
+            Hole::Comments {
+                post_id: 7,
+                open: false,
+            },
         ] {
             assert_eq!(Hole::parse(&hole.describe()), Some(hole));
         }

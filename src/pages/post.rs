@@ -104,7 +104,8 @@ fn PostView(post: PostDetail) -> impl IntoView {
         </article>
         {post.public.then(|| view! {
             <div class="mx-auto max-w-3xl">
-                <CommentSection post_id=card.id slug=card.slug.clone() count=card.comment_count signed_in=post.signed_in/>
+                <CommentSection post_id=card.id slug=card.slug.clone() count=card.comment_count signed_in=post.signed_in
+                    open=post.comments_enabled && site.comments_enabled/>
             </div>
         })}
     }

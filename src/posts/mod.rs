@@ -113,6 +113,8 @@ pub struct PostDetail {
     pub updated_at: DateTime<Utc>,
     /// The canonical address: the author's own, or this site's.
     pub url: String,
+    /// Whether its author lets readers comment (the site may not).
+    pub comments_enabled: bool,
     /// Whether the reader is signed in (and so may like it), and whether they like it.
     pub signed_in: bool,
     pub liked: bool,

@@ -420,10 +420,11 @@ pub async fn find_by_slug(
         author_id: i64,
         updated_at: DateTime<Utc>,
         canonical_url: Option<String>,
+        comments_enabled: bool,
     }
     let sql = format!(
         "SELECT {CARD_COLUMNS}, p.content_html, p.toc, p.status, p.author_id, p.updated_at,
-                p.canonical_url
+                p.canonical_url, p.comments_enabled
          FROM posts p JOIN users u ON u.id = p.author_id
          WHERE p.slug = $1 AND p.kind = $2"
     );
@@ -456,6 +457,7 @@ pub async fn find_by_slug(
             updated_at: row.updated_at,
             // Filled in with this site's address when the author gave none.
             url: row.canonical_url.unwrap_or_default(),
+            comments_enabled: row.comments_enabled,
             signed_in: false,
             liked: false,
             share_image: None,

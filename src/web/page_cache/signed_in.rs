@@ -16,12 +16,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, Request};
 use axum::middleware::Next;
 use axum::response::Response;
+use hyper::body::{Frame, SizeHint};
 use leptos::prelude::{provide_context, AnyView, IntoAny, Owner, RenderHtml};
 use leptos::view;
 use memchr::memmem;
@@ -158,24 +159,24 @@ async fn filled(
     page: &Page,
 ) -> Result<Response, AppError> {
     let broken = || AppError::internal("a kept page's hole marker is broken");
-    let mut rest = &page.identity[..];
-    let mut body = Vec::with_capacity(rest.len() + 16 * 1024);
-    let mut holes = 0;
-    while let Some(start) = memmem::find(rest, MARKER_START.as_bytes()) {
-        body.extend_from_slice(&rest[..start]);
-        let marker = &rest[start + MARKER_START.len()..];
-        let end = memmem::find(marker, MARKER_END.as_bytes()).ok_or_else(broken)?;
-        let hole = std::str::from_utf8(&marker[..end])
+    let template = &page.identity;
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while let Some(start) = memmem::find(&template[at..], MARKER_START.as_bytes()) {
+        let marker = at + start + MARKER_START.len();
+        let end =
+            marker + memmem::find(&template[marker..], MARKER_END.as_bytes()).ok_or_else(broken)?;
+        let hole = std::str::from_utf8(&template[marker..end])
             .ok()
             .and_then(Hole::parse)
             .ok_or_else(broken)?;
-        body.extend_from_slice(fill(state, parts, user, hole).await?.as_bytes());
-        rest = &marker[end + MARKER_END.len()..];
-        holes += 1;
+        pieces.push(template.slice(at..at + start));
+        pieces.push(Bytes::from(fill(state, parts, user, hole).await?));
+        at = end + MARKER_END.len();
     }
-    body.extend_from_slice(rest);
-
-    let mut res = Response::new(Body::from(body));
+    let holes = pieces.len() / 2;
+    pieces.push(template.slice(at..));
+    let mut res = Response::new(Body::new(Pieces::new(pieces)));
     let headers = res.headers_mut();
     headers.clone_from(&page.headers);
     if holes > 0 {
@@ -201,6 +202,48 @@ async fn filled(
     }
     metrics::page_cache_answer("filled");
     Ok(res)
+}
+
+/// A page sent as pieces of the kept page and the reader's parts between them: the kept
+/// page's bytes are not copied, and the length is known.
+struct Pieces {
+    pieces: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Pieces {
+    fn new(pieces: Vec<Bytes>) -> Self {
+        let remaining = pieces.iter().map(|piece| piece.len() as u64).sum();
+        let pieces = pieces
+            .into_iter()
+            .filter(|piece| !piece.is_empty())
+            .collect();
+        Self { pieces, remaining }
+    }
+}
+
+impl hyper::body::Body for Pieces {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let piece = self.pieces.pop_front();
+        if let Some(piece) = &piece {
+            self.remaining -= piece.len() as u64;
+        }
+        std::task::Poll::Ready(piece.map(|piece| Ok(Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
 }
 
 /// One hole, made for `user`.
@@ -235,8 +278,8 @@ async fn fill(
                 view! { <LikeToggle post_id initial/> }.into_any()
             })
         }
-        Hole::Comments { post_id } => {
-            let thread = SignedInThread::read(state, user, post_id, true, false).await?;
+        Hole::Comments { post_id, open } => {
+            let thread = SignedInThread::read_open(state, user, post_id, open).await?;
             render_alone(state, parts, move || reader_view(post_id, thread, None))
         }
     };
