@@ -102,21 +102,21 @@ fn ThreadAsAsked(
     opened: Option<(Act, i64)>,
 ) -> impl IntoView {
     view! {
-            <Suspense fallback=loading>
-                {move || {
-                    let slug = slug.clone();
-                    Suspend::new(async move {
-                        if signed_in {
-                            reader_part(post_id, opened).await
-                        } else {
-                            match get_thread(post_id).await {
-                                Ok(thread) => view! { <VisitorThread post_id slug thread/> }.into_any(),
-                                Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                            }
+        <Suspense fallback=loading>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    if signed_in {
+                        reader_part(post_id, opened).await
+                    } else {
+                        match get_thread(post_id).await {
+                            Ok(thread) => view! { <VisitorThread post_id slug thread/> }.into_any(),
+                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         }
-                    })
-                }}
-            </Suspense>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 

@@ -301,16 +301,24 @@ fn serve_kept(
 
 /// A GET from a visitor who is not signed in, for a public page.
 fn cacheable_request(req: &Request<Body>) -> bool {
+    public_get(req) && !has_session(req.headers())
+}
+
+/// A GET for a public page, without an API token.
+fn public_get(req: &Request<Body>) -> bool {
     let path = req.uri().path();
-    let headers = req.headers();
     req.method() == Method::GET
         && !PRIVATE_PREFIXES
             .iter()
             .any(|prefix| path.starts_with(prefix))
-        && !headers.contains_key(header::AUTHORIZATION)
-        && [SESSION_COOKIE, SECURE_SESSION_COOKIE]
-            .iter()
-            .all(|name| view_counting::cookie_value(headers, name).is_none())
+        && !req.headers().contains_key(header::AUTHORIZATION)
+}
+
+/// Whether the request carries a session cookie (signed in, or was).
+fn has_session(headers: &HeaderMap) -> bool {
+    [SESSION_COOKIE, SECURE_SESSION_COOKIE]
+        .iter()
+        .any(|name| view_counting::cookie_value(headers, name).is_some())
 }
 
 /// A complete page or feed, the same for every visitor but for the viewer cookie.

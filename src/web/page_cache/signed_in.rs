@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, Method, Request};
+use axum::http::{header, HeaderValue, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use hyper::body::{Frame, SizeHint};
@@ -31,7 +31,7 @@ use tower_sessions::Session;
 
 use super::store::{Lookup, Page};
 use super::versions::Version;
-use super::{keepable, CACHE_HEADER, PRIVATE_PREFIXES};
+use super::{has_session, keepable, public_get, CACHE_HEADER};
 use crate::accounts::caller::Caller;
 use crate::accounts::session_store::DbSessionStore;
 use crate::accounts::CurrentUser;
@@ -39,7 +39,6 @@ use crate::comments::functions::SignedInThread;
 use crate::components::hole::{ForSignedIn, Hole, MARKER_END, MARKER_START};
 use crate::error::AppError;
 use crate::web::auth::RequestUser;
-use crate::web::guard::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use crate::web::metrics;
 use crate::web::state::AppState;
 use crate::web::view_counting;
@@ -76,19 +75,12 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
     }
 }
 
-/// A GET for a public page from a browser with a session.
+/// A GET for a public page from a browser with a session; a post's address with a query
+/// opens a form on one comment, which is the reader's own.
 fn wanted(req: &Request<Body>) -> bool {
-    let path = req.uri().path();
-    let headers = req.headers();
-    req.method() == Method::GET
-        && !PRIVATE_PREFIXES
-            .iter()
-            .any(|prefix| path.starts_with(prefix))
-        && (req.uri().query().is_none() || !path.starts_with("/posts/"))
-        && !headers.contains_key(header::AUTHORIZATION)
-        && [SESSION_COOKIE, SECURE_SESSION_COOKIE]
-            .iter()
-            .any(|name| view_counting::cookie_value(headers, name).is_some())
+    public_get(req)
+        && has_session(req.headers())
+        && (req.uri().query().is_none() || !req.uri().path().starts_with("/posts/"))
 }
 
 /// The page at `parts`' address as every signed-in reader gets it, holes and all: kept, or
