@@ -82,8 +82,9 @@ impl SignedInThread {
         with_sources: bool,
     ) -> Result<Self, AppError> {
         let post_open = crate::comments::store::require_visible_post(&state.db, post_id).await?;
-        let open = post_open && state.site().await?.comments_enabled;
-        Self::gather(state, user, post_id, open, shared, with_sources).await
+        let site = state.site().await?;
+        let open = post_open && site.comments_enabled;
+        Self::gather(state, &site, user, post_id, open, shared, with_sources).await
     }
 
     /// The same for a page that knows the post is published and whether it takes comments
@@ -94,11 +95,13 @@ impl SignedInThread {
         post_id: i64,
         open: bool,
     ) -> Result<Self, AppError> {
-        Self::gather(state, user, post_id, open, true, false).await
+        let site = state.site().await?;
+        Self::gather(state, &site, user, post_id, open, true, false).await
     }
 
     async fn gather(
         state: &crate::web::state::AppState,
+        site: &crate::site::SiteSettings,
         user: &crate::accounts::CurrentUser,
         post_id: i64,
         open: bool,
@@ -107,8 +110,7 @@ impl SignedInThread {
     ) -> Result<Self, AppError> {
         use crate::comments::store;
         use crate::web::fragments::thread_key;
-        let site = state.site().await?;
-        let unconfirmed = !store::may_comment_as(&state.db, &site, user).await?;
+        let unconfirmed = !store::may_comment_as(&state.db, site, user).await?;
         let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
         let version = state.pages.content_version(&state.db).await;
         let kept = version

@@ -62,6 +62,16 @@ fn is_automated(user_agent: &str) -> bool {
     agent.is_empty() || MARKERS.iter().any(|m| agent.contains(m))
 }
 
+/// The address of the connection a request came over (unspecified when there is none, as
+/// in tests that call the router directly).
+pub fn peer_ip(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+            peer.ip()
+        })
+}
+
 /// Counts a look at a post from inside a server function (the post page as it renders);
 /// a new reader's cookie goes out with the response.
 pub async fn count_look_here(state: &AppState, post_id: i64) {

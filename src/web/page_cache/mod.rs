@@ -40,11 +40,11 @@ mod store;
 mod validators;
 mod versions;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -58,7 +58,7 @@ use crate::web::metrics::{self, RouteLabel};
 use crate::web::view_counting;
 use encodings::{brotli, gzip, Encoding};
 use scripts::pin_scripts;
-use store::{Lookup, Page};
+use store::{rendered_meanwhile, Lookup, Page};
 use validators::take_conditions;
 use versions::{next_publication, Version};
 
@@ -180,27 +180,16 @@ async fn cached(
     version: Version,
 ) -> Response {
     let encoding = Encoding::accepted(req.headers());
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
-            peer.ip()
-        });
+    let peer = view_counting::peer_ip(req.extensions());
     let filling = match state.pages.lookup(&key, version) {
         Lookup::Hit(page) => return serve_kept(state, req.headers(), peer, &page, encoding, "hit"),
         Lookup::Stale(page) => {
             return serve_kept(state, req.headers(), peer, &page, encoding, "stale");
         }
-        Lookup::Wait(mut done) => {
-            let rendered = done
-                .wait_for(Option::is_some)
-                .await
-                .ok()
-                .and_then(|page| Option::clone(&page));
-            if let Some(page) = rendered {
+        Lookup::Wait(done) => {
+            if let Some(page) = rendered_meanwhile(done).await {
                 return serve_kept(state, req.headers(), peer, &page, encoding, "hit");
             }
-            // The render was not kept (an error page, a cookie) or was abandoned.
             None
         }
         Lookup::Render(filling) => filling,

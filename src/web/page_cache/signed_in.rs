@@ -29,7 +29,7 @@ use memchr::memmem;
 use tower_http::request_id::RequestId;
 use tower_sessions::Session;
 
-use super::store::{Lookup, Page};
+use super::store::{rendered_meanwhile, Lookup, Page};
 use super::versions::Version;
 use super::{has_session, keepable, public_get, CACHE_HEADER};
 use crate::accounts::caller::Caller;
@@ -95,14 +95,9 @@ async fn everybodys_page(
 ) -> Option<Arc<Page>> {
     let filling = match state.pages.lookup(&key, version) {
         Lookup::Hit(page) | Lookup::Stale(page) => return Some(page),
-        Lookup::Wait(mut done) => {
-            let rendered = done
-                .wait_for(Option::is_some)
-                .await
-                .ok()
-                .and_then(|page| Option::clone(&page));
-            if rendered.is_some() {
-                return rendered;
+        Lookup::Wait(done) => {
+            if let Some(page) = rendered_meanwhile(done).await {
+                return Some(page);
             }
             None
         }
@@ -178,11 +173,7 @@ async fn filled(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private"));
     }
     if let Some(viewed) = page.counts_views_of.filter(|v| v.author_id != user.id.0) {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip())
-            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let peer = view_counting::peer_ip(&parts.extensions);
         if let Some(cookie) = view_counting::count_look(state, &parts.headers, peer, viewed.post_id)
         {
             headers.insert(header::SET_COOKIE, cookie);

@@ -74,6 +74,17 @@ pub(super) struct Filling<'a> {
     done: watch::Sender<Option<Arc<Page>>>,
 }
 
+/// The page the request rendering it kept, once it is done; None when it kept none (an
+/// error page, a cookie) or gave up.
+pub(super) async fn rendered_meanwhile(
+    mut done: watch::Receiver<Option<Arc<Page>>>,
+) -> Option<Arc<Page>> {
+    done.wait_for(Option::is_some)
+        .await
+        .ok()
+        .and_then(|page| Option::clone(&page))
+}
+
 impl Filling<'_> {
     pub(super) fn done(self, page: Arc<Page>) {
         // The fill's own receiver is in the map until this is dropped, so this cannot fail.
