@@ -516,7 +516,165 @@ async fn signed_in_readers_see_only_their_own(backend: Backend) {
     }
 }
 
+/// A page loaded by `cookie`'s holder (a browser replaying its session cookie) from `base`.
+async fn load_as(cookie: &str, base: &str, path: &str) -> (Option<String>, String) {
+    let res = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{base}{path}");
+    let status = cache_status(&res);
+    (status, res.text().await.unwrap())
+}
+
+/// Waits up to `within` for `page` to hold on `path`, as `cookie`'s holder sees it on `base`;
+/// how long it took.
+async fn shows_within(
+    cookie: &str,
+    base: &str,
+    path: &str,
+    within: Duration,
+    holds: impl Fn(&str) -> bool,
+) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < within {
+        if holds(&load_as(cookie, base, path).await.1) {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// The session cookie a sign-in set, as a browser sends it back.
+fn session_cookie(answer: &common::Answer) -> String {
+    answer
+        .set_cookie
+        .iter()
+        .find(|cookie| cookie.starts_with("quire_session="))
+        .and_then(|cookie| cookie.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+/// Each instance keeps a signed-in reader's own rows (session, user, like, waiting comments)
+/// between requests, and still shows every change to them: at once on the instance that made
+/// it, and within moments on another instance over the same database (well before the rows'
+/// age limit, so the version, not the age, is what tells).
+async fn a_readers_own_rows_follow_every_change(backend: Backend) {
+    let app = common::spawn_new_blog(backend).await;
+    let other = common::another_instance(&app).await;
+    let writer = make_user(&app, "penwright", Role::Author).await;
+    let post_id = create(
+        &app.db,
+        new_post(writer, "followed", PostStatus::Published, None),
+    )
+    .await
+    .unwrap()
+    .to_string();
+    let ada = make_user(&app, "ada", Role::Admin).await;
+    make_user(&app, "root", Role::Admin).await;
+    make_user(&app, "rae", Role::User).await;
+    let prompt = Duration::from_secs(2);
+    assert!(prompt < quire::web::reader_rows::MAX_AGE / 2);
+
+    // Ada's role, kept by both instances, changes on one of them.
+    let ada_cookie =
+        session_cookie(&common::sign_in(&app, &browser(), "ada", common::PASSWORD).await);
+    for base in [&app.base_url, &other] {
+        for _ in 0..2 {
+            let (status, page) = load_as(&ada_cookie, base, "/").await;
+            assert_eq!(status.as_deref(), Some("filled"));
+            assert!(
+                page.contains(r#"href="/admin""#),
+                "an admin's menu on {base}"
+            );
+        }
+    }
+    let root = signed_in_as(&app, "root").await;
+    let demoted = call(
+        &app,
+        &root,
+        "accounts/set_role",
+        &[("user_id", &ada.to_string()), ("role", "USER")],
+    )
+    .await;
+    assert!(succeeded(&demoted), "{:?}", demoted.body);
+    let (_, page) = load_as(&ada_cookie, &app.base_url, "/").await;
+    assert!(
+        !page.contains(r#"href="/admin""#),
+        "demoted, at once where it was done"
+    );
+    let no_admin =
+        |page: &str| page.contains("Account menu for ada") && !page.contains(r#"href="/admin""#);
+    let took = shows_within(&ada_cookie, &other, "/", prompt, no_admin).await;
+    assert!(
+        took.is_some(),
+        "the other instance still shows ada an admin's menu"
+    );
+
+    // Rae's like and held comment show at once on the instance that took them.
+    let rae = browser();
+    let rae_cookie = session_cookie(&common::sign_in(&app, &rae, "rae", common::PASSWORD).await);
+    let path = "/posts/followed";
+    for base in [&app.base_url, &other] {
+        for _ in 0..2 {
+            let (status, page) = load_as(&rae_cookie, base, path).await;
+            assert_eq!(status.as_deref(), Some("filled"));
+            assert!(
+                page.contains(r#"aria-pressed="false""#),
+                "not liked yet on {base}"
+            );
+        }
+    }
+    let liked = call(
+        &app,
+        &rae,
+        "posts/like",
+        &[("post_id", &post_id), ("liked", "true")],
+    )
+    .await;
+    assert!(succeeded(&liked), "{:?}", liked.body);
+    let held = call(
+        &app,
+        &rae,
+        "comments/add",
+        &[("post_id", &post_id), ("content", "Rae waits politely")],
+    )
+    .await;
+    assert_eq!(held.body["pending"], true, "{:?}", held.body);
+    let (_, page) = load_as(&rae_cookie, &app.base_url, path).await;
+    assert!(page.contains(r#"aria-pressed="true""#), "liked, at once");
+    assert!(
+        page.contains("Rae waits politely"),
+        "the held comment, at once"
+    );
+    let both =
+        |page: &str| page.contains(r#"aria-pressed="true""#) && page.contains("Rae waits politely");
+    assert!(shows_within(&rae_cookie, &other, path, prompt, both)
+        .await
+        .is_some());
+
+    // Rae signs out on one instance: the other stops taking the session.
+    let signed_out = call(&app, &rae, "accounts/sign_out", &[]).await;
+    assert!(succeeded(&signed_out), "{:?}", signed_out.body);
+    let (_, page) = load_as(&rae_cookie, &app.base_url, path).await;
+    assert!(
+        !page.contains("Account menu for rae"),
+        "signed out, at once"
+    );
+    let gone = |page: &str| !page.contains("Account menu for rae");
+    let took = shows_within(&rae_cookie, &other, path, prompt, gone).await;
+    assert!(
+        took.is_some(),
+        "the other instance still takes rae's ended session"
+    );
+}
+
 on_both_backends!(
+    a_readers_own_rows_follow_every_change,
     signed_in_readers_see_only_their_own,
     writes_no_reader_sees_keep_the_pages,
     a_crowd_of_visitors_renders_a_page_once,

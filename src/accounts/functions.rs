@@ -205,6 +205,8 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
         state.config.password_min_length,
     )
     .await?;
+    // The account's sessions have ended; instances that kept them must read them again.
+    crate::platform::readers::unseen();
     leptos_axum::redirect("/signin?reset=1");
     Ok(())
 }

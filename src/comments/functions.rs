@@ -111,7 +111,14 @@ impl SignedInThread {
         use crate::comments::store;
         use crate::web::fragments::thread_key;
         let unconfirmed = !store::may_comment_as(&state.db, site, user).await?;
-        let waiting = store::waiting_for(&state.db, post_id, user.id.0).await?;
+        let readers = state.pages.readers_version(&state.db).await;
+        let waiting = state
+            .readers
+            .waiting
+            .get(readers, (user.id.0, post_id), || {
+                store::waiting_for(&state.db, post_id, user.id.0)
+            })
+            .await?;
         let version = state.pages.content_version(&state.db).await;
         let kept = version
             .filter(|_| shared && !with_sources)

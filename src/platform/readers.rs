@@ -2,11 +2,14 @@
 //! (`web::page_cache`), which sits above everything and listens.
 //!
 //! Every request other than GET counts as a change to what readers see (the cache then drops
-//! its pages), unless the code that handled it says otherwise:
+//! its pages, and each instance reads signed-in readers' own rows again), unless the code that
+//! handled it says otherwise:
 //! - a server function that never changes what readers see declares so with
-//!   `#[middleware(crate::platform::readers::LeavesReadersAlone)]` next to its `#[server]`;
-//! - a handler whose write turned out to be invisible (a draft saved, a comment held for
-//!   moderation) calls [`unseen`].
+//!   `#[middleware(crate::platform::readers::LeavesReadersAlone)]` next to its `#[server]`
+//!   (a session it ends or starts is told by the session store itself);
+//! - a handler whose write turned out to be invisible to everybody but its writer (a draft
+//!   saved, a comment held for moderation, a password reset that ended sessions) calls
+//!   [`unseen`]: pages stay, readers' own rows are read again.
 //!
 //! A new server function is thus safe (if wasteful) until it declares itself a read, and a
 //! renamed one keeps its declaration.
@@ -23,23 +26,34 @@ use axum::http::{HeaderName, HeaderValue, Request, Response};
 /// The page cache reads it and removes it; it never leaves the server.
 pub const VIEW_HEADER: HeaderName = HeaderName::from_static("x-quire-view");
 
+/// What a write changed, as its handler says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// What anybody may see: the default.
+    Everybodys,
+    /// Only what its writer sees of their own (see [`unseen`]).
+    WritersOwn,
+    /// Nothing anybody sees (see [`LeavesReadersAlone`]).
+    Nothing,
+}
+
 tokio::task_local! {
-    /// Set during a request by [`unseen`].
-    static UNSEEN: Cell<bool>;
+    /// What the request being handled said it changed.
+    static CHANGE: Cell<Change>;
 }
 
-/// Says that the request being handled changed nothing readers see. Outside a request
-/// watched by [`watch`] it does nothing.
+/// Says that the request being handled changed nothing readers see but its writer's own
+/// parts. Outside a request watched by [`watch`] it does nothing.
 pub fn unseen() {
-    let _ = UNSEEN.try_with(|unseen| unseen.set(true));
+    let _ = CHANGE.try_with(|change| change.set(Change::WritersOwn));
 }
 
-/// Runs a request's handling and answers whether it said it changed nothing readers see.
-pub async fn watch<F: Future>(handling: F) -> (F::Output, bool) {
-    UNSEEN
-        .scope(Cell::new(false), async move {
+/// Runs a request's handling and answers what it said it changed.
+pub async fn watch<F: Future>(handling: F) -> (F::Output, Change) {
+    CHANGE
+        .scope(Cell::new(Change::Everybodys), async move {
             let out = handling.await;
-            (out, UNSEEN.with(Cell::get))
+            (out, CHANGE.with(Cell::get))
         })
         .await
 }
@@ -104,7 +118,9 @@ where
     }
 
     fn call(&mut self, req: Request<Body>) -> Self::Future {
-        unseen();
+        // Before the handler runs, so that one which does change its writer's rows can
+        // still say so.
+        let _ = CHANGE.try_with(|change| change.set(Change::Nothing));
         Box::pin(self.0.call(req))
     }
 }
@@ -116,9 +132,9 @@ mod tests {
     #[tokio::test]
     async fn a_request_is_a_change_until_it_says_otherwise() {
         let ((), said) = watch(async {}).await;
-        assert!(!said);
+        assert_eq!(said, Change::Everybodys);
         let ((), said) = watch(async { unseen() }).await;
-        assert!(said);
+        assert_eq!(said, Change::WritersOwn);
         // Outside a watched request nothing happens, and nothing panics.
         unseen();
     }

@@ -41,7 +41,7 @@ impl RequestUser {
         user_id: UserId,
     ) -> Result<Option<CurrentUser>, AppError> {
         let Some(kept) = parts.and_then(|parts| parts.extensions.get::<Self>()) else {
-            return active_user(&state.db, user_id).await;
+            return Self::read(state, user_id).await;
         };
         // Held across the read: a render's resources ask at once, and the later ones wait
         // for the first one's answer instead of reading too.
@@ -49,9 +49,19 @@ impl RequestUser {
         if let Some((_, user)) = kept.as_ref().filter(|(id, _)| *id == user_id) {
             return Ok(user.clone());
         }
-        let user = active_user(&state.db, user_id).await?;
+        let user = Self::read(state, user_id).await?;
         *kept = Some((user_id, user.clone()));
         Ok(user)
+    }
+
+    /// The user as this instance keeps them (see `web::reader_rows`).
+    async fn read(state: &AppState, user_id: UserId) -> Result<Option<CurrentUser>, AppError> {
+        let version = state.pages.readers_version(&state.db).await;
+        state
+            .readers
+            .users
+            .get(version, user_id, || active_user(&state.db, user_id))
+            .await
     }
 }
 

@@ -26,6 +26,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tracing::Span;
 
 use super::plain_forms::Pages as PlainFormPages;
+use super::reader_rows::KeptSessions;
 use super::state::AppState;
 use crate::accounts::session_store::DbSessionStore;
 use crate::app::{shell, App};
@@ -309,20 +310,24 @@ pub fn file_trees(state: &AppState) -> Vec<(String, Router<AppState>)> {
     ]
 }
 
-fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+fn session_layer(state: &AppState) -> SessionManagerLayer<KeptSessions> {
     let secure = state.config.is_https();
     let idle = time::Duration::seconds(state.config.session_idle.num_seconds());
-    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name(if secure {
-            super::guard::SECURE_SESSION_COOKIE
-        } else {
-            super::guard::SESSION_COOKIE
-        })
-        .with_secure(secure)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle))
+    SessionManagerLayer::new(KeptSessions::new(
+        state.db.clone(),
+        state.pages.clone(),
+        state.readers.clone(),
+    ))
+    .with_name(if secure {
+        super::guard::SECURE_SESSION_COOKIE
+    } else {
+        super::guard::SESSION_COOKIE
+    })
+    .with_secure(secure)
+    .with_http_only(true)
+    .with_same_site(SameSite::Lax)
+    .with_path("/")
+    .with_expiry(Expiry::OnInactivity(idle))
 }
 
 /// Refuses state-changing requests that another site made a browser send (CSRF): by

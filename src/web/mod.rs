@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod page_cache;
 pub mod per_version;
 pub mod plain_forms;
+pub mod reader_rows;
 pub mod redirects;
 pub mod state;
 pub mod view_counting;

@@ -29,6 +29,8 @@ pub struct Shared {
     pub tokens: Arc<crate::accounts::tokens::Keys>,
     pub rate_limiter: Arc<super::guard::RateLimiter>,
     pub pages: Arc<super::page_cache::PageCache>,
+    /// Signed-in readers' own rows, kept per readers version.
+    pub readers: Arc<super::reader_rows::ReaderRows>,
     /// Pieces of signed-in readers' pages, kept per content version.
     pub fragments: super::fragments::Fragments,
     pub site: PerVersion<crate::site::SiteSettings>,
@@ -62,6 +64,7 @@ impl AppState {
             )),
             rate_limiter: Arc::new(super::guard::RateLimiter::new(&config)),
             pages,
+            readers: Default::default(),
             fragments: Default::default(),
             site: PerVersion::default(),
             redirects: PerVersion::default(),

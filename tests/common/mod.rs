@@ -274,7 +274,27 @@ pub async fn spawn_app_on(database: TestDatabase, settings: &[(&str, &str)]) -> 
 
 async fn start_on(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp {
     let media_dir = tempfile::tempdir().expect("media dir");
-    let config = config_for(&database.url, media_dir.path(), settings);
+    let (base_url, state) = serve(&database.url, media_dir.path(), settings).await;
+    TestApp {
+        base_url,
+        db: state.db.clone(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        database,
+        media_dir,
+        state,
+    }
+}
+
+/// A quire in this process over `url`'s database, migrated; its address and state.
+async fn serve(
+    url: &str,
+    media_dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> (String, AppState) {
+    let config = config_for(url, media_dir, settings);
     let db = Db::connect(&config.database, config.db_max_connections)
         .await
         .expect("connect");
@@ -288,19 +308,15 @@ async fn start_on(database: TestDatabase, settings: &[(&str, &str)]) -> TestApp 
         .site_root("target/site")
         .site_addr(addr)
         .build();
-    let state = AppState::new(db.clone(), config, leptos_options);
+    let state = AppState::new(db, config, leptos_options);
     tokio::spawn(quire::web::http::serve(listener, state.clone()));
-    TestApp {
-        base_url: format!("http://{addr}"),
-        db,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        database,
-        media_dir,
-        state,
-    }
+    (format!("http://{addr}"), state)
+}
+
+/// A second instance of `app`'s blog: another quire in this process over the same database,
+/// as behind a load balancer. Its address; it serves until the test ends.
+pub async fn another_instance(app: &TestApp) -> String {
+    serve(&app.database.url, app.media_dir.path(), &[]).await.0
 }
 
 /// Runs an async test body once on SQLite and once on PostgreSQL.

@@ -12,7 +12,8 @@
 //!
 //! Requests other than GET that readers cannot see (a read made by a server function, a
 //! draft saved, a comment held for moderation) say so through [`readers`], where they are
-//! handled, and leave the version alone. Writing a batch of counted views bumps
+//! handled, and leave the version alone; those that changed their writer's own parts move
+//! the readers version instead (see `web::reader_rows`). Writing a batch of counted views bumps
 //! a second counter, the views version (pages show view counts). What no write changes is
 //! bounded by time: a kept page is at most [`MAX_AGE`] old ("3 hours ago"), and none
 //! outlives the moment a scheduled post goes out.
@@ -53,7 +54,7 @@ use super::guard::{SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use super::state::AppState;
 use crate::error::AppError;
 use crate::platform::db::now;
-use crate::platform::readers::{self, Viewed, VIEW_HEADER};
+use crate::platform::readers::{self, Change, Viewed, VIEW_HEADER};
 use crate::web::metrics::{self, RouteLabel};
 use crate::web::view_counting;
 use encodings::{brotli, gzip, Encoding};
@@ -122,11 +123,16 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
     }
     // What the handler declared (platform::readers) decides whether readers' pages changed.
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let (mut res, unseen) = readers::watch(next.run(req)).await;
+    let (mut res, change) = readers::watch(next.run(req)).await;
     res.headers_mut().remove(VIEW_HEADER);
-    if writes && !unseen && (res.status().is_success() || res.status().is_redirection()) {
-        if let Err(err) = state.pages.content_changed(&state.db).await {
-            // Kept pages then stay stale until they age out.
+    if writes && (res.status().is_success() || res.status().is_redirection()) {
+        let marked = match change {
+            Change::Everybodys => state.pages.content_changed(&state.db).await,
+            Change::WritersOwn => state.pages.readers_changed(&state.db).await,
+            Change::Nothing => Ok(()),
+        };
+        if let Err(err) = marked {
+            // Kept pages and readers' rows then stay stale until they age out.
             tracing::warn!(error = %err, "marking the content as changed failed");
         }
     }

@@ -239,11 +239,16 @@ async fn fill(
     use crate::components::comments::reader_view;
     use crate::components::layout::SignedInAccount;
     use crate::pages::post::LikeToggle;
-    use crate::posts::LikeState;
+    use crate::posts::{LikeState, PostId};
+    let rows = &state.readers;
+    let version = state.pages.readers_version(&state.db).await;
     let html = match hole {
         Hole::Account => {
             let pending = if user.is_moderator() {
-                Some(crate::moderation::store::pending_count(&state.db).await?)
+                let count = rows.pending.get(version, (), || {
+                    crate::moderation::store::pending_count(&state.db)
+                });
+                Some(count.await?)
             } else {
                 None
             };
@@ -253,9 +258,12 @@ async fn fill(
             })
         }
         Hole::Like { post_id, count } => {
-            let liked =
-                crate::posts::likes::is_liked(&state.db, user.id.0, crate::posts::PostId(post_id))
-                    .await?;
+            let liked = rows
+                .likes
+                .get(version, (user.id.0, post_id), || {
+                    crate::posts::likes::is_liked(&state.db, user.id.0, PostId(post_id))
+                })
+                .await?;
             let initial = LikeState { liked, count };
             render_alone(state, parts, move || {
                 view! { <LikeToggle post_id initial/> }.into_any()

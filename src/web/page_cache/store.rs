@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use super::validators::{set_last_modified, settled};
-use super::versions::{bump, bump_views, current_version, Version};
+use super::versions::{bump, bump_readers, bump_views, current_version, Reading, Version};
 use super::{is_feed, STALE_LIMIT, VERSION_TIMEOUT, VERSION_TTL};
 use crate::platform::db::{now, Db};
 
@@ -25,7 +25,7 @@ pub struct PageCache {
 /// reading that was under way meanwhile (it may predate the write) is not kept.
 #[derive(Default)]
 struct KnownVersion {
-    read: Option<(Version, Instant)>,
+    read: Option<(Reading, Instant)>,
     forgotten: u64,
 }
 
@@ -139,23 +139,32 @@ impl PageCache {
     /// The current version: the one read less than [`VERSION_TTL`] ago, or a new reading
     /// (None when the database does not answer in time).
     pub(super) async fn version(&self, db: &Db) -> Option<Version> {
+        self.reading(db).await.map(|reading| reading.pages)
+    }
+
+    /// The current readers version (see `web::reader_rows`), read with the content version.
+    pub async fn readers_version(&self, db: &Db) -> Option<i64> {
+        self.reading(db).await.map(|reading| reading.readers)
+    }
+
+    async fn reading(&self, db: &Db) -> Option<Reading> {
         let forgotten = {
             let known = self.known.lock().ok()?;
             match known.read {
-                Some((version, at)) if at.elapsed() < VERSION_TTL => return Some(version),
+                Some((reading, at)) if at.elapsed() < VERSION_TTL => return Some(reading),
                 _ => known.forgotten,
             }
         };
-        let version = tokio::time::timeout(VERSION_TIMEOUT, current_version(db))
+        let reading = tokio::time::timeout(VERSION_TIMEOUT, current_version(db))
             .await
             .ok()?
             .ok()?;
         if let Ok(mut known) = self.known.lock() {
             if known.forgotten == forgotten {
-                known.read = Some((version, Instant::now()));
+                known.read = Some((reading, Instant::now()));
             }
         }
-        Some(version)
+        Some(reading)
     }
 
     /// The current content version (see [`Self::version`]), for other copies kept by it.
@@ -167,6 +176,14 @@ impl PageCache {
     /// and this instance's next request reads it anew.
     pub async fn content_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
         let bumped = bump(db).await;
+        self.forget_version();
+        bumped
+    }
+
+    /// After a write through this instance that changed some signed-in reader's own rows
+    /// only: as [`Self::content_changed`], for the readers version.
+    pub async fn readers_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let bumped = bump_readers(db).await;
         self.forget_version();
         bumped
     }

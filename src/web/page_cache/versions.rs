@@ -14,21 +14,45 @@ pub(super) struct Version {
     pub(super) views: i64,
 }
 
-/// The version readers see now.
-pub(super) async fn current_version(db: &Db) -> Result<Version, sqlx::Error> {
-    let (content, views) = with_db!(db, |pool| sqlx::query_as(
-        "SELECT version, views_version FROM content_version WHERE id = 1"
+/// One reading of the row: the version pages are rendered under, and the readers version
+/// signed-in readers' own rows are kept under (`web::reader_rows`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Reading {
+    pub(super) pages: Version,
+    pub(super) readers: i64,
+}
+
+/// The versions readers see now.
+pub(super) async fn current_version(db: &Db) -> Result<Reading, sqlx::Error> {
+    let (content, views, readers) = with_db!(db, |pool| sqlx::query_as(
+        "SELECT version, views_version, readers_version FROM content_version WHERE id = 1"
     )
     .fetch_one(pool)
     .await)?;
-    Ok(Version { content, views })
+    Ok(Reading {
+        pages: Version { content, views },
+        readers,
+    })
 }
 
 /// Tells every instance's cache that what readers see may have changed. Called after the
-/// change has committed.
+/// change has committed. A reader's own rows may have changed with it (a comment approved
+/// leaves their waiting ones), so the readers version moves too.
 pub async fn bump(db: &Db) -> Result<(), sqlx::Error> {
     with_db!(db, |pool| sqlx::query(
-        "UPDATE content_version SET version = version + 1 WHERE id = 1"
+        "UPDATE content_version
+         SET version = version + 1, readers_version = readers_version + 1 WHERE id = 1"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// Tells every instance that some signed-in reader's own rows changed (a session ended, a
+/// comment held for moderation), and nothing everybody sees.
+pub async fn bump_readers(db: &Db) -> Result<(), sqlx::Error> {
+    with_db!(db, |pool| sqlx::query(
+        "UPDATE content_version SET readers_version = readers_version + 1 WHERE id = 1"
     )
     .execute(pool)
     .await
