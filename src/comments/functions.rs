@@ -70,6 +70,15 @@ pub async fn reader_thread(
     .await
 }
 
+/// Which thread a signed-in reader's part comes with: the shared one (kept HTML when there
+/// is some), and with the reader's own comments' markdown (for an edit form).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy)]
+struct ThreadWanted {
+    shared: bool,
+    with_sources: bool,
+}
+
 #[cfg(feature = "ssr")]
 impl SignedInThread {
     /// What `user` sees of post `post_id`'s thread (see [`reader_thread`]); not found unless
@@ -84,29 +93,33 @@ impl SignedInThread {
         let post_open = crate::comments::store::require_visible_post(&state.db, post_id).await?;
         let site = state.site().await?;
         let open = post_open && site.comments_enabled;
-        Self::gather(state, &site, user, post_id, open, shared, with_sources).await
+        let thread = Some(ThreadWanted {
+            shared,
+            with_sources,
+        });
+        Self::gather(state, &site, user, post_id, open, thread).await
     }
 
-    /// The same for a page that knows the post is published and whether it takes comments
-    /// (one kept for the current content version), with the shared thread kept.
-    pub async fn read_open(
+    /// The reader's own part only (no thread), for a page that knows the post is published
+    /// and whether it takes comments (one kept for the current content version).
+    pub async fn read_own(
         state: &crate::web::state::AppState,
         user: &crate::accounts::CurrentUser,
         post_id: i64,
         open: bool,
     ) -> Result<Self, AppError> {
         let site = state.site().await?;
-        Self::gather(state, &site, user, post_id, open, true, false).await
+        Self::gather(state, &site, user, post_id, open, None).await
     }
 
+    /// The reader's part, and the thread as `thread` asks (None: without it).
     async fn gather(
         state: &crate::web::state::AppState,
         site: &crate::site::SiteSettings,
         user: &crate::accounts::CurrentUser,
         post_id: i64,
         open: bool,
-        shared: bool,
-        with_sources: bool,
+        thread: Option<ThreadWanted>,
     ) -> Result<Self, AppError> {
         use crate::comments::store;
         use crate::web::fragments::thread_key;
@@ -121,15 +134,18 @@ impl SignedInThread {
             .await?;
         let version = state.pages.content_version(&state.db).await;
         let kept = version
-            .filter(|_| shared && !with_sources)
-            .and_then(|version| state.fragments.get(&thread_key(post_id), version));
-        let comments = match kept {
-            Some(_) => Vec::new(),
-            None => store::thread(&state.db, post_id, with_sources.then_some(user.id.0))
-                .await?
-                .into_iter()
-                .filter(|comment| !comment.pending)
-                .collect(),
+            .zip(thread)
+            .filter(|(_, thread)| thread.shared && !thread.with_sources)
+            .and_then(|(version, _)| state.fragments.get(&thread_key(post_id), version));
+        let comments = match (kept.as_ref(), thread) {
+            (None, Some(ThreadWanted { with_sources, .. })) => {
+                store::thread(&state.db, post_id, with_sources.then_some(user.id.0))
+                    .await?
+                    .into_iter()
+                    .filter(|comment| !comment.pending)
+                    .collect()
+            }
+            _ => Vec::new(),
         };
         Ok(SignedInThread {
             kept,

@@ -85,7 +85,12 @@ pub fn CommentSection(
                 </p>
             })}
             {if rendering_for_signed_in() {
-                view! { <HoleMarker hole=Hole::Comments { post_id, open } islands=true/> }.into_any()
+                // The reader's own part is theirs; the thread under it is every signed-in
+                // reader's, and stays in the kept page.
+                view! {
+                    <HoleMarker hole=Hole::Comments { post_id, open } islands=true/>
+                    <SharedThread post_id open/>
+                }.into_any()
             } else {
                 view! { <ThreadAsAsked post_id slug signed_in opened/> }.into_any()
             }}
@@ -116,6 +121,24 @@ fn ThreadAsAsked(
                     }
                 })
             }}
+        </Suspense>
+    }
+}
+
+/// The thread as every signed-in reader sees it, in the page kept for them all: each
+/// comment with its links to act on it, shown or hidden by each reader's own CSS.
+#[component]
+fn SharedThread(post_id: i64, open: bool) -> impl IntoView {
+    view! {
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match get_thread(post_id).await {
+                    Ok(thread) => view! {
+                        <CommentList post_id comments=thread.comments open controls=true opened=None/>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
         </Suspense>
     }
 }
@@ -154,12 +177,15 @@ async fn reader_part(post_id: i64, opened: Option<(Act, i64)>) -> AnyView {
 }
 
 /// A signed-in reader's thread, from what was read for them.
-pub fn reader_view(post_id: i64, thread: SignedInThread, opened: Option<(Act, i64)>) -> AnyView {
+fn reader_view(post_id: i64, thread: SignedInThread, opened: Option<(Act, i64)>) -> AnyView {
     let open = thread.open && !thread.unconfirmed;
+    let own = readers_own_part(post_id, &thread, opened);
     let shared = match (thread.kept, opened) {
         (Some(html), None) => view! { <div inner_html=html></div> }.into_any(),
         (None, None) => {
-            let html: std::sync::Arc<str> = view! { <CommentList post_id comments=thread.comments open controls=true opened=None/> }.to_html().into();
+            // Kept for every reader: whether the post takes replies, not whether this reader
+            // may yet (an unconfirmed address is told so at the form).
+            let html: std::sync::Arc<str> = view! { <CommentList post_id comments=thread.comments open=thread.open controls=true opened=None/> }.to_html().into();
             #[cfg(feature = "ssr")]
             if let Some(version) = thread.version {
                 if let Ok(state) = crate::web::state::AppState::current() {
@@ -177,6 +203,17 @@ pub fn reader_view(post_id: i64, thread: SignedInThread, opened: Option<(Act, i6
                 .into_any()
         }
     };
+    view! { {own} {shared} }.into_any()
+}
+
+/// What of a thread is the reader's own, above the shared one: the CSS that shows them their
+/// controls, the comment form, their comments waiting for approval.
+pub fn readers_own_part(
+    post_id: i64,
+    thread: &SignedInThread,
+    opened: Option<(Act, i64)>,
+) -> AnyView {
+    let waiting = thread.waiting.clone();
     view! {
         // Edit and Delete on the reader's own comments, Report on everybody else's.
         <style>{reader_style(&thread.username)}</style>
@@ -185,15 +222,14 @@ pub fn reader_view(post_id: i64, thread: SignedInThread, opened: Option<(Act, i6
         } else {
             view! { <Composer post_id unconfirmed=thread.unconfirmed/> }.into_any()
         }}
-        {(!thread.waiting.is_empty()).then(|| view! {
+        {(!waiting.is_empty()).then(|| view! {
             <section aria-labelledby="waiting-heading" class="mb-8">
                 <h3 id="waiting-heading" class="mb-3 text-sm font-semibold text-slate-600 dark:text-slate-300">
                     "Yours, waiting for a moderator's approval (only you see them)"
                 </h3>
-                <CommentList post_id comments=thread.waiting open=false controls=true opened/>
+                <CommentList post_id comments=waiting open=false controls=true opened/>
             </section>
         })}
-        {shared}
     }
     .into_any()
 }

@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use axum::body::Bytes;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
@@ -29,10 +30,12 @@ use crate::platform::db::Db;
 
 /// The longest a row is used without being read again.
 pub const MAX_AGE: Duration = Duration::from_secs(10);
-/// Rows kept of each kind at most; past it the oldest readings make room.
+/// Rows kept of each kind at most; past it the rows of older versions or too old make room,
+/// and when they are not enough, all of them.
 const MAX_ROWS: usize = 20_000;
+/// Rendered parts kept at most (a few kilobytes each).
+const MAX_PARTS: usize = 4_000;
 
-#[derive(Default)]
 pub struct ReaderRows {
     pub sessions: Kept<Id, Option<Record>>,
     pub users: Kept<UserId, Option<CurrentUser>>,
@@ -42,11 +45,29 @@ pub struct ReaderRows {
     pub waiting: Kept<(i64, i64), Vec<CommentView>>,
     /// How many comments wait for a moderator.
     pub pending: Kept<(), i64>,
+    /// A reader's parts of the kept pages (`components::hole`), as rendered for them, by
+    /// (user, content version, the part's marker): what they are made of is all above, or
+    /// moves the content version.
+    pub parts: Kept<(UserId, i64, String), Bytes>,
+}
+
+impl Default for ReaderRows {
+    fn default() -> Self {
+        Self {
+            sessions: Kept::default(),
+            users: Kept::default(),
+            likes: Kept::default(),
+            waiting: Kept::default(),
+            pending: Kept::default(),
+            parts: Kept::holding(MAX_PARTS),
+        }
+    }
 }
 
 /// Rows of one kind, by key.
 pub struct Kept<K, V> {
     rows: Mutex<HashMap<K, Row<V>>>,
+    most: usize,
 }
 
 struct Row<V> {
@@ -57,8 +78,15 @@ struct Row<V> {
 
 impl<K, V> Default for Kept<K, V> {
     fn default() -> Self {
+        Self::holding(MAX_ROWS)
+    }
+}
+
+impl<K, V> Kept<K, V> {
+    fn holding(most: usize) -> Self {
         Self {
             rows: Mutex::new(HashMap::new()),
+            most,
         }
     }
 }
@@ -101,9 +129,9 @@ impl<K: Eq + Hash, V: Clone> Kept<K, V> {
         if rows.get(&key).is_some_and(|row| row.version > version) {
             return;
         }
-        if rows.len() >= MAX_ROWS {
+        if rows.len() >= self.most {
             rows.retain(|_, row| row.version >= version && row.read_at.elapsed() < MAX_AGE);
-            if rows.len() >= MAX_ROWS {
+            if rows.len() >= self.most {
                 rows.clear();
             }
         }

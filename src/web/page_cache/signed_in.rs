@@ -153,12 +153,9 @@ async fn filled(
         let marker = at + start + MARKER_START.len();
         let end =
             marker + memmem::find(&template[marker..], MARKER_END.as_bytes()).ok_or_else(broken)?;
-        let hole = std::str::from_utf8(&template[marker..end])
-            .ok()
-            .and_then(Hole::parse)
-            .ok_or_else(broken)?;
+        let hole = std::str::from_utf8(&template[marker..end]).map_err(|_| broken())?;
         pieces.push(template.slice(at..at + start));
-        pieces.push(Bytes::from(fill(state, parts, user, hole).await?));
+        pieces.push(fill(state, parts, user, hole, page.version.content).await?);
         at = end + MARKER_END.len();
     }
     let holes = pieces.len() / 2;
@@ -229,19 +226,43 @@ impl hyper::body::Body for Pieces {
     }
 }
 
-/// One hole, made for `user`.
+/// One hole, described by its marker, made for `user`: as made for them before under the
+/// same versions, or now.
 async fn fill(
     state: &AppState,
     parts: &Parts,
     user: &CurrentUser,
+    described: &str,
+    content_version: i64,
+) -> Result<Bytes, AppError> {
+    let hole = Hole::parse(described)
+        .ok_or_else(|| AppError::internal("a kept page's hole marker is broken"))?;
+    let version = state.pages.readers_version(&state.db).await;
+    let key = (user.id, content_version, described.to_owned());
+    state
+        .readers
+        .parts
+        .get(version, key, || async move {
+            made(state, parts, user, hole, version)
+                .await
+                .map(Bytes::from)
+        })
+        .await
+}
+
+/// One hole, made now for `user` from their rows as of readers version `version`.
+async fn made(
+    state: &AppState,
+    parts: &Parts,
+    user: &CurrentUser,
     hole: Hole,
+    version: Option<i64>,
 ) -> Result<String, AppError> {
-    use crate::components::comments::reader_view;
+    use crate::components::comments::readers_own_part;
     use crate::components::layout::SignedInAccount;
     use crate::pages::post::LikeToggle;
     use crate::posts::{LikeState, PostId};
     let rows = &state.readers;
-    let version = state.pages.readers_version(&state.db).await;
     let html = match hole {
         Hole::Account => {
             let pending = if user.is_moderator() {
@@ -270,8 +291,10 @@ async fn fill(
             })
         }
         Hole::Comments { post_id, open } => {
-            let thread = SignedInThread::read_open(state, user, post_id, open).await?;
-            render_alone(state, parts, move || reader_view(post_id, thread, None))
+            let thread = SignedInThread::read_own(state, user, post_id, open).await?;
+            render_alone(state, parts, move || {
+                readers_own_part(post_id, &thread, None)
+            })
         }
     };
     Ok(html)
