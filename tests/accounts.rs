@@ -3,8 +3,8 @@
 mod common;
 
 use common::{
-    browser, call, field_message, make_user, sign_in, signed_in_as, spawn_app, spawn_app_with,
-    succeeded, Answer, Backend, TestApp, PASSWORD,
+    browser, call, field_message, make_user, session_cookie, sign_in, signed_in_as, spawn_app,
+    spawn_app_with, succeeded, Answer, Backend, TestApp, PASSWORD,
 };
 use quire::accounts::Role;
 
@@ -169,16 +169,6 @@ async fn the_session_id_changes_at_sign_in_and_sign_out_ends_it(backend: Backend
         .await
         .unwrap();
     assert_eq!(replay.text().await.unwrap(), "null");
-}
-
-fn session_cookie(answer: &Answer) -> String {
-    answer
-        .set_cookie
-        .iter()
-        .find(|c| c.contains("quire_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
 }
 
 async fn repeated_failures_are_slowed_down_and_say_when_to_retry(backend: Backend) {

@@ -7,8 +7,8 @@ use std::io::Read;
 use std::time::Duration;
 
 use common::{
-    browser, call, make_user, new_post, signed_in_as, spawn_app, spawn_app_with, succeeded,
-    Backend, TestApp,
+    browser, call, make_user, new_post, session_cookie, signed_in_as, spawn_app, spawn_app_with,
+    succeeded, Backend, TestApp,
 };
 use quire::accounts::Role;
 use quire::platform::db::now;
@@ -546,17 +546,6 @@ async fn shows_within(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     None
-}
-
-/// The session cookie a sign-in set, as a browser sends it back.
-fn session_cookie(answer: &common::Answer) -> String {
-    answer
-        .set_cookie
-        .iter()
-        .find(|cookie| cookie.starts_with("quire_session="))
-        .and_then(|cookie| cookie.split(';').next())
-        .expect("a session cookie")
-        .to_owned()
 }
 
 /// Each instance keeps a signed-in reader's own rows (session, user, like, waiting comments)

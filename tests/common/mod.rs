@@ -468,6 +468,17 @@ pub async fn sign_in(
     .await
 }
 
+/// The session cookie a sign-in set, as a browser sends it back.
+pub fn session_cookie(answer: &Answer) -> String {
+    answer
+        .set_cookie
+        .iter()
+        .find(|cookie| cookie.contains("quire_session="))
+        .and_then(|cookie| cookie.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
 pub fn succeeded(answer: &Answer) -> bool {
     (200..400).contains(&answer.status)
 }
