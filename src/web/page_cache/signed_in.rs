@@ -51,16 +51,16 @@ pub async fn layer(State(state): State<AppState>, req: Request<Body>, next: Next
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
+    // While the database does not answer, the page is rendered for nobody, which says so at
+    // once: the reader's own render would wait for the database again at every part.
+    let Some(version) = state.pages.version(&state.db).await else {
+        return next.run(request_from_nobody(&state, &parts)).await;
+    };
     let user = match Caller::from_request_parts(&mut parts, &state).await {
         Ok(Caller::User(user)) => user,
-        // Rendered for nobody, which says so at once (the reader's own render would wait for
-        // the session a second time).
         Err(AppError::Unavailable) => return next.run(request_from_nobody(&state, &parts)).await,
         // A session that ended: rendered as before.
         _ => return next.run(Request::from_parts(parts, body)).await,
-    };
-    let Some(version) = state.pages.version(&state.db).await else {
-        return next.run(Request::from_parts(parts, body)).await;
     };
     let key = format!("signed-in {}", parts.uri);
     let Some(page) = everybodys_page(&state, &parts, &next, key, version).await else {
