@@ -145,17 +145,28 @@ async fn filled(
     user: &CurrentUser,
     page: &Page,
 ) -> Result<Response, AppError> {
-    let broken = || AppError::internal("a kept page's hole marker is broken");
+    let broken = |why: &dyn std::fmt::Display| {
+        AppError::internal(format_args!("a kept page's hole marker is broken: {why}"))
+    };
     let template = &page.identity;
+    // One reading for all the holes: they are made from the same rows.
+    let readers_version = state.pages.readers_version(&state.db).await;
     let mut pieces = Vec::new();
     let mut at = 0;
     while let Some(start) = memmem::find(&template[at..], MARKER_START.as_bytes()) {
         let marker = at + start + MARKER_START.len();
-        let end =
-            marker + memmem::find(&template[marker..], MARKER_END.as_bytes()).ok_or_else(broken)?;
-        let hole = std::str::from_utf8(&template[marker..end]).map_err(|_| broken())?;
+        let end = marker
+            + memmem::find(&template[marker..], MARKER_END.as_bytes())
+                .ok_or_else(|| broken(&"it has no end"))?;
+        let described = std::str::from_utf8(&template[marker..end]).map_err(|err| broken(&err))?;
+        let hole = Hole::parse(described).ok_or_else(|| broken(&described))?;
+        let kept_as = PartKey {
+            described,
+            content_version: page.version.content,
+            readers_version,
+        };
         pieces.push(template.slice(at..at + start));
-        pieces.push(fill(state, parts, user, hole, page.version.content).await?);
+        pieces.push(fill(state, parts, user, hole, kept_as).await?);
         at = end + MARKER_END.len();
     }
     let holes = pieces.len() / 2;
@@ -226,19 +237,28 @@ impl hyper::body::Body for Pieces {
     }
 }
 
-/// One hole, described by its marker, made for `user`: as made for them before under the
-/// same versions, or now.
+/// What a reader's part is kept by besides the reader: its marker, and the versions of the
+/// page it goes in and of the rows it is made from.
+struct PartKey<'a> {
+    described: &'a str,
+    content_version: i64,
+    readers_version: Option<i64>,
+}
+
+/// One hole made for `user`: as made for them before under the same versions, or now.
 async fn fill(
     state: &AppState,
     parts: &Parts,
     user: &CurrentUser,
-    described: &str,
-    content_version: i64,
+    hole: Hole,
+    kept_as: PartKey<'_>,
 ) -> Result<Bytes, AppError> {
-    let hole = Hole::parse(described)
-        .ok_or_else(|| AppError::internal("a kept page's hole marker is broken"))?;
-    let version = state.pages.readers_version(&state.db).await;
-    let key = (user.id, content_version, described.to_owned());
+    let version = kept_as.readers_version;
+    let key = (
+        user.id,
+        kept_as.content_version,
+        kept_as.described.to_owned(),
+    );
     state
         .readers
         .parts
